@@ -1,0 +1,408 @@
+//! One task per open document: the only code that changes a document.
+//!
+//! A hub drains every command queued for its document, applies the sync
+//! messages through [`DocumentHub`], hands the new changes to the group-commit
+//! writer, and only after the commit sends anyone a sync message. Since sync
+//! messages carry the hub's heads, a peer sees its change acknowledged only
+//! once it is durable.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use automerge::Automerge;
+use enlace_shared::model;
+use enlace_shared::protocol::Message;
+use enlace_shared::sync::{ConnectionKey, DocumentHub, HubError};
+use enlace_shared::{DocumentId, PeerId};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use crate::storage::{Storage, StorageError, StorageWriter, WorkspaceRecord};
+
+/// How many changes may pile up after a snapshot before the hub compacts.
+const COMPACT_AFTER_CHANGES: u64 = 1000;
+/// The most queued commands a hub folds into one group.
+const MAX_COMMANDS_PER_ROUND: usize = 4096;
+/// Per-hub command queue length; senders wait when it is full (backpressure).
+const COMMAND_QUEUE: usize = 1024;
+
+/// What a hub tells a connection.
+#[derive(Debug)]
+pub enum ToConnection {
+    Send(Message),
+    /// Send an `error` message, then close with this code and reason.
+    Close {
+        code: u16,
+        reason: String,
+    },
+}
+
+/// What a connection tells a hub.
+#[derive(Debug)]
+pub enum HubCommand {
+    Join {
+        connection: ConnectionKey,
+        peer_id: PeerId,
+        outbox: mpsc::Sender<ToConnection>,
+    },
+    Sync {
+        connection: ConnectionKey,
+        data: Vec<u8>,
+    },
+    Ephemeral {
+        connection: ConnectionKey,
+        message: Message,
+    },
+    Leave {
+        connection: ConnectionKey,
+    },
+}
+
+/// Close codes (RFC 6455) used by the server.
+pub mod close_code {
+    pub const GOING_AWAY: u16 = 1001;
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    pub const UNSUPPORTED_DATA: u16 = 1003;
+    pub const INVALID_PAYLOAD: u16 = 1007;
+    pub const MESSAGE_TOO_BIG: u16 = 1009;
+    pub const INTERNAL_ERROR: u16 = 1011;
+    pub const SERVICE_RESTART: u16 = 1012;
+    pub const TRY_AGAIN_LATER: u16 = 1013;
+}
+
+/// Errors opening a document.
+#[derive(Debug, thiserror::Error)]
+pub enum OpenError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("stored document {0} does not load: {1}")]
+    Corrupt(DocumentId, String),
+}
+
+/// The open documents and their hub tasks.
+#[derive(Clone)]
+pub struct Hubs {
+    inner: Arc<HubsInner>,
+}
+
+struct HubsInner {
+    storage: Storage,
+    writer: StorageWriter,
+    server_peer_id: PeerId,
+    open: Mutex<HashMap<DocumentId, mpsc::Sender<HubCommand>>>,
+    tasks: Mutex<JoinSet<()>>,
+}
+
+impl Hubs {
+    pub fn new(storage: Storage, writer: StorageWriter, server_peer_id: PeerId) -> Self {
+        Self {
+            inner: Arc::new(HubsInner {
+                storage,
+                writer,
+                server_peer_id,
+                open: Mutex::new(HashMap::new()),
+                tasks: Mutex::new(JoinSet::new()),
+            }),
+        }
+    }
+
+    pub fn server_peer_id(&self) -> &PeerId {
+        &self.inner.server_peer_id
+    }
+
+    pub fn storage(&self) -> &Storage {
+        &self.inner.storage
+    }
+
+    /// The command queue of a document's hub, starting the hub if needed.
+    /// `Ok(None)` if no such workspace exists.
+    pub async fn get(&self, document_id: DocumentId) -> Result<Option<mpsc::Sender<HubCommand>>, OpenError> {
+        if let Some(sender) = self.lock_open().get(&document_id) {
+            return Ok(Some(sender.clone()));
+        }
+        let storage = self.inner.storage.clone();
+        let loaded = tokio::task::spawn_blocking(move || load_document(&storage, document_id))
+            .await
+            .map_err(|error| OpenError::Corrupt(document_id, error.to_string()))??;
+        let Some((document, next_seq, snapshot_next_seq)) = loaded else {
+            return Ok(None);
+        };
+        let mut open = self.lock_open();
+        // Another connection may have opened it while we were loading.
+        if let Some(sender) = open.get(&document_id) {
+            return Ok(Some(sender.clone()));
+        }
+        let (sender, receiver) = mpsc::channel(COMMAND_QUEUE);
+        let hub = HubTask {
+            document_id,
+            core: DocumentHub::new(document),
+            outboxes: HashMap::new(),
+            storage: self.inner.storage.clone(),
+            writer: self.inner.writer.clone(),
+            server_peer_id: self.inner.server_peer_id.clone(),
+            next_seq,
+            snapshot_next_seq,
+        };
+        self.lock_tasks().spawn(hub.run(receiver));
+        open.insert(document_id, sender.clone());
+        Ok(Some(sender))
+    }
+
+    /// Stops accepting work: hubs finish what is queued, commit, and end once
+    /// their last connection has let go. Resolves when every hub has ended.
+    pub async fn shut_down(&self) {
+        self.lock_open().clear();
+        let mut tasks = std::mem::take(&mut *self.lock_tasks());
+        while tasks.join_next().await.is_some() {}
+    }
+
+    fn lock_open(&self) -> std::sync::MutexGuard<'_, HashMap<DocumentId, mpsc::Sender<HubCommand>>> {
+        // A poisoned lock means a panic while inserting into a map; the map is still valid.
+        self.inner
+            .open
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn lock_tasks(&self) -> std::sync::MutexGuard<'_, JoinSet<()>> {
+        self.inner
+            .tasks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Loads a document from storage: `None` if no such workspace.
+fn load_document(
+    storage: &Storage,
+    document_id: DocumentId,
+) -> Result<Option<(Automerge, u64, u64)>, OpenError> {
+    if !storage.has_workspace(&document_id)? {
+        return Ok(None);
+    }
+    let stored = storage.load_document(&document_id)?;
+    let mut document = match &stored.snapshot {
+        Some(snapshot) => {
+            Automerge::load(snapshot).map_err(|error| OpenError::Corrupt(document_id, error.to_string()))?
+        }
+        None => Automerge::new(),
+    };
+    let joined: Vec<u8> = stored.changes.concat();
+    document
+        .load_incremental(&joined)
+        .map_err(|error| OpenError::Corrupt(document_id, error.to_string()))?;
+    Ok(Some((document, stored.next_seq, stored.snapshot_next_seq)))
+}
+
+/// Creates the first workspace of an empty data directory.
+pub fn create_workspace(
+    storage: &Storage,
+    name: &str,
+    now_ms: i64,
+    random: [u8; 16],
+) -> Result<DocumentId, OpenError> {
+    let document_id = DocumentId::from_bytes(random);
+    let mut document = Automerge::new();
+    model::create_workspace(&mut document, name, now_ms)
+        .map_err(|error| OpenError::Corrupt(document_id, error.to_string()))?;
+    let changes: Vec<Vec<u8>> = document
+        .get_changes(&[])
+        .iter()
+        .map(|change| change.raw_bytes().to_vec())
+        .collect();
+    let record = WorkspaceRecord {
+        id: None,
+        name: name.to_owned(),
+        created_at_ms: now_ms,
+    };
+    storage.create_workspace(document_id, &record, &changes)?;
+    Ok(document_id)
+}
+
+struct HubTask {
+    document_id: DocumentId,
+    core: DocumentHub,
+    outboxes: HashMap<ConnectionKey, mpsc::Sender<ToConnection>>,
+    storage: Storage,
+    writer: StorageWriter,
+    server_peer_id: PeerId,
+    next_seq: u64,
+    snapshot_next_seq: u64,
+}
+
+impl HubTask {
+    async fn run(mut self, mut commands: mpsc::Receiver<HubCommand>) {
+        tracing::debug!(document = %self.document_id, "hub started");
+        let mut round = Vec::with_capacity(64);
+        while commands.recv_many(&mut round, MAX_COMMANDS_PER_ROUND).await > 0 {
+            let mut failed = false;
+            for command in round.drain(..) {
+                failed |= self.handle(command);
+            }
+            if failed {
+                self.recover().await;
+            }
+            self.commit_and_fan_out().await;
+        }
+        tracing::debug!(document = %self.document_id, "hub stopped");
+    }
+
+    /// Returns true if the document may have been left half-changed.
+    fn handle(&mut self, command: HubCommand) -> bool {
+        match command {
+            HubCommand::Join {
+                connection,
+                peer_id,
+                outbox,
+            } => {
+                self.core.join(connection, peer_id);
+                self.outboxes.insert(connection, outbox);
+            }
+            HubCommand::Sync { connection, data } => match self.core.receive(connection, &data) {
+                Ok(()) => {}
+                Err(HubError::UnknownConnection(_)) => {}
+                Err(error @ HubError::BadSyncMessage(_)) => {
+                    self.close(connection, close_code::INVALID_PAYLOAD, error.to_string());
+                }
+                Err(error @ HubError::Rejected(_)) => {
+                    self.close(connection, close_code::INVALID_PAYLOAD, error.to_string());
+                    return true;
+                }
+            },
+            HubCommand::Ephemeral { connection, message } => self.relay_ephemeral(connection, &message),
+            HubCommand::Leave { connection } => {
+                self.core.leave(connection);
+                self.outboxes.remove(&connection);
+            }
+        }
+        false
+    }
+
+    fn relay_ephemeral(&self, from: ConnectionKey, message: &Message) {
+        let Message::Ephemeral {
+            sender_id,
+            count,
+            session_id,
+            document_id,
+            data,
+            ..
+        } = message
+        else {
+            return;
+        };
+        for (connection, peer_id) in self.core.connections() {
+            if connection == from {
+                continue;
+            }
+            if let Some(outbox) = self.outboxes.get(&connection) {
+                // Presence is best effort: a full outbox drops it rather than stall the hub.
+                let _ = outbox.try_send(ToConnection::Send(Message::Ephemeral {
+                    sender_id: sender_id.clone(),
+                    target_id: peer_id.clone(),
+                    count: *count,
+                    session_id: session_id.clone(),
+                    document_id: *document_id,
+                    data: data.clone(),
+                }));
+            }
+        }
+    }
+
+    fn close(&mut self, connection: ConnectionKey, code: u16, reason: String) {
+        tracing::warn!(document = %self.document_id, connection, code, %reason, "closing connection");
+        self.core.leave(connection);
+        if let Some(outbox) = self.outboxes.remove(&connection) {
+            let _ = outbox.try_send(ToConnection::Close { code, reason });
+        }
+    }
+
+    /// After automerge refused a well-formed change the in-memory document may
+    /// hold part of it. Persist nothing from this round: reload what storage
+    /// holds and make every peer resync from scratch.
+    async fn recover(&mut self) {
+        let storage = self.storage.clone();
+        let document_id = self.document_id;
+        match tokio::task::spawn_blocking(move || load_document(&storage, document_id)).await {
+            Ok(Ok(Some((document, next_seq, snapshot_next_seq)))) => {
+                self.core.reset(document);
+                self.next_seq = next_seq;
+                self.snapshot_next_seq = snapshot_next_seq;
+            }
+            other => {
+                tracing::error!(document = %self.document_id, ?other, "reload after a rejected change failed");
+            }
+        }
+        let connections: Vec<ConnectionKey> = self.outboxes.keys().copied().collect();
+        for connection in connections {
+            self.close(
+                connection,
+                close_code::SERVICE_RESTART,
+                "document reloaded; reconnect".into(),
+            );
+        }
+    }
+
+    async fn commit_and_fan_out(&mut self) {
+        let changes = self.core.take_new_changes();
+        if !changes.is_empty() {
+            let raw: Vec<Vec<u8>> = changes.iter().map(|change| change.raw_bytes().to_vec()).collect();
+            match self.writer.append(self.document_id, raw).await {
+                Ok(receipt) => {
+                    self.next_seq = receipt.next_seq;
+                    tracing::trace!(document = %self.document_id, changes = changes.len(), group = receipt.group_size, "committed");
+                }
+                Err(error) => {
+                    tracing::error!(document = %self.document_id, %error, "commit failed; nothing acknowledged");
+                    self.recover().await;
+                    return;
+                }
+            }
+            self.maybe_compact().await;
+        }
+        let mut too_slow = Vec::new();
+        for outgoing in self.core.outgoing() {
+            let Some(outbox) = self.outboxes.get(&outgoing.connection) else {
+                continue;
+            };
+            let message = Message::Sync {
+                sender_id: self.server_peer_id.clone(),
+                target_id: outgoing.peer_id,
+                document_id: self.document_id,
+                data: outgoing.data,
+            };
+            // Never wait on a connection: it may itself be waiting on this hub.
+            // The sync protocol keeps one message in flight per peer, so a full
+            // outbox means the peer stopped reading.
+            match outbox.try_send(ToConnection::Send(message)) {
+                Ok(()) => {}
+                Err(mpsc::error::TrySendError::Full(_)) => too_slow.push(outgoing.connection),
+                // The connection is gone; its Leave command is on its way.
+                Err(mpsc::error::TrySendError::Closed(_)) => {}
+            }
+        }
+        for connection in too_slow {
+            self.close(
+                connection,
+                close_code::TRY_AGAIN_LATER,
+                "peer is not reading its messages".into(),
+            );
+        }
+    }
+
+    async fn maybe_compact(&mut self) {
+        if self.next_seq.saturating_sub(self.snapshot_next_seq) < COMPACT_AFTER_CHANGES {
+            return;
+        }
+        let snapshot = self.core.document().save();
+        let storage = self.storage.clone();
+        let document_id = self.document_id;
+        let next_seq = self.next_seq;
+        match tokio::task::spawn_blocking(move || storage.compact(&document_id, &snapshot, next_seq)).await {
+            Ok(Ok(())) => {
+                tracing::info!(document = %self.document_id, next_seq, "compacted");
+                self.snapshot_next_seq = next_seq;
+            }
+            other => tracing::warn!(document = %self.document_id, ?other, "compaction failed; changes kept"),
+        }
+    }
+}

@@ -1,0 +1,134 @@
+//! The Enlace server: HTTP, the automerge-repo sync WebSocket, hubs and storage.
+//!
+//! # Layout
+//! - [`config`]: command line and environment.
+//! - [`http`]: routes (`/healthz`, `/api/workspaces`, `/sync`, the client).
+//! - [`ws`]: one connection: handshake, framing limits, routing to hubs.
+//! - [`hub`]: one task per open document; the only code that changes a document.
+//! - [`storage`]: the only code that touches redb; group commit, snapshots.
+//! - [`assets`]: the embedded browser client.
+//!
+//! [`run`] takes a bound listener and a shutdown future, so tests can give the
+//! server port 0 and stop it when they like.
+
+pub mod assets;
+pub mod config;
+pub mod http;
+pub mod hub;
+pub mod storage;
+pub mod ws;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use enlace_shared::PeerId;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc, watch};
+
+use crate::http::AppState;
+use crate::hub::Hubs;
+use crate::storage::{Storage, StorageError, StorageWriter};
+use crate::ws::ConnectionLimits;
+
+/// The name of the workspace created in an empty data directory.
+pub const FIRST_WORKSPACE_NAME: &str =
+    "Mesa de Cooperación Internacional para la Igualdad de Género en México";
+
+/// How long shutdown waits for connections and hubs before giving up.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
+
+/// What the server needs besides its listener.
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub data_dir: PathBuf,
+    pub max_frame_bytes: usize,
+}
+
+/// Errors that stop the server.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error("cannot create the first workspace: {0}")]
+    FirstWorkspace(#[from] hub::OpenError),
+    #[error("no randomness available: {0}")]
+    Random(String),
+    #[error("HTTP server failed: {0}")]
+    Serve(#[from] std::io::Error),
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> i64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| {
+        i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
+    })
+}
+
+fn random_bytes<const N: usize>() -> Result<[u8; N], ServerError> {
+    let mut bytes = [0u8; N];
+    getrandom::fill(&mut bytes).map_err(|error| ServerError::Random(error.to_string()))?;
+    Ok(bytes)
+}
+
+/// Opens storage and makes sure at least one workspace exists.
+fn prepare_storage(config: &ServerConfig) -> Result<Storage, ServerError> {
+    let storage = Storage::open(&config.data_dir)?;
+    if storage.workspaces()?.is_empty() {
+        let id = hub::create_workspace(&storage, FIRST_WORKSPACE_NAME, now_ms(), random_bytes()?)?;
+        tracing::info!(workspace = %id.url(), "created the first workspace");
+    }
+    Ok(storage)
+}
+
+/// Serves until `shutdown` resolves, then closes every connection, lets every
+/// hub commit what it has received, and stops the storage writer.
+pub async fn run(
+    listener: TcpListener,
+    config: ServerConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), ServerError> {
+    let storage = {
+        let config = config.clone();
+        tokio::task::spawn_blocking(move || prepare_storage(&config))
+            .await
+            .map_err(|error| ServerError::Serve(std::io::Error::other(error)))??
+    };
+    let (writer, writer_thread) = StorageWriter::start(storage.clone());
+    let server_peer_id = PeerId::new(format!(
+        "enlace-server-{}",
+        enlace_shared::model::record_id(random_bytes()?)
+    ));
+    let hubs = Hubs::new(storage, writer, server_peer_id);
+    let (shutdown_sender, shutdown_receiver) = watch::channel(false);
+    let (connections_alive, mut all_connections_gone) = mpsc::channel::<()>(1);
+    let state = AppState {
+        hubs: hubs.clone(),
+        limits: ConnectionLimits {
+            max_frame_bytes: config.max_frame_bytes,
+        },
+        shutdown: shutdown_receiver,
+        connections_alive,
+    };
+    let app = http::router(state);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            tracing::info!("shutting down: closing connections");
+            let _ = shutdown_sender.send(true);
+        })
+        .await?;
+    // Upgraded sockets outlive axum's graceful shutdown; wait for them to close.
+    let _ = tokio::time::timeout(SHUTDOWN_GRACE, all_connections_gone.recv()).await;
+    if tokio::time::timeout(SHUTDOWN_GRACE, hubs.shut_down())
+        .await
+        .is_err()
+    {
+        tracing::warn!("hubs did not finish in time; unacknowledged changes may be dropped");
+    }
+    drop(hubs);
+    let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
+    tracing::info!("stopped; every acknowledged change is committed");
+    Ok(())
+}

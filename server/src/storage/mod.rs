@@ -1,0 +1,303 @@
+//! The only module that touches redb.
+//!
+//! A document is stored as an optional compacted snapshot plus the
+//! incremental changes committed after it. Loading a document is loading the
+//! snapshot and applying the changes that follow it. Table definitions live
+//! in [`tables`]; the group-committing writer in [`writer`].
+
+mod tables;
+mod writer;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use enlace_shared::DocumentId;
+use redb::{Database, ReadableDatabase, ReadableTable};
+use serde::{Deserialize, Serialize};
+
+use tables::{CHANGES, SNAPSHOT_NEXT_SEQ, SNAPSHOTS, WORKSPACES};
+pub use writer::{StorageWriter, WriteReceipt};
+
+/// The file inside the data directory that holds everything.
+pub const DATABASE_FILE: &str = "enlace.redb";
+
+/// Errors of the storage layer.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("cannot create data directory {path}: {source}")]
+    DataDirectory { path: PathBuf, source: std::io::Error },
+    #[error("database error: {0}")]
+    Database(#[from] redb::Error),
+    #[error("stored workspace record is corrupt: {0}")]
+    CorruptRecord(String),
+    #[error("commit failed: {0}")]
+    CommitFailed(String),
+    #[error("the storage writer has stopped")]
+    WriterStopped,
+}
+
+fn database_error(error: impl Into<redb::Error>) -> StorageError {
+    StorageError::Database(error.into())
+}
+
+/// A workspace as listed by the server.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceRecord {
+    #[serde(skip)]
+    pub id: Option<DocumentId>,
+    pub name: String,
+    pub created_at_ms: i64,
+}
+
+/// What is stored for one document.
+#[derive(Debug, Default)]
+pub struct StoredDocument {
+    pub snapshot: Option<Vec<u8>>,
+    /// Changes after the snapshot, in commit order.
+    pub changes: Vec<Vec<u8>>,
+    /// The sequence number the next committed change will get.
+    pub next_seq: u64,
+    /// The sequence number at which the snapshot stops (changes from here on are separate).
+    pub snapshot_next_seq: u64,
+}
+
+/// A handle on the database; cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Storage {
+    database: Arc<Database>,
+}
+
+impl Storage {
+    /// Opens (creating if needed) `<data_dir>/enlace.redb` and its tables.
+    pub fn open(data_dir: &Path) -> Result<Self, StorageError> {
+        std::fs::create_dir_all(data_dir).map_err(|source| StorageError::DataDirectory {
+            path: data_dir.to_owned(),
+            source,
+        })?;
+        let database = Database::create(data_dir.join(DATABASE_FILE)).map_err(database_error)?;
+        let transaction = database.begin_write().map_err(database_error)?;
+        {
+            transaction.open_table(WORKSPACES).map_err(database_error)?;
+            transaction.open_table(CHANGES).map_err(database_error)?;
+            transaction.open_table(SNAPSHOTS).map_err(database_error)?;
+            transaction
+                .open_table(SNAPSHOT_NEXT_SEQ)
+                .map_err(database_error)?;
+        }
+        transaction.commit().map_err(database_error)?;
+        Ok(Self {
+            database: Arc::new(database),
+        })
+    }
+
+    /// Every workspace, oldest first.
+    pub fn workspaces(&self) -> Result<Vec<WorkspaceRecord>, StorageError> {
+        let transaction = self.database.begin_read().map_err(database_error)?;
+        let table = transaction.open_table(WORKSPACES).map_err(database_error)?;
+        let mut records = Vec::new();
+        for entry in table.iter().map_err(database_error)? {
+            let (key, value) = entry.map_err(database_error)?;
+            let mut record: WorkspaceRecord = serde_json::from_str(value.value())
+                .map_err(|error| StorageError::CorruptRecord(error.to_string()))?;
+            record.id = Some(DocumentId::from_bytes(*key.value()));
+            records.push(record);
+        }
+        records.sort_by_key(|record| record.created_at_ms);
+        Ok(records)
+    }
+
+    /// Creates a workspace and stores its first changes, in one transaction.
+    pub fn create_workspace(
+        &self,
+        id: DocumentId,
+        record: &WorkspaceRecord,
+        initial_changes: &[Vec<u8>],
+    ) -> Result<(), StorageError> {
+        let json =
+            serde_json::to_string(record).map_err(|error| StorageError::CorruptRecord(error.to_string()))?;
+        let transaction = self.database.begin_write().map_err(database_error)?;
+        {
+            let mut workspaces = transaction.open_table(WORKSPACES).map_err(database_error)?;
+            workspaces
+                .insert(id.as_bytes(), json.as_str())
+                .map_err(database_error)?;
+            let mut changes = transaction.open_table(CHANGES).map_err(database_error)?;
+            for (seq, change) in (0u64..).zip(initial_changes) {
+                changes
+                    .insert((id.as_bytes(), seq), change.as_slice())
+                    .map_err(database_error)?;
+            }
+        }
+        transaction.commit().map_err(database_error)?;
+        Ok(())
+    }
+
+    /// True if a workspace with this id exists.
+    pub fn has_workspace(&self, id: &DocumentId) -> Result<bool, StorageError> {
+        let transaction = self.database.begin_read().map_err(database_error)?;
+        let table = transaction.open_table(WORKSPACES).map_err(database_error)?;
+        Ok(table.get(id.as_bytes()).map_err(database_error)?.is_some())
+    }
+
+    /// The snapshot and subsequent changes of a document.
+    pub fn load_document(&self, id: &DocumentId) -> Result<StoredDocument, StorageError> {
+        let transaction = self.database.begin_read().map_err(database_error)?;
+        let snapshots = transaction.open_table(SNAPSHOTS).map_err(database_error)?;
+        let snapshot_seqs = transaction
+            .open_table(SNAPSHOT_NEXT_SEQ)
+            .map_err(database_error)?;
+        let changes = transaction.open_table(CHANGES).map_err(database_error)?;
+        let snapshot = snapshots
+            .get(id.as_bytes())
+            .map_err(database_error)?
+            .map(|guard| guard.value().to_vec());
+        let snapshot_next_seq = snapshot_seqs
+            .get(id.as_bytes())
+            .map_err(database_error)?
+            .map_or(0, |guard| guard.value());
+        let mut stored = StoredDocument {
+            snapshot,
+            changes: Vec::new(),
+            next_seq: snapshot_next_seq,
+            snapshot_next_seq,
+        };
+        for entry in changes
+            .range((id.as_bytes(), snapshot_next_seq)..=(id.as_bytes(), u64::MAX))
+            .map_err(database_error)?
+        {
+            let (key, value) = entry.map_err(database_error)?;
+            stored.next_seq = key.value().1 + 1;
+            stored.changes.push(value.value().to_vec());
+        }
+        Ok(stored)
+    }
+
+    /// Replaces a document's snapshot with `snapshot`, which must contain every
+    /// change with a sequence number below `next_seq`, and drops those changes.
+    pub fn compact(&self, id: &DocumentId, snapshot: &[u8], next_seq: u64) -> Result<(), StorageError> {
+        let transaction = self.database.begin_write().map_err(database_error)?;
+        {
+            let mut snapshots = transaction.open_table(SNAPSHOTS).map_err(database_error)?;
+            snapshots
+                .insert(id.as_bytes(), snapshot)
+                .map_err(database_error)?;
+            let mut seqs = transaction
+                .open_table(SNAPSHOT_NEXT_SEQ)
+                .map_err(database_error)?;
+            seqs.insert(id.as_bytes(), next_seq).map_err(database_error)?;
+            let mut changes = transaction.open_table(CHANGES).map_err(database_error)?;
+            changes
+                .retain_in((id.as_bytes(), 0u64)..(id.as_bytes(), next_seq), |_, _| false)
+                .map_err(database_error)?;
+        }
+        transaction.commit().map_err(database_error)?;
+        Ok(())
+    }
+
+    /// Appends changes of several documents in one durable transaction and
+    /// returns, per document, the sequence number the next change will get.
+    pub(crate) fn append_changes(
+        &self,
+        batch: &[(DocumentId, Vec<Vec<u8>>)],
+    ) -> Result<Vec<u64>, StorageError> {
+        let transaction = self.database.begin_write().map_err(database_error)?;
+        let mut next_seqs = Vec::with_capacity(batch.len());
+        {
+            let mut changes = transaction.open_table(CHANGES).map_err(database_error)?;
+            let seqs = transaction
+                .open_table(SNAPSHOT_NEXT_SEQ)
+                .map_err(database_error)?;
+            for (id, document_changes) in batch {
+                let after_snapshot = seqs
+                    .get(id.as_bytes())
+                    .map_err(database_error)?
+                    .map_or(0, |guard| guard.value());
+                let after_last = changes
+                    .range((id.as_bytes(), 0u64)..=(id.as_bytes(), u64::MAX))
+                    .map_err(database_error)?
+                    .next_back()
+                    .transpose()
+                    .map_err(database_error)?
+                    .map_or(0, |(key, _)| key.value().1 + 1);
+                let mut seq = after_snapshot.max(after_last);
+                for change in document_changes {
+                    changes
+                        .insert((id.as_bytes(), seq), change.as_slice())
+                        .map_err(database_error)?;
+                    seq += 1;
+                }
+                next_seqs.push(seq);
+            }
+        }
+        // Durability::Immediate is redb's default: commit returns after fsync.
+        transaction.commit().map_err(database_error)?;
+        Ok(next_seqs)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn id(byte: u8) -> DocumentId {
+        DocumentId::from_bytes([byte; 16])
+    }
+
+    fn record(name: &str, created_at_ms: i64) -> WorkspaceRecord {
+        WorkspaceRecord {
+            id: None,
+            name: name.into(),
+            created_at_ms,
+        }
+    }
+
+    #[test]
+    fn workspaces_and_changes_survive_reopening() {
+        let directory = tempfile::tempdir().expect("tempdir");
+        {
+            let storage = Storage::open(directory.path()).expect("open");
+            storage
+                .create_workspace(id(1), &record("MCIG", 5), &[vec![1], vec![2]])
+                .expect("create");
+            storage
+                .create_workspace(id(2), &record("Otra", 9), &[])
+                .expect("create");
+            let next = storage
+                .append_changes(&[(id(1), vec![vec![3]]), (id(2), vec![vec![9], vec![10]])])
+                .expect("append");
+            assert_eq!(next, vec![3, 2]);
+        }
+        let storage = Storage::open(directory.path()).expect("reopen");
+        let listed = storage.workspaces().expect("list");
+        assert_eq!(listed.len(), 2);
+        assert_eq!(listed[0].name, "MCIG");
+        assert_eq!(listed[0].id, Some(id(1)));
+        let stored = storage.load_document(&id(1)).expect("load");
+        assert_eq!(stored.changes, vec![vec![1], vec![2], vec![3]]);
+        assert_eq!(stored.next_seq, 3);
+        assert!(storage.has_workspace(&id(2)).expect("has"));
+        assert!(!storage.has_workspace(&id(3)).expect("has"));
+    }
+
+    #[test]
+    fn compaction_replaces_covered_changes_with_the_snapshot() {
+        let directory = tempfile::tempdir().expect("tempdir");
+        let storage = Storage::open(directory.path()).expect("open");
+        storage
+            .create_workspace(id(1), &record("MCIG", 1), &[vec![1], vec![2], vec![3]])
+            .expect("create");
+        storage.compact(&id(1), b"snapshot", 2).expect("compact");
+        let stored = storage.load_document(&id(1)).expect("load");
+        assert_eq!(stored.snapshot.as_deref(), Some(&b"snapshot"[..]));
+        assert_eq!(stored.changes, vec![vec![3]]);
+        assert_eq!(stored.snapshot_next_seq, 2);
+        // Sequence numbers keep growing even when every change was compacted.
+        storage.compact(&id(1), b"snapshot2", 3).expect("compact");
+        assert_eq!(
+            storage.append_changes(&[(id(1), vec![vec![4]])]).expect("append"),
+            vec![4]
+        );
+        let stored = storage.load_document(&id(1)).expect("load");
+        assert_eq!(stored.changes, vec![vec![4]]);
+    }
+}

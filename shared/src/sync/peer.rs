@@ -1,0 +1,280 @@
+//! The client side: one peer talking to one server.
+
+use std::collections::BTreeMap;
+
+use automerge::sync::{self, SyncDoc};
+use automerge::{Automerge, ChangeHash};
+
+use crate::ids::{DocumentId, PeerId};
+use crate::protocol::{Message, PROTOCOL_VERSION, PeerMetadata};
+
+/// Something that happened to the session, besides messages and document changes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SessionEvent {
+    /// The server answered `join`.
+    Joined { server_id: PeerId },
+    /// The server does not have (or will not share) this document.
+    DocumentUnavailable(DocumentId),
+    /// The server reported an error and is about to close the connection.
+    ServerError(String),
+}
+
+/// One input to [`PeerSession::handle`].
+#[derive(Debug, Clone)]
+pub enum Input {
+    /// The transport is open: the session introduces itself.
+    Connected,
+    /// The transport closed: sync states are dropped, the server forgets them too.
+    Disconnected,
+    /// A frame arrived and decoded to this message.
+    Received(Message),
+    /// The caller changed this document locally and wants it sent.
+    LocalChange(DocumentId),
+}
+
+/// What the caller must do after [`PeerSession::handle`].
+#[derive(Debug, Default)]
+pub struct Output {
+    /// Messages to send, in order.
+    pub send: Vec<Message>,
+    /// Documents whose content changed because of remote changes.
+    pub changed: Vec<DocumentId>,
+    pub events: Vec<SessionEvent>,
+}
+
+/// Why a message from the server could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("sync data for {document_id} is not an automerge sync message: {reason}")]
+    BadSyncMessage { document_id: DocumentId, reason: String },
+    #[error("could not apply changes to {document_id}: {reason}")]
+    Apply { document_id: DocumentId, reason: String },
+}
+
+#[derive(Debug)]
+struct TrackedDocument {
+    document: Automerge,
+    state: sync::State,
+    /// True once the server has sent anything for this document on this connection.
+    answered: bool,
+    unavailable: bool,
+}
+
+/// A client's sync session with one server.
+#[derive(Debug)]
+pub struct PeerSession {
+    peer_id: PeerId,
+    server_id: Option<PeerId>,
+    connected: bool,
+    documents: BTreeMap<DocumentId, TrackedDocument>,
+    last_heard_ms: Option<u64>,
+}
+
+impl PeerSession {
+    pub fn new(peer_id: PeerId) -> Self {
+        Self {
+            peer_id,
+            server_id: None,
+            connected: false,
+            documents: BTreeMap::new(),
+            last_heard_ms: None,
+        }
+    }
+
+    pub fn peer_id(&self) -> &PeerId {
+        &self.peer_id
+    }
+
+    /// The server's peer id, once it has answered `join`.
+    pub fn server_id(&self) -> Option<&PeerId> {
+        self.server_id.as_ref()
+    }
+
+    /// When a message from the server last arrived (the caller's clock).
+    pub fn last_heard_ms(&self) -> Option<u64> {
+        self.last_heard_ms
+    }
+
+    /// Starts following a document, starting from `document` (empty if new to us).
+    /// Returns the messages to send now (none until the server has answered `join`).
+    pub fn open(&mut self, document_id: DocumentId, document: Automerge) -> Vec<Message> {
+        self.documents.insert(
+            document_id,
+            TrackedDocument {
+                document,
+                state: sync::State::new(),
+                answered: false,
+                unavailable: false,
+            },
+        );
+        let mut send = Vec::new();
+        self.sync_document(document_id, &mut send);
+        send
+    }
+
+    pub fn document(&self, document_id: &DocumentId) -> Option<&Automerge> {
+        self.documents.get(document_id).map(|tracked| &tracked.document)
+    }
+
+    /// Mutable access for local edits; follow with [`Input::LocalChange`].
+    pub fn document_mut(&mut self, document_id: &DocumentId) -> Option<&mut Automerge> {
+        self.documents
+            .get_mut(document_id)
+            .map(|tracked| &mut tracked.document)
+    }
+
+    /// True when the server has answered for this document and we have
+    /// nothing unsent and nothing unacknowledged: our heads equal the heads
+    /// the server last told us it has.
+    pub fn is_in_sync(&self, document_id: &DocumentId) -> bool {
+        self.documents.get(document_id).is_some_and(|tracked| {
+            tracked.answered
+                && tracked
+                    .state
+                    .their_heads
+                    .as_deref()
+                    .is_some_and(|heads| sorted(heads.to_vec()) == sorted(tracked.document.get_heads()))
+        })
+    }
+
+    /// The heads the server has acknowledged for this document.
+    pub fn acknowledged_heads(&self, document_id: &DocumentId) -> Vec<ChangeHash> {
+        self.documents
+            .get(document_id)
+            .and_then(|tracked| tracked.state.their_heads.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn handle(&mut self, now_ms: u64, input: Input) -> Result<Output, SyncError> {
+        let mut output = Output::default();
+        match input {
+            Input::Connected => {
+                self.connected = true;
+                self.server_id = None;
+                output.send.push(Message::Join {
+                    sender_id: self.peer_id.clone(),
+                    supported_protocol_versions: vec![PROTOCOL_VERSION.to_owned()],
+                    peer_metadata: PeerMetadata {
+                        storage_id: None,
+                        is_ephemeral: Some(true),
+                    },
+                });
+            }
+            Input::Disconnected => {
+                self.connected = false;
+                self.server_id = None;
+                for tracked in self.documents.values_mut() {
+                    tracked.state = sync::State::new();
+                    tracked.answered = false;
+                }
+            }
+            Input::LocalChange(document_id) => self.sync_document(document_id, &mut output.send),
+            Input::Received(message) => {
+                self.last_heard_ms = Some(now_ms);
+                self.receive(message, &mut output)?;
+            }
+        }
+        Ok(output)
+    }
+
+    fn receive(&mut self, message: Message, output: &mut Output) -> Result<(), SyncError> {
+        match message {
+            Message::Peer { sender_id, .. } => {
+                self.server_id = Some(sender_id.clone());
+                output.events.push(SessionEvent::Joined { server_id: sender_id });
+                let ids: Vec<DocumentId> = self.documents.keys().copied().collect();
+                for document_id in ids {
+                    self.sync_document(document_id, &mut output.send);
+                }
+            }
+            Message::Sync {
+                document_id, data, ..
+            }
+            | Message::Request {
+                document_id, data, ..
+            } => {
+                let Some(tracked) = self.documents.get_mut(&document_id) else {
+                    // Not a document we follow: ignore it, as automerge-repo's
+                    // share policy would for a document nobody asked for.
+                    return Ok(());
+                };
+                let sync_message =
+                    sync::Message::decode(&data).map_err(|error| SyncError::BadSyncMessage {
+                        document_id,
+                        reason: error.to_string(),
+                    })?;
+                let before = tracked.document.get_heads();
+                tracked
+                    .document
+                    .receive_sync_message(&mut tracked.state, sync_message)
+                    .map_err(|error| SyncError::Apply {
+                        document_id,
+                        reason: error.to_string(),
+                    })?;
+                tracked.answered = true;
+                tracked.unavailable = false;
+                if tracked.document.get_heads() != before {
+                    output.changed.push(document_id);
+                }
+                self.sync_document(document_id, &mut output.send);
+            }
+            Message::DocUnavailable { document_id, .. } => {
+                if let Some(tracked) = self.documents.get_mut(&document_id) {
+                    tracked.unavailable = true;
+                    tracked.answered = true;
+                }
+                output.events.push(SessionEvent::DocumentUnavailable(document_id));
+            }
+            Message::Error { message, .. } => {
+                output.events.push(SessionEvent::ServerError(message));
+            }
+            // Presence, subscriptions and remote heads carry nothing this
+            // session needs to act on; callers that show presence read
+            // ephemeral messages themselves before handing them in.
+            Message::Ephemeral { .. }
+            | Message::RemoteSubscriptionChange { .. }
+            | Message::RemoteHeadsChanged { .. }
+            | Message::Join { .. }
+            | Message::Leave { .. } => {}
+        }
+        Ok(())
+    }
+
+    fn sync_document(&mut self, document_id: DocumentId, send: &mut Vec<Message>) {
+        let (Some(server_id), true) = (self.server_id.clone(), self.connected) else {
+            return;
+        };
+        let Some(tracked) = self.documents.get_mut(&document_id) else {
+            return;
+        };
+        if tracked.unavailable {
+            return;
+        }
+        // automerge's sync protocol keeps at most one message in flight per
+        // peer; generate_sync_message returns None while waiting.
+        if let Some(sync_message) = tracked.document.generate_sync_message(&mut tracked.state) {
+            let data = sync_message.encode();
+            let message = if tracked.answered {
+                Message::Sync {
+                    sender_id: self.peer_id.clone(),
+                    target_id: server_id,
+                    document_id,
+                    data,
+                }
+            } else {
+                Message::Request {
+                    sender_id: self.peer_id.clone(),
+                    target_id: server_id,
+                    document_id,
+                    data,
+                }
+            };
+            send.push(message);
+        }
+    }
+}
+
+fn sorted(mut heads: Vec<ChangeHash>) -> Vec<ChangeHash> {
+    heads.sort();
+    heads
+}

@@ -1,0 +1,493 @@
+//! Helpers shared by Enlace's integration, interop and browser suites.
+//!
+//! Everything here drives the real thing: the `enlace` binary in its own
+//! process on port 0 with a temporary data directory, and clients over real
+//! WebSockets running the same sans-IO session as the browser.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, anyhow, bail};
+use automerge::Automerge;
+use enlace_shared::model::{
+    self, Authorship, NewOrganisation, Organisation, OrganisationField, OrganisationKind,
+};
+use enlace_shared::protocol::Message;
+use enlace_shared::sync::{Input, PeerSession};
+use enlace_shared::{DocumentId, PeerId};
+use futures_util::{SinkExt as _, StreamExt as _};
+use serde::Deserialize;
+use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+
+/// The default time a test waits for something that should happen quickly.
+pub const PATIENCE: Duration = Duration::from_secs(20);
+
+/// The repository root.
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+/// The `tests/js` directory with the npm packages of the interop and browser suites.
+pub fn js_dir() -> PathBuf {
+    std::env::var_os("ENLACE_JS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("js"))
+}
+
+/// The Chromium executable for browser tests.
+pub fn chromium() -> PathBuf {
+    std::env::var_os("ENLACE_CHROMIUM")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("/usr/bin/chromium"))
+}
+
+/// The `enlace` binary: `ENLACE_BIN` (set by `cargo xtask test` after building
+/// it), or else built here once per test process with `cargo build`, so a
+/// plain `cargo test` never runs a stale server.
+pub fn enlace_binary() -> anyhow::Result<PathBuf> {
+    if let Some(path) = std::env::var_os("ENLACE_BIN") {
+        return Ok(PathBuf::from(path));
+    }
+    static BUILT: std::sync::OnceLock<Result<PathBuf, String>> = std::sync::OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
+            let status = std::process::Command::new(cargo)
+                .args(["build", "--quiet", "-p", "enlace-server", "--bin", "enlace"])
+                .current_dir(workspace_root())
+                .status()
+                .map_err(|error| format!("cannot run cargo: {error}"))?;
+            if !status.success() {
+                return Err(format!("building the enlace binary failed: {status}"));
+            }
+            let test_executable = std::env::current_exe().map_err(|error| error.to_string())?;
+            let profile_dir = test_executable
+                .parent()
+                .and_then(Path::parent)
+                .ok_or("unexpected test executable path")?;
+            Ok(profile_dir.join("enlace"))
+        })
+        .clone()
+        .map_err(|message| anyhow!(message))
+}
+
+/// One entry of `GET /api/workspaces`.
+#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
+pub struct WorkspaceInfo {
+    pub id: String,
+    pub name: String,
+    pub url: String,
+}
+
+impl WorkspaceInfo {
+    pub fn document_id(&self) -> anyhow::Result<DocumentId> {
+        DocumentId::parse(&self.url).map_err(|error| anyhow!("bad workspace url {}: {error}", self.url))
+    }
+}
+
+/// The real `enlace` server in a child process.
+pub struct ServerProcess {
+    child: Child,
+    address: String,
+    data_dir: PathBuf,
+}
+
+impl ServerProcess {
+    /// Starts `enlace serve --addr 127.0.0.1:0 --data <data_dir>` and waits until it is healthy.
+    pub async fn start(data_dir: &Path) -> anyhow::Result<Self> {
+        Self::start_with(data_dir, &[]).await
+    }
+
+    /// Like [`ServerProcess::start`] with extra `serve` arguments.
+    pub async fn start_with(data_dir: &Path, extra_args: &[&str]) -> anyhow::Result<Self> {
+        let mut child = Command::new(enlace_binary()?)
+            .arg("serve")
+            .arg("--addr")
+            .arg("127.0.0.1:0")
+            .arg("--data")
+            .arg(data_dir)
+            .args(extra_args)
+            .env(
+                "RUST_LOG",
+                std::env::var("ENLACE_TEST_LOG").unwrap_or_else(|_| "warn".into()),
+            )
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .kill_on_drop(true)
+            .spawn()
+            .context("cannot start the enlace binary")?;
+        let stdout = child.stdout.take().ok_or_else(|| anyhow!("no stdout"))?;
+        let mut lines = BufReader::new(stdout).lines();
+        let address = tokio::time::timeout(PATIENCE, async {
+            while let Some(line) = lines.next_line().await? {
+                if let Some(rest) = line.strip_prefix("enlace listening on http://") {
+                    return Ok(rest.trim().to_owned());
+                }
+            }
+            Err(anyhow!("the server exited before listening"))
+        })
+        .await
+        .context("the server did not report its address in time")??;
+        // Keep draining stdout so the child never blocks on a full pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let server = Self {
+            child,
+            address,
+            data_dir: data_dir.to_owned(),
+        };
+        let (status, _) = server.get("/healthz").await?;
+        if status != 200 {
+            bail!("health check answered {status}");
+        }
+        Ok(server)
+    }
+
+    pub fn http_url(&self) -> String {
+        format!("http://{}", self.address)
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("ws://{}/sync", self.address)
+    }
+
+    pub fn address(&self) -> &str {
+        &self.address
+    }
+
+    pub fn data_dir(&self) -> &Path {
+        &self.data_dir
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.id()
+    }
+
+    /// A plain HTTP/1.1 GET; returns the status and the body.
+    pub async fn get(&self, path: &str) -> anyhow::Result<(u16, Vec<u8>)> {
+        http_get(&self.address, path, &[]).await
+    }
+
+    pub async fn workspaces(&self) -> anyhow::Result<Vec<WorkspaceInfo>> {
+        let (status, body) = self.get("/api/workspaces").await?;
+        if status != 200 {
+            bail!("GET /api/workspaces answered {status}");
+        }
+        Ok(serde_json::from_slice(&body)?)
+    }
+
+    /// The first workspace (the one an empty data directory starts with).
+    pub async fn first_workspace(&self) -> anyhow::Result<WorkspaceInfo> {
+        self.workspaces()
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| anyhow!("the server lists no workspace"))
+    }
+
+    /// SIGKILL: no chance to flush anything.
+    pub async fn kill_hard(&mut self) -> anyhow::Result<()> {
+        self.child.start_kill()?;
+        self.child.wait().await?;
+        Ok(())
+    }
+
+    /// SIGTERM, then wait for a clean exit.
+    pub async fn stop(&mut self) -> anyhow::Result<()> {
+        let pid = self.child.id().ok_or_else(|| anyhow!("server already exited"))?;
+        let status = Command::new("kill")
+            .arg("-TERM")
+            .arg(pid.to_string())
+            .status()
+            .await?;
+        if !status.success() {
+            bail!("kill -TERM failed");
+        }
+        let exit = tokio::time::timeout(PATIENCE, self.child.wait())
+            .await
+            .context("the server did not stop after SIGTERM")??;
+        if !exit.success() {
+            bail!("the server exited with {exit}");
+        }
+        Ok(())
+    }
+}
+
+/// A minimal HTTP/1.1 GET (the tests need nothing more).
+pub async fn http_get(address: &str, path: &str, headers: &[(&str, &str)]) -> anyhow::Result<(u16, Vec<u8>)> {
+    let mut stream = TcpStream::connect(address).await?;
+    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).await?;
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await?;
+    let split = response
+        .windows(4)
+        .position(|window| window == b"\r\n\r\n")
+        .ok_or_else(|| anyhow!("malformed HTTP response"))?;
+    let head = String::from_utf8_lossy(&response[..split]).into_owned();
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .ok_or_else(|| anyhow!("no status in {head:?}"))?;
+    Ok((status, response[split + 4..].to_vec()))
+}
+
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// A Rust client over a real WebSocket, running the browser's sync session.
+pub struct RustClient {
+    socket: Socket,
+    session: PeerSession,
+    document_id: DocumentId,
+    author: String,
+    /// How many frames this client has received and sent (for loop checks).
+    pub frames_received: usize,
+    pub frames_sent: usize,
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            u64::try_from(elapsed.as_millis()).unwrap_or(u64::MAX)
+        })
+}
+
+impl RustClient {
+    /// Connects, joins and waits until the workspace document is synced.
+    pub async fn connect(server: &ServerProcess, workspace: &WorkspaceInfo) -> anyhow::Result<Self> {
+        Self::connect_named(server, workspace, "rust-client").await
+    }
+
+    pub async fn connect_named(
+        server: &ServerProcess,
+        workspace: &WorkspaceInfo,
+        author: &str,
+    ) -> anyhow::Result<Self> {
+        let (socket, _) = tokio_tungstenite::connect_async(server.ws_url()).await?;
+        let document_id = workspace.document_id()?;
+        let random: u64 = rand_u64();
+        let mut client = Self {
+            socket,
+            session: PeerSession::new(PeerId::new(format!("{author}-{random:016x}"))),
+            document_id,
+            author: author.to_owned(),
+            frames_received: 0,
+            frames_sent: 0,
+        };
+        let output = client.session.handle(now_ms(), Input::Connected)?;
+        client.send_all(output.send).await?;
+        let opened = client.session.open(document_id, Automerge::new());
+        client.send_all(opened).await?;
+        client
+            .pump_until(PATIENCE, |client| {
+                client.session.is_in_sync(&client.document_id)
+                    && model::organisations(client.document()).is_ok()
+            })
+            .await
+            .context("the workspace did not sync")?;
+        Ok(client)
+    }
+
+    pub fn document(&self) -> &Automerge {
+        // Invariant: the document was opened in `connect`.
+        #[allow(clippy::expect_used)]
+        self.session
+            .document(&self.document_id)
+            .expect("opened in connect")
+    }
+
+    pub fn organisations(&self) -> Vec<Organisation> {
+        model::organisations(self.document()).unwrap_or_default()
+    }
+
+    /// True when everything this client has is acknowledged by the server.
+    pub fn is_in_sync(&self) -> bool {
+        self.session.is_in_sync(&self.document_id)
+    }
+
+    /// Makes a local change and sends it, without waiting for the acknowledgement.
+    pub async fn change(
+        &mut self,
+        edit: impl FnOnce(&mut Automerge, &Authorship<'_>) -> Result<(), model::ModelError>,
+    ) -> anyhow::Result<()> {
+        let author = self.author.clone();
+        let authorship = Authorship {
+            now_ms: i64::try_from(now_ms()).unwrap_or_default(),
+            author: &author,
+        };
+        let document = self
+            .session
+            .document_mut(&self.document_id)
+            .ok_or_else(|| anyhow!("document not open"))?;
+        edit(document, &authorship)?;
+        let output = self
+            .session
+            .handle(now_ms(), Input::LocalChange(self.document_id))?;
+        self.send_all(output.send).await
+    }
+
+    /// Adds an organisation and waits until the server has acknowledged it.
+    pub async fn add_organisation(
+        &mut self,
+        name: &str,
+        kind: &str,
+        country: &str,
+    ) -> anyhow::Result<String> {
+        let id = random_record_id();
+        let fields = NewOrganisation {
+            name: name.to_owned(),
+            kind: OrganisationKind::from_slug(kind),
+            country: country.to_owned(),
+        };
+        let record_id = id.clone();
+        self.change(move |document, authorship| {
+            model::create_organisation(document, &record_id, &fields, authorship)
+        })
+        .await?;
+        self.wait_acknowledged().await?;
+        Ok(id)
+    }
+
+    /// Sets one field and waits until the server has acknowledged it.
+    pub async fn set_field(&mut self, id: &str, field: OrganisationField, value: &str) -> anyhow::Result<()> {
+        self.change(|document, authorship| {
+            model::set_organisation_field(document, id, field, value, authorship)
+        })
+        .await?;
+        self.wait_acknowledged().await
+    }
+
+    /// Waits until the server's heads include all of this client's changes.
+    pub async fn wait_acknowledged(&mut self) -> anyhow::Result<()> {
+        self.pump_until(PATIENCE, |client| client.is_in_sync())
+            .await
+            .context("the server did not acknowledge the change")
+    }
+
+    /// Waits until an organisation with this name is in the document.
+    pub async fn wait_for_organisation(
+        &mut self,
+        name: &str,
+        timeout: Duration,
+    ) -> anyhow::Result<Organisation> {
+        self.pump_until(timeout, |client| {
+            client.organisations().iter().any(|org| org.name == name)
+        })
+        .await
+        .with_context(|| format!("organisation {name:?} never arrived"))?;
+        self.organisations()
+            .into_iter()
+            .find(|org| org.name == name)
+            .ok_or_else(|| anyhow!("vanished"))
+    }
+
+    /// Processes frames until `done` holds or `timeout` passes.
+    pub async fn pump_until(
+        &mut self,
+        timeout: Duration,
+        done: impl Fn(&Self) -> bool,
+    ) -> anyhow::Result<()> {
+        let deadline = Instant::now() + timeout;
+        while !done(self) {
+            let remaining = deadline
+                .checked_duration_since(Instant::now())
+                .ok_or_else(|| anyhow!("timed out after {timeout:?}"))?;
+            let frame = tokio::time::timeout(remaining, self.socket.next())
+                .await
+                .map_err(|_| anyhow!("timed out after {timeout:?}"))?
+                .ok_or_else(|| anyhow!("the server closed the connection"))??;
+            self.receive_frame(frame).await?;
+        }
+        Ok(())
+    }
+
+    /// Processes whatever arrives within `quiet` (used to let things settle).
+    pub async fn pump_for(&mut self, quiet: Duration) -> anyhow::Result<()> {
+        while let Ok(frame) = tokio::time::timeout(quiet, self.socket.next()).await {
+            let frame = frame.ok_or_else(|| anyhow!("the server closed the connection"))??;
+            self.receive_frame(frame).await?;
+        }
+        Ok(())
+    }
+
+    async fn receive_frame(&mut self, frame: WsMessage) -> anyhow::Result<()> {
+        match frame {
+            WsMessage::Binary(bytes) => {
+                self.frames_received += 1;
+                let message = Message::decode(&bytes)?;
+                let output = self.session.handle(now_ms(), Input::Received(message))?;
+                self.send_all(output.send).await
+            }
+            WsMessage::Close(frame) => bail!("the server closed the connection: {frame:?}"),
+            _ => Ok(()),
+        }
+    }
+
+    async fn send_all(&mut self, messages: Vec<Message>) -> anyhow::Result<()> {
+        for message in messages {
+            self.frames_sent += 1;
+            self.socket
+                .send(WsMessage::Binary(message.encode().into()))
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// A random u64 from the OS clock and address-space noise; tests only need uniqueness.
+pub fn rand_u64() -> u64 {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    hasher.finish()
+}
+
+/// A fresh random record id.
+pub fn random_record_id() -> String {
+    let mut bytes = [0u8; 16];
+    bytes[..8].copy_from_slice(&rand_u64().to_le_bytes());
+    bytes[8..].copy_from_slice(&rand_u64().to_le_bytes());
+    model::record_id(bytes)
+}
+
+/// A raw WebSocket to the server, for tests that send bad input.
+pub async fn raw_socket(server: &ServerProcess) -> anyhow::Result<Socket> {
+    Ok(tokio_tungstenite::connect_async(server.ws_url()).await?.0)
+}
+
+/// Reads frames until the server closes; returns the close code and reason.
+pub async fn expect_close(socket: &mut Socket) -> anyhow::Result<(u16, String)> {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let remaining = deadline
+            .checked_duration_since(Instant::now())
+            .ok_or_else(|| anyhow!("no close frame"))?;
+        match tokio::time::timeout(remaining, socket.next()).await {
+            Err(_) => bail!("no close frame in time"),
+            Ok(None) => bail!("connection ended without a close frame"),
+            Ok(Some(Err(error))) => bail!("transport error before close: {error}"),
+            Ok(Some(Ok(WsMessage::Close(Some(frame))))) => {
+                return Ok((frame.code.into(), frame.reason.to_string()));
+            }
+            Ok(Some(Ok(WsMessage::Close(None)))) => bail!("close frame without a code"),
+            Ok(Some(Ok(_))) => {}
+        }
+    }
+}

@@ -1,0 +1,172 @@
+//! The real server, real WebSockets, a temporary redb: convergence,
+//! concurrent field edits, restarts and `kill -9` after an acknowledgement.
+
+use std::time::Duration;
+
+use enlace_shared::model::{OrganisationField, OrganisationKind};
+use enlace_tests::{PATIENCE, RustClient, ServerProcess};
+
+#[tokio::test]
+async fn first_start_creates_the_mcig_workspace() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let server = ServerProcess::start(data.path()).await?;
+    let workspaces = server.workspaces().await?;
+    assert_eq!(workspaces.len(), 1);
+    let workspace = &workspaces[0];
+    assert_eq!(
+        workspace.name,
+        "Mesa de Cooperación Internacional para la Igualdad de Género en México"
+    );
+    assert_eq!(workspace.url, format!("automerge:{}", workspace.id));
+    workspace.document_id()?;
+    assert!(data.path().join("enlace.redb").is_file());
+    Ok(())
+}
+
+#[tokio::test]
+async fn two_clients_converge() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let server = ServerProcess::start(data.path()).await?;
+    let workspace = server.first_workspace().await?;
+    let mut ana = RustClient::connect_named(&server, &workspace, "ana").await?;
+    let mut ben = RustClient::connect_named(&server, &workspace, "ben").await?;
+
+    ana.add_organisation("GIZ", "cooperation_agency", "Alemania")
+        .await?;
+    ben.add_organisation("AECID", "cooperation_agency", "España")
+        .await?;
+    let seen_by_ben = ben.wait_for_organisation("GIZ", PATIENCE).await?;
+    assert_eq!(seen_by_ben.country, "Alemania");
+    assert_eq!(seen_by_ben.kind, OrganisationKind::CooperationAgency);
+    ana.wait_for_organisation("AECID", PATIENCE).await?;
+
+    ana.pump_until(PATIENCE, |client| client.is_in_sync()).await?;
+    ben.pump_until(PATIENCE, |client| client.is_in_sync()).await?;
+    let mut ana_heads = ana.document().get_heads();
+    let mut ben_heads = ben.document().get_heads();
+    ana_heads.sort();
+    ben_heads.sort();
+    assert_eq!(ana_heads, ben_heads);
+    assert_eq!(ana.organisations(), ben.organisations());
+    Ok(())
+}
+
+#[tokio::test]
+async fn concurrent_edits_to_different_fields_both_survive() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let server = ServerProcess::start(data.path()).await?;
+    let workspace = server.first_workspace().await?;
+    let mut ana = RustClient::connect_named(&server, &workspace, "ana").await?;
+    let mut ben = RustClient::connect_named(&server, &workspace, "ben").await?;
+    let id = ana
+        .add_organisation("Embajada de Irlanda", "embassy", "Irlanda")
+        .await?;
+    ben.wait_for_organisation("Embajada de Irlanda", PATIENCE).await?;
+
+    // Both edit the same organisation before either has seen the other's edit.
+    let record = id.clone();
+    ana.change(move |document, authorship| {
+        enlace_shared::model::set_organisation_field(
+            document,
+            &record,
+            OrganisationField::Name,
+            "Embajada de Irlanda en México",
+            authorship,
+        )
+    })
+    .await?;
+    let record = id.clone();
+    ben.change(move |document, authorship| {
+        enlace_shared::model::set_organisation_field(
+            document,
+            &record,
+            OrganisationField::Country,
+            "Irlanda (Dublín)",
+            authorship,
+        )
+    })
+    .await?;
+
+    let converged = |client: &RustClient| {
+        client.is_in_sync()
+            && client
+                .organisations()
+                .iter()
+                .any(|org| org.name == "Embajada de Irlanda en México" && org.country == "Irlanda (Dublín)")
+    };
+    ana.pump_until(PATIENCE, converged).await?;
+    ben.pump_until(PATIENCE, converged).await?;
+
+    // A third client, fresh from the server's stored state, sees both edits too.
+    let carla = RustClient::connect_named(&server, &workspace, "carla").await?;
+    let organisation = carla
+        .organisations()
+        .into_iter()
+        .find(|org| org.id == id)
+        .ok_or_else(|| anyhow::anyhow!("missing"))?;
+    assert_eq!(organisation.name, "Embajada de Irlanda en México");
+    assert_eq!(organisation.country, "Irlanda (Dublín)");
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_restart_keeps_everything() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let mut server = ServerProcess::start(data.path()).await?;
+    let workspace = server.first_workspace().await?;
+    let mut ana = RustClient::connect(&server, &workspace).await?;
+    for index in 0..25 {
+        ana.add_organisation(&format!("Embajada {index}"), "embassy", "")
+            .await?;
+    }
+    let before = ana.organisations();
+    drop(ana);
+    server.stop().await?;
+
+    let server = ServerProcess::start(data.path()).await?;
+    assert_eq!(
+        server.first_workspace().await?,
+        workspace,
+        "same workspace after restart"
+    );
+    let reader = RustClient::connect(&server, &workspace).await?;
+    assert_eq!(reader.organisations(), before);
+    assert_eq!(reader.organisations().len(), 25);
+    Ok(())
+}
+
+#[tokio::test]
+async fn kill_nine_right_after_an_acknowledgement_loses_nothing() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let mut server = ServerProcess::start(data.path()).await?;
+    let workspace = server.first_workspace().await?;
+    let mut ana = RustClient::connect(&server, &workspace).await?;
+    ana.add_organisation("ONU Mujeres", "un_entity", "México").await?;
+    // `add_organisation` returns the moment the server's heads include the
+    // change; kill the process with no chance to flush.
+    server.kill_hard().await?;
+    drop(ana);
+
+    let server = ServerProcess::start(data.path()).await?;
+    let reader = RustClient::connect(&server, &workspace).await?;
+    let names: Vec<String> = reader.organisations().into_iter().map(|org| org.name).collect();
+    assert_eq!(names, vec!["ONU Mujeres".to_owned()]);
+    Ok(())
+}
+
+#[tokio::test]
+async fn serves_the_client_and_health() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let server = ServerProcess::start(data.path()).await?;
+    let (status, body) = server.get("/healthz").await?;
+    assert_eq!((status, body.as_slice()), (200, &b"ok"[..]));
+    let (status, body) = server.get("/").await?;
+    assert_eq!(status, 200);
+    assert!(String::from_utf8_lossy(&body).contains("Enlace"));
+    let (status, _) = enlace_tests::http_get(server.address(), "/", &[("Accept-Encoding", "gzip")]).await?;
+    assert_eq!(status, 200);
+    let (status, _) = server.get("/no-such-file.js").await?;
+    assert_eq!(status, 404);
+    let _ = Duration::from_secs(0);
+    Ok(())
+}
