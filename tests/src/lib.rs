@@ -201,6 +201,12 @@ impl ServerProcess {
 
     /// SIGTERM, then wait for a clean exit.
     pub async fn stop(&mut self) -> anyhow::Result<()> {
+        self.terminate().await?;
+        self.wait_for_exit().await
+    }
+
+    /// Sends SIGTERM without waiting for the process to exit.
+    pub async fn terminate(&mut self) -> anyhow::Result<()> {
         let pid = self.child.id().ok_or_else(|| anyhow!("server already exited"))?;
         let status = Command::new("kill")
             .arg("-TERM")
@@ -210,6 +216,11 @@ impl ServerProcess {
         if !status.success() {
             bail!("kill -TERM failed");
         }
+        Ok(())
+    }
+
+    /// Waits for the process to exit successfully.
+    pub async fn wait_for_exit(&mut self) -> anyhow::Result<()> {
         let exit = tokio::time::timeout(PATIENCE, self.child.wait())
             .await
             .context("the server did not stop after SIGTERM")??;
@@ -316,6 +327,11 @@ impl RustClient {
     /// True when everything this client has is acknowledged by the server.
     pub fn is_in_sync(&self) -> bool {
         self.session.is_in_sync(&self.document_id)
+    }
+
+    /// The heads the server has acknowledged (told this client it stored).
+    pub fn acknowledged_heads(&self) -> Vec<automerge::ChangeHash> {
+        self.session.acknowledged_heads(&self.document_id)
     }
 
     /// Makes a local change and sends it, without waiting for the acknowledgement.

@@ -170,3 +170,44 @@ async fn serves_the_client_and_health() -> anyhow::Result<()> {
     let _ = Duration::from_secs(0);
     Ok(())
 }
+
+#[tokio::test]
+async fn sigterm_during_a_burst_keeps_every_acknowledged_change() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let mut server = ServerProcess::start(data.path()).await?;
+    let workspace = server.first_workspace().await?;
+    let mut ana = RustClient::connect(&server, &workspace).await?;
+    let id = ana.add_organisation("Contador", "embassy", "0").await?;
+    // Fire edits without waiting for acknowledgements, stop the server while
+    // they are in flight, and read whatever it acknowledges before closing.
+    for value in 1..=150 {
+        let record = id.clone();
+        ana.change(move |document, authorship| {
+            enlace_shared::model::set_organisation_field(
+                document,
+                &record,
+                OrganisationField::Country,
+                &value.to_string(),
+                authorship,
+            )
+        })
+        .await?;
+    }
+    server.terminate().await?;
+    let closed = ana.pump_until(PATIENCE, |_| false).await;
+    assert!(closed.is_err(), "the server closes the connection on shutdown");
+    server.wait_for_exit().await?;
+    let acknowledged = ana.acknowledged_heads();
+    drop(ana);
+
+    let server = ServerProcess::start(data.path()).await?;
+    let reader = RustClient::connect(&server, &workspace).await?;
+    for hash in &acknowledged {
+        assert!(
+            automerge::ReadDoc::get_change_by_hash(reader.document(), hash).is_some(),
+            "acknowledged change {hash} lost by a graceful shutdown"
+        );
+    }
+    assert!(!acknowledged.is_empty());
+    Ok(())
+}
