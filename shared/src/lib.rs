@@ -6,6 +6,7 @@
 //! - [`sync`]: the sans-IO sync engines — [`sync::PeerSession`] for a client
 //!   talking to one server, [`sync::DocumentHub`] for the server side of one
 //!   document shared with many peers.
+//! - [`policy`]: who may change what (roles, capabilities, checks of edits).
 //! - [`model`]: the workspace document: its root collections and the mapping
 //!   of records onto it (see `docs/schema.md`).
 //!
@@ -15,6 +16,7 @@
 
 pub mod ids;
 pub mod model;
+pub mod policy;
 pub mod protocol;
 pub mod sync;
 

@@ -1,0 +1,578 @@
+//! Who may change what: one policy, used by the server to decide and by the
+//! client to disable what a person may not do.
+//!
+//! The server turns every operation of an incoming change into an [`Edit`]
+//! (where it lands in the workspace document and what it does) and asks
+//! [`check`]. Nothing here knows about sockets or storage.
+
+use std::fmt;
+use std::str::FromStr;
+
+/// A person's role in one workspace.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Reads everything, writes nothing.
+    Observer,
+    /// Creates and edits records; deletes only what they created.
+    Member,
+    /// A member who also edits presidency terms and the work plan.
+    Presidency,
+    /// Everything, including workspace settings and other people's records.
+    Secretariat,
+}
+
+impl Role {
+    pub const ALL: [Role; 4] = [Self::Secretariat, Self::Presidency, Self::Member, Self::Observer];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::Observer => "observer",
+            Self::Member => "member",
+            Self::Presidency => "presidency",
+            Self::Secretariat => "secretariat",
+        }
+    }
+
+    /// Whether this role may read the audit trail of changes.
+    pub fn may_audit(self) -> bool {
+        matches!(self, Self::Secretariat | Self::Presidency)
+    }
+
+    /// Whether this role manages people and roles.
+    pub fn may_manage_people(self) -> bool {
+        self == Self::Secretariat
+    }
+}
+
+impl fmt::Display for Role {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        formatter.write_str(self.slug())
+    }
+}
+
+impl FromStr for Role {
+    type Err = String;
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        Self::ALL
+            .into_iter()
+            .find(|role| role.slug() == text)
+            .ok_or_else(|| format!("unknown role `{text}`; use secretariat, presidency, member or observer"))
+    }
+}
+
+/// Collections that members create and edit.
+pub const RECORD_COLLECTIONS: [&str; 5] = [
+    "organisations",
+    "contacts",
+    "alliances",
+    "collaborations",
+    "activities",
+];
+/// Collections that only the presidency and the secretariat edit.
+pub const PRESIDENCY_COLLECTIONS: [&str; 2] = ["presidency_terms", "workplan_lines"];
+
+/// Where an operation lands in the workspace document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Location {
+    /// A key of the root map itself (collections, `meta`).
+    Root { key: String },
+    /// Inside `meta` (workspace settings).
+    Settings,
+    /// A key of a collection map: creating, replacing or removing a record.
+    Collection { collection: String, record_id: String },
+    /// Inside a record (a field, or anything nested in a field).
+    Record {
+        collection: String,
+        record_id: String,
+        field: String,
+    },
+    /// An object the server could not place (no longer reachable from the root).
+    Unknown,
+}
+
+/// What an operation does at its location.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditKind {
+    /// Creates an object or sets a value.
+    Write,
+    /// Removes a key or list elements.
+    Remove,
+    /// Sets a record's `deleted` tombstone to true.
+    Tombstone,
+}
+
+/// One operation of an incoming change, as the policy sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Edit {
+    pub location: Location,
+    pub kind: EditKind,
+    /// For edits inside a record: whether the person editing created the record.
+    pub own_record: bool,
+}
+
+/// Why an edit is refused; shown to the person.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct Denial(pub String);
+
+/// Things the interface enables or disables.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Capability {
+    EditRecords,
+    DeleteOwnRecords,
+    DeleteOthersRecords,
+    EditPresidencyAndWorkplan,
+    EditSettings,
+    ManagePeople,
+    ReadAudit,
+}
+
+/// Whether `role` has `capability`.
+pub fn allows(role: Role, capability: Capability) -> bool {
+    use Capability::*;
+    match role {
+        Role::Observer => false,
+        Role::Member => matches!(capability, EditRecords | DeleteOwnRecords),
+        Role::Presidency => matches!(
+            capability,
+            EditRecords | DeleteOwnRecords | EditPresidencyAndWorkplan | ReadAudit
+        ),
+        Role::Secretariat => true,
+    }
+}
+
+/// Why `role` lacks `capability`, for a tooltip on a disabled control.
+pub fn reason(role: Role, capability: Capability) -> Option<&'static str> {
+    if allows(role, capability) {
+        return None;
+    }
+    Some(match (role, capability) {
+        (Role::Observer, _) => "observers can read but not edit",
+        (_, Capability::DeleteOthersRecords) => "only the secretariat deletes records created by others",
+        (_, Capability::EditPresidencyAndWorkplan) => {
+            "only the presidency and the secretariat edit presidency terms and the work plan"
+        }
+        (_, Capability::EditSettings) => "only the secretariat changes workspace settings",
+        (_, Capability::ManagePeople) => "only the secretariat manages people and roles",
+        (_, Capability::ReadAudit) => "only the secretariat and the presidency read the change history",
+        _ => "not permitted for this role",
+    })
+}
+
+/// Decides one edit for a person with `role`.
+pub fn check(role: Role, edit: &Edit) -> Result<(), Denial> {
+    let deny = |capability| {
+        Err(Denial(
+            reason(role, capability).unwrap_or("not permitted").to_owned(),
+        ))
+    };
+    if role == Role::Secretariat {
+        return Ok(());
+    }
+    if role == Role::Observer {
+        return deny(Capability::EditRecords);
+    }
+    match &edit.location {
+        Location::Root { key } => Err(Denial(format!(
+            "only the secretariat changes the workspace's structure (root key `{key}`)"
+        ))),
+        Location::Settings => deny(Capability::EditSettings),
+        Location::Unknown => Err(Denial(
+            "edits an object that is no longer part of the workspace".into(),
+        )),
+        Location::Collection { collection, .. } | Location::Record { collection, .. } => {
+            let capability = if RECORD_COLLECTIONS.contains(&collection.as_str()) {
+                Capability::EditRecords
+            } else if PRESIDENCY_COLLECTIONS.contains(&collection.as_str()) {
+                Capability::EditPresidencyAndWorkplan
+            } else {
+                return Err(Denial(format!("`{collection}` is not a collection members edit")));
+            };
+            if !allows(role, capability) {
+                return deny(capability);
+            }
+            match (&edit.location, edit.kind) {
+                (Location::Collection { .. }, EditKind::Remove) => Err(Denial(
+                    "records are deleted with their `deleted` flag, never removed".into(),
+                )),
+                (Location::Record { .. }, EditKind::Tombstone) if !edit.own_record => {
+                    deny(Capability::DeleteOthersRecords)
+                }
+                _ => Ok(()),
+            }
+        }
+    }
+}
+
+/// The edits an incoming change makes, placed in `document` (a fork that
+/// already contains the change). `is_own_actor` says whether an actor id
+/// belongs to the person who sent the change; a record belongs to whoever's
+/// actor created its map.
+pub fn edits_in_change(
+    document: &automerge::Automerge,
+    change: &automerge::Change,
+    is_own_actor: &dyn Fn(&automerge::ActorId) -> bool,
+) -> Vec<Edit> {
+    use automerge::legacy::{Key, ObjectId, OpType};
+    use automerge::{ObjId, Prop, ReadDoc as _, ScalarValue};
+
+    let expanded = change.decode();
+    expanded
+        .operations
+        .iter()
+        .map(|operation| {
+            let key = match &operation.key {
+                Key::Map(key) => Some(key.to_string()),
+                Key::Seq(_) => None,
+            };
+            let kind = match &operation.action {
+                OpType::Delete => EditKind::Remove,
+                OpType::Put(ScalarValue::Boolean(true)) if key.as_deref() == Some("deleted") => {
+                    EditKind::Tombstone
+                }
+                _ => EditKind::Write,
+            };
+            let mut own_record = true;
+            let location = match &operation.obj {
+                ObjectId::Root => match key.as_deref() {
+                    Some(key) => Location::Root { key: key.to_owned() },
+                    None => Location::Unknown,
+                },
+                ObjectId::Id(op_id) => {
+                    let exported = format!("{}@{}", op_id.0, op_id.1);
+                    let path = document
+                        .import_obj(&exported)
+                        .ok()
+                        .and_then(|object| document.parents(&object).ok().map(|parents| (object, parents)))
+                        .and_then(|(object, parents)| {
+                            let mut path = parents.visible_path()?;
+                            path.push((object, Prop::Map(key.clone().unwrap_or_default())));
+                            Some(path)
+                        });
+                    match path.as_deref() {
+                        // path[i] = (object, the key under which the next level lives)
+                        Some([(_, Prop::Map(root_key)), ..]) if root_key == "meta" => Location::Settings,
+                        Some([(_, Prop::Map(collection)), (_, Prop::Map(record_id))]) => {
+                            Location::Collection {
+                                collection: collection.clone(),
+                                record_id: record_id.clone(),
+                            }
+                        }
+                        Some(
+                            [
+                                (_, Prop::Map(collection)),
+                                (_, Prop::Map(record_id)),
+                                (record, Prop::Map(field)),
+                                ..,
+                            ],
+                        ) => {
+                            if let ObjId::Id(_, actor, _) = record {
+                                own_record = is_own_actor(actor);
+                            }
+                            Location::Record {
+                                collection: collection.clone(),
+                                record_id: record_id.clone(),
+                                field: field.clone(),
+                            }
+                        }
+                        Some(
+                            [
+                                (_, Prop::Map(collection)),
+                                (_, Prop::Map(record_id)),
+                                (record, _),
+                                ..,
+                            ],
+                        ) => {
+                            if let ObjId::Id(_, actor, _) = record {
+                                own_record = is_own_actor(actor);
+                            }
+                            Location::Record {
+                                collection: collection.clone(),
+                                record_id: record_id.clone(),
+                                field: String::new(),
+                            }
+                        }
+                        _ => Location::Unknown,
+                    }
+                }
+            };
+            Edit {
+                location,
+                kind,
+                own_record,
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(collection: &str, field: &str, kind: EditKind, own_record: bool) -> Edit {
+        Edit {
+            location: Location::Record {
+                collection: collection.into(),
+                record_id: "r1".into(),
+                field: field.into(),
+            },
+            kind,
+            own_record,
+        }
+    }
+
+    #[test]
+    fn observers_write_nothing() {
+        let edit = record("organisations", "name", EditKind::Write, true);
+        assert!(check(Role::Observer, &edit).is_err());
+        for capability in [Capability::EditRecords, Capability::ReadAudit] {
+            assert!(!allows(Role::Observer, capability));
+        }
+    }
+
+    #[test]
+    fn members_edit_records_but_not_presidency_terms_or_settings() {
+        assert_eq!(
+            check(
+                Role::Member,
+                &record("alliances", "status", EditKind::Write, false)
+            ),
+            Ok(())
+        );
+        let create = Edit {
+            location: Location::Collection {
+                collection: "organisations".into(),
+                record_id: "new".into(),
+            },
+            kind: EditKind::Write,
+            own_record: true,
+        };
+        assert_eq!(check(Role::Member, &create), Ok(()));
+        assert!(
+            check(
+                Role::Member,
+                &record("presidency_terms", "start", EditKind::Write, true)
+            )
+            .is_err()
+        );
+        assert!(
+            check(
+                Role::Member,
+                &record("workplan_lines", "title", EditKind::Write, true)
+            )
+            .is_err()
+        );
+        let settings = Edit {
+            location: Location::Settings,
+            kind: EditKind::Write,
+            own_record: false,
+        };
+        assert!(check(Role::Member, &settings).is_err());
+        assert!(check(Role::Secretariat, &settings).is_ok());
+    }
+
+    #[test]
+    fn members_delete_only_what_they_created() {
+        assert_eq!(
+            check(
+                Role::Member,
+                &record("organisations", "deleted", EditKind::Tombstone, true)
+            ),
+            Ok(())
+        );
+        let denial = check(
+            Role::Member,
+            &record("organisations", "deleted", EditKind::Tombstone, false),
+        )
+        .expect_err("others' records");
+        assert!(denial.0.contains("secretariat"));
+        assert!(
+            check(
+                Role::Secretariat,
+                &record("organisations", "deleted", EditKind::Tombstone, false)
+            )
+            .is_ok()
+        );
+        let removal = Edit {
+            location: Location::Collection {
+                collection: "organisations".into(),
+                record_id: "r1".into(),
+            },
+            kind: EditKind::Remove,
+            own_record: true,
+        };
+        assert!(check(Role::Member, &removal).is_err());
+    }
+
+    #[test]
+    fn presidency_edits_terms_and_workplan() {
+        assert!(
+            check(
+                Role::Presidency,
+                &record("presidency_terms", "start", EditKind::Write, false)
+            )
+            .is_ok()
+        );
+        assert!(
+            check(
+                Role::Presidency,
+                &record("workplan_lines", "title", EditKind::Write, false)
+            )
+            .is_ok()
+        );
+        assert!(
+            check(
+                Role::Presidency,
+                &Edit {
+                    location: Location::Settings,
+                    kind: EditKind::Write,
+                    own_record: false
+                }
+            )
+            .is_err()
+        );
+        assert!(allows(Role::Presidency, Capability::ReadAudit));
+        assert!(!allows(Role::Member, Capability::ReadAudit));
+    }
+
+    #[test]
+    fn structure_and_unknown_objects_are_secretariat_only() {
+        let root = Edit {
+            location: Location::Root {
+                key: "organisations".into(),
+            },
+            kind: EditKind::Write,
+            own_record: false,
+        };
+        assert!(check(Role::Presidency, &root).is_err());
+        assert!(check(Role::Secretariat, &root).is_ok());
+        let unknown = Edit {
+            location: Location::Unknown,
+            kind: EditKind::Write,
+            own_record: false,
+        };
+        assert!(check(Role::Member, &unknown).is_err());
+    }
+
+    #[test]
+    fn roles_parse_from_their_slugs() {
+        for role in Role::ALL {
+            assert_eq!(role.slug().parse::<Role>(), Ok(role));
+        }
+        assert!("admin".parse::<Role>().is_err());
+    }
+
+    mod from_changes {
+        use super::super::*;
+        use crate::model::{self, Authorship, NewOrganisation, OrganisationKind};
+        use automerge::{ActorId, Automerge};
+
+        fn workspace() -> Automerge {
+            let mut document = Automerge::new().with_actor(ActorId::from(vec![1u8; 16]));
+            model::create_workspace(&mut document, "MCIG", 0).expect("workspace");
+            document
+        }
+
+        fn last_edits(document: &Automerge, own: &ActorId) -> Vec<Edit> {
+            let change = document.get_last_local_change().expect("a change");
+            let own = own.clone();
+            edits_in_change(document, &change, &move |actor| *actor == own)
+        }
+
+        #[test]
+        fn creating_an_organisation_places_every_operation() {
+            let ana = ActorId::from(vec![2u8; 16]);
+            let mut document = workspace().with_actor(ana.clone());
+            let fields = NewOrganisation {
+                name: "GIZ".into(),
+                kind: OrganisationKind::CooperationAgency,
+                country: "Alemania".into(),
+            };
+            model::create_organisation(
+                &mut document,
+                "r1",
+                &fields,
+                &Authorship {
+                    now_ms: 1,
+                    author: "Ana",
+                },
+            )
+            .expect("create");
+            let edits = last_edits(&document, &ana);
+            assert_eq!(
+                edits[0].location,
+                Location::Collection {
+                    collection: "organisations".into(),
+                    record_id: "r1".into()
+                }
+            );
+            assert!(edits[1..].iter().all(|edit| matches!(&edit.location, Location::Record { collection, record_id, .. } if collection == "organisations" && record_id == "r1")));
+            assert!(edits.iter().all(|edit| check(Role::Member, edit).is_ok()));
+            assert!(edits.iter().all(|edit| check(Role::Observer, edit).is_err()));
+        }
+
+        #[test]
+        fn tombstoning_another_persons_record_is_detected() {
+            let ana = ActorId::from(vec![2u8; 16]);
+            let ben = ActorId::from(vec![3u8; 16]);
+            let mut document = workspace().with_actor(ana.clone());
+            let fields = NewOrganisation {
+                name: "GIZ".into(),
+                kind: OrganisationKind::CooperationAgency,
+                country: String::new(),
+            };
+            model::create_organisation(
+                &mut document,
+                "r1",
+                &fields,
+                &Authorship {
+                    now_ms: 1,
+                    author: "Ana",
+                },
+            )
+            .expect("create");
+            let mut document = document.with_actor(ben.clone());
+            model::set_organisation_deleted(
+                &mut document,
+                "r1",
+                true,
+                &Authorship {
+                    now_ms: 2,
+                    author: "Ben",
+                },
+            )
+            .expect("delete");
+            let edits = last_edits(&document, &ben);
+            assert_eq!(edits.len(), 1);
+            assert_eq!(edits[0].kind, EditKind::Tombstone);
+            assert!(!edits[0].own_record);
+            assert!(check(Role::Member, &edits[0]).is_err());
+            // Ana deleting her own record is fine.
+            let edits = {
+                let change = document.get_last_local_change().expect("change");
+                edits_in_change(&document, &change, &|actor| *actor == ana)
+            };
+            assert!(edits[0].own_record);
+            assert!(check(Role::Member, &edits[0]).is_ok());
+        }
+
+        #[test]
+        fn settings_and_root_are_placed() {
+            let ana = ActorId::from(vec![2u8; 16]);
+            let mut document = workspace().with_actor(ana.clone());
+            let mut transaction = document.transaction();
+            let meta = match automerge::ReadDoc::get(&transaction, automerge::ROOT, "meta") {
+                Ok(Some((_, id))) => id,
+                _ => panic!("meta"),
+            };
+            automerge::transaction::Transactable::put(&mut transaction, &meta, "name", "Otra").expect("put");
+            automerge::transaction::Transactable::put(&mut transaction, automerge::ROOT, "rogue", 1)
+                .expect("put");
+            transaction.commit();
+            let edits = last_edits(&document, &ana);
+            assert_eq!(edits[0].location, Location::Settings);
+            assert_eq!(edits[1].location, Location::Root { key: "rogue".into() });
+        }
+    }
+}
