@@ -562,9 +562,8 @@ mod tests {
             let ana = ActorId::from(vec![2u8; 16]);
             let mut document = workspace().with_actor(ana.clone());
             let mut transaction = document.transaction();
-            let meta = match automerge::ReadDoc::get(&transaction, automerge::ROOT, "meta") {
-                Ok(Some((_, id))) => id,
-                _ => panic!("meta"),
+            let Ok(Some((_, meta))) = automerge::ReadDoc::get(&transaction, automerge::ROOT, "meta") else {
+                panic!("the workspace has meta")
             };
             automerge::transaction::Transactable::put(&mut transaction, &meta, "name", "Otra").expect("put");
             automerge::transaction::Transactable::put(&mut transaction, automerge::ROOT, "rogue", 1)
