@@ -17,6 +17,20 @@ pub struct Cli {
 pub enum Command {
     /// Serve the web client, the HTTP API and the sync WebSocket.
     Serve(ServeArgs),
+    /// Manage people (works on the data directory of a stopped server).
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Manage bearer tokens for scripts (works on a stopped server).
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+/// Where the data lives; every subcommand takes it.
+#[derive(Debug, Clone, Args)]
+pub struct DataArgs {
+    /// Data directory holding the redb database file (created if missing).
+    #[arg(long, env = "ENLACE_DATA", default_value = "./enlace-data")]
+    pub data: PathBuf,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -26,12 +40,73 @@ pub struct ServeArgs {
     #[arg(long, env = "ENLACE_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: SocketAddr,
 
-    /// Data directory holding the redb database file (created if missing).
-    #[arg(long, env = "ENLACE_DATA", default_value = "./enlace-data")]
-    pub data: PathBuf,
+    #[command(flatten)]
+    pub data: DataArgs,
 
     /// Largest WebSocket frame accepted from a client, in bytes; a larger one
     /// closes that connection with code 1009.
     #[arg(long, env = "ENLACE_MAX_FRAME_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_frame_bytes: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Add a person with a role in a workspace.
+    Add {
+        #[arg(long)]
+        email: String,
+        /// Display name, as others see it in the history.
+        #[arg(long)]
+        name: String,
+        /// secretariat, presidency, member or observer.
+        #[arg(long)]
+        role: String,
+        /// The person's organisation (an id in the workspace directory).
+        #[arg(long)]
+        org: Option<String>,
+        /// Workspace id or `automerge:` URL (default: the first workspace).
+        #[arg(long)]
+        workspace: Option<String>,
+        /// Read the password from standard input instead of a prompt.
+        #[arg(long)]
+        password_stdin: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List people and their roles.
+    List {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Change a person's role in a workspace (`none` removes access).
+    SetRole {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        role: String,
+        #[arg(long)]
+        workspace: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Disable an account (or enable it again with --enable).
+    Disable {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        enable: bool,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Print a new bearer token for a person (shown once; stored hashed).
+    Create {
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
 }

@@ -1,14 +1,16 @@
-//! HTTP routes: health, the workspace list, the sync WebSocket and the client.
+//! HTTP routes: health, the JSON API, the sync WebSocket and the client.
 
-use axum::extract::{State, WebSocketUpgrade};
-use axum::http::StatusCode;
+use std::collections::HashMap;
+
+use axum::Router;
+use axum::extract::{Query, State, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
-use axum::{Json, Router};
-use enlace_shared::DocumentId;
-use serde::Serialize;
+use axum::routing::{get, patch, post};
 use tokio::sync::{mpsc, watch};
 
+use crate::accounts::Accounts;
+use crate::api::{self, CredentialSource, credential_from};
 use crate::assets;
 use crate::hub::Hubs;
 use crate::ws::{ConnectionLimits, serve_connection};
@@ -17,6 +19,7 @@ use crate::ws::{ConnectionLimits, serve_connection};
 #[derive(Clone)]
 pub struct AppState {
     pub hubs: Hubs,
+    pub accounts: Accounts,
     pub limits: ConnectionLimits,
     pub shutdown: watch::Receiver<bool>,
     /// Held by every open connection; the server waits for all to drop at shutdown.
@@ -26,45 +29,69 @@ pub struct AppState {
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
-        .route("/api/workspaces", get(list_workspaces))
+        .route("/api/login", post(api::login))
+        .route("/api/logout", post(api::logout))
+        .route("/api/me", get(api::me))
+        .route("/api/setup", get(api::setup_status).post(api::complete_setup))
+        .route("/api/workspaces", get(api::list_workspaces))
+        .route("/api/workspaces/{id}/changes", get(api::workspace_changes))
+        .route("/api/users", get(api::list_users).post(api::create_user))
+        .route("/api/users/{id}", patch(api::update_user))
         .route("/sync", get(sync_socket))
         .fallback(assets::serve)
         .with_state(state)
 }
 
-/// One entry of `GET /api/workspaces`.
-#[derive(Debug, Serialize)]
-pub struct WorkspaceSummary {
-    pub id: String,
-    pub name: String,
-    pub url: String,
+/// True if a browser's `Origin` names this server (scheme aside).
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|value| value.to_str().ok()) else {
+        // Only browsers send Origin, and they always do on WebSocket upgrades;
+        // a client without one is not a page another site could script.
+        return true;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default();
+    let origin_host = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+        .unwrap_or_default();
+    !host.is_empty() && origin_host == host
 }
 
-async fn list_workspaces(State(state): State<AppState>) -> Response {
-    let storage = state.hubs.storage().clone();
-    match tokio::task::spawn_blocking(move || storage.workspaces()).await {
-        Ok(Ok(records)) => {
-            let summaries: Vec<WorkspaceSummary> = records
-                .into_iter()
-                .filter_map(|record| {
-                    let id: DocumentId = record.id?;
-                    Some(WorkspaceSummary {
-                        id: id.to_string(),
-                        name: record.name,
-                        url: id.url(),
-                    })
-                })
-                .collect();
-            Json(summaries).into_response()
-        }
-        other => {
-            tracing::error!(?other, "listing workspaces failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "storage error").into_response()
-        }
+/// Authenticates before upgrading: no valid credential → 401; a session
+/// cookie sent from another site's page → 403.
+async fn sync_socket(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+    upgrade: WebSocketUpgrade,
+) -> Response {
+    let Some((secret, source)) = credential_from(&headers, query.get("access_token").map(String::as_str))
+    else {
+        return (StatusCode::UNAUTHORIZED, "sign in first").into_response();
+    };
+    if source == CredentialSource::Cookie && !same_origin(&headers) {
+        return (
+            StatusCode::FORBIDDEN,
+            "cross-origin WebSocket with a session cookie",
+        )
+            .into_response();
     }
-}
-
-async fn sync_socket(State(state): State<AppState>, upgrade: WebSocketUpgrade) -> Response {
+    let accounts = state.accounts.clone();
+    let authenticated = match tokio::task::spawn_blocking(move || accounts.authenticate(&secret)).await {
+        Ok(Ok(Some(authenticated))) => authenticated,
+        Ok(Ok(None)) => return (StatusCode::UNAUTHORIZED, "invalid or expired credential").into_response(),
+        other => {
+            tracing::error!(?other, "authentication failed");
+            return (StatusCode::INTERNAL_SERVER_ERROR, "internal error").into_response();
+        }
+    };
+    let live_user = state
+        .accounts
+        .live()
+        .watch(&authenticated.credential_hash, authenticated.user);
     let limits = state.limits;
     // The transport refuses frames far beyond the protocol limit outright;
     // frames just over it are read and refused with a clear close reason.
@@ -74,7 +101,7 @@ async fn sync_socket(State(state): State<AppState>, upgrade: WebSocketUpgrade) -
         .max_frame_size(transport_limit)
         .on_upgrade(move |socket| async move {
             let alive = state.connections_alive;
-            serve_connection(socket, state.hubs, limits, state.shutdown).await;
+            serve_connection(socket, state.hubs, limits, state.shutdown, live_user).await;
             drop(alive);
         })
 }

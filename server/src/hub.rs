@@ -11,13 +11,14 @@ use std::sync::{Arc, Mutex};
 
 use automerge::Automerge;
 use enlace_shared::model;
+use enlace_shared::policy::{self, Role};
 use enlace_shared::protocol::Message;
 use enlace_shared::sync::{ConnectionKey, DocumentHub, HubError};
 use enlace_shared::{DocumentId, PeerId};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use crate::storage::{Storage, StorageError, StorageWriter, WorkspaceRecord};
+use crate::storage::{AppendRequest, Receipt, Storage, StorageError, StorageWriter, WorkspaceRecord};
 
 /// How many changes may pile up after a snapshot before the hub compacts.
 const COMPACT_AFTER_CHANGES: u64 = 1000;
@@ -26,10 +27,25 @@ const MAX_COMMANDS_PER_ROUND: usize = 4096;
 /// Per-hub command queue length; senders wait when it is full (backpressure).
 const COMMAND_QUEUE: usize = 1024;
 
+/// The person behind a connection, as of the message being handled.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Principal {
+    pub user_id: String,
+    pub display_name: String,
+    pub organisation_id: Option<String>,
+    pub role: Role,
+}
+
 /// What a hub tells a connection.
 #[derive(Debug)]
 pub enum ToConnection {
     Send(Message),
+    /// These changes were refused and never applied; tell the peer.
+    Rejected {
+        document_id: DocumentId,
+        change_hashes: Vec<String>,
+        reason: String,
+    },
     /// Send an `error` message, then close with this code and reason.
     Close {
         code: u16,
@@ -48,6 +64,7 @@ pub enum HubCommand {
     Sync {
         connection: ConnectionKey,
         data: Vec<u8>,
+        principal: Principal,
     },
     Ephemeral {
         connection: ConnectionKey,
@@ -68,6 +85,9 @@ pub mod close_code {
     pub const INTERNAL_ERROR: u16 = 1011;
     pub const SERVICE_RESTART: u16 = 1012;
     pub const TRY_AGAIN_LATER: u16 = 1013;
+    pub const POLICY_VIOLATION: u16 = 1008;
+    /// Application code: the credential was revoked or the account disabled.
+    pub const SIGNED_OUT: u16 = 4001;
 }
 
 /// Errors opening a document.
@@ -142,6 +162,9 @@ impl Hubs {
             server_peer_id: self.inner.server_peer_id.clone(),
             next_seq,
             snapshot_next_seq,
+            actor_owners: HashMap::new(),
+            pending_bindings: Vec::new(),
+            pending_receipts: Vec::new(),
         };
         self.lock_tasks().spawn(hub.run(receiver));
         open.insert(document_id, sender.clone());
@@ -228,6 +251,11 @@ struct HubTask {
     server_peer_id: PeerId,
     next_seq: u64,
     snapshot_next_seq: u64,
+    /// Actor id → bound user, as far as this hub has looked them up.
+    actor_owners: HashMap<Vec<u8>, String>,
+    /// Actors bound in this round, committed with its changes.
+    pending_bindings: Vec<(Vec<u8>, String)>,
+    pending_receipts: Vec<Receipt>,
 }
 
 impl HubTask {
@@ -258,17 +286,39 @@ impl HubTask {
                 self.core.join(connection, peer_id);
                 self.outboxes.insert(connection, outbox);
             }
-            HubCommand::Sync { connection, data } => match self.core.receive(connection, &data) {
-                Ok(()) => {}
-                Err(HubError::UnknownConnection(_)) => {}
-                Err(error @ HubError::BadSyncMessage(_)) => {
-                    self.close(connection, close_code::INVALID_PAYLOAD, error.to_string());
+            HubCommand::Sync {
+                connection,
+                data,
+                principal,
+            } => {
+                let received_at_ms = crate::now_ms();
+                let mut accepted = Vec::new();
+                let outcome = {
+                    let owners = &mut self.actor_owners;
+                    let storage = &self.storage;
+                    let bindings = &mut self.pending_bindings;
+                    self.core.receive_checked(connection, &data, |fork, added| {
+                        judge(fork, added, &principal, owners, storage, bindings)?;
+                        accepted = added
+                            .iter()
+                            .map(|change| receipt(change, &principal, received_at_ms))
+                            .collect();
+                        Ok::<(), String>(())
+                    })
+                };
+                match outcome {
+                    Ok(Ok(())) => self.pending_receipts.extend(accepted),
+                    Ok(Err((hashes, reason))) => self.reject(connection, hashes, reason),
+                    Err(HubError::UnknownConnection(_)) => {}
+                    Err(error @ HubError::BadSyncMessage(_)) => {
+                        self.close(connection, close_code::INVALID_PAYLOAD, error.to_string());
+                    }
+                    Err(error @ HubError::Rejected(_)) => {
+                        self.close(connection, close_code::INVALID_PAYLOAD, error.to_string());
+                        return true;
+                    }
                 }
-                Err(error @ HubError::Rejected(_)) => {
-                    self.close(connection, close_code::INVALID_PAYLOAD, error.to_string());
-                    return true;
-                }
-            },
+            }
             HubCommand::Ephemeral { connection, message } => self.relay_ephemeral(connection, &message),
             HubCommand::Leave { connection } => {
                 self.core.leave(connection);
@@ -308,6 +358,17 @@ impl HubTask {
         }
     }
 
+    fn reject(&mut self, connection: ConnectionKey, hashes: Vec<automerge::ChangeHash>, reason: String) {
+        tracing::info!(document = %self.document_id, connection, changes = hashes.len(), %reason, "rejected changes");
+        if let Some(outbox) = self.outboxes.get(&connection) {
+            let _ = outbox.try_send(ToConnection::Rejected {
+                document_id: self.document_id,
+                change_hashes: hashes.iter().map(ToString::to_string).collect(),
+                reason,
+            });
+        }
+    }
+
     fn close(&mut self, connection: ConnectionKey, code: u16, reason: String) {
         tracing::warn!(document = %self.document_id, connection, code, %reason, "closing connection");
         self.core.leave(connection);
@@ -324,6 +385,9 @@ impl HubTask {
         let document_id = self.document_id;
         match tokio::task::spawn_blocking(move || load_document(&storage, document_id)).await {
             Ok(Ok(Some((document, next_seq, snapshot_next_seq)))) => {
+                self.actor_owners.clear();
+                self.pending_bindings.clear();
+                self.pending_receipts.clear();
                 self.core.reset(document);
                 self.next_seq = next_seq;
                 self.snapshot_next_seq = snapshot_next_seq;
@@ -346,7 +410,13 @@ impl HubTask {
         let changes = self.core.take_new_changes();
         if !changes.is_empty() {
             let raw: Vec<Vec<u8>> = changes.iter().map(|change| change.raw_bytes().to_vec()).collect();
-            match self.writer.append(self.document_id, raw).await {
+            let append = AppendRequest {
+                document_id: self.document_id,
+                changes: raw,
+                bindings: std::mem::take(&mut self.pending_bindings),
+                receipts: std::mem::take(&mut self.pending_receipts),
+            };
+            match self.writer.append_with(append).await {
                 Ok(receipt) => {
                     self.next_seq = receipt.next_seq;
                     tracing::trace!(document = %self.document_id, changes = changes.len(), group = receipt.group_size, "committed");
@@ -404,5 +474,94 @@ impl HubTask {
             }
             other => tracing::warn!(document = %self.document_id, ?other, "compaction failed; changes kept"),
         }
+    }
+}
+
+/// Decides whether `principal` may add `added` (already applied to `fork`):
+/// every change's actor must be theirs (binding unseen actors to them), and
+/// every operation must pass the policy for their role.
+fn judge(
+    fork: &Automerge,
+    added: &[automerge::Change],
+    principal: &Principal,
+    owners: &mut HashMap<Vec<u8>, String>,
+    storage: &Storage,
+    bindings: &mut Vec<(Vec<u8>, String)>,
+) -> Result<(), String> {
+    let mut new_bindings = Vec::new();
+    for change in added {
+        let actor = change.actor_id().to_bytes().to_vec();
+        let owner = match owners.get(&actor) {
+            Some(owner) => Some(owner.clone()),
+            None => storage
+                .actor_owner(&actor)
+                .map_err(|error| format!("cannot check authorship: {error}"))?,
+        };
+        match owner {
+            Some(owner) if owner != principal.user_id => {
+                return Err(format!(
+                    "change {} is signed by actor {} which belongs to another person",
+                    change.hash(),
+                    change.actor_id()
+                ));
+            }
+            Some(owner) => {
+                owners.insert(actor, owner);
+            }
+            None => new_bindings.push(actor),
+        }
+    }
+    let is_own = |actor: &automerge::ActorId| {
+        let bytes = actor.to_bytes();
+        new_bindings.iter().any(|bound| bound.as_slice() == bytes)
+            || owners.get(bytes).is_some_and(|owner| *owner == principal.user_id)
+            || storage
+                .actor_owner(bytes)
+                .ok()
+                .flatten()
+                .is_some_and(|owner| owner == principal.user_id)
+    };
+    for change in added {
+        for edit in policy::edits_in_change(fork, change, &is_own) {
+            policy::check(principal.role, &edit)
+                .map_err(|denial| format!("{}: {denial}", describe(&edit)))?;
+        }
+    }
+    for actor in new_bindings {
+        owners.insert(actor.clone(), principal.user_id.clone());
+        bindings.push((actor, principal.user_id.clone()));
+    }
+    Ok(())
+}
+
+fn describe(edit: &policy::Edit) -> String {
+    match &edit.location {
+        policy::Location::Root { key } => format!("root key `{key}`"),
+        policy::Location::Settings => "workspace settings".into(),
+        policy::Location::Collection {
+            collection,
+            record_id,
+        } => format!("{collection}/{record_id}"),
+        policy::Location::Record {
+            collection,
+            record_id,
+            field,
+        } => format!("{collection}/{record_id}/{field}"),
+        policy::Location::Unknown => "an unreachable object".into(),
+    }
+}
+
+fn receipt(change: &automerge::Change, principal: &Principal, received_at_ms: i64) -> Receipt {
+    Receipt {
+        hash: change.hash().to_string(),
+        actor: change.actor_id().to_hex_string(),
+        seq: change.seq(),
+        client_time_ms: change.timestamp(),
+        message: change.message().map(str::to_owned),
+        user_id: principal.user_id.clone(),
+        user_name: principal.display_name.clone(),
+        organisation_id: principal.organisation_id.clone(),
+        role: principal.role,
+        received_at_ms,
     }
 }

@@ -11,7 +11,11 @@
 //! [`run`] takes a bound listener and a shutdown future, so tests can give the
 //! server port 0 and stop it when they like.
 
+pub mod accounts;
+pub mod api;
 pub mod assets;
+pub mod auth;
+pub mod cli;
 pub mod config;
 pub mod http;
 pub mod hub;
@@ -55,6 +59,8 @@ pub enum ServerError {
     FirstWorkspace(#[from] hub::OpenError),
     #[error("no randomness available: {0}")]
     Random(String),
+    #[error("cannot prepare first-start setup: {0}")]
+    Setup(String),
     #[error("HTTP server failed: {0}")]
     Serve(#[from] std::io::Error),
 }
@@ -73,8 +79,8 @@ fn random_bytes<const N: usize>() -> Result<[u8; N], ServerError> {
 }
 
 /// Opens storage and makes sure at least one workspace exists.
-fn prepare_storage(config: &ServerConfig) -> Result<Storage, ServerError> {
-    let storage = Storage::open(&config.data_dir)?;
+pub fn prepare_storage(data_dir: &std::path::Path) -> Result<Storage, ServerError> {
+    let storage = Storage::open(data_dir)?;
     if storage.workspaces()?.is_empty() {
         let id = hub::create_workspace(&storage, FIRST_WORKSPACE_NAME, now_ms(), random_bytes()?)?;
         tracing::info!(workspace = %id.url(), "created the first workspace");
@@ -91,10 +97,24 @@ pub async fn run(
 ) -> Result<(), ServerError> {
     let storage = {
         let config = config.clone();
-        tokio::task::spawn_blocking(move || prepare_storage(&config))
+        tokio::task::spawn_blocking(move || prepare_storage(&config.data_dir))
             .await
             .map_err(|error| ServerError::Serve(std::io::Error::other(error)))??
     };
+    let accounts = accounts::Accounts::new(storage.clone());
+    if let Some(secret) = accounts
+        .begin_setup()
+        .map_err(|error| ServerError::Setup(error.to_string()))?
+    {
+        let address = listener.local_addr()?;
+        #[allow(clippy::print_stdout)]
+        {
+            // Printed to the terminal, never logged: it creates the first secretariat account.
+            println!(
+                "No accounts yet. Create the first secretariat account within one hour at:\n  http://{address}/setup#token={secret}"
+            );
+        }
+    }
     let (writer, writer_thread) = StorageWriter::start(storage.clone());
     let server_peer_id = PeerId::new(format!(
         "enlace-server-{}",
@@ -105,6 +125,7 @@ pub async fn run(
     let (connections_alive, mut all_connections_gone) = mpsc::channel::<()>(1);
     let state = AppState {
         hubs: hubs.clone(),
+        accounts: accounts.clone(),
         limits: ConnectionLimits {
             max_frame_bytes: config.max_frame_bytes,
         },

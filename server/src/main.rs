@@ -2,13 +2,28 @@
 
 use anyhow::Context as _;
 use clap::Parser as _;
+use enlace_server::cli;
 use enlace_server::config::{Cli, Command};
 use enlace_server::{ServerConfig, run};
 use tokio::net::TcpListener;
 use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
-async fn main() -> anyhow::Result<()> {
+async fn main() -> std::process::ExitCode {
+    match run_command().await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            // `{:#}` prints the chain of causes on one line, without a backtrace.
+            #[allow(clippy::print_stderr)]
+            {
+                eprintln!("enlace: {error:#}");
+            }
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_command() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
         .with_writer(std::io::stderr)
@@ -25,15 +40,35 @@ async fn main() -> anyhow::Result<()> {
                 // Scripts and tests read this line to learn the chosen port.
                 println!("enlace listening on http://{address}");
             }
-            tracing::info!(%address, data = %args.data.display(), "serving");
+            tracing::info!(%address, data = %args.data.data.display(), "serving");
             let config = ServerConfig {
-                data_dir: args.data,
+                data_dir: args.data.data,
                 max_frame_bytes: args.max_frame_bytes,
             };
             run(listener, config, shutdown_signal()).await?;
         }
+        Command::User(command) => print(cli::user(command, read_password)?),
+        Command::Token(command) => print(cli::token(command)?),
     }
     Ok(())
+}
+
+#[allow(clippy::print_stdout)]
+fn print(text: String) {
+    if !text.is_empty() {
+        println!("{text}");
+    }
+}
+
+/// The new account's password: from standard input, or a prompt without echo.
+fn read_password(from_stdin: bool) -> std::io::Result<String> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        Ok(line.trim_end_matches(['\r', '\n']).to_owned())
+    } else {
+        rpassword::prompt_password("Password: ")
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -15,7 +15,8 @@ use enlace_shared::{DocumentId, PeerId};
 use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::{mpsc, watch};
 
-use crate::hub::{HubCommand, Hubs, ToConnection, close_code};
+use crate::auth::LiveUser;
+use crate::hub::{HubCommand, Hubs, Principal, ToConnection, close_code};
 
 /// How many messages may wait for a slow client before hubs wait for it.
 const OUTBOX_LENGTH: usize = 256;
@@ -43,12 +44,14 @@ impl Closing {
     }
 }
 
-/// Serves one upgraded socket until it closes or the server shuts down.
+/// Serves one upgraded socket of an authenticated person until it closes,
+/// their credential is revoked, or the server shuts down.
 pub async fn serve_connection<S, E>(
     socket: S,
     hubs: Hubs,
     limits: ConnectionLimits,
     mut shutdown: watch::Receiver<bool>,
+    mut live_user: LiveUser,
 ) where
     S: Stream<Item = Result<WsMessage, E>> + Sink<WsMessage> + Unpin + Send + 'static,
     E: std::fmt::Display,
@@ -61,8 +64,10 @@ pub async fn serve_connection<S, E>(
         hubs,
         limits,
         peer_id: None,
+        enlace_peer: false,
         documents: HashMap::new(),
         outbox,
+        live_user: live_user.clone(),
     };
     tracing::debug!(connection, "connection opened");
 
@@ -70,6 +75,11 @@ pub async fn serve_connection<S, E>(
         tokio::select! {
             biased;
             _ = shutdown.changed() => break Closing::new(close_code::GOING_AWAY, "server shutting down"),
+            changed = live_user.changed() => {
+                if changed.is_err() || live_user.borrow().is_none() {
+                    break Closing::new(close_code::SIGNED_OUT, "signed out or account disabled");
+                }
+            },
             outgoing = outbox_receiver.recv() => match outgoing {
                 Some(ToConnection::Send(message)) => {
                     if sink.send(WsMessage::Binary(message.encode().into())).await.is_err() {
@@ -77,6 +87,24 @@ pub async fn serve_connection<S, E>(
                     }
                 }
                 Some(ToConnection::Close { code, reason }) => break Closing::new(code, reason),
+                Some(ToConnection::Rejected { document_id, change_hashes, reason }) => {
+                    if !state.enlace_peer {
+                        // A stock client cannot drop refused changes; it would
+                        // resend them forever. Disconnect it instead.
+                        break Closing::new(close_code::POLICY_VIOLATION, format!("change refused: {reason}"));
+                    }
+                    let Some(peer_id) = state.peer_id.clone() else { continue };
+                    let rejected = Message::Rejected {
+                        sender_id: state.hubs.server_peer_id().clone(),
+                        target_id: peer_id,
+                        document_id,
+                        change_hashes,
+                        message: reason,
+                    };
+                    if sink.send(WsMessage::Binary(rejected.encode().into())).await.is_err() {
+                        break Closing::new(close_code::GOING_AWAY, "send failed");
+                    }
+                }
                 // Invariant: `state.outbox` keeps the channel open while we loop.
                 None => break Closing::new(close_code::INTERNAL_ERROR, "outbox closed"),
             },
@@ -127,8 +155,11 @@ struct ConnectionState {
     hubs: Hubs,
     limits: ConnectionLimits,
     peer_id: Option<PeerId>,
+    /// The peer announced Enlace's protocol extension (understands `enlace-rejected`).
+    enlace_peer: bool,
     documents: HashMap<DocumentId, mpsc::Sender<HubCommand>>,
     outbox: mpsc::Sender<ToConnection>,
+    live_user: LiveUser,
 }
 
 impl ConnectionState {
@@ -179,9 +210,13 @@ impl ConnectionState {
                     let _ = self.outbox.send(ToConnection::Send(unavailable)).await;
                     return Ok(());
                 };
+                let principal = self.principal(&document_id).ok_or_else(|| {
+                    Closing::new(close_code::SIGNED_OUT, "no longer has access to this workspace")
+                })?;
                 hub.send(HubCommand::Sync {
                     connection: self.connection,
                     data,
+                    principal,
                 })
                 .await
                 .map_err(|_| Closing::new(close_code::GOING_AWAY, "document closed"))
@@ -203,6 +238,8 @@ impl ConnectionState {
                 Ok(())
             }
             Message::Join { .. } => Err(Closing::new(close_code::PROTOCOL_ERROR, "join sent twice")),
+            // Only the server sends rejections.
+            Message::Rejected { .. } => Ok(()),
             // A server never receives these from a client; peers relay them
             // between storage servers, which Enlace does not do.
             Message::Peer { .. }
@@ -219,7 +256,7 @@ impl ConnectionState {
         let Message::Join {
             sender_id,
             supported_protocol_versions,
-            ..
+            peer_metadata,
         } = message
         else {
             return Err(Closing::new(
@@ -245,6 +282,7 @@ impl ConnectionState {
             peer_metadata: PeerMetadata {
                 storage_id: None,
                 is_ephemeral: Some(false),
+                enlace: Some(enlace_shared::protocol::ENLACE_EXTENSION_VERSION),
             },
         };
         sink.send(WsMessage::Binary(peer.encode().into()))
@@ -252,7 +290,20 @@ impl ConnectionState {
             .map_err(|_| Closing::new(close_code::GOING_AWAY, "send failed"))?;
         tracing::debug!(connection = self.connection, peer = %sender_id, "peer joined");
         self.peer_id = Some(sender_id);
+        self.enlace_peer = peer_metadata.enlace.is_some();
         Ok(())
+    }
+
+    /// Who is acting on `document_id` right now (roles can change while connected).
+    fn principal(&self, document_id: &DocumentId) -> Option<Principal> {
+        let user = self.live_user.borrow();
+        let user = user.as_ref()?;
+        Some(Principal {
+            user_id: user.id.clone(),
+            display_name: user.display_name.clone(),
+            organisation_id: user.organisation_id.clone(),
+            role: user.role_in(document_id)?,
+        })
     }
 
     async fn hub_for(
@@ -262,6 +313,10 @@ impl ConnectionState {
     ) -> Result<Option<mpsc::Sender<HubCommand>>, Closing> {
         if let Some(hub) = self.documents.get(&document_id) {
             return Ok(Some(hub.clone()));
+        }
+        if self.principal(&document_id).is_none() {
+            // Not shared with this person: indistinguishable from absent.
+            return Ok(None);
         }
         let hub = self.hubs.get(document_id).await.map_err(|error| {
             tracing::error!(%error, "cannot open document");

@@ -23,7 +23,14 @@ pub struct PeerMetadata {
     pub storage_id: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub is_ephemeral: Option<bool>,
+    /// Enlace's extension version. A client that sets it understands
+    /// `enlace-rejected`; stock clients omit it and get `error` instead.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enlace: Option<u32>,
 }
+
+/// The version of Enlace's additions to the protocol (`enlace-rejected`).
+pub const ENLACE_EXTENSION_VERSION: u32 = 1;
 
 /// One protocol message.
 #[derive(Debug, Clone, PartialEq)]
@@ -91,6 +98,17 @@ pub enum Message {
         target_id: PeerId,
         document_id: DocumentId,
     },
+    /// Enlace extension, server → Enlace client: these changes were refused
+    /// and never applied, stored or forwarded; drop them and anything built
+    /// on them, then resync.
+    Rejected {
+        sender_id: PeerId,
+        target_id: PeerId,
+        document_id: DocumentId,
+        /// Hex change hashes.
+        change_hashes: Vec<String>,
+        message: String,
+    },
 }
 
 /// Why a frame is not a protocol message.
@@ -136,6 +154,8 @@ struct WireMessage {
     add: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     remove: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    change_hashes: Option<Vec<String>>,
 }
 
 impl Message {
@@ -152,6 +172,7 @@ impl Message {
             Self::Ephemeral { .. } => "ephemeral",
             Self::RemoteSubscriptionChange { .. } => "remote-subscription-change",
             Self::RemoteHeadsChanged { .. } => "remote-heads-changed",
+            Self::Rejected { .. } => "enlace-rejected",
         }
     }
 
@@ -167,7 +188,8 @@ impl Message {
             | Self::DocUnavailable { sender_id, .. }
             | Self::Ephemeral { sender_id, .. }
             | Self::RemoteSubscriptionChange { sender_id, .. }
-            | Self::RemoteHeadsChanged { sender_id, .. } => sender_id,
+            | Self::RemoteHeadsChanged { sender_id, .. }
+            | Self::Rejected { sender_id, .. } => sender_id,
         }
     }
 
@@ -274,6 +296,18 @@ impl Message {
                 wire.add = Some(add.clone());
                 wire.remove = Some(remove.clone());
             }
+            Self::Rejected {
+                target_id,
+                document_id,
+                change_hashes,
+                message,
+                ..
+            } => {
+                wire.target_id = Some(target_id.0.clone());
+                wire.document_id = Some(document_id.to_string());
+                wire.change_hashes = Some(change_hashes.clone());
+                wire.message = Some(message.clone());
+            }
         }
         wire
     }
@@ -355,6 +389,13 @@ impl Message {
                 target_id: target(wire.target_id)?,
                 document_id: document(wire.document_id)?,
             },
+            "enlace-rejected" => Self::Rejected {
+                sender_id,
+                target_id: target(wire.target_id)?,
+                document_id: document(wire.document_id)?,
+                change_hashes: wire.change_hashes.ok_or_else(|| missing("changeHashes"))?,
+                message: wire.message.ok_or_else(|| missing("message"))?,
+            },
             _ => return Err(DecodeError::UnknownType(kind)),
         };
         Ok(message)
@@ -378,6 +419,7 @@ mod tests {
                 peer_metadata: PeerMetadata {
                     storage_id: Some("storage".into()),
                     is_ephemeral: Some(false),
+                    enlace: None,
                 },
             },
             Message::Peer {
@@ -429,6 +471,13 @@ mod tests {
                 sender_id: peer("client"),
                 target_id: peer("server"),
                 document_id,
+            },
+            Message::Rejected {
+                sender_id: peer("server"),
+                target_id: peer("client"),
+                document_id,
+                change_hashes: vec!["ab".repeat(32)],
+                message: "observers can read but not edit".into(),
             },
         ]
     }

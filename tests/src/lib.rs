@@ -93,11 +93,85 @@ impl WorkspaceInfo {
     }
 }
 
+/// The password of every account the harness creates.
+pub const TEST_PASSWORD: &str = "contraseña de prueba";
+/// The secretariat account every test server starts with.
+pub const ADMIN_EMAIL: &str = "secretaria@enlace.test";
+
+/// How a client proves who it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Credential {
+    /// `Authorization: Bearer` (scripts).
+    Bearer(String),
+    /// The browser session cookie.
+    Session(String),
+}
+
+impl Credential {
+    /// The header that carries it.
+    pub fn header(&self) -> (&'static str, String) {
+        match self {
+            Self::Bearer(token) => ("Authorization", format!("Bearer {token}")),
+            Self::Session(secret) => ("Cookie", format!("enlace_session={secret}")),
+        }
+    }
+}
+
+/// Creates the secretariat account and a bearer token on a data directory
+/// (once; later starts on the same directory reuse them).
+fn provision(binary: &Path, data_dir: &Path) -> anyhow::Result<String> {
+    let token_file = data_dir.join("test-admin-token");
+    if let Ok(token) = std::fs::read_to_string(&token_file) {
+        return Ok(token.trim().to_owned());
+    }
+    std::fs::create_dir_all(data_dir)?;
+    let mut add = std::process::Command::new(binary)
+        .args([
+            "user",
+            "add",
+            "--email",
+            ADMIN_EMAIL,
+            "--name",
+            "Secretaría Técnica",
+            "--role",
+            "secretariat",
+        ])
+        .arg("--password-stdin")
+        .arg("--data")
+        .arg(data_dir)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()?;
+    if let Some(mut stdin) = add.stdin.take() {
+        use std::io::Write as _;
+        writeln!(stdin, "{TEST_PASSWORD}")?;
+    }
+    if !add.wait()?.success() {
+        bail!("`enlace user add` failed");
+    }
+    let output = std::process::Command::new(binary)
+        .args(["token", "create", "--email", ADMIN_EMAIL, "--data"])
+        .arg(data_dir)
+        .env("RUST_LOG", "warn")
+        .output()?;
+    if !output.status.success() {
+        bail!(
+            "`enlace token create` failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let token = String::from_utf8(output.stdout)?.trim().to_owned();
+    std::fs::write(&token_file, &token)?;
+    Ok(token)
+}
+
 /// The real `enlace` server in a child process.
 pub struct ServerProcess {
     child: Child,
     address: String,
     data_dir: PathBuf,
+    admin_token: String,
 }
 
 impl ServerProcess {
@@ -108,7 +182,24 @@ impl ServerProcess {
 
     /// Like [`ServerProcess::start`] with extra `serve` arguments.
     pub async fn start_with(data_dir: &Path, extra_args: &[&str]) -> anyhow::Result<Self> {
-        let mut child = Command::new(enlace_binary()?)
+        let binary = enlace_binary()?;
+        let admin_token = provision(&binary, data_dir)?;
+        Self::spawn(&binary, data_dir, extra_args, admin_token).await
+    }
+
+    /// Starts a server on a data directory without provisioning any account
+    /// (first-start setup is then pending).
+    pub async fn start_unprovisioned(data_dir: &Path) -> anyhow::Result<Self> {
+        Self::spawn(&enlace_binary()?, data_dir, &[], String::new()).await
+    }
+
+    async fn spawn(
+        binary: &Path,
+        data_dir: &Path,
+        extra_args: &[&str],
+        admin_token: String,
+    ) -> anyhow::Result<Self> {
+        let mut child = Command::new(binary)
             .arg("serve")
             .arg("--addr")
             .arg("127.0.0.1:0")
@@ -142,6 +233,7 @@ impl ServerProcess {
             child,
             address,
             data_dir: data_dir.to_owned(),
+            admin_token,
         };
         let (status, _) = server.get("/healthz").await?;
         if status != 200 {
@@ -156,6 +248,100 @@ impl ServerProcess {
 
     pub fn ws_url(&self) -> String {
         format!("ws://{}/sync", self.address)
+    }
+
+    /// The sync URL with the secretariat's token as `access_token` (for
+    /// WebSocket clients that cannot set headers, like automerge-repo's).
+    pub fn ws_url_with_token(&self) -> String {
+        format!("ws://{}/sync?access_token={}", self.address, self.admin_token)
+    }
+
+    /// The secretariat's bearer token.
+    pub fn admin(&self) -> Credential {
+        Credential::Bearer(self.admin_token.clone())
+    }
+
+    /// A JSON API call; returns the status and the parsed body (null if empty).
+    pub async fn api(
+        &self,
+        method: &str,
+        path: &str,
+        credential: Option<&Credential>,
+        body: Option<serde_json::Value>,
+    ) -> anyhow::Result<(u16, serde_json::Value, Vec<(String, String)>)> {
+        let mut headers: Vec<(String, String)> = Vec::new();
+        if let Some(credential) = credential {
+            let (name, value) = credential.header();
+            headers.push((name.to_owned(), value));
+        }
+        let body = body.map(|value| value.to_string());
+        if body.is_some() {
+            headers.push(("Content-Type".into(), "application/json".into()));
+        }
+        let (status, response_headers, bytes) =
+            http_request(&self.address, method, path, &headers, body.as_deref()).await?;
+        let json = if bytes.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_slice(&bytes)
+                .unwrap_or_else(|_| serde_json::Value::String(String::from_utf8_lossy(&bytes).into_owned()))
+        };
+        Ok((status, json, response_headers))
+    }
+
+    /// Signs in; returns the status and, on success, the session secret.
+    pub async fn login(&self, email: &str, password: &str) -> anyhow::Result<(u16, Option<Credential>)> {
+        let (status, _, headers) = self
+            .api(
+                "POST",
+                "/api/login",
+                None,
+                Some(serde_json::json!({ "email": email, "password": password })),
+            )
+            .await?;
+        let session = headers
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+            .find_map(|(_, value)| {
+                value
+                    .strip_prefix("enlace_session=")?
+                    .split(';')
+                    .next()
+                    .map(str::to_owned)
+            })
+            .filter(|secret| !secret.is_empty())
+            .map(Credential::Session);
+        Ok((status, session))
+    }
+
+    /// Creates a person with `role` in the first workspace (through the
+    /// secretariat's API) and signs them in; returns their id and session.
+    pub async fn add_person(
+        &self,
+        email: &str,
+        name: &str,
+        role: &str,
+    ) -> anyhow::Result<(String, Credential)> {
+        let workspace = self.first_workspace().await?;
+        let (status, body, _) = self
+            .api(
+                "POST",
+                "/api/users",
+                Some(&self.admin()),
+                Some(serde_json::json!({
+                    "email": email, "display_name": name, "password": TEST_PASSWORD,
+                    "workspace": workspace.id, "role": role,
+                })),
+            )
+            .await?;
+        if status != 201 {
+            bail!("creating {email} answered {status}: {body}");
+        }
+        let id = body["id"].as_str().unwrap_or_default().to_owned();
+        match self.login(email, TEST_PASSWORD).await? {
+            (200, Some(session)) => Ok((id, session)),
+            (status, _) => bail!("signing in {email} answered {status}"),
+        }
     }
 
     pub fn address(&self) -> &str {
@@ -176,7 +362,8 @@ impl ServerProcess {
     }
 
     pub async fn workspaces(&self) -> anyhow::Result<Vec<WorkspaceInfo>> {
-        let (status, body) = self.get("/api/workspaces").await?;
+        let (name, value) = self.admin().header();
+        let (status, body) = http_get(&self.address, "/api/workspaces", &[(name, &value)]).await?;
         if status != 200 {
             bail!("GET /api/workspaces answered {status}");
         }
@@ -233,12 +420,33 @@ impl ServerProcess {
 
 /// A minimal HTTP/1.1 GET (the tests need nothing more).
 pub async fn http_get(address: &str, path: &str, headers: &[(&str, &str)]) -> anyhow::Result<(u16, Vec<u8>)> {
+    let headers: Vec<(String, String)> = headers
+        .iter()
+        .map(|(name, value)| ((*name).to_owned(), (*value).to_owned()))
+        .collect();
+    let (status, _, body) = http_request(address, "GET", path, &headers, None).await?;
+    Ok((status, body))
+}
+
+/// A minimal HTTP/1.1 request with `Connection: close`; returns the status,
+/// the response headers and the body.
+pub async fn http_request(
+    address: &str,
+    method: &str,
+    path: &str,
+    headers: &[(String, String)],
+    body: Option<&str>,
+) -> anyhow::Result<(u16, Vec<(String, String)>, Vec<u8>)> {
     let mut stream = TcpStream::connect(address).await?;
-    let mut request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n");
     for (name, value) in headers {
         request.push_str(&format!("{name}: {value}\r\n"));
     }
-    request.push_str("\r\n");
+    if let Some(body) = body {
+        request.push_str(&format!("Content-Length: {}\r\n\r\n{body}", body.len()));
+    } else {
+        request.push_str("\r\n");
+    }
     stream.write_all(request.as_bytes()).await?;
     let mut response = Vec::new();
     stream.read_to_end(&mut response).await?;
@@ -247,12 +455,17 @@ pub async fn http_get(address: &str, path: &str, headers: &[(&str, &str)]) -> an
         .position(|window| window == b"\r\n\r\n")
         .ok_or_else(|| anyhow!("malformed HTTP response"))?;
     let head = String::from_utf8_lossy(&response[..split]).into_owned();
-    let status: u16 = head
-        .split_whitespace()
-        .nth(1)
+    let mut lines = head.split("\r\n");
+    let status: u16 = lines
+        .next()
+        .and_then(|line| line.split_whitespace().nth(1))
         .and_then(|code| code.parse().ok())
         .ok_or_else(|| anyhow!("no status in {head:?}"))?;
-    Ok((status, response[split + 4..].to_vec()))
+    let response_headers = lines
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_owned(), value.trim().to_owned()))
+        .collect();
+    Ok((status, response_headers, response[split + 4..].to_vec()))
 }
 
 pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
@@ -287,7 +500,17 @@ impl RustClient {
         workspace: &WorkspaceInfo,
         author: &str,
     ) -> anyhow::Result<Self> {
-        let (socket, _) = tokio_tungstenite::connect_async(server.ws_url()).await?;
+        Self::connect_as(server, workspace, author, &server.admin()).await
+    }
+
+    /// Connects with a given credential.
+    pub async fn connect_as(
+        server: &ServerProcess,
+        workspace: &WorkspaceInfo,
+        author: &str,
+        credential: &Credential,
+    ) -> anyhow::Result<Self> {
+        let socket = authenticated_socket(server, credential).await?;
         let document_id = workspace.document_id()?;
         let random: u64 = rand_u64();
         let mut client = Self {
@@ -483,9 +706,18 @@ pub fn random_record_id() -> String {
     model::record_id(bytes)
 }
 
-/// A raw WebSocket to the server, for tests that send bad input.
+/// A raw WebSocket to the server as the secretariat, for tests that send bad input.
 pub async fn raw_socket(server: &ServerProcess) -> anyhow::Result<Socket> {
-    Ok(tokio_tungstenite::connect_async(server.ws_url()).await?.0)
+    authenticated_socket(server, &server.admin()).await
+}
+
+/// A WebSocket to `/sync` presenting `credential`.
+pub async fn authenticated_socket(server: &ServerProcess, credential: &Credential) -> anyhow::Result<Socket> {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+    let mut request = server.ws_url().into_client_request()?;
+    let (name, value) = credential.header();
+    request.headers_mut().insert(name, value.parse()?);
+    Ok(tokio_tungstenite::connect_async(request).await?.0)
 }
 
 /// Reads frames until the server closes; returns the close code and reason.

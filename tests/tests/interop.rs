@@ -40,7 +40,7 @@ async fn stock_automerge_repo_client_interoperates() -> anyhow::Result<()> {
     let mut command = tokio::process::Command::new(node());
     command
         .arg(js.join("interop.mjs"))
-        .arg(server.ws_url())
+        .arg(server.ws_url_with_token())
         .arg(&workspace.url)
         .arg(RUST_NAME)
         .arg(JS_NAME)

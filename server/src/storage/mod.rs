@@ -5,6 +5,7 @@
 //! snapshot and applying the changes that follow it. Table definitions live
 //! in [`tables`]; the group-committing writer in [`writer`].
 
+mod accounts;
 mod tables;
 mod writer;
 
@@ -15,7 +16,11 @@ use enlace_shared::DocumentId;
 use redb::{Database, ReadableDatabase, ReadableTable};
 use serde::{Deserialize, Serialize};
 
-use tables::{CHANGES, SNAPSHOT_NEXT_SEQ, SNAPSHOTS, WORKSPACES};
+pub use accounts::{AccountError, CredentialKind, CredentialRecord, Receipt, UserRecord};
+use tables::{
+    ACTORS, CHANGES, CREDENTIALS, RECEIPTS, SETTINGS, SNAPSHOT_NEXT_SEQ, SNAPSHOTS, USERS, USERS_BY_EMAIL,
+    WORKSPACES,
+};
 pub use writer::{StorageWriter, WriteReceipt};
 
 /// The file inside the data directory that holds everything.
@@ -26,6 +31,10 @@ pub const DATABASE_FILE: &str = "enlace.redb";
 pub enum StorageError {
     #[error("cannot create data directory {path}: {source}")]
     DataDirectory { path: PathBuf, source: std::io::Error },
+    #[error(
+        "the data directory {0} is in use by a running Enlace server; stop it first, or make the change in the web interface"
+    )]
+    InUse(PathBuf),
     #[error("database error: {0}")]
     Database(#[from] redb::Error),
     #[error("stored workspace record is corrupt: {0}")]
@@ -74,7 +83,10 @@ impl Storage {
             path: data_dir.to_owned(),
             source,
         })?;
-        let database = Database::create(data_dir.join(DATABASE_FILE)).map_err(database_error)?;
+        let database = Database::create(data_dir.join(DATABASE_FILE)).map_err(|error| match error {
+            redb::DatabaseError::DatabaseAlreadyOpen => StorageError::InUse(data_dir.to_owned()),
+            other => database_error(other),
+        })?;
         let transaction = database.begin_write().map_err(database_error)?;
         {
             transaction.open_table(WORKSPACES).map_err(database_error)?;
@@ -83,6 +95,12 @@ impl Storage {
             transaction
                 .open_table(SNAPSHOT_NEXT_SEQ)
                 .map_err(database_error)?;
+            transaction.open_table(USERS).map_err(database_error)?;
+            transaction.open_table(USERS_BY_EMAIL).map_err(database_error)?;
+            transaction.open_table(CREDENTIALS).map_err(database_error)?;
+            transaction.open_table(ACTORS).map_err(database_error)?;
+            transaction.open_table(RECEIPTS).map_err(database_error)?;
+            transaction.open_table(SETTINGS).map_err(database_error)?;
         }
         transaction.commit().map_err(database_error)?;
         Ok(Self {
@@ -194,12 +212,10 @@ impl Storage {
         Ok(())
     }
 
-    /// Appends changes of several documents in one durable transaction and
-    /// returns, per document, the sequence number the next change will get.
-    pub(crate) fn append_changes(
-        &self,
-        batch: &[(DocumentId, Vec<Vec<u8>>)],
-    ) -> Result<Vec<u64>, StorageError> {
+    /// Appends changes of several documents, with their actor bindings and
+    /// receipts, in one durable transaction and returns, per document, the
+    /// sequence number the next change will get.
+    pub(crate) fn append_changes(&self, batch: &[AppendRequest]) -> Result<Vec<u64>, StorageError> {
         let transaction = self.database.begin_write().map_err(database_error)?;
         let mut next_seqs = Vec::with_capacity(batch.len());
         {
@@ -207,7 +223,8 @@ impl Storage {
             let seqs = transaction
                 .open_table(SNAPSHOT_NEXT_SEQ)
                 .map_err(database_error)?;
-            for (id, document_changes) in batch {
+            for request in batch {
+                let id = &request.document_id;
                 let after_snapshot = seqs
                     .get(id.as_bytes())
                     .map_err(database_error)?
@@ -220,7 +237,7 @@ impl Storage {
                     .map_err(database_error)?
                     .map_or(0, |(key, _)| key.value().1 + 1);
                 let mut seq = after_snapshot.max(after_last);
-                for change in document_changes {
+                for change in &request.changes {
                     changes
                         .insert((id.as_bytes(), seq), change.as_slice())
                         .map_err(database_error)?;
@@ -229,9 +246,41 @@ impl Storage {
                 next_seqs.push(seq);
             }
         }
+        for request in batch {
+            accounts::record_provenance(
+                &transaction,
+                &request.document_id,
+                &request.bindings,
+                &request.receipts,
+            )?;
+        }
         // Durability::Immediate is redb's default: commit returns after fsync.
         transaction.commit().map_err(database_error)?;
         Ok(next_seqs)
+    }
+}
+
+/// One document's share of a group commit.
+#[derive(Debug, Clone)]
+pub struct AppendRequest {
+    pub document_id: DocumentId,
+    /// Raw changes, in causal order.
+    pub changes: Vec<Vec<u8>>,
+    /// Actor ids seen for the first time, and the user each is bound to.
+    pub bindings: Vec<(Vec<u8>, String)>,
+    /// One receipt per change.
+    pub receipts: Vec<Receipt>,
+}
+
+impl AppendRequest {
+    /// Changes without provenance (the server's own changes, benchmarks).
+    pub fn changes_only(document_id: DocumentId, changes: Vec<Vec<u8>>) -> Self {
+        Self {
+            document_id,
+            changes,
+            bindings: Vec::new(),
+            receipts: Vec::new(),
+        }
     }
 }
 
@@ -241,6 +290,10 @@ mod tests {
 
     fn id(byte: u8) -> DocumentId {
         DocumentId::from_bytes([byte; 16])
+    }
+
+    fn append(document_id: DocumentId, changes: Vec<Vec<u8>>) -> AppendRequest {
+        AppendRequest::changes_only(document_id, changes)
     }
 
     fn record(name: &str, created_at_ms: i64) -> WorkspaceRecord {
@@ -263,7 +316,10 @@ mod tests {
                 .create_workspace(id(2), &record("Otra", 9), &[])
                 .expect("create");
             let next = storage
-                .append_changes(&[(id(1), vec![vec![3]]), (id(2), vec![vec![9], vec![10]])])
+                .append_changes(&[
+                    append(id(1), vec![vec![3]]),
+                    append(id(2), vec![vec![9], vec![10]]),
+                ])
                 .expect("append");
             assert_eq!(next, vec![3, 2]);
         }
@@ -294,7 +350,9 @@ mod tests {
         // Sequence numbers keep growing even when every change was compacted.
         storage.compact(&id(1), b"snapshot2", 3).expect("compact");
         assert_eq!(
-            storage.append_changes(&[(id(1), vec![vec![4]])]).expect("append"),
+            storage
+                .append_changes(&[append(id(1), vec![vec![4]])])
+                .expect("append"),
             vec![4]
         );
         let stored = storage.load_document(&id(1)).expect("load");

@@ -13,3 +13,22 @@ pub const SNAPSHOTS: TableDefinition<'_, &[u8; 16], &[u8]> = TableDefinition::ne
 
 /// Document id → the first sequence number *not* contained in its snapshot.
 pub const SNAPSHOT_NEXT_SEQ: TableDefinition<'_, &[u8; 16], u64> = TableDefinition::new("snapshot_next_seq");
+
+/// User id → JSON of [`super::accounts::UserRecord`].
+pub const USERS: TableDefinition<'_, &str, &str> = TableDefinition::new("users");
+
+/// Lower-cased email → user id.
+pub const USERS_BY_EMAIL: TableDefinition<'_, &str, &str> = TableDefinition::new("users_by_email");
+
+/// SHA-256 (hex) of a credential (session cookie or bearer token) → JSON of
+/// [`super::accounts::CredentialRecord`]. The credential itself is never stored.
+pub const CREDENTIALS: TableDefinition<'_, &str, &str> = TableDefinition::new("credentials");
+
+/// Automerge actor id → the user it is bound to.
+pub const ACTORS: TableDefinition<'_, &[u8], &str> = TableDefinition::new("actors");
+
+/// (document id, receipt sequence number) → JSON of [`super::accounts::Receipt`].
+pub const RECEIPTS: TableDefinition<'_, (&[u8; 16], u64), &str> = TableDefinition::new("receipts");
+
+/// Singleton settings (e.g. the pending first-start setup token) → JSON.
+pub const SETTINGS: TableDefinition<'_, &str, &str> = TableDefinition::new("settings");

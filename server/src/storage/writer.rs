@@ -7,7 +7,7 @@ use std::thread::JoinHandle;
 use enlace_shared::DocumentId;
 use tokio::sync::oneshot;
 
-use super::{Storage, StorageError};
+use super::{AppendRequest, Storage, StorageError};
 
 /// What a successful durable append reports.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -19,8 +19,7 @@ pub struct WriteReceipt {
 }
 
 struct WriteRequest {
-    document_id: DocumentId,
-    changes: Vec<Vec<u8>>,
+    append: AppendRequest,
     reply: oneshot::Sender<Result<WriteReceipt, StorageError>>,
 }
 
@@ -52,13 +51,15 @@ impl StorageWriter {
         document_id: DocumentId,
         changes: Vec<Vec<u8>>,
     ) -> Result<WriteReceipt, StorageError> {
+        self.append_with(AppendRequest::changes_only(document_id, changes))
+            .await
+    }
+
+    /// Appends changes with their actor bindings and receipts, durably.
+    pub async fn append_with(&self, append: AppendRequest) -> Result<WriteReceipt, StorageError> {
         let (reply, receipt) = oneshot::channel();
         self.requests
-            .send(WriteRequest {
-                document_id,
-                changes,
-                reply,
-            })
+            .send(WriteRequest { append, reply })
             .map_err(|_| StorageError::WriterStopped)?;
         receipt.await.map_err(|_| StorageError::WriterStopped)?
     }
@@ -73,25 +74,23 @@ fn run_writer(storage: &Storage, receiver: &std_mpsc::Receiver<WriteRequest>) {
                 Err(_) => break,
             }
         }
-        let batch: Vec<(DocumentId, Vec<Vec<u8>>)> = group
-            .iter_mut()
-            .map(|request| (request.document_id, std::mem::take(&mut request.changes)))
-            .collect();
         let group_size = group.len();
+        let (batch, replies): (Vec<AppendRequest>, Vec<_>) = group
+            .into_iter()
+            .map(|request| (request.append, request.reply))
+            .unzip();
         match storage.append_changes(&batch) {
             Ok(next_seqs) => {
-                for (request, next_seq) in group.into_iter().zip(next_seqs) {
+                for (reply, next_seq) in replies.into_iter().zip(next_seqs) {
                     // A requester that gave up waiting is not an error here.
-                    let _ = request.reply.send(Ok(WriteReceipt { next_seq, group_size }));
+                    let _ = reply.send(Ok(WriteReceipt { next_seq, group_size }));
                 }
             }
             Err(error) => {
                 tracing::error!(%error, group_size, "group commit failed; nothing in it was acknowledged");
                 let message = error.to_string();
-                for request in group {
-                    let _ = request
-                        .reply
-                        .send(Err(StorageError::CommitFailed(message.clone())));
+                for reply in replies {
+                    let _ = reply.send(Err(StorageError::CommitFailed(message.clone())));
                 }
             }
         }

@@ -108,6 +108,55 @@ impl DocumentHub {
             .map_err(|error| HubError::Rejected(error.to_string()))
     }
 
+    /// Applies one sync message from `connection` only if `check` accepts the
+    /// changes it would add. The message is applied to a fork of the document
+    /// first; `check` sees the fork and the new changes (in causal order). On
+    /// acceptance the fork becomes the document; on refusal the document is
+    /// untouched, the connection's sync state starts afresh (its peer is told
+    /// to drop the refused changes), and the refused change hashes are returned.
+    pub fn receive_checked<E>(
+        &mut self,
+        connection: ConnectionKey,
+        data: &[u8],
+        check: impl FnOnce(&Automerge, &[Change]) -> Result<(), E>,
+    ) -> Result<Result<(), (Vec<ChangeHash>, E)>, HubError> {
+        let message =
+            sync::Message::decode(data).map_err(|error| HubError::BadSyncMessage(error.to_string()))?;
+        for chunk in message.changes.iter() {
+            Automerge::new()
+                .load_incremental(chunk)
+                .map_err(|error| HubError::BadSyncMessage(format!("bad change data: {error}")))?;
+        }
+        let link = self
+            .links
+            .get_mut(&connection)
+            .ok_or(HubError::UnknownConnection(connection))?;
+        if message.changes.is_empty() {
+            // Nothing to judge: heads, needs and bloom filters only.
+            return self
+                .document
+                .receive_sync_message(&mut link.state, message)
+                .map(Ok)
+                .map_err(|error| HubError::Rejected(error.to_string()));
+        }
+        let mut fork = self.document.fork();
+        let mut state = link.state.clone();
+        fork.receive_sync_message(&mut state, message)
+            .map_err(|error| HubError::Rejected(error.to_string()))?;
+        let added = fork.get_changes(&self.document.get_heads());
+        match check(&fork, &added) {
+            Ok(()) => {
+                self.document = fork;
+                link.state = state;
+                Ok(Ok(()))
+            }
+            Err(reason) => {
+                link.state = sync::State::new();
+                Ok(Err((added.iter().map(Change::hash).collect(), reason)))
+            }
+        }
+    }
+
     /// Changes applied since the last call, in causal order, for the owner to persist.
     pub fn take_new_changes(&mut self) -> Vec<Change> {
         let heads = self.document.get_heads();

@@ -6,7 +6,7 @@ use automerge::sync::{self, SyncDoc};
 use automerge::{Automerge, ChangeHash};
 
 use crate::ids::{DocumentId, PeerId};
-use crate::protocol::{Message, PROTOCOL_VERSION, PeerMetadata};
+use crate::protocol::{ENLACE_EXTENSION_VERSION, Message, PROTOCOL_VERSION, PeerMetadata};
 
 /// Something that happened to the session, besides messages and document changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -17,6 +17,13 @@ pub enum SessionEvent {
     DocumentUnavailable(DocumentId),
     /// The server reported an error and is about to close the connection.
     ServerError(String),
+    /// The server refused some of our changes; they and every local change
+    /// built on them were dropped from the document.
+    Rejected {
+        document_id: DocumentId,
+        dropped: usize,
+        reason: String,
+    },
 }
 
 /// One input to [`PeerSession::handle`].
@@ -157,6 +164,7 @@ impl PeerSession {
                     peer_metadata: PeerMetadata {
                         storage_id: None,
                         is_ephemeral: Some(true),
+                        enlace: Some(ENLACE_EXTENSION_VERSION),
                     },
                 });
             }
@@ -228,6 +236,31 @@ impl PeerSession {
             Message::Error { message, .. } => {
                 output.events.push(SessionEvent::ServerError(message));
             }
+            Message::Rejected {
+                document_id,
+                change_hashes,
+                message,
+                ..
+            } => {
+                let Some(tracked) = self.documents.get_mut(&document_id) else {
+                    return Ok(());
+                };
+                let refused: Vec<ChangeHash> = change_hashes
+                    .iter()
+                    .filter_map(|hash| hash.parse().ok())
+                    .collect();
+                let (document, dropped) = drop_refused(&tracked.document, &refused);
+                tracked.document = document;
+                // The server forgot its sync state for us; so do we.
+                tracked.state = sync::State::new();
+                output.changed.push(document_id);
+                output.events.push(SessionEvent::Rejected {
+                    document_id,
+                    dropped,
+                    reason: message,
+                });
+                self.sync_document(document_id, &mut output.send);
+            }
             // Presence, subscriptions and remote heads carry nothing this
             // session needs to act on; callers that show presence read
             // ephemeral messages themselves before handing them in.
@@ -272,6 +305,29 @@ impl PeerSession {
             send.push(message);
         }
     }
+}
+
+/// The document without the refused changes and every change that depends
+/// on them (directly or transitively); returns it and how many were dropped.
+fn drop_refused(document: &Automerge, refused: &[ChangeHash]) -> (Automerge, usize) {
+    use std::collections::HashSet;
+    let all = document.get_changes(&[]);
+    let total = all.len();
+    let mut poisoned: HashSet<ChangeHash> = refused.iter().copied().collect();
+    let mut kept = Vec::with_capacity(all.len());
+    // get_changes returns changes in causal order, so dependencies come first.
+    for change in all {
+        if poisoned.contains(&change.hash()) || change.deps().iter().any(|dep| poisoned.contains(dep)) {
+            poisoned.insert(change.hash());
+        } else {
+            kept.push(change);
+        }
+    }
+    let dropped = total - kept.len();
+    let mut rebuilt = Automerge::new().with_actor(document.get_actor().clone());
+    // Invariant: every kept change's dependencies are kept too (causal order above).
+    let _ = rebuilt.apply_changes(kept);
+    (rebuilt, dropped)
 }
 
 fn sorted(mut heads: Vec<ChangeHash>) -> Vec<ChangeHash> {

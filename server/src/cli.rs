@@ -1,0 +1,153 @@
+//! The `user` and `token` subcommands. They open the data directory
+//! directly, so they work on a stopped server; against a running one redb's
+//! file lock makes them fail with a clear message (use the web interface).
+
+use enlace_shared::DocumentId;
+use enlace_shared::policy::Role;
+
+use crate::accounts::{Accounts, NewAccount, ServiceError};
+use crate::config::{TokenCommand, UserCommand};
+use crate::storage::{CredentialKind, Storage, StorageError, UserRecord};
+
+/// Errors shown to the operator.
+#[derive(Debug, thiserror::Error)]
+pub enum CliError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Service(#[from] ServiceError),
+    #[error("{0}")]
+    Usage(String),
+    #[error("cannot read the password: {0}")]
+    Password(std::io::Error),
+}
+
+fn open(data: &std::path::Path) -> Result<Accounts, CliError> {
+    // Like `serve`, an empty data directory starts with the first workspace,
+    // so accounts can be created before the server's first start.
+    let storage = crate::prepare_storage(data).map_err(|error| match error {
+        crate::ServerError::Storage(error) => CliError::Storage(error),
+        other => CliError::Usage(other.to_string()),
+    })?;
+    Ok(Accounts::new(storage))
+}
+
+fn workspace(storage: &Storage, given: Option<&str>) -> Result<DocumentId, CliError> {
+    if let Some(given) = given {
+        let id =
+            DocumentId::parse(given).map_err(|error| CliError::Usage(format!("--workspace: {error}")))?;
+        if !storage.has_workspace(&id)? {
+            return Err(CliError::Usage(format!("no workspace {id}")));
+        }
+        return Ok(id);
+    }
+    storage
+        .workspaces()?
+        .into_iter()
+        .find_map(|record| record.id)
+        .ok_or_else(|| CliError::Usage("no workspace yet: start the server once to create it".into()))
+}
+
+fn find_user(storage: &Storage, email: &str) -> Result<UserRecord, CliError> {
+    storage
+        .user_by_email(email)?
+        .ok_or_else(|| CliError::Usage(format!("no account with email {email}")))
+}
+
+fn parse_role(text: &str) -> Result<Role, CliError> {
+    text.parse().map_err(CliError::Usage)
+}
+
+/// Runs a `user` subcommand; returns what to print.
+pub fn user(
+    command: UserCommand,
+    read_password: impl FnOnce(bool) -> std::io::Result<String>,
+) -> Result<String, CliError> {
+    match command {
+        UserCommand::Add {
+            email,
+            name,
+            role,
+            org,
+            workspace: workspace_arg,
+            password_stdin,
+            data,
+        } => {
+            let role = parse_role(&role)?;
+            let accounts = open(&data.data)?;
+            let workspace = workspace(accounts.storage(), workspace_arg.as_deref())?;
+            let password = read_password(password_stdin).map_err(CliError::Password)?;
+            let user = accounts.create_account(NewAccount {
+                email,
+                display_name: name,
+                password: Some(password),
+                organisation_id: org,
+                roles: vec![(workspace, role)],
+            })?;
+            Ok(format!(
+                "added {} ({}) as {role} of {workspace}",
+                user.email, user.id
+            ))
+        }
+        UserCommand::List { data } => {
+            let accounts = open(&data.data)?;
+            let mut lines = Vec::new();
+            for user in accounts.storage().users()? {
+                let roles: Vec<String> = user
+                    .roles
+                    .iter()
+                    .map(|(workspace, role)| format!("{role}@{workspace}"))
+                    .collect();
+                lines.push(format!(
+                    "{}\t{}\t{}\t{}{}",
+                    user.email,
+                    user.display_name,
+                    user.organisation_id.as_deref().unwrap_or("-"),
+                    roles.join(","),
+                    if user.disabled { "\tdisabled" } else { "" }
+                ));
+            }
+            Ok(lines.join("\n"))
+        }
+        UserCommand::SetRole {
+            email,
+            role,
+            workspace: workspace_arg,
+            data,
+        } => {
+            let role = if role == "none" {
+                None
+            } else {
+                Some(parse_role(&role)?)
+            };
+            let accounts = open(&data.data)?;
+            let workspace = workspace(accounts.storage(), workspace_arg.as_deref())?;
+            let user = find_user(accounts.storage(), &email)?;
+            accounts.set_role(&user.id, &workspace, role)?;
+            Ok(format!(
+                "{email}: {} in {workspace}",
+                role.map_or("no access".to_owned(), |role| role.to_string())
+            ))
+        }
+        UserCommand::Disable { email, enable, data } => {
+            let accounts = open(&data.data)?;
+            let user = find_user(accounts.storage(), &email)?;
+            accounts.set_disabled(&user.id, !enable)?;
+            Ok(format!(
+                "{email}: {}",
+                if enable { "enabled" } else { "disabled" }
+            ))
+        }
+    }
+}
+
+/// Runs a `token` subcommand; returns what to print.
+pub fn token(command: TokenCommand) -> Result<String, CliError> {
+    match command {
+        TokenCommand::Create { email, data } => {
+            let accounts = open(&data.data)?;
+            let user = find_user(accounts.storage(), &email)?;
+            Ok(accounts.issue_credential(&user.id, CredentialKind::Token)?)
+        }
+    }
+}

@@ -1,0 +1,307 @@
+//! People, credentials, actor bindings and receipt records.
+
+use std::collections::BTreeMap;
+
+use enlace_shared::DocumentId;
+use enlace_shared::policy::Role;
+use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
+use serde::{Deserialize, Serialize};
+
+use super::tables::{ACTORS, CREDENTIALS, RECEIPTS, SETTINGS, USERS, USERS_BY_EMAIL};
+use super::{Storage, StorageError, database_error};
+
+/// A person.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserRecord {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    /// An organisation id in the workspace directory.
+    pub organisation_id: Option<String>,
+    /// Workspace id (bs58check) → role.
+    pub roles: BTreeMap<String, Role>,
+    pub disabled: bool,
+    /// Argon2id PHC string; never the password.
+    pub password_hash: Option<String>,
+    pub created_at_ms: i64,
+}
+
+impl UserRecord {
+    pub fn role_in(&self, workspace: &DocumentId) -> Option<Role> {
+        self.roles.get(&workspace.to_string()).copied()
+    }
+}
+
+/// What a credential grants.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CredentialKind {
+    /// A browser session cookie (HttpOnly, SameSite=Strict).
+    Session,
+    /// A bearer token for scripts.
+    Token,
+}
+
+/// A stored credential, keyed by the SHA-256 of its secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CredentialRecord {
+    pub user_id: String,
+    pub kind: CredentialKind,
+    pub created_at_ms: i64,
+    /// `None`: no expiry (bearer tokens, until revoked).
+    pub expires_at_ms: Option<i64>,
+}
+
+/// The server's record of one accepted change: who sent it, as what, when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub hash: String,
+    pub actor: String,
+    pub seq: u64,
+    /// The client's own timestamp (ms), as written in the change.
+    pub client_time_ms: i64,
+    pub message: Option<String>,
+    pub user_id: String,
+    pub user_name: String,
+    pub organisation_id: Option<String>,
+    pub role: Role,
+    pub received_at_ms: i64,
+}
+
+fn corrupt(error: impl std::fmt::Display) -> StorageError {
+    StorageError::CorruptRecord(error.to_string())
+}
+
+fn to_json(value: &impl Serialize) -> Result<String, StorageError> {
+    serde_json::to_string(value).map_err(corrupt)
+}
+
+/// Why an account operation was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum AccountError {
+    #[error("an account with email {0} already exists")]
+    EmailTaken(String),
+    #[error("no account with {0}")]
+    NoSuchUser(String),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
+
+impl Storage {
+    pub fn user_count(&self) -> Result<u64, StorageError> {
+        let transaction = self.database.begin_read().map_err(database_error)?;
+        let users = transaction.open_table(USERS).map_err(database_error)?;
+        users.len().map_err(database_error)
+    }
+
+    /// Adds a person; emails are unique, case-insensitively.
+    pub fn create_user(&self, user: &UserRecord) -> Result<(), AccountError> {
+        let email = user.email.trim().to_lowercase();
+        let transaction = self.database.begin_write().map_err(database_error)?;
+        {
+            let mut by_email = transaction.open_table(USERS_BY_EMAIL).map_err(database_error)?;
+            if by_email.get(email.as_str()).map_err(database_error)?.is_some() {
+                return Err(AccountError::EmailTaken(email));
+            }
+            by_email
+                .insert(email.as_str(), user.id.as_str())
+                .map_err(database_error)?;
+            let mut users = transaction.open_table(USERS).map_err(database_error)?;
+            users
+                .insert(user.id.as_str(), to_json(user)?.as_str())
+                .map_err(database_error)?;
+        }
+        transaction.commit().map_err(database_error)?;
+        Ok(())
+    }
+
+    pub fn user(&self, user_id: &str) -> Result<Option<UserRecord>, StorageError> {
+        let transaction = self.database.begin_read().map_err(database_error)?;
+        let users = transaction.open_table(USERS).map_err(database_error)?;
+        users
+            .get(user_id)
+            .map_err(database_error)?
+            .map(|json| serde_json::from_str(json.value()).map_err(corrupt))
+            .transpose()
+    }
+
+    pub fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>, StorageError> {
+        let email = email.trim().to_lowercase();
+        let user_id = {
+            let transaction = self.database.begin_read().map_err(database_error)?;
+            let by_email = transaction.open_table(USERS_BY_EMAIL).map_err(database_error)?;
+            let found = by_email.get(email.as_str()).map_err(database_error)?;
+            match found {
+                Some(id) => id.value().to_owned(),
+                None => return Ok(None),
+            }
+        };
+        self.user(&user_id)
+    }
+
+    pub fn users(&self) -> Result<Vec<UserRecord>, StorageError> {
+        let transaction = self.database.begin_read().map_err(database_error)?;
+        let users = transaction.open_table(USERS).map_err(database_error)?;
+        let mut all = Vec::new();
+        for entry in users.iter().map_err(database_error)? {
+            let (_, json) = entry.map_err(database_error)?;
+            all.push(serde_json::from_str::<UserRecord>(json.value()).map_err(corrupt)?);
+        }
+        all.sort_by(|left, right| left.email.cmp(&right.email));
+        Ok(all)
+    }
+
+    /// Changes a person in one transaction and returns the new record.
+    pub fn update_user(
+        &self,
+        user_id: &str,
+        change: impl FnOnce(&mut UserRecord),
+    ) -> Result<UserRecord, AccountError> {
+        let transaction = self.database.begin_write().map_err(database_error)?;
+        let updated = {
+            let mut users = transaction.open_table(USERS).map_err(database_error)?;
+            let mut user: UserRecord = match users.get(user_id).map_err(database_error)? {
+                Some(json) => serde_json::from_str(json.value()).map_err(corrupt)?,
+                None => return Err(AccountError::NoSuchUser(user_id.to_owned())),
+            };
+            change(&mut user);
+            users
+                .insert(user_id, to_json(&user)?.as_str())
+                .map_err(database_error)?;
+            user
+        };
+        transaction.commit().map_err(database_error)?;
+        Ok(updated)
+    }
+
+    pub fn insert_credential(
+        &self,
+        secret_hash: &str,
+        record: &CredentialRecord,
+    ) -> Result<(), StorageError> {
+        let transaction = self.database.begin_write().map_err(database_error)?;
+        {
+            let mut credentials = transaction.open_table(CREDENTIALS).map_err(database_error)?;
+            credentials
+                .insert(secret_hash, to_json(record)?.as_str())
+                .map_err(database_error)?;
+        }
+        transaction.commit().map_err(database_error)?;
+        Ok(())
+    }
+
+    pub fn credential(&self, secret_hash: &str) -> Result<Option<CredentialRecord>, StorageError> {
+        let transaction = self.database.begin_read().map_err(database_error)?;
+        let credentials = transaction.open_table(CREDENTIALS).map_err(database_error)?;
+        credentials
+            .get(secret_hash)
+            .map_err(database_error)?
+            .map(|json| serde_json::from_str(json.value()).map_err(corrupt))
+            .transpose()
+    }
+
+    pub fn delete_credential(&self, secret_hash: &str) -> Result<(), StorageError> {
+        let transaction = self.database.begin_write().map_err(database_error)?;
+        {
+            let mut credentials = transaction.open_table(CREDENTIALS).map_err(database_error)?;
+            credentials.remove(secret_hash).map_err(database_error)?;
+        }
+        transaction.commit().map_err(database_error)?;
+        Ok(())
+    }
+
+    /// The user an actor id is bound to, if any.
+    pub fn actor_owner(&self, actor: &[u8]) -> Result<Option<String>, StorageError> {
+        let transaction = self.database.begin_read().map_err(database_error)?;
+        let actors = transaction.open_table(ACTORS).map_err(database_error)?;
+        Ok(actors
+            .get(actor)
+            .map_err(database_error)?
+            .map(|user| user.value().to_owned()))
+    }
+
+    /// Receipts of a document, newest first: at most `limit` with a receipt
+    /// sequence number below `before` (all if `None`).
+    pub fn receipts(
+        &self,
+        document_id: &DocumentId,
+        before: Option<u64>,
+        limit: usize,
+    ) -> Result<Vec<(u64, Receipt)>, StorageError> {
+        let transaction = self.database.begin_read().map_err(database_error)?;
+        let receipts = transaction.open_table(RECEIPTS).map_err(database_error)?;
+        let end = before.unwrap_or(u64::MAX);
+        let mut page = Vec::new();
+        for entry in receipts
+            .range((document_id.as_bytes(), 0u64)..(document_id.as_bytes(), end))
+            .map_err(database_error)?
+            .rev()
+            .take(limit)
+        {
+            let (key, json) = entry.map_err(database_error)?;
+            page.push((
+                key.value().1,
+                serde_json::from_str(json.value()).map_err(corrupt)?,
+            ));
+        }
+        Ok(page)
+    }
+
+    pub fn setting(&self, key: &str) -> Result<Option<String>, StorageError> {
+        let transaction = self.database.begin_read().map_err(database_error)?;
+        let settings = transaction.open_table(SETTINGS).map_err(database_error)?;
+        Ok(settings
+            .get(key)
+            .map_err(database_error)?
+            .map(|value| value.value().to_owned()))
+    }
+
+    pub fn set_setting(&self, key: &str, value: Option<&str>) -> Result<(), StorageError> {
+        let transaction = self.database.begin_write().map_err(database_error)?;
+        {
+            let mut settings = transaction.open_table(SETTINGS).map_err(database_error)?;
+            match value {
+                Some(value) => {
+                    settings.insert(key, value).map_err(database_error)?;
+                }
+                None => {
+                    settings.remove(key).map_err(database_error)?;
+                }
+            }
+        }
+        transaction.commit().map_err(database_error)?;
+        Ok(())
+    }
+}
+
+/// Writes actor bindings and receipts inside the group-commit transaction.
+pub(super) fn record_provenance(
+    transaction: &redb::WriteTransaction,
+    document_id: &DocumentId,
+    bindings: &[(Vec<u8>, String)],
+    receipts: &[Receipt],
+) -> Result<(), StorageError> {
+    let mut actors = transaction.open_table(ACTORS).map_err(database_error)?;
+    for (actor, user_id) in bindings {
+        if actors.get(actor.as_slice()).map_err(database_error)?.is_none() {
+            actors
+                .insert(actor.as_slice(), user_id.as_str())
+                .map_err(database_error)?;
+        }
+    }
+    let mut table = transaction.open_table(RECEIPTS).map_err(database_error)?;
+    let mut next = table
+        .range((document_id.as_bytes(), 0u64)..=(document_id.as_bytes(), u64::MAX))
+        .map_err(database_error)?
+        .next_back()
+        .transpose()
+        .map_err(database_error)?
+        .map_or(0, |(key, _)| key.value().1 + 1);
+    for receipt in receipts {
+        table
+            .insert((document_id.as_bytes(), next), to_json(receipt)?.as_str())
+            .map_err(database_error)?;
+        next += 1;
+    }
+    Ok(())
+}
