@@ -172,6 +172,7 @@ pub struct ServerProcess {
     address: String,
     data_dir: PathBuf,
     admin_token: String,
+    setup_secret: std::sync::Arc<std::sync::Mutex<Option<String>>>,
 }
 
 impl ServerProcess {
@@ -227,13 +228,25 @@ impl ServerProcess {
         })
         .await
         .context("the server did not report its address in time")??;
-        // Keep draining stdout so the child never blocks on a full pipe.
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        // Keep draining stdout so the child never blocks on a full pipe,
+        // keeping the first-start setup secret if one is printed.
+        let setup_secret = std::sync::Arc::new(std::sync::Mutex::new(None::<String>));
+        let slot = setup_secret.clone();
+        tokio::spawn(async move {
+            while let Ok(Some(line)) = lines.next_line().await {
+                if let Some((_, secret)) = line.split_once("/setup#token=")
+                    && let Ok(mut slot) = slot.lock()
+                {
+                    *slot = Some(secret.trim().to_owned());
+                }
+            }
+        });
         let server = Self {
             child,
             address,
             data_dir: data_dir.to_owned(),
             admin_token,
+            setup_secret,
         };
         let (status, _) = server.get("/healthz").await?;
         if status != 200 {
@@ -254,6 +267,18 @@ impl ServerProcess {
     /// WebSocket clients that cannot set headers, like automerge-repo's).
     pub fn ws_url_with_token(&self) -> String {
         format!("ws://{}/sync?access_token={}", self.address, self.admin_token)
+    }
+
+    /// The first-start setup secret the server printed, if any (waits briefly for it).
+    pub async fn setup_secret(&self) -> Option<String> {
+        let deadline = Instant::now() + PATIENCE;
+        while Instant::now() < deadline {
+            if let Some(secret) = self.setup_secret.lock().ok().and_then(|slot| slot.clone()) {
+                return Some(secret);
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        None
     }
 
     /// The secretariat's bearer token.
@@ -479,6 +504,8 @@ pub struct RustClient {
     /// How many frames this client has received and sent (for loop checks).
     pub frames_received: usize,
     pub frames_sent: usize,
+    /// Reasons of `enlace-rejected` messages received so far.
+    pub rejections: Vec<String>,
 }
 
 fn now_ms() -> u64 {
@@ -510,16 +537,44 @@ impl RustClient {
         author: &str,
         credential: &Credential,
     ) -> anyhow::Result<Self> {
+        Self::connect_with(server, workspace, author, credential, true).await
+    }
+
+    /// Connects like a stock automerge-repo client (no Enlace extension).
+    pub async fn connect_as_stock(
+        server: &ServerProcess,
+        workspace: &WorkspaceInfo,
+        author: &str,
+        credential: &Credential,
+    ) -> anyhow::Result<Self> {
+        Self::connect_with(server, workspace, author, credential, false).await
+    }
+
+    async fn connect_with(
+        server: &ServerProcess,
+        workspace: &WorkspaceInfo,
+        author: &str,
+        credential: &Credential,
+        extension: bool,
+    ) -> anyhow::Result<Self> {
         let socket = authenticated_socket(server, credential).await?;
         let document_id = workspace.document_id()?;
         let random: u64 = rand_u64();
         let mut client = Self {
             socket,
-            session: PeerSession::new(PeerId::new(format!("{author}-{random:016x}"))),
+            session: {
+                let session = PeerSession::new(PeerId::new(format!("{author}-{random:016x}")));
+                if extension {
+                    session
+                } else {
+                    session.without_extension()
+                }
+            },
             document_id,
             author: author.to_owned(),
             frames_received: 0,
             frames_sent: 0,
+            rejections: Vec::new(),
         };
         let output = client.session.handle(now_ms(), Input::Connected)?;
         client.send_all(output.send).await?;
@@ -550,6 +605,23 @@ impl RustClient {
     /// True when everything this client has is acknowledged by the server.
     pub fn is_in_sync(&self) -> bool {
         self.session.is_in_sync(&self.document_id)
+    }
+
+    /// The document, for edits that bypass the model (e.g. forging an actor).
+    pub fn document_mut(&mut self) -> &mut Automerge {
+        // Invariant: the document was opened in `connect`.
+        #[allow(clippy::expect_used)]
+        self.session
+            .document_mut(&self.document_id)
+            .expect("opened in connect")
+    }
+
+    /// Sends whatever local changes are pending.
+    pub async fn flush(&mut self) -> anyhow::Result<()> {
+        let output = self
+            .session
+            .handle(now_ms(), Input::LocalChange(self.document_id))?;
+        self.send_all(output.send).await
     }
 
     /// The heads the server has acknowledged (told this client it stored).
@@ -668,6 +740,11 @@ impl RustClient {
                 self.frames_received += 1;
                 let message = Message::decode(&bytes)?;
                 let output = self.session.handle(now_ms(), Input::Received(message))?;
+                for event in &output.events {
+                    if let enlace_shared::sync::SessionEvent::Rejected { reason, .. } = event {
+                        self.rejections.push(reason.clone());
+                    }
+                }
                 self.send_all(output.send).await
             }
             WsMessage::Close(frame) => bail!("the server closed the connection: {frame:?}"),

@@ -75,6 +75,8 @@ pub struct PeerSession {
     connected: bool,
     documents: BTreeMap<DocumentId, TrackedDocument>,
     last_heard_ms: Option<u64>,
+    /// Whether `join` announces Enlace's protocol extension.
+    announce_extension: bool,
 }
 
 impl PeerSession {
@@ -85,7 +87,15 @@ impl PeerSession {
             connected: false,
             documents: BTreeMap::new(),
             last_heard_ms: None,
+            announce_extension: true,
         }
+    }
+
+    /// A session that joins like a stock automerge-repo client, without
+    /// Enlace's extension (the server then disconnects it on a refused change).
+    pub fn without_extension(mut self) -> Self {
+        self.announce_extension = false;
+        self
     }
 
     pub fn peer_id(&self) -> &PeerId {
@@ -164,7 +174,7 @@ impl PeerSession {
                     peer_metadata: PeerMetadata {
                         storage_id: None,
                         is_ephemeral: Some(true),
-                        enlace: Some(ENLACE_EXTENSION_VERSION),
+                        enlace: self.announce_extension.then_some(ENLACE_EXTENSION_VERSION),
                     },
                 });
             }
