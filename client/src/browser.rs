@@ -1,0 +1,88 @@
+//! Small wrappers over browser APIs other than the socket: the clock,
+//! randomness, `localStorage` and the document's language.
+//!
+//! Every function degrades quietly (a default, or nothing stored) when the API
+//! is unavailable, as in private windows that refuse storage.
+
+use enlace_shared::model::Language;
+
+use crate::i18n;
+
+/// Where the guest's display name is remembered between visits.
+const GUEST_NAME_STORAGE_KEY: &str = "enlace.guest-name";
+
+/// Milliseconds since the Unix epoch, from the browser's clock.
+pub fn now_ms() -> i64 {
+    // `Date.now()` is an integral number of milliseconds well inside i64.
+    js_sys::Date::now() as i64
+}
+
+/// Fresh random bytes from `crypto.getRandomValues` (through getrandom).
+/// Falls back to `Math.random` only if the crypto API is missing, which no
+/// supported browser lacks; ids stay unique enough for display either way.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut bytes = [0u8; N];
+    if getrandom::fill(&mut bytes).is_err() {
+        for byte in &mut bytes {
+            *byte = (js_sys::Math::random() * 256.0) as u8;
+        }
+    }
+    bytes
+}
+
+fn local_storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.local_storage().ok()?
+}
+
+pub fn load_setting(key: &str) -> Option<String> {
+    local_storage()?.get_item(key).ok()?
+}
+
+pub fn store_setting(key: &str, value: &str) {
+    if let Some(storage) = local_storage() {
+        // Storage can be full or disabled; the setting then lasts one visit.
+        let _ = storage.set_item(key, value);
+    }
+}
+
+/// The language remembered from an earlier visit, Spanish otherwise.
+pub fn stored_language() -> Language {
+    i18n::language_from_code(load_setting(i18n::LANGUAGE_STORAGE_KEY).as_deref())
+}
+
+/// Remembers the language and writes it to `<html lang>` for screen readers.
+pub fn apply_language(language: Language) {
+    let code = i18n::language_code(language);
+    store_setting(i18n::LANGUAGE_STORAGE_KEY, code);
+    if let Some(root) = web_sys::window()
+        .and_then(|window| window.document())
+        .and_then(|document| document.document_element())
+    {
+        let _ = root.set_attribute("lang", code);
+    }
+}
+
+/// A stable name for this browser until sign-in exists: "Invitado 3F9A".
+pub fn guest_name() -> String {
+    if let Some(name) = load_setting(GUEST_NAME_STORAGE_KEY).filter(|name| !name.trim().is_empty()) {
+        return name;
+    }
+    let name = guest_name_from(random_bytes::<2>());
+    store_setting(GUEST_NAME_STORAGE_KEY, &name);
+    name
+}
+
+/// Formats two random bytes as a guest name.
+pub fn guest_name_from(random: [u8; 2]) -> String {
+    format!("Invitado {:02X}{:02X}", random[0], random[1])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guest_names_are_short_and_readable() {
+        assert_eq!(guest_name_from([0x3f, 0x9a]), "Invitado 3F9A");
+    }
+}

@@ -1,0 +1,33 @@
+//! The always-visible connection indicator.
+
+use enlace_shared::model::Language;
+use leptos::prelude::*;
+
+use crate::i18n::{Text, text};
+use crate::sync::ConnectionState;
+
+/// The label shown for each state.
+pub fn connection_label(language: Language, state: ConnectionState) -> &'static str {
+    let key = match state {
+        ConnectionState::Connecting => Text::ConnectionConnecting,
+        ConnectionState::Live => Text::ConnectionLive,
+        ConnectionState::Offline => Text::ConnectionOffline,
+    };
+    text(language, key)
+}
+
+#[component]
+pub fn ConnectionIndicator(state: Signal<ConnectionState>, language: Signal<Language>) -> impl IntoView {
+    view! {
+        <span
+            class="connection"
+            data-testid="connection"
+            data-state=move || state.get().as_attribute()
+            role="status"
+            aria-live="polite"
+        >
+            <span class="connection-dot" aria-hidden="true"></span>
+            <span class="connection-label">{move || connection_label(language.get(), state.get())}</span>
+        </span>
+    }
+}

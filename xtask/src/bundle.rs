@@ -1,0 +1,245 @@
+//! `build-client`: the browser bundle the server embeds.
+//!
+//! cargo builds `enlace-client` for wasm32, the `wasm-bindgen-cli-support`
+//! crate generates the JS glue (no downloaded binaries), and the static files
+//! and a gzip -9 copy of every file join them. The bundle is assembled in a
+//! scratch directory and renamed into place, so a half-built bundle never
+//! appears at `<target>/enlace-client`.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context as _, bail};
+use flate2::Compression;
+use flate2::write::GzEncoder;
+
+use crate::{Workspace, run};
+
+/// The environment variable the server's build script reads.
+pub const CLIENT_DIST_ENV: &str = "ENLACE_CLIENT_DIST";
+pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// The static files copied from `client/` into the bundle.
+const STATIC_FILES: [&str; 2] = ["index.html", "style.css"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Profile {
+    /// `wasm-release`: size-optimised, LTO, name section removed.
+    Release,
+    /// `dev`: fast to build, with debug names for readable panics.
+    Dev,
+}
+
+impl Profile {
+    fn cargo_name(self) -> &'static str {
+        match self {
+            Self::Release => "wasm-release",
+            Self::Dev => "dev",
+        }
+    }
+
+    fn output_directory(self) -> &'static str {
+        match self {
+            Self::Release => "wasm-release",
+            Self::Dev => "debug",
+        }
+    }
+}
+
+/// Installs the wasm32 target through rustup if the toolchain lacks it
+/// (`RUSTUP_AUTO_INSTALL=0` means plain cargo will not).
+pub fn ensure_wasm_target(workspace: &Workspace) -> anyhow::Result<()> {
+    if !run::on_path("rustup") {
+        eprintln!("  rustup not found; assuming the toolchain already has {WASM_TARGET}");
+        return Ok(());
+    }
+    let mut list = std::process::Command::new("rustup");
+    list.args(["target", "list", "--installed"])
+        .current_dir(&workspace.root);
+    let installed = run::output(&mut list)?;
+    if installed.lines().any(|line| line.trim() == WASM_TARGET) {
+        return Ok(());
+    }
+    let mut add = std::process::Command::new("rustup");
+    add.args(["target", "add", WASM_TARGET])
+        .current_dir(&workspace.root);
+    run::status(&mut add).context("could not install the wasm32 target")
+}
+
+/// Builds the bundle and returns its directory.
+pub fn build_client(workspace: &Workspace, profile: Profile) -> anyhow::Result<PathBuf> {
+    ensure_wasm_target(workspace)?;
+    let started = Instant::now();
+    let mut cargo = run::cargo(workspace);
+    cargo.args([
+        "build",
+        "-p",
+        "enlace-client",
+        "--target",
+        WASM_TARGET,
+        "--profile",
+        profile.cargo_name(),
+    ]);
+    run::status(&mut cargo)?;
+    let compiled = started.elapsed();
+
+    let wasm = workspace
+        .target_dir
+        .join(WASM_TARGET)
+        .join(profile.output_directory())
+        .join("enlace_client.wasm");
+    let dist = workspace.client_dist();
+    let staging = workspace
+        .target_dir
+        .join(format!(".enlace-client.tmp-{}", std::process::id()));
+    remove_if_present(&staging)?;
+    fs::create_dir_all(&staging).with_context(|| format!("could not create {}", staging.display()))?;
+
+    let bindgen_started = Instant::now();
+    let release = profile == Profile::Release;
+    wasm_bindgen_cli_support::Bindgen::new()
+        .input_path(&wasm)
+        .web(true)?
+        // As a library, Bindgen omits the default `new URL('enlace_bg.wasm',
+        // import.meta.url)`; without it `init()` fails in the browser.
+        .omit_default_module_path(false)
+        .out_name("enlace")
+        .typescript(false)
+        .debug(!release)
+        .keep_debug(!release)
+        .remove_name_section(release)
+        .remove_producers_section(release)
+        .generate(&staging)
+        .with_context(|| format!("wasm-bindgen failed on {}", wasm.display()))?;
+    let bound = bindgen_started.elapsed();
+
+    for name in STATIC_FILES {
+        let source = workspace.root.join("client").join(name);
+        fs::copy(&source, staging.join(name))
+            .with_context(|| format!("could not copy {}", source.display()))?;
+    }
+    gzip_every_file(&staging)?;
+    keep_unchanged_timestamps(&staging, &dist)?;
+    replace_directory(&staging, &dist)?;
+
+    let raw = file_size(&dist.join("enlace_bg.wasm"))?;
+    let gzipped = file_size(&dist.join("enlace_bg.wasm.gz"))?;
+    eprintln!(
+        "  bundle: {} ({} profile)\n  wasm: {} raw, {} gzip -9\n  time: cargo {:.1} s, wasm-bindgen + gzip {:.1} s",
+        dist.display(),
+        profile.cargo_name(),
+        human_size(raw),
+        human_size(gzipped),
+        compiled.as_secs_f64(),
+        bound.as_secs_f64(),
+    );
+    Ok(dist)
+}
+
+/// Writes `X.gz` (gzip -9) next to every file `X` under `directory`.
+fn gzip_every_file(directory: &Path) -> anyhow::Result<()> {
+    let entries =
+        fs::read_dir(directory).with_context(|| format!("could not list {}", directory.display()))?;
+    for entry in entries {
+        let path = entry?.path();
+        if path.is_dir() {
+            gzip_every_file(&path)?;
+            continue;
+        }
+        if path.extension().is_some_and(|extension| extension == "gz") {
+            continue;
+        }
+        let bytes = fs::read(&path).with_context(|| format!("could not read {}", path.display()))?;
+        let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 2), Compression::best());
+        encoder.write_all(&bytes)?;
+        let mut target = path.clone().into_os_string();
+        target.push(".gz");
+        fs::write(&target, encoder.finish()?)
+            .with_context(|| format!("could not write {}.gz", path.display()))?;
+    }
+    Ok(())
+}
+
+/// Gives every new file whose bytes equal the old bundle's copy the old
+/// modification time. The server's build script reruns (and the server
+/// relinks) when a bundle file's mtime changes; an unchanged client then
+/// costs no server rebuild.
+fn keep_unchanged_timestamps(staging: &Path, previous: &Path) -> anyhow::Result<()> {
+    let Ok(entries) = fs::read_dir(staging) else {
+        return Ok(());
+    };
+    for entry in entries {
+        let path = entry?.path();
+        let Some(name) = path.file_name() else {
+            continue;
+        };
+        let old = previous.join(name);
+        if path.is_dir() {
+            keep_unchanged_timestamps(&path, &old)?;
+            continue;
+        }
+        let Ok(old_time) = old.metadata().and_then(|metadata| metadata.modified()) else {
+            continue;
+        };
+        if fs::read(&old).ok() == Some(fs::read(&path)?) {
+            fs::File::options()
+                .write(true)
+                .open(&path)
+                .and_then(|file| file.set_modified(old_time))
+                .with_context(|| format!("could not set the time of {}", path.display()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Moves `staging` to `destination`, replacing what was there.
+fn replace_directory(staging: &Path, destination: &Path) -> anyhow::Result<()> {
+    let Some(parent) = destination.parent() else {
+        bail!("{} has no parent directory", destination.display());
+    };
+    let previous = parent.join(format!(".enlace-client.old-{}", std::process::id()));
+    remove_if_present(&previous)?;
+    if destination.exists() {
+        fs::rename(destination, &previous)
+            .with_context(|| format!("could not move the old bundle {} aside", destination.display()))?;
+    }
+    fs::rename(staging, destination)
+        .with_context(|| format!("could not move the new bundle to {}", destination.display()))?;
+    remove_if_present(&previous)
+}
+
+fn remove_if_present(path: &Path) -> anyhow::Result<()> {
+    match fs::remove_dir_all(path) {
+        Ok(()) => Ok(()),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(error) => Err(error).with_context(|| format!("could not remove {}", path.display())),
+    }
+}
+
+fn file_size(path: &Path) -> anyhow::Result<u64> {
+    Ok(fs::metadata(path)
+        .with_context(|| format!("missing {}", path.display()))?
+        .len())
+}
+
+/// `1234567` → `"1.18 MiB (1234567 bytes)"`.
+fn human_size(bytes: u64) -> String {
+    let kib = bytes as f64 / 1024.0;
+    if kib < 1024.0 {
+        format!("{kib:.0} KiB ({bytes} bytes)")
+    } else {
+        format!("{:.2} MiB ({bytes} bytes)", kib / 1024.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_are_readable() {
+        assert_eq!(human_size(2048), "2 KiB (2048 bytes)");
+        assert_eq!(human_size(1_185_000), "1.13 MiB (1185000 bytes)");
+    }
+}

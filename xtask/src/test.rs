@@ -1,0 +1,229 @@
+//! `test`: the one command that runs every check on a fresh machine that has
+//! only the Rust toolchain.
+//!
+//! Steps run in order and stop at the first failure; a summary of every step
+//! (passed, failed, skipped) ends the output. Every cargo step sees the same
+//! `ENLACE_CLIENT_DIST`, so the server's build script fingerprint is stable
+//! and nothing is rebuilt twice.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+
+use crate::bundle::{self, CLIENT_DIST_ENV, WASM_TARGET};
+use crate::{Workspace, run};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+type Step = fn(&Workspace) -> anyhow::Result<()>;
+
+const STEPS: [(&str, Step); 6] = [
+    (
+        "install what is missing (wasm target, Chromium, npm packages)",
+        install,
+    ),
+    ("cargo fmt --check", format_check),
+    ("cargo clippy (native and wasm32)", clippy),
+    ("build the client bundle", build_client),
+    ("build the server", build_server),
+    ("cargo test --workspace", test_workspace),
+];
+
+enum Outcome {
+    Passed(Duration),
+    Failed(Duration, String),
+    Skipped,
+}
+
+pub fn run_all(workspace: &Workspace) -> anyhow::Result<ExitCode> {
+    let mut outcomes = Vec::new();
+    let mut failed = false;
+    for (number, (name, step)) in STEPS.iter().enumerate() {
+        if failed {
+            outcomes.push((name, Outcome::Skipped));
+            continue;
+        }
+        eprintln!("\n==> [{}/{}] {name}", number + 1, STEPS.len());
+        let started = Instant::now();
+        match step(workspace) {
+            Ok(()) => outcomes.push((name, Outcome::Passed(started.elapsed()))),
+            Err(error) => {
+                eprintln!("\nxtask test: step `{name}` failed: {error:#}");
+                outcomes.push((name, Outcome::Failed(started.elapsed(), format!("{error:#}"))));
+                failed = true;
+            }
+        }
+    }
+    eprintln!("\n==> summary");
+    for (name, outcome) in &outcomes {
+        match outcome {
+            Outcome::Passed(took) => eprintln!("  ok      {name} ({:.0} s)", took.as_secs_f64()),
+            Outcome::Failed(took, why) => eprintln!("  FAILED  {name} ({:.0} s): {why}", took.as_secs_f64()),
+            Outcome::Skipped => eprintln!("  skipped {name}"),
+        }
+    }
+    Ok(if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// A cargo command with the environment every test step shares.
+fn cargo(workspace: &Workspace, arguments: &[&str]) -> Command {
+    let mut command = run::cargo(workspace);
+    command
+        .args(arguments)
+        .env(CLIENT_DIST_ENV, workspace.client_dist());
+    command
+}
+
+fn install(workspace: &Workspace) -> anyhow::Result<()> {
+    bundle::ensure_wasm_target(workspace)?;
+    install_chromium()?;
+    install_npm_packages(&workspace.root.join("tests").join("js"))
+}
+
+fn install_chromium() -> anyhow::Result<()> {
+    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+        return Ok(());
+    }
+    const HOW: &str = "install Debian's `chromium` and `chromium-driver` \
+                       (as root: apt-get update && apt-get install -y chromium chromium-driver)";
+    if !run::on_path("apt-get") {
+        bail!("{CHROMIUM} or {CHROMEDRIVER} is missing and apt-get is not available: {HOW}");
+    }
+    let user = run::output(Command::new("id").arg("-u")).context("could not tell whether we are root")?;
+    if user.trim() != "0" {
+        bail!("{CHROMIUM} or {CHROMEDRIVER} is missing and this is not root: {HOW}");
+    }
+    run::status(Command::new("apt-get").arg("update"))?;
+    run::status(
+        Command::new("apt-get")
+            .args(["install", "-y", "chromium", "chromium-driver"])
+            .env("DEBIAN_FRONTEND", "noninteractive"),
+    )?;
+    if !Path::new(CHROMIUM).exists() {
+        bail!("apt-get finished but {CHROMIUM} is still missing");
+    }
+    Ok(())
+}
+
+fn install_npm_packages(js_dir: &Path) -> anyhow::Result<()> {
+    let lock = js_dir.join("package-lock.json");
+    let modules = js_dir.join("node_modules");
+    if !npm_packages_stale(&modules, &lock) {
+        return Ok(());
+    }
+    if !run::on_path("npm") {
+        bail!(
+            "{} needs installing and `npm` is not on PATH: install Node.js and npm",
+            modules.display()
+        );
+    }
+    let verb = if lock.exists() { "ci" } else { "install" };
+    run::status(
+        Command::new("npm")
+            .args([verb, "--no-audit", "--no-fund"])
+            .current_dir(js_dir),
+    )
+}
+
+/// True when `node_modules` is missing or older than the lock file. npm
+/// rewrites `node_modules/.package-lock.json` on every install, so its
+/// modification time is the install time.
+fn npm_packages_stale(modules: &Path, lock: &Path) -> bool {
+    let installed = modified(&modules.join(".package-lock.json")).or_else(|| modified(modules));
+    match (installed, modified(lock)) {
+        (None, _) => true,
+        (Some(_), None) => false,
+        (Some(installed), Some(locked)) => installed < locked,
+    }
+}
+
+fn modified(path: &Path) -> Option<std::time::SystemTime> {
+    path.metadata().and_then(|metadata| metadata.modified()).ok()
+}
+
+fn format_check(workspace: &Workspace) -> anyhow::Result<()> {
+    run::status(&mut cargo(workspace, &["fmt", "--all", "--", "--check"]))
+}
+
+fn clippy(workspace: &Workspace) -> anyhow::Result<()> {
+    // The client is a wasm32 cdylib: lint it for the target it ships to.
+    run::status(&mut cargo(
+        workspace,
+        &[
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--exclude",
+            "enlace-client",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    ))?;
+    run::status(&mut cargo(
+        workspace,
+        &[
+            "clippy",
+            "-p",
+            "enlace-client",
+            "--target",
+            WASM_TARGET,
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    ))
+}
+
+fn build_client(workspace: &Workspace) -> anyhow::Result<()> {
+    bundle::build_client(workspace, bundle::Profile::Release).map(|_| ())
+}
+
+fn build_server(workspace: &Workspace) -> anyhow::Result<()> {
+    run::status(&mut cargo(
+        workspace,
+        &["build", "-p", "enlace-server", "--bin", "enlace"],
+    ))
+}
+
+fn server_binary(workspace: &Workspace) -> PathBuf {
+    workspace
+        .target_dir
+        .join("debug")
+        .join(format!("enlace{}", std::env::consts::EXE_SUFFIX))
+}
+
+fn test_workspace(workspace: &Workspace) -> anyhow::Result<()> {
+    let binary = server_binary(workspace);
+    if !binary.exists() {
+        bail!("{} is missing after the server build", binary.display());
+    }
+    let mut command = cargo(workspace, &["test", "--workspace"]);
+    command
+        .env("ENLACE_BIN", &binary)
+        .env("ENLACE_CHROMIUM", CHROMIUM)
+        .env("ENLACE_JS_DIR", workspace.root.join("tests").join("js"));
+    run::status(&mut command)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_node_modules_are_stale() {
+        let directory = std::env::temp_dir().join(format!("xtask-npm-{}", std::process::id()));
+        let lock = directory.join("package-lock.json");
+        let modules = directory.join("node_modules");
+        assert!(npm_packages_stale(&modules, &lock));
+        let _ = std::fs::remove_dir_all(&directory);
+    }
+}
