@@ -35,6 +35,9 @@ struct SimServer {
     peer_id: PeerId,
     hub: DocumentHub,
     stored: Vec<Vec<u8>>,
+    /// Changes whose message contains this are refused (a stand-in policy).
+    refuse_marker: Option<String>,
+    rejections: usize,
 }
 
 impl SimServer {
@@ -50,6 +53,8 @@ impl SimServer {
             peer_id: PeerId::new("server"),
             hub: DocumentHub::new(document),
             stored,
+            refuse_marker: None,
+            rejections: 0,
         }
     }
 
@@ -69,10 +74,36 @@ impl SimServer {
                 ));
             }
             Message::Request { sender_id, data, .. } | Message::Sync { sender_id, data, .. } => {
-                self.hub.join(from, sender_id);
-                self.hub
-                    .receive(from, &data)
+                self.hub.join(from, sender_id.clone());
+                let refuse = self.refuse_marker.clone();
+                let verdict = self
+                    .hub
+                    .receive_checked(from, &data, |_, added| match &refuse {
+                        Some(marker)
+                            if added.iter().any(|change| {
+                                change
+                                    .message()
+                                    .is_some_and(|text| text.contains(marker.as_str()))
+                            }) =>
+                        {
+                            Err(format!("changes marked {marker} are refused"))
+                        }
+                        _ => Ok(()),
+                    })
                     .expect("honest peers send valid data");
+                if let Err((hashes, reason)) = verdict {
+                    self.rejections += 1;
+                    replies.push((
+                        from,
+                        Message::Rejected {
+                            sender_id: self.peer_id.clone(),
+                            target_id: sender_id,
+                            document_id: DOCUMENT,
+                            change_hashes: hashes.iter().map(ToString::to_string).collect(),
+                            message: reason,
+                        },
+                    ));
+                }
                 // Persist first, then acknowledge: the durable-ack order.
                 for change in self.hub.take_new_changes() {
                     self.stored.push(change.raw_bytes().to_vec());
@@ -409,4 +440,77 @@ fn quiescence_is_reached_with_few_messages() {
     // One edit to one other peer: a handful of round trips, not a loop.
     assert!(per_edit <= 8, "one edit took {per_edit} messages");
     assert_converged(&network);
+}
+
+#[test]
+fn refused_changes_are_dropped_without_a_loop() {
+    for seed in 1..=10u64 {
+        let mut network = Network::new(seed, 3);
+        network.server.refuse_marker = Some("FORBIDDEN".into());
+        network.run_until_quiescent();
+        network.edit(1, 0);
+        network.run_until_quiescent();
+        // Peer 0 makes a refused change, then one built on it.
+        let id = {
+            let document = network.peers[0].session.document_mut(&DOCUMENT).expect("open");
+            let target = model::organisations(document).expect("reads")[0].id.clone();
+            let authorship = Authorship {
+                now_ms: 1,
+                author: "peer-0",
+            };
+            model::set_organisation_field(
+                document,
+                &target,
+                OrganisationField::Name,
+                "FORBIDDEN name",
+                &authorship,
+            )
+            .expect("edit");
+            model::set_organisation_field(
+                document,
+                &target,
+                OrganisationField::Country,
+                "built on it",
+                &authorship,
+            )
+            .expect("edit");
+            target
+        };
+        let refused_heads = network.heads(0);
+        let output = network.peers[0]
+            .session
+            .handle(0, Input::LocalChange(DOCUMENT))
+            .expect("send");
+        let connection = network.peers[0].connection;
+        for message in output.send {
+            network.to_server[0].push_back((connection, message));
+        }
+        let before = network.delivered;
+        network.run_until_quiescent();
+        assert!(
+            network.delivered - before <= 12,
+            "{} messages: a loop",
+            network.delivered - before
+        );
+        assert_eq!(network.server.rejections, 1);
+        assert_converged(&network);
+        let server = network.server.hub.document();
+        for hash in &refused_heads {
+            assert!(
+                server.get_change_by_hash(hash).is_none(),
+                "refused change reached the server"
+            );
+        }
+        let record = model::organisations(server)
+            .expect("reads")
+            .into_iter()
+            .find(|org| org.id == id)
+            .expect("record");
+        assert!(!record.name.contains("FORBIDDEN") && record.country != "built on it");
+        // Peer 0 goes on syncing allowed edits.
+        network.edit(0, 99);
+        network.run_until_quiescent();
+        assert_converged(&network);
+        assert_eq!(network.server.rejections, 1);
+    }
 }
