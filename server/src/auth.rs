@@ -146,17 +146,18 @@ impl LoginThrottle {
 /// `None` means the credential was revoked or the account disabled.
 pub type LiveUser = watch::Receiver<Option<UserRecord>>;
 
+/// Credential hash → (user id, the channel its sockets follow).
+type CredentialChannels = HashMap<String, (String, watch::Sender<Option<UserRecord>>)>;
+
 /// Every open connection's credential, so that logging out, disabling an
 /// account or changing a role reaches open sockets at once.
 #[derive(Default)]
 pub struct LiveCredentials {
-    by_credential: Mutex<HashMap<String, (String, watch::Sender<Option<UserRecord>>)>>,
+    by_credential: Mutex<CredentialChannels>,
 }
 
 impl LiveCredentials {
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<String, (String, watch::Sender<Option<UserRecord>>)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CredentialChannels> {
         // The map stays consistent even if a holder panicked.
         self.by_credential
             .lock()
@@ -164,7 +165,7 @@ impl LiveCredentials {
     }
 
     /// Follows a credential for one connection.
-    pub fn watch(&self, credential_hash: &str, user: UserRecord) -> LiveUser {
+    pub fn watch(&self, credential_hash: &str, user: &UserRecord) -> LiveUser {
         let mut map = self.lock();
         map.retain(|_, (_, sender)| sender.receiver_count() > 0);
         let entry = map

@@ -91,7 +91,7 @@ async fn sync_socket(
     let live_user = state
         .accounts
         .live()
-        .watch(&authenticated.credential_hash, authenticated.user);
+        .watch(&authenticated.credential_hash, &authenticated.user);
     let limits = state.limits;
     // The transport refuses frames far beyond the protocol limit outright;
     // frames just over it are read and refused with a clear close reason.

@@ -308,7 +308,7 @@ impl HubTask {
                 };
                 match outcome {
                     Ok(Ok(())) => self.pending_receipts.extend(accepted),
-                    Ok(Err((hashes, reason))) => self.reject(connection, hashes, reason),
+                    Ok(Err((hashes, reason))) => self.reject(connection, &hashes, reason),
                     Err(HubError::UnknownConnection(_)) => {}
                     Err(error @ HubError::BadSyncMessage(_)) => {
                         self.close(connection, close_code::INVALID_PAYLOAD, error.to_string());
@@ -358,7 +358,7 @@ impl HubTask {
         }
     }
 
-    fn reject(&mut self, connection: ConnectionKey, hashes: Vec<automerge::ChangeHash>, reason: String) {
+    fn reject(&mut self, connection: ConnectionKey, hashes: &[automerge::ChangeHash], reason: String) {
         tracing::info!(document = %self.document_id, connection, changes = hashes.len(), %reason, "rejected changes");
         if let Some(outbox) = self.outboxes.get(&connection) {
             let _ = outbox.try_send(ToConnection::Rejected {

@@ -47,14 +47,14 @@ async fn run_command() -> anyhow::Result<()> {
             };
             run(listener, config, shutdown_signal()).await?;
         }
-        Command::User(command) => print(cli::user(command, read_password)?),
-        Command::Token(command) => print(cli::token(command)?),
+        Command::User(command) => print(&cli::user(command, read_password)?),
+        Command::Token(command) => print(&cli::token(command)?),
     }
     Ok(())
 }
 
 #[allow(clippy::print_stdout)]
-fn print(text: String) {
+fn print(text: &str) {
     if !text.is_empty() {
         println!("{text}");
     }

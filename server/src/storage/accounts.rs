@@ -290,18 +290,17 @@ pub(super) fn record_provenance(
         }
     }
     let mut table = transaction.open_table(RECEIPTS).map_err(database_error)?;
-    let mut next = table
+    let first = table
         .range((document_id.as_bytes(), 0u64)..=(document_id.as_bytes(), u64::MAX))
         .map_err(database_error)?
         .next_back()
         .transpose()
         .map_err(database_error)?
         .map_or(0, |(key, _)| key.value().1 + 1);
-    for receipt in receipts {
+    for (seq, receipt) in (first..).zip(receipts) {
         table
-            .insert((document_id.as_bytes(), next), to_json(receipt)?.as_str())
+            .insert((document_id.as_bytes(), seq), to_json(receipt)?.as_str())
             .map_err(database_error)?;
-        next += 1;
     }
     Ok(())
 }
