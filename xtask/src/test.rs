@@ -124,10 +124,14 @@ fn install_npm_packages(js_dir: &Path) -> anyhow::Result<()> {
             modules.display()
         );
     }
-    let verb = if lock.exists() { "ci" } else { "install" };
+    // Not `npm ci`: cbor-x lists optional prebuilt `@cbor-extract/*` packages
+    // that the registry here does not serve, so they cannot be in the lock
+    // file, and `npm ci` refuses a lock that lacks them. `npm install` honours
+    // the lock for everything else and skips the optional packages (cbor-x
+    // then encodes in plain JavaScript).
     run::status(
         Command::new("npm")
-            .args([verb, "--no-audit", "--no-fund"])
+            .args(["install", "--no-audit", "--no-fund"])
             .current_dir(js_dir),
     )
 }
