@@ -14,10 +14,14 @@
 //! This crate does no IO: no sockets, no files, no clocks, no randomness of its
 //! own. Time and fresh ids are arguments. It compiles for native and wasm32.
 
+pub mod demo;
 pub mod ids;
 pub mod model;
 pub mod policy;
 pub mod protocol;
+pub mod records;
+pub mod schema;
 pub mod sync;
+pub mod validation;
 
 pub use ids::{DocumentId, PeerId};

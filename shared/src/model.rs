@@ -154,6 +154,10 @@ pub enum ModelError {
     MissingRecord { collection: &'static str, id: String },
     #[error("`{0}` must not be empty")]
     Required(&'static str),
+    #[error("`{collection}` has no field `{field}`")]
+    UnknownField { collection: &'static str, field: String },
+    #[error("field `{0}` cannot be set that way")]
+    WrongFieldKind(String),
     #[error(transparent)]
     Automerge(#[from] AutomergeError),
 }

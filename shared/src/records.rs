@@ -1,0 +1,571 @@
+//! Generic reading and writing of records, driven by [`crate::schema`].
+//!
+//! Every write is one Automerge change with the real time and a short
+//! message (`edit alliance CANACINTRA pact: status`). Long text is edited
+//! with `update_text`, which turns the new value into character splices so
+//! two people typing into one description both keep their text; lists of
+//! references are edited item by item so concurrent additions all survive.
+
+use std::collections::BTreeMap;
+
+use automerge::transaction::{CommitOptions, Transactable, Transaction};
+use automerge::{Automerge, AutomergeError, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+
+use crate::model::{Authorship, ModelError, read_string};
+use crate::schema::{Collection, FieldKind, FieldSpec};
+
+/// A commitment of an alliance.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Commitment {
+    pub id: String,
+    pub text: String,
+    /// `YYYY-MM-DD` or empty.
+    pub due: String,
+    pub done: bool,
+}
+
+/// The value of one field as read from the document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldValue {
+    /// Line, long text, date, choice or reference.
+    Text(String),
+    /// References or strings.
+    List(Vec<String>),
+    Flag(bool),
+    Commitments(Vec<Commitment>),
+}
+
+/// One record of any collection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Record {
+    pub id: String,
+    pub collection: Collection,
+    pub fields: BTreeMap<&'static str, FieldValue>,
+    pub created_at: i64,
+    pub created_by: String,
+    pub deleted: bool,
+    /// Invented demo data, marked so nobody takes it for a published fact.
+    pub example: bool,
+}
+
+impl Record {
+    /// A text-like field ("" if absent).
+    pub fn text(&self, key: &str) -> &str {
+        match self.fields.get(key) {
+            Some(FieldValue::Text(text)) => text,
+            _ => "",
+        }
+    }
+
+    /// A list field (empty if absent).
+    pub fn list(&self, key: &str) -> &[String] {
+        match self.fields.get(key) {
+            Some(FieldValue::List(items)) => items,
+            _ => &[],
+        }
+    }
+
+    pub fn flag(&self, key: &str) -> bool {
+        matches!(self.fields.get(key), Some(FieldValue::Flag(true)))
+    }
+
+    pub fn commitments(&self) -> &[Commitment] {
+        match self.fields.get("commitments") {
+            Some(FieldValue::Commitments(items)) => items,
+            _ => &[],
+        }
+    }
+
+    /// What names the record in lists (its title field).
+    pub fn title(&self) -> &str {
+        self.text(self.collection.title_field())
+    }
+}
+
+/// The singular noun used in change messages.
+pub fn noun(collection: Collection) -> &'static str {
+    match collection {
+        Collection::Organisations => "organisation",
+        Collection::Contacts => "contact",
+        Collection::PresidencyTerms => "presidency term",
+        Collection::WorkplanLines => "work-plan line",
+        Collection::Alliances => "alliance",
+        Collection::Collaborations => "collaboration",
+        Collection::Activities => "activity",
+    }
+}
+
+fn object(document: &Automerge, parent: &ObjId, key: &str) -> Option<ObjId> {
+    match document.get(parent, key) {
+        Ok(Some((Value::Object(_), id))) => Some(id),
+        _ => None,
+    }
+}
+
+fn collection_object(document: &Automerge, collection: Collection) -> Result<ObjId, ModelError> {
+    object(document, &ROOT, collection.key()).ok_or(ModelError::MissingCollection(collection.key()))
+}
+
+fn record_object(document: &Automerge, collection: Collection, id: &str) -> Result<ObjId, ModelError> {
+    let parent = collection_object(document, collection)?;
+    object(document, &parent, id).ok_or_else(|| ModelError::MissingRecord {
+        collection: collection.key(),
+        id: id.to_owned(),
+    })
+}
+
+fn scalar(document: &Automerge, parent: &ObjId, key: &str) -> Option<ScalarValue> {
+    match document.get(parent, key).ok()?? {
+        (Value::Scalar(value), _) => Some(value.into_owned()),
+        _ => None,
+    }
+}
+
+fn read_list(document: &Automerge, parent: &ObjId, key: &str) -> Vec<String> {
+    let Some(list) = object(document, parent, key) else {
+        return Vec::new();
+    };
+    document
+        .list_range(&list, ..)
+        .filter_map(|item| match item.value {
+            automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(text)) => Some(text.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+fn read_commitments(document: &Automerge, parent: &ObjId) -> Vec<Commitment> {
+    let Some(list) = object(document, parent, "commitments") else {
+        return Vec::new();
+    };
+    (0..document.length(&list))
+        .filter_map(|index| match document.get(&list, index) {
+            Ok(Some((Value::Object(ObjType::Map), item))) => Some(Commitment {
+                id: read_string(document, &item, "id").unwrap_or_default(),
+                text: read_string(document, &item, "text").unwrap_or_default(),
+                due: read_string(document, &item, "due").unwrap_or_default(),
+                done: matches!(scalar(document, &item, "done"), Some(ScalarValue::Boolean(true))),
+            }),
+            _ => None,
+        })
+        .collect()
+}
+
+fn read_field(document: &Automerge, record: &ObjId, spec: &FieldSpec) -> Option<FieldValue> {
+    Some(match spec.kind {
+        FieldKind::References(_) | FieldKind::Strings => {
+            FieldValue::List(read_list(document, record, spec.key))
+        }
+        FieldKind::Flag => FieldValue::Flag(matches!(
+            scalar(document, record, spec.key),
+            Some(ScalarValue::Boolean(true))
+        )),
+        FieldKind::Commitments => FieldValue::Commitments(read_commitments(document, record)),
+        _ => FieldValue::Text(read_string(document, record, spec.key)?),
+    })
+}
+
+fn read_record(document: &Automerge, collection: Collection, id: String, record: &ObjId) -> Record {
+    let fields = collection
+        .fields()
+        .iter()
+        .filter_map(|spec| read_field(document, record, spec).map(|value| (spec.key, value)))
+        .collect();
+    let integer = |key: &str| match scalar(document, record, key) {
+        Some(ScalarValue::Timestamp(value) | ScalarValue::Int(value)) => value,
+        Some(ScalarValue::Uint(value)) => i64::try_from(value).unwrap_or_default(),
+        Some(ScalarValue::F64(value)) => value as i64,
+        _ => 0,
+    };
+    let boolean = |key: &str| matches!(scalar(document, record, key), Some(ScalarValue::Boolean(true)));
+    Record {
+        created_at: integer("created_at"),
+        created_by: read_string(document, record, "created_by").unwrap_or_default(),
+        deleted: boolean("deleted"),
+        example: boolean("example"),
+        fields,
+        collection,
+        id,
+    }
+}
+
+/// Every record of a collection, deleted ones included, sorted by title then id.
+pub fn read_all(document: &Automerge, collection: Collection) -> Result<Vec<Record>, ModelError> {
+    let parent = collection_object(document, collection)?;
+    let mut records: Vec<Record> = document
+        .keys(&parent)
+        .filter_map(|id| {
+            let record = object(document, &parent, &id)?;
+            Some(read_record(document, collection, id, &record))
+        })
+        .collect();
+    records.sort_by(|left, right| {
+        left.title()
+            .to_lowercase()
+            .cmp(&right.title().to_lowercase())
+            .then_with(|| left.id.cmp(&right.id))
+    });
+    Ok(records)
+}
+
+/// One record, if it exists (deleted or not).
+pub fn read_one(document: &Automerge, collection: Collection, id: &str) -> Option<Record> {
+    let record = record_object(document, collection, id).ok()?;
+    Some(read_record(document, collection, id.to_owned(), &record))
+}
+
+/// The organisation that holds the technical secretariat (`meta.technical_secretariat`).
+pub fn technical_secretariat(document: &Automerge) -> Option<String> {
+    let meta = object(document, &ROOT, "meta")?;
+    read_string(document, &meta, "technical_secretariat").filter(|id| !id.is_empty())
+}
+
+/// An initial value for [`create_record`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Initial {
+    Text(String),
+    List(Vec<String>),
+    Flag(bool),
+}
+
+fn commit<T>(
+    document: &mut Automerge,
+    authorship: &Authorship<'_>,
+    message: String,
+    edit: impl FnOnce(&mut Transaction<'_>) -> Result<T, AutomergeError>,
+) -> Result<T, ModelError> {
+    document
+        .transact_with(
+            |_| {
+                CommitOptions::default()
+                    .with_message(message)
+                    .with_time(authorship.now_ms)
+            },
+            edit,
+        )
+        .map(|success| success.result)
+        .map_err(|failure| ModelError::Automerge(failure.error))
+}
+
+fn spec(collection: Collection, key: &str) -> Result<&'static FieldSpec, ModelError> {
+    collection.field(key).ok_or(ModelError::UnknownField {
+        collection: collection.key(),
+        field: key.to_owned(),
+    })
+}
+
+fn write_text(
+    transaction: &mut Transaction<'_>,
+    record: &ObjId,
+    spec: &FieldSpec,
+    value: &str,
+) -> Result<(), AutomergeError> {
+    if spec.kind == FieldKind::LongText {
+        let existing = match transaction.get(record, spec.key)? {
+            Some((Value::Object(ObjType::Text), id)) => Some(id),
+            _ => None,
+        };
+        let text = match existing {
+            Some(text) => text,
+            None => transaction.put_object(record, spec.key, ObjType::Text)?,
+        };
+        transaction.update_text(&text, value)
+    } else {
+        transaction.put(record, spec.key, value.trim())
+    }
+}
+
+fn write_list(
+    transaction: &mut Transaction<'_>,
+    record: &ObjId,
+    key: &str,
+    items: &[String],
+) -> Result<(), AutomergeError> {
+    let list = transaction.put_object(record, key, ObjType::List)?;
+    for (index, item) in items.iter().enumerate() {
+        transaction.insert(&list, index, item.as_str())?;
+    }
+    Ok(())
+}
+
+/// Creates a record under `id` with the given fields (each must be in the
+/// collection's schema; list and commitment fields start empty if absent).
+pub fn create_record(
+    document: &mut Automerge,
+    collection: Collection,
+    id: &str,
+    initial: &[(&str, Initial)],
+    authorship: &Authorship<'_>,
+) -> Result<(), ModelError> {
+    let parent = collection_object(document, collection)?;
+    let specs: Vec<(&'static FieldSpec, &Initial)> = initial
+        .iter()
+        .map(|(key, value)| spec(collection, key).map(|spec| (spec, value)))
+        .collect::<Result<_, _>>()?;
+    let title = initial
+        .iter()
+        .find(|(key, _)| *key == collection.title_field())
+        .and_then(|(_, value)| match value {
+            Initial::Text(text) => Some(text.trim().to_owned()),
+            _ => None,
+        })
+        .unwrap_or_else(|| id.to_owned());
+    commit(
+        document,
+        authorship,
+        format!("add {} {title}", noun(collection)),
+        |transaction| {
+            let record = transaction.put_object(&parent, id, ObjType::Map)?;
+            for (spec, value) in &specs {
+                match value {
+                    Initial::Text(text) => write_text(transaction, &record, spec, text)?,
+                    Initial::List(items) => write_list(transaction, &record, spec.key, items)?,
+                    Initial::Flag(flag) => transaction.put(&record, spec.key, *flag)?,
+                }
+            }
+            for spec in collection.fields() {
+                let given = specs.iter().any(|(given, _)| given.key == spec.key);
+                match spec.kind {
+                    FieldKind::References(_) | FieldKind::Strings if !given => {
+                        transaction.put_object(&record, spec.key, ObjType::List)?;
+                    }
+                    FieldKind::Commitments => {
+                        transaction.put_object(&record, spec.key, ObjType::List)?;
+                    }
+                    _ => {}
+                }
+            }
+            transaction.put(&record, "created_at", ScalarValue::Timestamp(authorship.now_ms))?;
+            transaction.put(&record, "created_by", authorship.author)?;
+            transaction.put(&record, "deleted", false)?;
+            Ok(())
+        },
+    )
+}
+
+fn record_label(document: &Automerge, collection: Collection, record: &ObjId, id: &str) -> String {
+    read_string(document, record, collection.title_field())
+        .filter(|title| !title.is_empty())
+        .unwrap_or_else(|| id.to_owned())
+}
+
+/// Sets a text-like field (line, long text, date, choice, reference).
+pub fn set_text(
+    document: &mut Automerge,
+    collection: Collection,
+    id: &str,
+    key: &str,
+    value: &str,
+    authorship: &Authorship<'_>,
+) -> Result<(), ModelError> {
+    let spec = spec(collection, key)?;
+    if matches!(
+        spec.kind,
+        FieldKind::References(_) | FieldKind::Strings | FieldKind::Flag | FieldKind::Commitments
+    ) {
+        return Err(ModelError::WrongFieldKind(key.to_owned()));
+    }
+    let record = record_object(document, collection, id)?;
+    let label = record_label(document, collection, &record, id);
+    commit(
+        document,
+        authorship,
+        format!("edit {} {label}: {key}", noun(collection)),
+        |transaction| write_text(transaction, &record, spec, value),
+    )
+}
+
+/// Sets a flag field.
+pub fn set_flag(
+    document: &mut Automerge,
+    collection: Collection,
+    id: &str,
+    key: &str,
+    value: bool,
+    authorship: &Authorship<'_>,
+) -> Result<(), ModelError> {
+    let spec = spec(collection, key)?;
+    if spec.kind != FieldKind::Flag {
+        return Err(ModelError::WrongFieldKind(key.to_owned()));
+    }
+    let record = record_object(document, collection, id)?;
+    let label = record_label(document, collection, &record, id);
+    commit(
+        document,
+        authorship,
+        format!("edit {} {label}: {key}", noun(collection)),
+        |transaction| transaction.put(&record, key, value),
+    )
+}
+
+fn list_object(
+    transaction: &mut Transaction<'_>,
+    record: &ObjId,
+    key: &str,
+) -> Result<ObjId, AutomergeError> {
+    match transaction.get(record, key)? {
+        Some((Value::Object(ObjType::List), list)) => Ok(list),
+        _ => transaction.put_object(record, key, ObjType::List),
+    }
+}
+
+/// Adds an item to a list field (no-op if already present).
+pub fn add_to_list(
+    document: &mut Automerge,
+    collection: Collection,
+    id: &str,
+    key: &str,
+    item: &str,
+    authorship: &Authorship<'_>,
+) -> Result<(), ModelError> {
+    let spec = spec(collection, key)?;
+    if !matches!(spec.kind, FieldKind::References(_) | FieldKind::Strings) {
+        return Err(ModelError::WrongFieldKind(key.to_owned()));
+    }
+    let record = record_object(document, collection, id)?;
+    if read_list(document, &record, key)
+        .iter()
+        .any(|existing| existing == item)
+    {
+        return Ok(());
+    }
+    let label = record_label(document, collection, &record, id);
+    commit(
+        document,
+        authorship,
+        format!("edit {} {label}: add to {key}", noun(collection)),
+        |transaction| {
+            let list = list_object(transaction, &record, key)?;
+            let end = transaction.length(&list);
+            transaction.insert(&list, end, item)
+        },
+    )
+}
+
+/// Removes every occurrence of an item from a list field.
+pub fn remove_from_list(
+    document: &mut Automerge,
+    collection: Collection,
+    id: &str,
+    key: &str,
+    item: &str,
+    authorship: &Authorship<'_>,
+) -> Result<(), ModelError> {
+    spec(collection, key)?;
+    let record = record_object(document, collection, id)?;
+    let label = record_label(document, collection, &record, id);
+    commit(
+        document,
+        authorship,
+        format!("edit {} {label}: remove from {key}", noun(collection)),
+        |transaction| {
+            let list = list_object(transaction, &record, key)?;
+            let positions: Vec<usize> = transaction
+            .list_range(&list, ..)
+            .filter(|entry| {
+                matches!(&entry.value, automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(text)) if text.as_ref() == item)
+            })
+            .map(|entry| entry.index)
+            .collect();
+            for index in positions.into_iter().rev() {
+                transaction.delete(&list, index)?;
+            }
+            Ok(())
+        },
+    )
+}
+
+/// Adds a commitment to an alliance.
+pub fn add_commitment(
+    document: &mut Automerge,
+    collection: Collection,
+    id: &str,
+    commitment: &Commitment,
+    authorship: &Authorship<'_>,
+) -> Result<(), ModelError> {
+    let record = record_object(document, collection, id)?;
+    let label = record_label(document, collection, &record, id);
+    commit(
+        document,
+        authorship,
+        format!("edit {} {label}: add commitment", noun(collection)),
+        |transaction| {
+            let list = list_object(transaction, &record, "commitments")?;
+            let end = transaction.length(&list);
+            let item = transaction.insert_object(&list, end, ObjType::Map)?;
+            transaction.put(&item, "id", commitment.id.as_str())?;
+            let text = transaction.put_object(&item, "text", ObjType::Text)?;
+            transaction.update_text(&text, commitment.text.as_str())?;
+            transaction.put(&item, "due", commitment.due.as_str())?;
+            transaction.put(&item, "done", commitment.done)?;
+            Ok(())
+        },
+    )
+}
+
+/// Changes one commitment (found by its id): `text`, `due` or `done` (`"true"`/`"false"`).
+pub fn set_commitment(
+    document: &mut Automerge,
+    collection: Collection,
+    id: &str,
+    commitment_id: &str,
+    key: &str,
+    value: &str,
+    authorship: &Authorship<'_>,
+) -> Result<(), ModelError> {
+    if !matches!(key, "text" | "due" | "done") {
+        return Err(ModelError::WrongFieldKind(format!("commitments.{key}")));
+    }
+    let record = record_object(document, collection, id)?;
+    let list = object(document, &record, "commitments").ok_or_else(|| ModelError::MissingRecord {
+        collection: collection.key(),
+        id: commitment_id.to_owned(),
+    })?;
+    let item = (0..document.length(&list))
+        .filter_map(|index| match document.get(&list, index) {
+            Ok(Some((Value::Object(ObjType::Map), item))) => Some(item),
+            _ => None,
+        })
+        .find(|item| read_string(document, item, "id").as_deref() == Some(commitment_id))
+        .ok_or_else(|| ModelError::MissingRecord {
+            collection: "commitments",
+            id: commitment_id.to_owned(),
+        })?;
+    let label = record_label(document, collection, &record, id);
+    commit(
+        document,
+        authorship,
+        format!("edit {} {label}: commitment {key}", noun(collection)),
+        |transaction| match key {
+            "done" => transaction.put(&item, "done", value == "true"),
+            "due" => transaction.put(&item, "due", value.trim()),
+            "text" => {
+                let text = match transaction.get(&item, "text")? {
+                    Some((Value::Object(ObjType::Text), text)) => text,
+                    _ => transaction.put_object(&item, "text", ObjType::Text)?,
+                };
+                transaction.update_text(&text, value)
+            }
+            _ => Err(AutomergeError::InvalidOp(ObjType::Map)),
+        },
+    )
+}
+
+/// Marks a record deleted (or restores it); references to it keep resolving.
+pub fn set_deleted(
+    document: &mut Automerge,
+    collection: Collection,
+    id: &str,
+    deleted: bool,
+    authorship: &Authorship<'_>,
+) -> Result<(), ModelError> {
+    let record = record_object(document, collection, id)?;
+    let label = record_label(document, collection, &record, id);
+    let verb = if deleted { "delete" } else { "restore" };
+    commit(
+        document,
+        authorship,
+        format!("{verb} {} {label}", noun(collection)),
+        |transaction| transaction.put(&record, "deleted", deleted),
+    )
+}

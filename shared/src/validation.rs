@@ -1,0 +1,228 @@
+//! The rules a workspace should satisfy. The document can still hold a
+//! state that breaks one (two people's concurrent edits merged), so the
+//! rules report issues for the interface to show next to the field; they
+//! never refuse to load anything.
+
+use std::collections::HashMap;
+
+use crate::records::Record;
+use crate::schema::{Collection, FieldKind};
+
+/// What is wrong.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Problem {
+    /// A required field is empty.
+    Required,
+    /// Not a `YYYY-MM-DD` date.
+    BadDate,
+    /// `field` comes before `earlier_field` (e.g. an end before its start).
+    DateOrder { earlier_field: &'static str },
+    /// Another presidency term covers some of the same dates.
+    OverlappingPresidency { other_id: String },
+    /// The id points at no record.
+    UnresolvedReference { id: String },
+    /// The referenced organisation is not of an expected kind.
+    WrongKind {
+        id: String,
+        expected: &'static [&'static str],
+    },
+}
+
+/// One issue of one record.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Issue {
+    pub collection: Collection,
+    pub record_id: String,
+    /// The field the issue belongs next to.
+    pub field: &'static str,
+    pub problem: Problem,
+}
+
+impl Issue {
+    /// The message shown next to the field.
+    pub fn message(&self, spanish: bool) -> String {
+        match (&self.problem, spanish) {
+            (Problem::Required, true) => "Este campo es obligatorio.".into(),
+            (Problem::Required, false) => "This field is required.".into(),
+            (Problem::BadDate, true) => "Fecha no válida (AAAA-MM-DD).".into(),
+            (Problem::BadDate, false) => "Not a valid date (YYYY-MM-DD).".into(),
+            (Problem::DateOrder { .. }, true) => "La fecha final es anterior a la inicial.".into(),
+            (Problem::DateOrder { .. }, false) => "The end date is before the start date.".into(),
+            (Problem::OverlappingPresidency { .. }, true) => {
+                "Otra presidencia cubre parte de estas fechas: solo puede haber una presidencia a la vez."
+                    .into()
+            }
+            (Problem::OverlappingPresidency { .. }, false) => {
+                "Another presidency term covers some of these dates: there is one presidency at a time."
+                    .into()
+            }
+            (Problem::UnresolvedReference { .. }, true) => "El registro referido no existe.".into(),
+            (Problem::UnresolvedReference { .. }, false) => "The referenced record does not exist.".into(),
+            (Problem::WrongKind { expected, .. }, true) => {
+                format!("Debe ser una organización de tipo {}.", expected.join(" o "))
+            }
+            (Problem::WrongKind { expected, .. }, false) => {
+                format!("Must be an organisation of kind {}.", expected.join(" or "))
+            }
+        }
+    }
+}
+
+/// True for a real calendar date written `YYYY-MM-DD`.
+pub fn is_date(text: &str) -> bool {
+    let parts: Vec<&str> = text.split('-').collect();
+    let [year, month, day] = parts.as_slice() else {
+        return false;
+    };
+    if year.len() != 4 || month.len() != 2 || day.len() != 2 {
+        return false;
+    }
+    let (Ok(year), Ok(month), Ok(day)) = (year.parse::<u32>(), month.parse::<u32>(), day.parse::<u32>())
+    else {
+        return false;
+    };
+    let leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+    let days = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return false,
+    };
+    (1..=days).contains(&day)
+}
+
+/// Pairs of (start, end) fields that must be in order, per collection.
+fn date_pairs(collection: Collection) -> &'static [(&'static str, &'static str)] {
+    match collection {
+        Collection::Organisations => &[("member_since", "member_until")],
+        Collection::PresidencyTerms | Collection::Collaborations => &[("start", "end")],
+        _ => &[],
+    }
+}
+
+/// Kinds a reference field must point at, where it matters.
+fn expected_kinds(collection: Collection, field: &str) -> Option<&'static [&'static str]> {
+    match (collection, field) {
+        (Collection::Alliances, "partner") => Some(&["private_sector_chamber", "company"]),
+        (Collection::Collaborations, "institution") => Some(&["government_institution"]),
+        _ => None,
+    }
+}
+
+/// Every record of a workspace, indexed for validation.
+pub struct Index<'a> {
+    by_id: HashMap<(Collection, &'a str), &'a Record>,
+    presidencies: Vec<&'a Record>,
+}
+
+impl<'a> Index<'a> {
+    pub fn new(records: impl IntoIterator<Item = &'a Record>) -> Self {
+        let mut by_id = HashMap::new();
+        let mut presidencies = Vec::new();
+        for record in records {
+            by_id.insert((record.collection, record.id.as_str()), record);
+            if record.collection == Collection::PresidencyTerms && !record.deleted {
+                presidencies.push(record);
+            }
+        }
+        Self { by_id, presidencies }
+    }
+
+    pub fn get(&self, collection: Collection, id: &str) -> Option<&'a Record> {
+        self.by_id.get(&(collection, id)).copied()
+    }
+}
+
+/// The issues of one record.
+pub fn validate(record: &Record, index: &Index<'_>) -> Vec<Issue> {
+    let mut issues = Vec::new();
+    let mut push = |field: &'static str, problem: Problem| {
+        issues.push(Issue {
+            collection: record.collection,
+            record_id: record.id.clone(),
+            field,
+            problem,
+        });
+    };
+    for spec in record.collection.fields() {
+        let text = record.text(spec.key).trim();
+        let is_list = matches!(
+            spec.kind,
+            FieldKind::References(_) | FieldKind::Strings | FieldKind::Commitments | FieldKind::Flag
+        );
+        let empty = if is_list {
+            record.list(spec.key).is_empty()
+        } else {
+            text.is_empty()
+        };
+        if spec.required && empty {
+            push(spec.key, Problem::Required);
+        }
+        match spec.kind {
+            FieldKind::Date if !text.is_empty() && !is_date(text) => push(spec.key, Problem::BadDate),
+            FieldKind::Reference(target) if !text.is_empty() => match index.get(target, text) {
+                None => push(spec.key, Problem::UnresolvedReference { id: text.to_owned() }),
+                Some(found) => {
+                    if let Some(expected) = expected_kinds(record.collection, spec.key)
+                        && !expected.contains(&found.text("kind"))
+                    {
+                        push(
+                            spec.key,
+                            Problem::WrongKind {
+                                id: text.to_owned(),
+                                expected,
+                            },
+                        );
+                    }
+                }
+            },
+            FieldKind::References(target) => {
+                for id in record.list(spec.key) {
+                    if index.get(target, id).is_none() {
+                        push(spec.key, Problem::UnresolvedReference { id: id.clone() });
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    for (start, end) in date_pairs(record.collection) {
+        let (from, to) = (record.text(start), record.text(end));
+        if is_date(from) && is_date(to) && to < from {
+            push(end, Problem::DateOrder { earlier_field: start });
+        }
+    }
+    if record.collection == Collection::PresidencyTerms && !record.deleted {
+        let (start, end) = (record.text("start"), record.text("end"));
+        if is_date(start) && is_date(end) {
+            for other in &index.presidencies {
+                let (other_start, other_end) = (other.text("start"), other.text("end"));
+                if other.id != record.id
+                    && is_date(other_start)
+                    && is_date(other_end)
+                    && start <= other_end
+                    && other_start <= end
+                {
+                    push(
+                        "start",
+                        Problem::OverlappingPresidency {
+                            other_id: other.id.clone(),
+                        },
+                    );
+                }
+            }
+        }
+    }
+    issues
+}
+
+/// The issues of every non-deleted record.
+pub fn validate_all<'a>(records: impl IntoIterator<Item = &'a Record> + Clone) -> Vec<Issue> {
+    let index = Index::new(records.clone());
+    records
+        .into_iter()
+        .filter(|record| !record.deleted)
+        .flat_map(|record| validate(record, &index))
+        .collect()
+}
