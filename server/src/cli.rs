@@ -25,7 +25,7 @@ pub enum CliError {
 fn open(data: &std::path::Path) -> Result<Accounts, CliError> {
     // Like `serve`, an empty data directory starts with the first workspace,
     // so accounts can be created before the server's first start.
-    let storage = crate::prepare_storage(data).map_err(|error| match error {
+    let storage = crate::prepare_storage(data, false).map_err(|error| match error {
         crate::ServerError::Storage(error) => CliError::Storage(error),
         other => CliError::Usage(other.to_string()),
     })?;

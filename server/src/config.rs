@@ -47,6 +47,11 @@ pub struct ServeArgs {
     /// closes that connection with code 1009.
     #[arg(long, env = "ENLACE_MAX_FRAME_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_frame_bytes: usize,
+
+    /// On an empty data directory, start with the demo roundtable (the MCIG as
+    /// published, plus a few records marked as examples). Ignored otherwise.
+    #[arg(long, env = "ENLACE_DEMO")]
+    pub demo: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -223,11 +223,27 @@ pub fn create_workspace(
     name: &str,
     now_ms: i64,
     random: [u8; 16],
+    demo: bool,
 ) -> Result<DocumentId, OpenError> {
     let document_id = DocumentId::from_bytes(random);
     let mut document = Automerge::new();
     model::create_workspace(&mut document, name, now_ms)
         .map_err(|error| OpenError::Corrupt(document_id, error.to_string()))?;
+    if demo {
+        let mut failure = None;
+        let mut new_id = || match crate::auth::random_bytes::<16>() {
+            Ok(bytes) => model::record_id(bytes),
+            Err(error) => {
+                failure = Some(error.to_string());
+                String::new()
+            }
+        };
+        enlace_shared::demo::seed(&mut document, now_ms, &mut new_id)
+            .map_err(|error| OpenError::Corrupt(document_id, error.to_string()))?;
+        if let Some(error) = failure {
+            return Err(OpenError::Corrupt(document_id, error));
+        }
+    }
     let changes: Vec<Vec<u8>> = document
         .get_changes(&[])
         .iter()

@@ -48,6 +48,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub struct ServerConfig {
     pub data_dir: PathBuf,
     pub max_frame_bytes: usize,
+    /// Seed the demo roundtable when the data directory is empty.
+    pub demo: bool,
 }
 
 /// Errors that stop the server.
@@ -79,10 +81,10 @@ fn random_bytes<const N: usize>() -> Result<[u8; N], ServerError> {
 }
 
 /// Opens storage and makes sure at least one workspace exists.
-pub fn prepare_storage(data_dir: &std::path::Path) -> Result<Storage, ServerError> {
+pub fn prepare_storage(data_dir: &std::path::Path, demo: bool) -> Result<Storage, ServerError> {
     let storage = Storage::open(data_dir)?;
     if storage.workspaces()?.is_empty() {
-        let id = hub::create_workspace(&storage, FIRST_WORKSPACE_NAME, now_ms(), random_bytes()?)?;
+        let id = hub::create_workspace(&storage, FIRST_WORKSPACE_NAME, now_ms(), random_bytes()?, demo)?;
         tracing::info!(workspace = %id.url(), "created the first workspace");
     }
     Ok(storage)
@@ -97,7 +99,7 @@ pub async fn run(
 ) -> Result<(), ServerError> {
     let storage = {
         let config = config.clone();
-        tokio::task::spawn_blocking(move || prepare_storage(&config.data_dir))
+        tokio::task::spawn_blocking(move || prepare_storage(&config.data_dir, config.demo))
             .await
             .map_err(|error| ServerError::Serve(std::io::Error::other(error)))??
     };

@@ -191,7 +191,46 @@ impl ServerProcess {
     /// Starts a server on a data directory without provisioning any account
     /// (first-start setup is then pending).
     pub async fn start_unprovisioned(data_dir: &Path) -> anyhow::Result<Self> {
-        Self::spawn(&enlace_binary()?, data_dir, &[], String::new()).await
+        Self::start_unprovisioned_with(data_dir, &[]).await
+    }
+
+    /// Like [`ServerProcess::start_unprovisioned`] with extra `serve` arguments.
+    pub async fn start_unprovisioned_with(data_dir: &Path, extra_args: &[&str]) -> anyhow::Result<Self> {
+        Self::spawn(&enlace_binary()?, data_dir, extra_args, String::new()).await
+    }
+
+    /// Completes first-start setup with the printed secret; returns the
+    /// first secretariat's session.
+    pub async fn complete_setup(&self, email: &str) -> anyhow::Result<Credential> {
+        let secret = self
+            .setup_secret()
+            .await
+            .ok_or_else(|| anyhow!("no setup link printed"))?;
+        let (status, body, headers) = self
+            .api(
+                "POST",
+                "/api/setup",
+                None,
+                Some(serde_json::json!({
+                    "token": secret, "email": email, "display_name": "Secretaría Técnica", "password": TEST_PASSWORD,
+                })),
+            )
+            .await?;
+        if status != 200 {
+            bail!("setup answered {status}: {body}");
+        }
+        headers
+            .iter()
+            .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+            .find_map(|(_, value)| {
+                value
+                    .strip_prefix("enlace_session=")?
+                    .split(';')
+                    .next()
+                    .map(str::to_owned)
+            })
+            .map(Credential::Session)
+            .ok_or_else(|| anyhow!("setup set no session cookie"))
     }
 
     async fn spawn(

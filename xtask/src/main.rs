@@ -69,6 +69,8 @@ fn dispatch(arguments: &[String]) -> anyhow::Result<ExitCode> {
                     "enlace",
                     "--",
                     "serve",
+                    // The demo roundtable seeds only an empty data directory.
+                    "--demo",
                 ])
                 .args(rest)
                 .env(bundle::CLIENT_DIST_ENV, &dist);
