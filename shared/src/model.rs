@@ -10,6 +10,9 @@
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{Automerge, AutomergeError, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
+use crate::records::{self, Initial};
+use crate::schema::Collection;
+
 /// The version of the mapping written into `meta.schema_version`.
 pub const SCHEMA_VERSION: u64 = 1;
 
@@ -78,24 +81,16 @@ impl OrganisationKind {
             .unwrap_or_else(|| Self::Other(slug.to_owned()))
     }
 
-    /// Spanish and English labels, for the UI.
+    /// Spanish and English labels, for the UI (from [`crate::schema::ORGANISATION_KINDS`]).
     pub fn label(&self, language: Language) -> &str {
-        let (spanish, english) = match self {
-            Self::Embassy => ("Embajada o delegación", "Embassy or delegation"),
-            Self::CooperationAgency => ("Agencia de cooperación", "Cooperation agency"),
-            Self::InternationalOrganisation => ("Organismo internacional", "International organisation"),
-            Self::UnEntity => ("Entidad de la ONU", "UN entity"),
-            Self::PrivateSectorChamber => ("Cámara del sector privado", "Private-sector chamber"),
-            Self::Company => ("Empresa", "Company"),
-            Self::GovernmentInstitution => ("Institución de gobierno", "Government institution"),
-            Self::CivilSociety => ("Sociedad civil", "Civil-society organisation"),
-            Self::Academia => ("Academia", "Academia"),
-            Self::Other(slug) => (slug.as_str(), slug.as_str()),
-        };
-        match language {
-            Language::Spanish => spanish,
-            Language::English => english,
-        }
+        let slug = self.slug();
+        crate::schema::ORGANISATION_KINDS
+            .iter()
+            .find(|choice| choice.slug == slug)
+            .map_or(slug, |choice| match language {
+                Language::Spanish => choice.es,
+                Language::English => choice.en,
+            })
     }
 }
 
@@ -203,34 +198,18 @@ pub fn workspace_name(document: &Automerge) -> Option<String> {
 
 /// Every organisation, deleted ones included, sorted by name then id.
 pub fn organisations(document: &Automerge) -> Result<Vec<Organisation>, ModelError> {
-    let collection =
-        object(document, &ROOT, ORGANISATIONS).ok_or(ModelError::MissingCollection(ORGANISATIONS))?;
-    let mut records: Vec<Organisation> = document
-        .keys(&collection)
-        .filter_map(|id| {
-            let record = object(document, &collection, &id)?;
-            Some(read_organisation(document, &record, id))
+    Ok(records::read_all(document, Collection::Organisations)?
+        .into_iter()
+        .map(|record| Organisation {
+            name: record.text("name").to_owned(),
+            kind: OrganisationKind::from_slug(record.text("kind")),
+            country: record.text("country").to_owned(),
+            created_at: record.created_at,
+            created_by: record.created_by.clone(),
+            deleted: record.deleted,
+            id: record.id,
         })
-        .collect();
-    records.sort_by(|left, right| {
-        left.name
-            .to_lowercase()
-            .cmp(&right.name.to_lowercase())
-            .then_with(|| left.id.cmp(&right.id))
-    });
-    Ok(records)
-}
-
-fn read_organisation(document: &Automerge, record: &ObjId, id: String) -> Organisation {
-    Organisation {
-        name: read_string(document, record, "name").unwrap_or_default(),
-        kind: OrganisationKind::from_slug(&read_string(document, record, "kind").unwrap_or_default()),
-        country: read_string(document, record, "country").unwrap_or_default(),
-        created_at: read_integer(document, record, "created_at").unwrap_or_default(),
-        created_by: read_string(document, record, "created_by").unwrap_or_default(),
-        deleted: read_bool(document, record, "deleted").unwrap_or(false),
-        id,
-    }
+        .collect())
 }
 
 /// Adds an organisation under `id` (a fresh random id chosen by the caller).
@@ -243,22 +222,16 @@ pub fn create_organisation(
     if fields.name.trim().is_empty() {
         return Err(ModelError::Required("name"));
     }
-    let collection =
-        object(document, &ROOT, ORGANISATIONS).ok_or(ModelError::MissingCollection(ORGANISATIONS))?;
-    commit(
+    records::create_record(
         document,
+        Collection::Organisations,
+        id,
+        &[
+            ("name", Initial::Text(fields.name.trim().to_owned())),
+            ("kind", Initial::Text(fields.kind.slug().to_owned())),
+            ("country", Initial::Text(fields.country.trim().to_owned())),
+        ],
         authorship,
-        format!("add organisation {}", fields.name.trim()),
-        |transaction| {
-            let record = transaction.put_object(&collection, id, ObjType::Map)?;
-            transaction.put(&record, "name", fields.name.trim())?;
-            transaction.put(&record, "kind", fields.kind.slug())?;
-            transaction.put(&record, "country", fields.country.trim())?;
-            transaction.put(&record, "created_at", ScalarValue::Timestamp(authorship.now_ms))?;
-            transaction.put(&record, "created_by", authorship.author)?;
-            transaction.put(&record, "deleted", false)?;
-            Ok(())
-        },
     )
 }
 
@@ -270,17 +243,16 @@ pub fn set_organisation_field(
     value: &str,
     authorship: &Authorship<'_>,
 ) -> Result<(), ModelError> {
-    let value = value.trim();
-    if field == OrganisationField::Name && value.is_empty() {
+    if field == OrganisationField::Name && value.trim().is_empty() {
         return Err(ModelError::Required("name"));
     }
-    let record = record(document, ORGANISATIONS, id)?;
-    let label = read_string(document, &record, "name").unwrap_or_else(|| id.to_owned());
-    commit(
+    records::set_text(
         document,
+        Collection::Organisations,
+        id,
+        field.key(),
+        value,
         authorship,
-        format!("edit organisation {label}: {}", field.key()),
-        |transaction| transaction.put(&record, field.key(), value),
     )
 }
 
@@ -291,15 +263,7 @@ pub fn set_organisation_deleted(
     deleted: bool,
     authorship: &Authorship<'_>,
 ) -> Result<(), ModelError> {
-    let record = record(document, ORGANISATIONS, id)?;
-    let label = read_string(document, &record, "name").unwrap_or_else(|| id.to_owned());
-    let verb = if deleted { "delete" } else { "restore" };
-    commit(
-        document,
-        authorship,
-        format!("{verb} organisation {label}"),
-        |transaction| transaction.put(&record, "deleted", deleted),
-    )
+    records::set_deleted(document, Collection::Organisations, id, deleted, authorship)
 }
 
 /// Formats 16 random bytes as a record id (32 lowercase hex digits).
@@ -307,35 +271,8 @@ pub fn record_id(random: [u8; 16]) -> String {
     random.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-fn commit(
-    document: &mut Automerge,
-    authorship: &Authorship<'_>,
-    message: String,
-    edit: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<(), AutomergeError>,
-) -> Result<(), ModelError> {
-    document
-        .transact_with(
-            |_| {
-                CommitOptions::default()
-                    .with_message(message)
-                    .with_time(authorship.now_ms)
-            },
-            edit,
-        )
-        .map_err(|failure| ModelError::Automerge(failure.error))?;
-    Ok(())
-}
-
-fn record(document: &Automerge, collection: &'static str, id: &str) -> Result<ObjId, ModelError> {
-    let collection_id =
-        object(document, &ROOT, collection).ok_or(ModelError::MissingCollection(collection))?;
-    object(document, &collection_id, id).ok_or_else(|| ModelError::MissingRecord {
-        collection,
-        id: id.to_owned(),
-    })
-}
-
-fn object(document: &Automerge, parent: &ObjId, key: &str) -> Option<ObjId> {
+/// The object under `key` of `parent`, if that value is an object.
+pub(crate) fn object(document: &Automerge, parent: &ObjId, key: &str) -> Option<ObjId> {
     match document.get(parent, key) {
         Ok(Some((Value::Object(_), id))) => Some(id),
         _ => None,
@@ -352,28 +289,6 @@ pub fn read_string(document: &Automerge, parent: &ObjId, key: &str) -> Option<St
         },
         (Value::Object(ObjType::Text), id) => document.text(&id).ok(),
         (Value::Object(_), _) => None,
-    }
-}
-
-fn read_integer(document: &Automerge, parent: &ObjId, key: &str) -> Option<i64> {
-    match document.get(parent, key).ok()?? {
-        (Value::Scalar(scalar), _) => match scalar.as_ref() {
-            ScalarValue::Timestamp(value) | ScalarValue::Int(value) => Some(*value),
-            ScalarValue::Uint(value) => i64::try_from(*value).ok(),
-            ScalarValue::F64(value) => Some(*value as i64),
-            _ => None,
-        },
-        _ => None,
-    }
-}
-
-fn read_bool(document: &Automerge, parent: &ObjId, key: &str) -> Option<bool> {
-    match document.get(parent, key).ok()?? {
-        (Value::Scalar(scalar), _) => match scalar.as_ref() {
-            ScalarValue::Boolean(value) => Some(*value),
-            _ => None,
-        },
-        _ => None,
     }
 }
 

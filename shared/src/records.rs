@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use automerge::transaction::{CommitOptions, Transactable, Transaction};
 use automerge::{Automerge, AutomergeError, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
-use crate::model::{Authorship, ModelError, read_string};
+use crate::model::{Authorship, ModelError, object, read_string};
 use crate::schema::{Collection, FieldKind, FieldSpec};
 
 /// A commitment of an alliance.
@@ -92,13 +92,6 @@ pub fn noun(collection: Collection) -> &'static str {
         Collection::Alliances => "alliance",
         Collection::Collaborations => "collaboration",
         Collection::Activities => "activity",
-    }
-}
-
-fn object(document: &Automerge, parent: &ObjId, key: &str) -> Option<ObjId> {
-    match document.get(parent, key) {
-        Ok(Some((Value::Object(_), id))) => Some(id),
-        _ => None,
     }
 }
 
