@@ -7,8 +7,9 @@
 //! - `serve [args…]`: `build-client`, then the server with the fresh bundle.
 //! - `test`: installs what is missing, then fmt, clippy (native and wasm),
 //!   the bundle, the server and every test suite, with a summary at the end.
-//! - `bench`: not yet implemented.
+//! - `bench [--quick] [args…]`: the side-by-side load benchmark and the storage micro-benchmarks.
 
+mod bench;
 mod bundle;
 mod run;
 mod test;
@@ -24,7 +25,7 @@ commands:
   build-client [--dev]   build the browser bundle into <target>/enlace-client
   serve [args…]          build the bundle, then run `enlace serve [args…]` with it
   test                   install what is missing, then lint, build and run every test
-  bench                  not yet implemented (issue 5)";
+  bench [--quick] [args…] load benchmark vs automerge-repo and samod, storage benches";
 
 fn main() -> ExitCode {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
@@ -79,8 +80,8 @@ fn dispatch(arguments: &[String]) -> anyhow::Result<ExitCode> {
         }
         "test" => test::run_all(&workspace),
         "bench" => {
-            eprintln!("xtask bench: not yet implemented (issue 5)");
-            Ok(ExitCode::from(2))
+            bench::run_all(&workspace, rest)?;
+            Ok(ExitCode::SUCCESS)
         }
         "help" | "--help" | "-h" => {
             eprintln!("{USAGE}");

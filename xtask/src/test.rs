@@ -112,7 +112,7 @@ fn install_chromium() -> anyhow::Result<()> {
     Ok(())
 }
 
-fn install_npm_packages(js_dir: &Path) -> anyhow::Result<()> {
+pub fn install_npm_packages(js_dir: &Path) -> anyhow::Result<()> {
     let lock = js_dir.join("package-lock.json");
     let modules = js_dir.join("node_modules");
     if !npm_packages_stale(&modules, &lock) {
