@@ -8,9 +8,6 @@ use enlace_shared::model::Language;
 
 use crate::i18n;
 
-/// Where the guest's display name is remembered between visits.
-const GUEST_NAME_STORAGE_KEY: &str = "enlace.guest-name";
-
 /// Milliseconds since the Unix epoch, from the browser's clock.
 pub fn now_ms() -> i64 {
     // `Date.now()` is an integral number of milliseconds well inside i64.
@@ -62,27 +59,24 @@ pub fn apply_language(language: Language) {
     }
 }
 
-/// A stable name for this browser until sign-in exists: "Invitado 3F9A".
-pub fn guest_name() -> String {
-    if let Some(name) = load_setting(GUEST_NAME_STORAGE_KEY).filter(|name| !name.trim().is_empty()) {
-        return name;
-    }
-    let name = guest_name_from(random_bytes::<2>());
-    store_setting(GUEST_NAME_STORAGE_KEY, &name);
-    name
+/// The page's path (`/`, `/setup`), `/` if unknown.
+pub fn location_path() -> String {
+    web_sys::window()
+        .and_then(|window| window.location().pathname().ok())
+        .unwrap_or_else(|| "/".to_owned())
 }
 
-/// Formats two random bytes as a guest name.
-pub fn guest_name_from(random: [u8; 2]) -> String {
-    format!("Invitado {:02X}{:02X}", random[0], random[1])
+/// The page's fragment, `#` included, or an empty string.
+pub fn location_hash() -> String {
+    web_sys::window()
+        .and_then(|window| window.location().hash().ok())
+        .unwrap_or_default()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn guest_names_are_short_and_readable() {
-        assert_eq!(guest_name_from([0x3f, 0x9a]), "Invitado 3F9A");
+/// Replaces the address bar's URL without loading a page (and without
+/// leaving the old one, say a setup link with its secret, in the history).
+pub fn replace_url(url: &str) {
+    if let Some(history) = web_sys::window().and_then(|window| window.history().ok()) {
+        let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(url));
     }
 }

@@ -2,24 +2,34 @@
 //!
 //! # Layout
 //! - [`app`]: the root component: header, language, and the sync handle in context.
+//! - [`auth`]: the signed-in person, the sign-in/setup API calls and the
+//!   pure rules behind the forms and the disabled controls.
 //! - [`sync`]: the only module that touches the WebSocket; owns the automerge
 //!   document through `enlace_shared::sync::PeerSession` and exposes signals.
 //! - [`i18n`]: the Spanish and English interface text, as plain functions.
 //! - [`browser`]: the clock, randomness and `localStorage`.
-//! - [`pages`]: one module per screen (the organisation directory for now).
+//! - [`pages`]: one module per screen: login, first-start setup, the
+//!   organisation directory.
 //! - [`components`]: small views that take `Signal`/`Callback` props.
 //!
 //! # Invariants
 //! Components never change the document themselves: they call the sync
-//! handle, which commits with a real timestamp and an author, then syncs.
+//! handle, which commits with a real timestamp and the signed-in person's
+//! display name as author, then syncs. Controls the policy
+//! (`enlace_shared::policy`) forbids are disabled, with the reason as tooltip;
+//! the server enforces the same policy regardless.
 
 use wasm_bindgen::prelude::wasm_bindgen;
 
 pub mod app;
+pub mod auth;
 pub mod browser;
+pub mod collections;
 pub mod components;
 pub mod i18n;
 pub mod pages;
+pub mod record_text;
+pub mod route;
 pub mod sync;
 
 /// The wasm entry point: mounts the app on `<body>`.

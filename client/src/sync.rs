@@ -8,31 +8,43 @@
 //! change the document only through [`SyncHandle::add_organisation`] and
 //! [`SyncHandle::edit_organisation`].
 //!
-//! Lifecycle: fetch `/api/workspaces` and open the first workspace's document
-//! (empty; the server fills it in), then open `/sync`. When the socket closes,
-//! the session forgets its sync states and a reconnect is scheduled with
-//! exponential backoff (0.5 s doubling to 10 s). The document survives
+//! Lifecycle: nothing happens until [`SyncHandle::start`] (after sign-in).
+//! Each connection attempt fetches `/api/workspaces` (which refreshes the
+//! person's role), opens the first workspace's document the first time
+//! (empty; the server fills it in), then opens `/sync`. When the socket
+//! closes, the session forgets its sync states and a reconnect is scheduled
+//! with exponential backoff (0.5 s doubling to 10 s). The document survives
 //! reconnects, so edits made offline are sent once the socket is back.
+//!
+//! Signed out: `/api/workspaces` answering 401 (which is also how a socket
+//! refused before the upgrade shows up, on the next attempt) or the server
+//! closing with [`CLOSE_SIGNED_OUT`] stops everything and calls the
+//! `on_signed_out` callback; [`SyncHandle::stop`] does the same on sign-out
+//! without the callback. Stopping drops the document, so the next person to
+//! sign in on this page starts from the server's copy.
 
 use std::time::Duration;
 
 use automerge::Automerge;
 use enlace_shared::ids::{DocumentId, PeerId};
 use enlace_shared::model::{self, Authorship, ModelError, NewOrganisation, Organisation, OrganisationField};
+use enlace_shared::policy::{Capability, Role};
 use enlace_shared::protocol::Message;
 use enlace_shared::sync::{Input, Output, PeerSession, SessionEvent};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
-use wasm_bindgen_futures::JsFuture;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
-use crate::browser;
+use crate::{auth, browser};
 
 /// The first delay before reconnecting, and the cap it doubles up to.
 pub const FIRST_RETRY_DELAY_MS: u32 = 500;
 pub const MAX_RETRY_DELAY_MS: u32 = 10_000;
+/// The close code the server uses when the session ended (sign-out, a
+/// disabled account, an expired session).
+pub const CLOSE_SIGNED_OUT: u16 = 4001;
 
 /// What the connection indicator shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -43,6 +55,8 @@ pub enum ConnectionState {
     Live,
     /// The socket closed or could not open; a retry is scheduled.
     Offline,
+    /// Nobody is signed in: no socket, no retries.
+    SignedOut,
 }
 
 impl ConnectionState {
@@ -52,6 +66,7 @@ impl ConnectionState {
             Self::Connecting => "connecting",
             Self::Live => "live",
             Self::Offline => "offline",
+            Self::SignedOut => "signed-out",
         }
     }
 }
@@ -63,6 +78,8 @@ pub enum EditError {
     NotLoaded,
     /// The model refused the edit (an empty name, a record that vanished, ...).
     Model(ModelError),
+    /// The person's role does not allow it (the server would refuse it too).
+    Forbidden,
 }
 
 /// The delay before the next reconnection attempt, given the previous one.
@@ -86,24 +103,48 @@ pub fn socket_url(page_protocol: &str, page_host: &str) -> String {
 pub struct WorkspaceSummary {
     pub id: String,
     pub name: String,
+    /// The caller's role there (absent from servers before sign-in existed).
+    #[serde(default)]
+    pub role: Option<Role>,
 }
 
-/// The first workspace of a `/api/workspaces` answer, with its parsed id.
-pub fn first_workspace(body: &str) -> Result<(DocumentId, String), String> {
+/// The workspace this page works on, from a `/api/workspaces` answer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChosenWorkspace {
+    pub id: DocumentId,
+    pub name: String,
+    pub role: Option<Role>,
+}
+
+/// The workspace to open: `current` if the page already has one (its role
+/// may have changed), otherwise the first one listed.
+pub fn choose_workspace(body: &str, current: Option<DocumentId>) -> Result<ChosenWorkspace, String> {
     let workspaces: Vec<WorkspaceSummary> =
         serde_json::from_str(body).map_err(|error| format!("bad /api/workspaces answer: {error}"))?;
-    let first = workspaces
-        .into_iter()
-        .next()
-        .ok_or_else(|| "the server has no workspace".to_owned())?;
-    let id = DocumentId::parse(&first.id).map_err(|error| error.to_string())?;
-    Ok((id, first.name))
+    let mut parsed = workspaces.into_iter().filter_map(|summary| {
+        let id = DocumentId::parse(&summary.id).ok()?;
+        Some(ChosenWorkspace {
+            id,
+            name: summary.name,
+            role: summary.role,
+        })
+    });
+    match current {
+        None => parsed
+            .next()
+            .ok_or_else(|| "you have no workspace on this server".to_owned()),
+        Some(current) => parsed
+            .find(|workspace| workspace.id == current)
+            .ok_or_else(|| format!("workspace {current} is no longer shared with you")),
+    }
 }
 
 /// An open (or opening) socket and the callbacks attached to it. The
 /// callbacks must live as long as the socket may call them.
 struct Connection {
     socket: WebSocket,
+    /// Whether `open` fired: a socket that never opened was refused or unreachable.
+    opened: bool,
     _on_open: Closure<dyn FnMut()>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_close: Closure<dyn FnMut(CloseEvent)>,
@@ -115,7 +156,8 @@ impl Connection {
         self.socket.set_onopen(None);
         self.socket.set_onmessage(None);
         self.socket.set_onclose(None);
-        let _ = self.socket.close();
+        // 1000: a normal close; the server just forgets this connection.
+        let _ = self.socket.close_with_code(1000);
     }
 }
 
@@ -124,9 +166,15 @@ struct Engine {
     session: PeerSession,
     document_id: Option<DocumentId>,
     author: String,
+    role: Option<Role>,
     connection: Option<Connection>,
     /// Increments per socket so events from an abandoned socket are ignored.
     generation: u64,
+    /// Increments on every start and stop, so a fetch or timer from an
+    /// earlier sign-in does nothing.
+    epoch: u64,
+    /// Between `start` and `stop`.
+    active: bool,
     retry_delay_ms: Option<u32>,
 }
 
@@ -149,6 +197,27 @@ impl Engine {
     fn document(&self) -> Option<&Automerge> {
         self.session.document(self.document_id.as_ref()?)
     }
+
+    /// Closes the socket and forgets the document and the person.
+    fn reset(&mut self) {
+        if let Some(previous) = self.connection.take() {
+            previous.detach();
+        }
+        self.session = PeerSession::new(fresh_peer_id());
+        self.document_id = None;
+        self.role = None;
+        self.author.clear();
+        self.generation += 1;
+        self.epoch += 1;
+        self.retry_delay_ms = None;
+    }
+}
+
+fn fresh_peer_id() -> PeerId {
+    PeerId::new(format!(
+        "enlace-browser-{}",
+        model::record_id(browser::random_bytes())
+    ))
 }
 
 /// The server refused local changes, which the session then dropped.
@@ -164,33 +233,85 @@ pub struct SyncHandle {
     connection: RwSignal<ConnectionState>,
     rejection: RwSignal<Option<Rejection>>,
     workspace_name: RwSignal<Option<String>>,
+    role: RwSignal<Option<Role>>,
     organisations: RwSignal<Vec<Organisation>>,
+    /// Bumped whenever the document changes (or is dropped), so pages read it
+    /// through [`SyncHandle::with_document`] once per change.
+    revision: RwSignal<u64>,
     engine: StoredValue<Engine, LocalStorage>,
+    /// Called when the server says the session is over.
+    on_signed_out: Callback<()>,
 }
 
 impl SyncHandle {
-    /// Creates the handle and starts connecting. Call once, at the app's root.
-    pub fn start() -> Self {
-        let peer_id = PeerId::new(format!(
-            "enlace-browser-{}",
-            model::record_id(browser::random_bytes())
-        ));
-        let handle = Self {
-            connection: RwSignal::new(ConnectionState::Connecting),
+    /// Creates the handle, idle until [`Self::start`]. Call once, at the
+    /// app's root; `on_signed_out` runs when the server ends the session.
+    pub fn new(on_signed_out: Callback<()>) -> Self {
+        Self {
+            connection: RwSignal::new(ConnectionState::SignedOut),
             rejection: RwSignal::new(None),
             workspace_name: RwSignal::new(None),
+            role: RwSignal::new(None),
             organisations: RwSignal::new(Vec::new()),
+            revision: RwSignal::new(0),
             engine: StoredValue::new_local(Engine {
-                session: PeerSession::new(peer_id),
+                session: PeerSession::new(fresh_peer_id()),
                 document_id: None,
-                author: browser::guest_name(),
+                author: String::new(),
+                role: None,
                 connection: None,
                 generation: 0,
+                epoch: 0,
+                active: false,
                 retry_delay_ms: None,
             }),
+            on_signed_out,
+        }
+    }
+
+    /// Starts syncing as `author` (the signed-in person's display name,
+    /// written into every change). Restarts from scratch if already running.
+    pub fn start(&self, author: &str) {
+        self.stop();
+        let Some(epoch) = self.engine.try_update_value(|engine| {
+            engine.author = author.to_owned();
+            engine.active = true;
+            engine.epoch
+        }) else {
+            return;
         };
-        handle.connect();
-        handle
+        self.connect(epoch);
+    }
+
+    /// Closes the socket, cancels retries and forgets the document (on sign-out).
+    pub fn stop(&self) {
+        self.engine.update_value(|engine| {
+            engine.active = false;
+            engine.reset();
+        });
+        self.connection.set(ConnectionState::SignedOut);
+        self.rejection.set(None);
+        self.workspace_name.set(None);
+        self.role.set(None);
+        self.organisations.set(Vec::new());
+        self.revision.update(|revision| *revision += 1);
+    }
+
+    /// The server ended the session: stop, then tell the app.
+    fn signed_out(self) {
+        let was_active = self
+            .engine
+            .try_with_value(|engine| engine.active)
+            .unwrap_or(false);
+        self.stop();
+        if was_active {
+            self.on_signed_out.run(());
+        }
+    }
+
+    /// The signed-in person's role in the open workspace (`None` until known).
+    pub fn role(&self) -> Signal<Option<Role>> {
+        self.role.into()
     }
 
     pub fn connection(&self) -> Signal<ConnectionState> {
@@ -231,8 +352,23 @@ impl SyncHandle {
         })
     }
 
+    /// The document's revision: it changes whenever the document does.
+    pub fn revision(&self) -> Signal<u64> {
+        self.revision.into()
+    }
+
+    /// Reads the document (`None` before it is opened). Tracks [`Self::revision`],
+    /// so a memo or effect calling this reruns when the document changes.
+    pub fn with_document<T>(&self, read: impl FnOnce(&Automerge) -> T) -> Option<T> {
+        self.revision.track();
+        self.engine
+            .try_with_value(|engine| engine.document().map(read))
+            .flatten()
+    }
+
     /// Applies a local edit, hands it to the session to send, and republishes.
-    fn edit(
+    /// Pages build `change` from `enlace_shared::records` (`set_text`, ...).
+    pub fn edit(
         &self,
         change: impl FnOnce(&mut Automerge, &Authorship<'_>) -> Result<(), ModelError>,
     ) -> Result<(), EditError> {
@@ -240,6 +376,9 @@ impl SyncHandle {
             .engine
             .try_update_value(|engine| {
                 let document_id = engine.document_id.ok_or(EditError::NotLoaded)?;
+                if !auth::may(engine.role, Capability::EditRecords) {
+                    return Err(EditError::Forbidden);
+                }
                 let authorship = Authorship {
                     now_ms: browser::now_ms(),
                     author: &engine.author,
@@ -261,46 +400,96 @@ impl SyncHandle {
         Ok(())
     }
 
-    /// Fetches the workspace if we have none yet, then opens the socket.
-    fn connect(self) {
-        self.connection.set(ConnectionState::Connecting);
-        let has_document = self
+    /// Re-reads the person's role in the open workspace from `/api/workspaces`.
+    fn refresh_role(self) {
+        let Some((epoch, Some(current))) = self
             .engine
-            .try_with_value(|engine| engine.document_id.is_some())
-            .unwrap_or(false);
-        if has_document {
-            self.open_socket();
+            .try_with_value(|engine| (engine.epoch, engine.document_id))
+        else {
+            return;
+        };
+        spawn_local(async move {
+            let Ok(answer) = auth::request("GET", "/api/workspaces", None).await else {
+                return;
+            };
+            if !answer.ok() || !self.is_epoch(epoch) {
+                return;
+            }
+            if let Ok(workspace) = choose_workspace(&answer.body, Some(current)) {
+                self.engine.update_value(|engine| engine.role = workspace.role);
+                self.role.set(workspace.role);
+            }
+        });
+    }
+
+    /// Whether `epoch` is still the current sign-in.
+    fn is_epoch(&self, epoch: u64) -> bool {
+        self.engine
+            .try_with_value(|engine| engine.active && engine.epoch == epoch)
+            .unwrap_or(false)
+    }
+
+    /// Fetches the workspace list (the role, and the document the first
+    /// time), then opens the socket.
+    fn connect(self, epoch: u64) {
+        if !self.is_epoch(epoch) {
             return;
         }
+        self.connection.set(ConnectionState::Connecting);
         spawn_local(async move {
-            match fetch_workspaces().await.and_then(|body| first_workspace(&body)) {
-                Ok((document_id, name)) => {
-                    self.engine.update_value(|engine| {
-                        engine.document_id = Some(document_id);
-                        // Nothing to send: the socket is not open yet.
-                        let _ = engine.session.open(document_id, Automerge::new());
-                    });
-                    self.workspace_name.set(Some(name));
-                    self.open_socket();
+            let answer = auth::request("GET", "/api/workspaces", None).await;
+            if !self.is_epoch(epoch) {
+                return;
+            }
+            let body = match answer {
+                Ok(answer) if answer.status == 401 => return self.signed_out(),
+                Ok(answer) if answer.ok() => answer.body,
+                Ok(answer) => {
+                    log(&format!("/api/workspaces answered {}", answer.status));
+                    return self.retry_later(epoch);
                 }
                 Err(error) => {
                     log(&error);
-                    self.retry_later();
+                    return self.retry_later(epoch);
+                }
+            };
+            let current = self.engine.try_with_value(|engine| engine.document_id).flatten();
+            match choose_workspace(&body, current) {
+                Ok(workspace) => {
+                    self.engine.update_value(|engine| {
+                        engine.role = workspace.role;
+                        if engine.document_id.is_none() {
+                            engine.document_id = Some(workspace.id);
+                            // Nothing to send: the socket is not open yet.
+                            let _ = engine.session.open(workspace.id, Automerge::new());
+                        }
+                    });
+                    self.role.set(workspace.role);
+                    if self.workspace_name.get_untracked().is_none() {
+                        self.workspace_name.set(Some(workspace.name));
+                    }
+                    self.open_socket(epoch);
+                }
+                Err(error) => {
+                    log(&error);
+                    self.role.set(None);
+                    self.engine.update_value(|engine| engine.role = None);
+                    self.retry_later(epoch);
                 }
             }
         });
     }
 
-    fn open_socket(self) {
+    fn open_socket(self, epoch: u64) {
         let Some(url) = page_socket_url() else {
             log("no window.location to connect to");
-            return self.retry_later();
+            return self.retry_later(epoch);
         };
         let socket = match WebSocket::new(&url) {
             Ok(socket) => socket,
             Err(error) => {
                 log(&format!("could not open {url}: {error:?}"));
-                return self.retry_later();
+                return self.retry_later(epoch);
             }
         };
         socket.set_binary_type(BinaryType::Arraybuffer);
@@ -314,13 +503,15 @@ impl SyncHandle {
         let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |event: MessageEvent| {
             self.on_message(generation, &event);
         });
-        let on_close =
-            Closure::<dyn FnMut(CloseEvent)>::new(move |_event: CloseEvent| self.on_close(generation));
+        let on_close = Closure::<dyn FnMut(CloseEvent)>::new(move |event: CloseEvent| {
+            self.on_close(generation, epoch, event.code());
+        });
         socket.set_onopen(Some(on_open.as_ref().unchecked_ref()));
         socket.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         socket.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         let connection = Connection {
             socket,
+            opened: false,
             _on_open: on_open,
             _on_message: on_message,
             _on_close: on_close,
@@ -344,9 +535,12 @@ impl SyncHandle {
         if !self.is_current(generation) {
             return;
         }
-        let output = self
-            .engine
-            .try_update_value(|engine| engine.session.handle(now(), Input::Connected));
+        let output = self.engine.try_update_value(|engine| {
+            if let Some(connection) = &mut engine.connection {
+                connection.opened = true;
+            }
+            engine.session.handle(now(), Input::Connected)
+        });
         self.after_output(output.and_then(output_or_log));
     }
 
@@ -369,18 +563,38 @@ impl SyncHandle {
         self.after_output(output.and_then(output_or_log));
     }
 
-    fn on_close(self, generation: u64) {
+    fn on_close(self, generation: u64, epoch: u64, code: u16) {
         if !self.is_current(generation) {
             return;
         }
-        self.engine.update_value(|engine| {
-            // Disconnected never fails and never asks to send anything.
-            let _ = engine.session.handle(now(), Input::Disconnected);
-        });
-        self.retry_later();
+        let opened = self
+            .engine
+            .try_update_value(|engine| {
+                // Disconnected never fails and never asks to send anything.
+                let _ = engine.session.handle(now(), Input::Disconnected);
+                engine
+                    .connection
+                    .as_ref()
+                    .is_some_and(|connection| connection.opened)
+            })
+            .unwrap_or(false);
+        if code == CLOSE_SIGNED_OUT {
+            // Not from inside this socket's own callback, which `stop` drops.
+            spawn_local(async move { self.signed_out() });
+            return;
+        }
+        if !opened {
+            // Refused before the upgrade (401 when the session is gone) or
+            // unreachable: the next attempt's `/api/workspaces` tells which.
+            log("the sync socket did not open");
+        }
+        self.retry_later(epoch);
     }
 
-    fn retry_later(self) {
+    fn retry_later(self, epoch: u64) {
+        if !self.is_epoch(epoch) {
+            return;
+        }
         self.connection.set(ConnectionState::Offline);
         let Some(delay) = self.engine.try_update_value(|engine| {
             let delay = next_retry_delay_ms(engine.retry_delay_ms);
@@ -389,7 +603,10 @@ impl SyncHandle {
         }) else {
             return;
         };
-        set_timeout(move || self.connect(), Duration::from_millis(u64::from(delay)));
+        set_timeout(
+            move || self.connect(epoch),
+            Duration::from_millis(u64::from(delay)),
+        );
     }
 
     /// Sends what the session produced and reacts to its events.
@@ -416,6 +633,8 @@ impl SyncHandle {
                 SessionEvent::Rejected { dropped, reason, .. } => {
                     log(&format!("the server refused {dropped} change(s): {reason}"));
                     self.rejection.set(Some(Rejection { dropped, reason }));
+                    // The role may have been lowered while the socket stayed open.
+                    self.refresh_role();
                 }
             }
         }
@@ -442,6 +661,7 @@ impl SyncHandle {
             return;
         };
         self.organisations.set(organisations);
+        self.revision.update(|revision| *revision += 1);
         if name.is_some() && name != self.workspace_name.get_untracked() {
             self.workspace_name.set(name);
         }
@@ -460,26 +680,6 @@ fn now() -> u64 {
 fn page_socket_url() -> Option<String> {
     let location = web_sys::window()?.location();
     Some(socket_url(&location.protocol().ok()?, &location.host().ok()?))
-}
-
-async fn fetch_workspaces() -> Result<String, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str("/api/workspaces"))
-        .await
-        .map_err(|error| format!("could not fetch /api/workspaces: {error:?}"))?
-        .dyn_into()
-        .map_err(|_| "fetch did not return a Response".to_owned())?;
-    if !response.ok() {
-        return Err(format!("/api/workspaces answered {}", response.status()));
-    }
-    let text = response
-        .text()
-        .map_err(|error| format!("could not read /api/workspaces: {error:?}"))?;
-    JsFuture::from(text)
-        .await
-        .map_err(|error| format!("could not read /api/workspaces: {error:?}"))?
-        .as_string()
-        .ok_or_else(|| "/api/workspaces body is not text".to_owned())
 }
 
 fn log(text: &str) {
@@ -512,15 +712,30 @@ mod tests {
     }
 
     #[test]
-    fn first_workspace_is_taken() {
+    fn the_first_workspace_is_taken_then_kept() {
         let id = DocumentId::from_bytes([9; 16]);
+        let other = DocumentId::from_bytes([7; 16]);
         let body = format!(
-            r#"[{{"id":"{id}","name":"MCIG","url":"{}"}},{{"id":"x","name":"other","url":""}}]"#,
+            r#"[{{"id":"{id}","name":"MCIG","url":"{}","role":"observer"}},
+                {{"id":"{other}","name":"other","url":"","role":"member"}}]"#,
             id.url()
         );
-        assert_eq!(first_workspace(&body), Ok((id, "MCIG".to_owned())));
-        assert!(first_workspace("[]").is_err());
-        assert!(first_workspace("{").is_err());
+        assert_eq!(
+            choose_workspace(&body, None),
+            Ok(ChosenWorkspace {
+                id,
+                name: "MCIG".to_owned(),
+                role: Some(Role::Observer)
+            })
+        );
+        let kept = choose_workspace(&body, Some(other)).expect("listed");
+        assert_eq!((kept.id, kept.role), (other, Some(Role::Member)));
+        assert!(choose_workspace(&body, Some(DocumentId::from_bytes([1; 16]))).is_err());
+        assert!(choose_workspace("[]", None).is_err());
+        assert!(choose_workspace("{", None).is_err());
+        // A server without roles still parses.
+        let old = format!(r#"[{{"id":"{id}","name":"MCIG","url":""}}]"#);
+        assert_eq!(choose_workspace(&old, None).map(|chosen| chosen.role), Ok(None));
     }
 
     #[test]
@@ -528,5 +743,6 @@ mod tests {
         assert_eq!(ConnectionState::Connecting.as_attribute(), "connecting");
         assert_eq!(ConnectionState::Live.as_attribute(), "live");
         assert_eq!(ConnectionState::Offline.as_attribute(), "offline");
+        assert_eq!(ConnectionState::SignedOut.as_attribute(), "signed-out");
     }
 }

@@ -15,6 +15,9 @@ pub fn AddOrganisationForm(
     language: Signal<Language>,
     /// Adds the organisation; an error is shown under the form.
     on_add: Callback<NewOrganisation, Result<(), Text>>,
+    /// Why adding is not allowed (every control is then disabled, with this
+    /// as its tooltip); `None` to allow it.
+    blocked: Signal<Option<&'static str>>,
 ) -> impl IntoView {
     let name = RwSignal::new(String::new());
     let kind = RwSignal::new(default_kind());
@@ -24,6 +27,9 @@ pub fn AddOrganisationForm(
 
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
+        if blocked.get_untracked().is_some() {
+            return;
+        }
         let fields = NewOrganisation {
             name: name.get_untracked(),
             kind: OrganisationKind::from_slug(&kind.get_untracked()),
@@ -44,11 +50,13 @@ pub fn AddOrganisationForm(
         <form class="add-form card" on:submit=submit novalidate>
             <h2>{move || text(language.get(), Text::AddOrganisationTitle)}</h2>
             <div class="add-form-fields">
-                <label class="field">
+                <label class="field" title=move || blocked.get()>
                     <span class="field-label">{label(Text::Name)}</span>
                     <input
                         type="text"
                         name="new-name"
+                        disabled=move || blocked.get().is_some()
+                        title=move || blocked.get()
                         autocomplete="off"
                         placeholder=move || text(language.get(), Text::NamePlaceholder)
                         prop:value=move || name.get()
@@ -61,19 +69,28 @@ pub fn AddOrganisationForm(
                     language=language
                     value=kind.into()
                     on_change=Callback::new(move |slug| kind.set(slug))
+                    blocked=blocked
                 />
-                <label class="field">
+                <label class="field" title=move || blocked.get()>
                     <span class="field-label">{label(Text::Country)}</span>
                     <input
                         type="text"
                         name="new-country"
+                        disabled=move || blocked.get().is_some()
+                        title=move || blocked.get()
                         autocomplete="off"
                         placeholder=move || text(language.get(), Text::CountryPlaceholder)
                         prop:value=move || country.get()
                         on:input=move |event| country.set(event_target_value(&event))
                     />
                 </label>
-                <button type="submit" class="primary" data-testid="add-organisation">
+                <button
+                    type="submit"
+                    class="primary"
+                    data-testid="add-organisation"
+                    disabled=move || blocked.get().is_some()
+                    title=move || blocked.get()
+                >
                     {move || text(language.get(), Text::Add)}
                 </button>
             </div>

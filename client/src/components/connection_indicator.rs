@@ -12,6 +12,7 @@ pub fn connection_label(language: Language, state: ConnectionState) -> &'static 
         ConnectionState::Connecting => Text::ConnectionConnecting,
         ConnectionState::Live => Text::ConnectionLive,
         ConnectionState::Offline => Text::ConnectionOffline,
+        ConnectionState::SignedOut => Text::ConnectionSignedOut,
     };
     text(language, key)
 }

@@ -23,6 +23,9 @@ pub fn KindSelect(
     /// The selected kind's slug.
     value: Signal<String>,
     on_change: Callback<String>,
+    /// Why choosing is not allowed (the select is then disabled, with this
+    /// as its tooltip); `None` to allow it.
+    blocked: Signal<Option<&'static str>>,
 ) -> impl IntoView {
     let options = move || {
         let current = value.get();
@@ -40,9 +43,14 @@ pub fn KindSelect(
             .collect_view()
     };
     view! {
-        <label class="field">
+        <label class="field" title=move || blocked.get()>
             <span class="field-label">{move || label.get()}</span>
-            <select name=name on:change=move |event| on_change.run(event_target_value(&event))>
+            <select
+                name=name
+                disabled=move || blocked.get().is_some()
+                title=move || blocked.get()
+                on:change=move |event| on_change.run(event_target_value(&event))
+            >
                 {options}
             </select>
         </label>

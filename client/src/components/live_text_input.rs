@@ -20,6 +20,9 @@ pub fn LiveTextInput(
     label: Signal<&'static str>,
     value: Signal<String>,
     on_commit: Callback<String>,
+    /// Why editing is not allowed (the input is then disabled, with this as
+    /// its tooltip); `None` to allow it.
+    blocked: Signal<Option<&'static str>>,
     #[prop(optional)] required: bool,
 ) -> impl IntoView {
     let input_ref = NodeRef::<Input>::new();
@@ -41,13 +44,15 @@ pub fn LiveTextInput(
         }
     };
     view! {
-        <label class="field">
+        <label class="field" title=move || blocked.get()>
             <span class="field-label">{move || label.get()}</span>
             <input
                 type="text"
                 name=name
                 node_ref=input_ref
                 required=required
+                disabled=move || blocked.get().is_some()
+                title=move || blocked.get()
                 autocomplete="off"
                 prop:value=value.get_untracked()
                 on:change=move |event| on_commit.run(event_target_value(&event))

@@ -16,6 +16,9 @@ pub fn OrganisationRow(
     language: Signal<Language>,
     /// Commits one field; an error is shown in the row.
     on_edit: Callback<(OrganisationField, String), Result<(), Text>>,
+    /// Why editing is not allowed (every control is then disabled, with this
+    /// as its tooltip); `None` to allow it.
+    blocked: Signal<Option<&'static str>>,
 ) -> impl IntoView {
     let error = RwSignal::new(None::<Text>);
     let field = move |read: fn(&Organisation) -> String| {
@@ -34,6 +37,7 @@ pub fn OrganisationRow(
                 label=label(Text::Name)
                 value=field(|record| record.name.clone())
                 on_commit=commit(OrganisationField::Name)
+                blocked=blocked
                 required=true
             />
             <KindSelect
@@ -42,12 +46,14 @@ pub fn OrganisationRow(
                 language=language
                 value=field(|record| record.kind.slug().to_owned())
                 on_change=commit(OrganisationField::Kind)
+                blocked=blocked
             />
             <LiveTextInput
                 name="country"
                 label=label(Text::Country)
                 value=field(|record| record.country.clone())
                 on_commit=commit(OrganisationField::Country)
+                blocked=blocked
             />
             <p class="row-meta">
                 <Show when=move || !created_by.get().is_empty()>

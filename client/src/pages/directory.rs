@@ -1,9 +1,11 @@
 //! The organisation directory: the add form and the editable list.
 
 use enlace_shared::model::{ModelError, Organisation};
+use enlace_shared::policy::Capability;
 use leptos::prelude::*;
 
 use crate::app::Locale;
+use crate::auth;
 use crate::components::add_organisation_form::AddOrganisationForm;
 use crate::components::organisation_row::OrganisationRow;
 use crate::i18n::{Text, text};
@@ -15,6 +17,7 @@ pub fn edit_error_text(error: &EditError) -> Text {
         EditError::NotLoaded => Text::ErrorNotLoaded,
         EditError::Model(ModelError::Required(_)) => Text::ErrorNameRequired,
         EditError::Model(_) => Text::ErrorUnexpected,
+        EditError::Forbidden => Text::ErrorForbidden,
     }
 }
 
@@ -33,6 +36,13 @@ pub fn DirectoryPage() -> impl IntoView {
     let language = expect_context::<Locale>().language();
     let organisations = sync.organisations();
     let visible = Memo::new(move |_| organisations.with(|all| visible_organisations(all)));
+    let role = sync.role();
+    let blocked =
+        Signal::derive(move || auth::blocked_reason(language.get(), role.get(), Capability::EditRecords));
+    let read_only = Signal::derive(move || {
+        role.get()
+            .and_then(|role| crate::i18n::capability_reason(language.get(), role, Capability::EditRecords))
+    });
 
     let on_add = Callback::new(move |fields| {
         sync.add_organisation(&fields)
@@ -56,6 +66,7 @@ pub fn DirectoryPage() -> impl IntoView {
                 organisation=current
                 language=language
                 on_edit=Callback::new(move |(field, value)| on_edit.run((row_id.clone(), field, value)))
+                blocked=blocked
             />
         }
     };
@@ -66,7 +77,8 @@ pub fn DirectoryPage() -> impl IntoView {
                 <h2>{move || text(language.get(), Text::DirectoryTitle)}</h2>
                 <p class="muted">{move || text(language.get(), Text::DirectoryIntro)}</p>
             </div>
-            <AddOrganisationForm language=language on_add=on_add />
+            {move || read_only.get().map(|reason| view! { <p class="read-only-note" data-testid="read-only">{reason}</p> })}
+            <AddOrganisationForm language=language on_add=on_add blocked=blocked />
             <section class="card list-card">
                 <h3>
                     {move || text(language.get(), Text::Organisations)}

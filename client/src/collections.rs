@@ -1,0 +1,659 @@
+//! Plain logic behind the collection pages: one read of the document per
+//! revision ([`Snapshot`]), search, filters and sorting over its records,
+//! an organisation's related records, dates in the reader's language and the
+//! alliance pipeline. No Leptos here, so native tests cover all of it.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashMap};
+
+use automerge::Automerge;
+use enlace_shared::records::{self, Record};
+use enlace_shared::schema::{ALLIANCE_STATUSES, Choice, Collection, FieldKind};
+use enlace_shared::validation::{self, Index, Issue};
+
+/// Every record of the workspace as of one document revision, with a
+/// folded search text per record so searching never re-reads the document.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    pub revision: u64,
+    records: HashMap<Collection, Vec<Record>>,
+    /// Per collection, per record (same order): the folded text searched.
+    haystacks: HashMap<Collection, Vec<String>>,
+    positions: HashMap<(Collection, String), usize>,
+    pub secretariat: Option<String>,
+}
+
+/// Snapshots are compared by revision only: the memo holding one then
+/// notifies exactly when the document changed.
+impl PartialEq for Snapshot {
+    fn eq(&self, other: &Self) -> bool {
+        self.revision == other.revision
+    }
+}
+
+impl Snapshot {
+    /// Reads every collection (a document not received yet reads as empty).
+    pub fn read(document: &Automerge, revision: u64) -> Self {
+        let mut snapshot = Self {
+            revision,
+            secretariat: records::technical_secretariat(document),
+            ..Self::default()
+        };
+        for collection in Collection::ALL {
+            let all = records::read_all(document, collection).unwrap_or_default();
+            for (position, record) in all.iter().enumerate() {
+                snapshot
+                    .positions
+                    .insert((collection, record.id.clone()), position);
+            }
+            snapshot.records.insert(collection, all);
+        }
+        for collection in Collection::ALL {
+            let haystacks = snapshot
+                .records(collection)
+                .iter()
+                .map(|record| snapshot.haystack(record))
+                .collect();
+            snapshot.haystacks.insert(collection, haystacks);
+        }
+        snapshot
+    }
+
+    /// A workspace not received yet.
+    pub fn empty(revision: u64) -> Self {
+        Self {
+            revision,
+            ..Self::default()
+        }
+    }
+
+    pub fn records(&self, collection: Collection) -> &[Record] {
+        self.records.get(&collection).map_or(&[], Vec::as_slice)
+    }
+
+    pub fn get(&self, collection: Collection, id: &str) -> Option<&Record> {
+        let position = *self.positions.get(&(collection, id.to_owned()))?;
+        self.records(collection).get(position)
+    }
+
+    /// What a reference shows: the target's title (its id if it has none or
+    /// is missing) and whether it is deleted.
+    pub fn label(&self, collection: Collection, id: &str) -> (String, bool) {
+        match self.get(collection, id) {
+            Some(record) => (display_title(self, record), record.deleted),
+            None => (id.to_owned(), false),
+        }
+    }
+
+    /// The validation issues of one record against the whole workspace.
+    pub fn issues(&self, collection: Collection, id: &str) -> Vec<Issue> {
+        let Some(record) = self.get(collection, id) else {
+            return Vec::new();
+        };
+        let index = Index::new(self.records.values().flatten());
+        validation::validate(record, &index)
+    }
+
+    /// The record's text fields, and the titles of what it references, folded.
+    fn haystack(&self, record: &Record) -> String {
+        let mut text = String::new();
+        for spec in record.collection.fields() {
+            match spec.kind {
+                FieldKind::Reference(target) => {
+                    text.push_str(&self.label(target, record.text(spec.key)).0);
+                }
+                FieldKind::References(target) => {
+                    for id in record.list(spec.key) {
+                        text.push_str(&self.label(target, id).0);
+                        text.push(' ');
+                    }
+                }
+                FieldKind::Strings => text.push_str(&record.list(spec.key).join(" ")),
+                FieldKind::Choice(choices) => {
+                    let slug = record.text(spec.key);
+                    if let Some(choice) = choices.iter().find(|choice| choice.slug == slug) {
+                        text.push_str(&format!("{} {}", choice.es, choice.en));
+                    }
+                }
+                FieldKind::Commitments => {
+                    for commitment in record.commitments() {
+                        text.push_str(&commitment.text);
+                        text.push(' ');
+                    }
+                }
+                _ => text.push_str(record.text(spec.key)),
+            }
+            text.push('\n');
+        }
+        fold(&text)
+    }
+}
+
+/// The title shown for a record: presidency terms have none of their own,
+/// so they show their organisation and years.
+pub fn display_title(snapshot: &Snapshot, record: &Record) -> String {
+    if record.collection == Collection::PresidencyTerms {
+        let organisation = snapshot
+            .get(Collection::Organisations, record.text("organisation"))
+            .map_or_else(
+                || record.text("organisation").to_owned(),
+                |org| org.title().to_owned(),
+            );
+        let year = |date: &str| date.get(..4).unwrap_or_default().to_owned();
+        return format!(
+            "{organisation} {}–{}",
+            year(record.text("start")),
+            year(record.text("end"))
+        );
+    }
+    let title = record.title().trim();
+    if title.is_empty() {
+        record.id.clone()
+    } else {
+        title.to_owned()
+    }
+}
+
+/// Lower case without accents, so `mexico` finds `México`.
+pub fn fold(text: &str) -> String {
+    text.chars()
+        .flat_map(char::to_lowercase)
+        .map(|character| match character {
+            'á' | 'à' | 'ä' | 'â' | 'ã' => 'a',
+            'é' | 'è' | 'ë' | 'ê' => 'e',
+            'í' | 'ì' | 'ï' | 'î' => 'i',
+            'ó' | 'ò' | 'ö' | 'ô' | 'õ' => 'o',
+            'ú' | 'ù' | 'ü' | 'û' => 'u',
+            'ñ' => 'n',
+            'ç' => 'c',
+            other => other,
+        })
+        .collect()
+}
+
+/// The fields a collection's list can be filtered by.
+pub fn filter_fields(collection: Collection) -> &'static [&'static str] {
+    match collection {
+        Collection::Organisations => &["kind", "country", "membership"],
+        Collection::Alliances | Collection::Collaborations => &["status", "workplan_lines"],
+        Collection::Activities => &["kind", "workplan_lines"],
+        Collection::Contacts => &["organisation", "focal_point_for"],
+        Collection::PresidencyTerms | Collection::WorkplanLines => &[],
+    }
+}
+
+/// The date field a collection's list can be sorted by, if any.
+pub fn date_field(collection: Collection) -> Option<&'static str> {
+    match collection {
+        Collection::PresidencyTerms | Collection::Alliances | Collection::Collaborations => Some("start"),
+        Collection::Activities => Some("date"),
+        Collection::Organisations => Some("member_since"),
+        Collection::Contacts | Collection::WorkplanLines => None,
+    }
+}
+
+/// The options of a filter: `(value, label)`, sorted by label.
+pub fn filter_options(
+    snapshot: &Snapshot,
+    collection: Collection,
+    field: &str,
+    spanish: bool,
+) -> Vec<(String, String)> {
+    let Some(spec) = collection.field(field) else {
+        return Vec::new();
+    };
+    let mut options: Vec<(String, String)> = match spec.kind {
+        FieldKind::Choice(choices) => {
+            return choices
+                .iter()
+                .map(|choice| (choice.slug.to_owned(), choice_text(choice, spanish)))
+                .collect();
+        }
+        FieldKind::Reference(target) | FieldKind::References(target) => snapshot
+            .records(target)
+            .iter()
+            .filter(|record| !record.deleted)
+            .map(|record| (record.id.clone(), display_title(snapshot, record)))
+            .collect(),
+        _ => {
+            let values: BTreeSet<&str> = snapshot
+                .records(collection)
+                .iter()
+                .map(|record| record.text(field).trim())
+                .filter(|value| !value.is_empty())
+                .collect();
+            values
+                .into_iter()
+                .map(|value| (value.to_owned(), value.to_owned()))
+                .collect()
+        }
+    };
+    options.sort_by_key(|(_, label)| fold(label));
+    options
+}
+
+pub fn choice_text(choice: &Choice, spanish: bool) -> String {
+    (if spanish { choice.es } else { choice.en }).to_owned()
+}
+
+/// How a list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortOrder {
+    #[default]
+    Title,
+    /// Newest first by the collection's date field; undated last.
+    DateDescending,
+    DateAscending,
+}
+
+impl SortOrder {
+    pub fn slug(self) -> &'static str {
+        match self {
+            Self::Title => "title",
+            Self::DateDescending => "date-desc",
+            Self::DateAscending => "date-asc",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Self {
+        match slug {
+            "date-desc" => Self::DateDescending,
+            "date-asc" => Self::DateAscending,
+            _ => Self::Title,
+        }
+    }
+}
+
+/// What the list shows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ListQuery {
+    pub search: String,
+    /// `(field, value)`; an empty value means no filter.
+    pub filters: Vec<(&'static str, String)>,
+    pub sort: SortOrder,
+    pub show_deleted: bool,
+}
+
+/// One line of a list, cheap to compare so unchanged rows are not redrawn.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Row {
+    pub id: String,
+    pub title: String,
+    pub detail: String,
+    pub deleted: bool,
+    pub example: bool,
+}
+
+fn matches_filter(record: &Record, field: &str, value: &str) -> bool {
+    let list = record.list(field);
+    if list.is_empty() {
+        record.text(field).trim() == value
+    } else {
+        list.iter().any(|item| item == value)
+    }
+}
+
+/// The positions (in `snapshot.records(collection)`) the query selects, in order.
+pub fn select(snapshot: &Snapshot, collection: Collection, query: &ListQuery) -> Vec<usize> {
+    let records = snapshot.records(collection);
+    let haystacks = snapshot.haystacks.get(&collection);
+    let words: Vec<String> = fold(&query.search)
+        .split_whitespace()
+        .map(str::to_owned)
+        .collect();
+    let filters: Vec<&(&str, String)> = query
+        .filters
+        .iter()
+        .filter(|(_, value)| !value.is_empty())
+        .collect();
+    let mut selected: Vec<usize> = records
+        .iter()
+        .enumerate()
+        .filter(|(_, record)| query.show_deleted || !record.deleted)
+        .filter(|(_, record)| {
+            filters
+                .iter()
+                .all(|(field, value)| matches_filter(record, field, value))
+        })
+        .filter(|(position, _)| {
+            let haystack = haystacks.and_then(|all| all.get(*position));
+            words
+                .iter()
+                .all(|word| haystack.is_some_and(|text| text.contains(word.as_str())))
+        })
+        .map(|(position, _)| position)
+        .collect();
+    if let Some(field) = date_field(collection).filter(|_| query.sort != SortOrder::Title) {
+        let date = |position: &usize| records[*position].text(field);
+        selected.sort_by(
+            |left, right| match (date(left).is_empty(), date(right).is_empty()) {
+                (true, false) => Ordering::Greater,
+                (false, true) => Ordering::Less,
+                _ if query.sort == SortOrder::DateAscending => date(left).cmp(date(right)),
+                _ => date(right).cmp(date(left)),
+            },
+        );
+    } else if collection == Collection::PresidencyTerms {
+        selected.sort_by_key(|position| display_title(snapshot, &records[*position]));
+    }
+    selected
+}
+
+/// The row shown for a record: its title and a short line of context.
+pub fn row(snapshot: &Snapshot, record: &Record, spanish: bool) -> Row {
+    let mut details = Vec::new();
+    for spec in record.collection.fields().iter().skip(1).take(4) {
+        let value = match spec.kind {
+            FieldKind::Choice(choices) => {
+                enlace_shared::schema::choice_label(choices, record.text(spec.key), spanish)
+            }
+            FieldKind::Reference(target) if spec.key != record.collection.title_field() => {
+                snapshot.label(target, record.text(spec.key)).0
+            }
+            FieldKind::Date => format_date(record.text(spec.key), spanish),
+            FieldKind::Line => record.text(spec.key).to_owned(),
+            _ => String::new(),
+        };
+        if !value.trim().is_empty() {
+            details.push(value);
+        }
+    }
+    Row {
+        id: record.id.clone(),
+        title: display_title(snapshot, record),
+        detail: details.join(" · "),
+        deleted: record.deleted,
+        example: record.example,
+    }
+}
+
+const MONTHS_ES: [&str; 12] = [
+    "enero",
+    "febrero",
+    "marzo",
+    "abril",
+    "mayo",
+    "junio",
+    "julio",
+    "agosto",
+    "septiembre",
+    "octubre",
+    "noviembre",
+    "diciembre",
+];
+const MONTHS_EN: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// `2020-03-05` as "5 de marzo de 2020" or "5 March 2020"; anything else unchanged.
+pub fn format_date(date: &str, spanish: bool) -> String {
+    if !validation::is_date(date) {
+        return date.to_owned();
+    }
+    let (year, rest) = date.split_at(4);
+    let month: usize = rest[1..3].parse().unwrap_or(1);
+    let day: u32 = rest[4..6].parse().unwrap_or(1);
+    if spanish {
+        format!("{day} de {} de {year}", MONTHS_ES[month - 1])
+    } else {
+        format!("{day} {} {year}", MONTHS_EN[month - 1])
+    }
+}
+
+/// The alliance pipeline's steps in order (`paused` stands aside).
+pub fn pipeline_steps() -> &'static [Choice] {
+    &ALLIANCE_STATUSES[..ALLIANCE_STATUSES.len() - 1]
+}
+
+/// The step before and after `status` on the pipeline (none from `paused`).
+pub fn pipeline_neighbours(status: &str) -> (Option<&'static str>, Option<&'static str>) {
+    let steps = pipeline_steps();
+    let Some(position) = steps.iter().position(|step| step.slug == status) else {
+        return (None, None);
+    };
+    (
+        position.checked_sub(1).map(|before| steps[before].slug),
+        steps.get(position + 1).map(|after| after.slug),
+    )
+}
+
+/// The records related to an organisation, by collection and then by the
+/// role it plays (`partner`, `members`, ...), deleted ones left out.
+pub fn related_to_organisation<'a>(
+    snapshot: &'a Snapshot,
+    organisation_id: &str,
+) -> Vec<(Collection, &'static str, &'a Record)> {
+    let mut related = Vec::new();
+    for collection in Collection::ALL {
+        if collection == Collection::Organisations {
+            continue;
+        }
+        for record in snapshot
+            .records(collection)
+            .iter()
+            .filter(|record| !record.deleted)
+        {
+            let role = collection.fields().iter().find(|spec| match spec.kind {
+                FieldKind::Reference(Collection::Organisations) => record.text(spec.key) == organisation_id,
+                FieldKind::References(Collection::Organisations) => {
+                    record.list(spec.key).iter().any(|id| id == organisation_id)
+                }
+                _ => false,
+            });
+            if let Some(spec) = role {
+                related.push((collection, spec.key, record));
+            }
+        }
+    }
+    related
+}
+
+#[cfg(test)]
+mod tests {
+    use enlace_shared::model::{Authorship, create_workspace};
+    use enlace_shared::records::{Initial, add_to_list, create_record, set_deleted};
+
+    use super::*;
+
+    const AUTHOR: Authorship<'static> = Authorship {
+        now_ms: 1_700_000_000_000,
+        author: "test",
+    };
+
+    fn text(value: &str) -> Initial {
+        Initial::Text(value.to_owned())
+    }
+
+    fn workspace() -> Automerge {
+        let mut document = Automerge::new();
+        create_workspace(&mut document, "MCIG", 0).expect("workspace");
+        let orgs = [
+            (
+                "o1",
+                "Cámara de Comercio de México",
+                "private_sector_chamber",
+                "México",
+            ),
+            ("o2", "GIZ", "cooperation_agency", "Alemania"),
+            ("o3", "AECID", "cooperation_agency", "España"),
+        ];
+        for (id, name, kind, country) in orgs {
+            let fields = [
+                ("name", text(name)),
+                ("kind", text(kind)),
+                ("country", text(country)),
+            ];
+            create_record(&mut document, Collection::Organisations, id, &fields, &AUTHOR).expect("org");
+        }
+        let alliance = [
+            ("title", text("Pacto por la igualdad")),
+            ("partner", text("o1")),
+            ("status", text("signed")),
+            ("start", text("2021-03-05")),
+        ];
+        create_record(&mut document, Collection::Alliances, "a1", &alliance, &AUTHOR).expect("alliance");
+        add_to_list(
+            &mut document,
+            Collection::Alliances,
+            "a1",
+            "members",
+            "o2",
+            &AUTHOR,
+        )
+        .expect("member");
+        let other = [
+            ("title", text("Mentoría")),
+            ("partner", text("o1")),
+            ("status", text("identified")),
+            ("start", text("2020-01-01")),
+        ];
+        create_record(&mut document, Collection::Alliances, "a2", &other, &AUTHOR).expect("alliance");
+        document
+    }
+
+    fn titles(snapshot: &Snapshot, collection: Collection, query: &ListQuery) -> Vec<String> {
+        select(snapshot, collection, query)
+            .into_iter()
+            .map(|position| snapshot.records(collection)[position].title().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn search_ignores_case_and_accents_and_reaches_referenced_titles() {
+        let snapshot = Snapshot::read(&workspace(), 1);
+        let mut query = ListQuery {
+            search: "MEXICO camara".into(),
+            ..ListQuery::default()
+        };
+        assert_eq!(
+            titles(&snapshot, Collection::Organisations, &query),
+            ["Cámara de Comercio de México"]
+        );
+        query.search = "giz".into();
+        assert_eq!(
+            titles(&snapshot, Collection::Alliances, &query),
+            ["Pacto por la igualdad"]
+        );
+        query.search = "firmada".into();
+        assert_eq!(
+            titles(&snapshot, Collection::Alliances, &query),
+            ["Pacto por la igualdad"]
+        );
+    }
+
+    #[test]
+    fn filters_match_scalars_and_lists_and_deleted_records_hide() {
+        let mut document = workspace();
+        let mut query = ListQuery {
+            filters: vec![("kind", "cooperation_agency".into())],
+            ..ListQuery::default()
+        };
+        let snapshot = Snapshot::read(&document, 1);
+        assert_eq!(
+            titles(&snapshot, Collection::Organisations, &query),
+            ["AECID", "GIZ"]
+        );
+        query.filters = vec![("status", "identified".into())];
+        assert_eq!(titles(&snapshot, Collection::Alliances, &query), ["Mentoría"]);
+        query.filters = vec![("members", "o2".into())];
+        assert_eq!(
+            titles(&snapshot, Collection::Alliances, &query),
+            ["Pacto por la igualdad"]
+        );
+        set_deleted(&mut document, Collection::Organisations, "o3", true, &AUTHOR).expect("delete");
+        let snapshot = Snapshot::read(&document, 2);
+        query.filters = vec![("kind", "cooperation_agency".into())];
+        assert_eq!(titles(&snapshot, Collection::Organisations, &query), ["GIZ"]);
+        query.show_deleted = true;
+        assert_eq!(
+            titles(&snapshot, Collection::Organisations, &query),
+            ["AECID", "GIZ"]
+        );
+    }
+
+    #[test]
+    fn sorting_by_date_puts_undated_records_last() {
+        let snapshot = Snapshot::read(&workspace(), 1);
+        let mut query = ListQuery {
+            sort: SortOrder::DateAscending,
+            ..ListQuery::default()
+        };
+        assert_eq!(
+            titles(&snapshot, Collection::Alliances, &query),
+            ["Mentoría", "Pacto por la igualdad"]
+        );
+        query.sort = SortOrder::DateDescending;
+        assert_eq!(
+            titles(&snapshot, Collection::Alliances, &query),
+            ["Pacto por la igualdad", "Mentoría"]
+        );
+        assert_eq!(SortOrder::from_slug(query.sort.slug()), query.sort);
+    }
+
+    #[test]
+    fn country_options_are_the_distinct_values() {
+        let snapshot = Snapshot::read(&workspace(), 1);
+        let options = filter_options(&snapshot, Collection::Organisations, "country", true);
+        let labels: Vec<&str> = options.iter().map(|(_, label)| label.as_str()).collect();
+        assert_eq!(labels, ["Alemania", "España", "México"]);
+        let statuses = filter_options(&snapshot, Collection::Alliances, "status", false);
+        assert_eq!(statuses[0], ("identified".to_owned(), "Identified".to_owned()));
+    }
+
+    #[test]
+    fn an_organisation_page_finds_what_refers_to_it() {
+        let snapshot = Snapshot::read(&workspace(), 1);
+        let related: Vec<(&str, &str)> = related_to_organisation(&snapshot, "o1")
+            .into_iter()
+            .map(|(_, role, record)| (role, record.id.as_str()))
+            .collect();
+        assert_eq!(related, [("partner", "a2"), ("partner", "a1")]);
+        let member: Vec<&str> = related_to_organisation(&snapshot, "o2")
+            .into_iter()
+            .map(|(_, role, _)| role)
+            .collect();
+        assert_eq!(member, ["members"]);
+    }
+
+    #[test]
+    fn dates_read_in_either_language() {
+        assert_eq!(format_date("2020-03-05", true), "5 de marzo de 2020");
+        assert_eq!(format_date("2020-03-05", false), "5 March 2020");
+        assert_eq!(format_date("soon", false), "soon");
+    }
+
+    #[test]
+    fn the_pipeline_moves_one_step_at_a_time_and_paused_stands_aside() {
+        assert_eq!(pipeline_steps().len(), 6);
+        assert_eq!(pipeline_neighbours("identified"), (None, Some("in_dialogue")));
+        assert_eq!(pipeline_neighbours("active"), (Some("signed"), Some("concluded")));
+        assert_eq!(pipeline_neighbours("paused"), (None, None));
+    }
+
+    #[test]
+    fn rows_and_issues_come_from_the_snapshot() {
+        let snapshot = Snapshot::read(&workspace(), 1);
+        let alliance = snapshot.get(Collection::Alliances, "a1").expect("a1");
+        let row = row(&snapshot, alliance, false);
+        assert!(
+            row.detail.contains("Cámara de Comercio de México"),
+            "{}",
+            row.detail
+        );
+        assert!(row.detail.contains("Signed"), "{}", row.detail);
+        assert!(snapshot.issues(Collection::Alliances, "a1").is_empty());
+        let (label, deleted) = snapshot.label(Collection::Organisations, "missing");
+        assert_eq!((label.as_str(), deleted), ("missing", false));
+    }
+}

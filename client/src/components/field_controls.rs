@@ -1,0 +1,163 @@
+//! The editing controls of a detail page, one per kind of field. Each reads
+//! its value from the record and commits through [`RecordContext`].
+
+use enlace_shared::records;
+use enlace_shared::schema::{Choice, FieldSpec};
+use leptos::html::{Input, Textarea};
+use leptos::prelude::*;
+
+use crate::collections::{choice_text, format_date};
+use crate::components::record_context::RecordContext;
+use crate::record_text::{Words, is_spanish, words};
+
+fn has_focus(element: &web_sys::Element) -> bool {
+    document()
+        .active_element()
+        .is_some_and(|active| &active == element)
+}
+
+/// Line and date fields: committed on `change`; the document's value shows
+/// whenever the input is not focused.
+#[component]
+pub fn TextControl(context: RecordContext, spec: &'static FieldSpec, date: bool) -> impl IntoView {
+    let value = context.text(spec.key);
+    let input_ref = NodeRef::<Input>::new();
+    Effect::new(move |_| {
+        let current = value.get();
+        if let Some(input) = input_ref.get()
+            && !has_focus(&input)
+            && input.value() != current
+        {
+            input.set_value(&current);
+        }
+    });
+    let shown_date = move || date.then(|| format_date(&value.get(), is_spanish(context.language.get())));
+    view! {
+        <input id=format!("field-{}", spec.key) name=spec.key type=if date { "date" } else { "text" }
+            node_ref=input_ref autocomplete="off" disabled=move || context.disabled().get()
+            prop:value=value.get_untracked()
+            on:change=move |event| context.set_text(spec.key, event_target_value(&event)) />
+        {move || shown_date().filter(|text| !text.is_empty()).map(|text| view! { <span class="muted date-text">{text}</span> })}
+    }
+}
+
+/// Where a cursor at `cursor` in `old` belongs in `new`: it moves with the
+/// text after it when someone else inserts or deletes before it.
+pub fn moved_cursor(old: &str, new: &str, cursor: usize) -> usize {
+    let prefix = old.chars().zip(new.chars()).take_while(|(a, b)| a == b).count();
+    if cursor <= prefix {
+        return cursor;
+    }
+    let grown = new.chars().count() as isize - old.chars().count() as isize;
+    (cursor as isize + grown).clamp(prefix as isize, new.chars().count() as isize) as usize
+}
+
+/// Long text: every keystroke is committed (as splices), and other people's
+/// typing appears while you type, with your cursor kept in place.
+#[component]
+pub fn LongTextControl(context: RecordContext, spec: &'static FieldSpec) -> impl IntoView {
+    let value = context.text(spec.key);
+    let area_ref = NodeRef::<Textarea>::new();
+    Effect::new(move |_| {
+        let current = value.get();
+        let Some(area) = area_ref.get() else { return };
+        let shown = area.value();
+        if shown == current {
+            return;
+        }
+        let focused = has_focus(&area);
+        let start = area.selection_start().ok().flatten().unwrap_or(0) as usize;
+        let end = area.selection_end().ok().flatten().unwrap_or(0) as usize;
+        area.set_value(&current);
+        if focused {
+            let start = moved_cursor(&shown, &current, start) as u32;
+            let end = moved_cursor(&shown, &current, end) as u32;
+            let _ = area.set_selection_range(start, end);
+        }
+    });
+    view! {
+        <textarea id=format!("field-{}", spec.key) name=spec.key rows="4" node_ref=area_ref
+            disabled=move || context.disabled().get() prop:value=value.get_untracked()
+            on:input=move |event| context.set_text(spec.key, event_target_value(&event))></textarea>
+    }
+}
+
+#[component]
+pub fn ChoiceControl(
+    context: RecordContext,
+    spec: &'static FieldSpec,
+    choices: &'static [Choice],
+) -> impl IntoView {
+    let value = context.text(spec.key);
+    let option = move |choice: &'static Choice| {
+        view! {
+            <option value=choice.slug selected=move || value.get() == choice.slug>
+                {move || choice_text(choice, is_spanish(context.language.get()))}
+            </option>
+        }
+    };
+    view! {
+        <select id=format!("field-{}", spec.key) name=spec.key disabled=move || context.disabled().get()
+            prop:value=move || value.get()
+            on:change=move |event| context.set_text(spec.key, event_target_value(&event))>
+            <option value="" selected=move || value.with(String::is_empty)>{move || words(context.language.get(), Words::NoneChosen)}</option>
+            {choices.iter().map(option).collect_view()}
+        </select>
+    }
+}
+
+#[component]
+pub fn FlagControl(context: RecordContext, spec: &'static FieldSpec) -> impl IntoView {
+    let checked = Signal::derive(move || {
+        context
+            .record
+            .with(|record| record.as_ref().is_some_and(|record| record.flag(spec.key)))
+    });
+    view! {
+        <input id=format!("field-{}", spec.key) name=spec.key type="checkbox" disabled=move || context.disabled().get()
+            prop:checked=move || checked.get()
+            on:change=move |event| {
+                let value = event_target_checked(&event);
+                context.apply(move |document, collection, id, authorship| records::set_flag(document, collection, id, spec.key, value, authorship));
+            } />
+    }
+}
+
+/// Tags, languages, links: chips with a remove button, and an input that adds on Enter.
+#[component]
+pub fn StringsControl(context: RecordContext, spec: &'static FieldSpec) -> impl IntoView {
+    let items = context.list(spec.key);
+    let chip = move |item: String| {
+        let removed = item.clone();
+        view! {
+            <li class="chip"><span>{item}</span>
+                <button type="button" class="chip-remove" disabled=move || context.disabled().get()
+                    aria-label=move || words(context.language.get(), Words::Remove)
+                    on:click=move |_| context.remove_item(spec.key, removed.clone())>"×"</button>
+            </li>
+        }
+    };
+    view! {
+        <ul class="chips"><For each=move || items.get() key=String::clone children=chip /></ul>
+        <input id=format!("field-{}", spec.key) name=spec.key type="text" autocomplete="off"
+            disabled=move || context.disabled().get()
+            placeholder=move || words(context.language.get(), Words::Add)
+            on:change=move |event| {
+                context.add_item(spec.key, event_target_value(&event));
+                let input: web_sys::HtmlInputElement = event_target(&event);
+                input.set_value("");
+            } />
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::moved_cursor;
+
+    #[test]
+    fn the_cursor_follows_the_text_around_it() {
+        assert_eq!(moved_cursor("hello world", "hello big world", 3), 3);
+        assert_eq!(moved_cursor("hello world", "oh hello world", 8), 11);
+        assert_eq!(moved_cursor("hello world", "world", 11), 5);
+    }
+}

@@ -1,0 +1,69 @@
+//! One field of a detail page: its label, the control its kind calls for,
+//! and the validation messages that belong next to it.
+
+use enlace_shared::schema::{FieldKind, FieldSpec};
+use leptos::prelude::*;
+
+use crate::components::commitments_editor::CommitmentsEditor;
+use crate::components::field_controls::{
+    ChoiceControl, FlagControl, LongTextControl, StringsControl, TextControl,
+};
+use crate::components::record_context::RecordContext;
+use crate::components::reference_picker::{ReferenceChips, ReferenceLink, ReferenceSelect};
+use crate::record_text::is_spanish;
+
+fn control(context: RecordContext, spec: &'static FieldSpec) -> AnyView {
+    let control_id = format!("field-{}", spec.key);
+    let disabled = context.disabled();
+    match spec.kind {
+        FieldKind::Line => view! { <TextControl context=context spec=spec date=false /> }.into_any(),
+        FieldKind::Date => view! { <TextControl context=context spec=spec date=true /> }.into_any(),
+        FieldKind::LongText => view! { <LongTextControl context=context spec=spec /> }.into_any(),
+        FieldKind::Choice(choices) => view! { <ChoiceControl context=context spec=spec choices=choices /> }.into_any(),
+        FieldKind::Flag => view! { <FlagControl context=context spec=spec /> }.into_any(),
+        FieldKind::Strings => view! { <StringsControl context=context spec=spec /> }.into_any(),
+        FieldKind::Commitments => view! { <CommitmentsEditor context=context /> }.into_any(),
+        FieldKind::Reference(target) => {
+            let value = context.text(spec.key);
+            view! {
+                <ReferenceSelect target=target value=value control_id=control_id name=spec.key.to_owned()
+                    language=context.language disabled=disabled
+                    on_change=Callback::new(move |id| context.set_text(spec.key, id)) />
+                {move || Some(value.get()).filter(|id| !id.is_empty()).map(|id| view! { <ReferenceLink target=target id=id /> })}
+            }
+            .into_any()
+        }
+        FieldKind::References(target) => view! {
+            <ReferenceChips target=target items=context.list(spec.key) control_id=control_id name=spec.key.to_owned()
+                language=context.language disabled=disabled
+                on_add=Callback::new(move |id| context.add_item(spec.key, id))
+                on_remove=Callback::new(move |id| context.remove_item(spec.key, id)) />
+        }
+        .into_any(),
+    }
+}
+
+#[component]
+pub fn FieldEditor(context: RecordContext, spec: &'static FieldSpec) -> impl IntoView {
+    let spanish = move || is_spanish(context.language.get());
+    let messages = move || {
+        let spanish = spanish();
+        context.issues.with(|issues| {
+            issues
+                .iter()
+                .filter(|issue| issue.field == spec.key)
+                .map(|issue| issue.message(spanish))
+                .collect::<Vec<_>>()
+        })
+    };
+    view! {
+        <div class="record-field" class:has-issue=move || !messages().is_empty() data-field=spec.key>
+            <label class="field-label" for=format!("field-{}", spec.key)>
+                {move || if spanish() { spec.es } else { spec.en }}
+                {spec.required.then_some(" *")}
+            </label>
+            <div class="field-control">{control(context, spec)}</div>
+            {move || messages().into_iter().map(|message| view! { <p class="field-issue" role="alert" data-testid="field-issue">{message}</p> }).collect_view()}
+        </div>
+    }
+}

@@ -1,0 +1,111 @@
+//! The controls above a collection list: search, one select per filter,
+//! the sort order and whether deleted records show.
+
+use enlace_shared::model::Language;
+use enlace_shared::schema::Collection;
+use leptos::prelude::*;
+
+use crate::collections::{SortOrder, date_field, filter_options};
+use crate::pages::workspace::Workspace;
+use crate::record_text::{Words, is_spanish, words};
+
+#[component]
+pub fn FilterSelect(
+    collection: Collection,
+    field: &'static str,
+    value: RwSignal<String>,
+    language: Signal<Language>,
+) -> impl IntoView {
+    let workspace = expect_context::<Workspace>();
+    let spec = collection.field(field);
+    let label = move || {
+        spec.map_or(field, |spec| {
+            if is_spanish(language.get()) {
+                spec.es
+            } else {
+                spec.en
+            }
+        })
+    };
+    let options = Memo::new(move |_| {
+        let spanish = is_spanish(language.get());
+        workspace
+            .snapshot
+            .with(|snapshot| filter_options(snapshot, collection, field, spanish))
+    });
+    let id = format!("filter-{field}");
+    view! {
+        <label class="list-control" for=format!("filter-{field}")>
+            <span class="field-label">{label}</span>
+            <select id=id name=format!("filter-{field}") on:change=move |event| value.set(event_target_value(&event))>
+                <option value="" selected=move || value.with(String::is_empty)>
+                    {move || words(language.get(), Words::AllValues)}
+                </option>
+                {move || options.get().into_iter().map(|(slug, text)| {
+                    let selected = value.with_untracked(|current| *current == slug);
+                    view! { <option value=slug selected=selected>{text}</option> }
+                }).collect_view()}
+            </select>
+        </label>
+    }
+}
+
+#[component]
+pub fn SortSelect(
+    collection: Collection,
+    sort: RwSignal<SortOrder>,
+    language: Signal<Language>,
+) -> impl IntoView {
+    let orders: &[(SortOrder, Words)] = if date_field(collection).is_some() {
+        &[
+            (SortOrder::Title, Words::SortTitle),
+            (SortOrder::DateDescending, Words::SortNewest),
+            (SortOrder::DateAscending, Words::SortOldest),
+        ]
+    } else {
+        &[(SortOrder::Title, Words::SortTitle)]
+    };
+    view! {
+        <label class="list-control" for="sort">
+            <span class="field-label">{move || words(language.get(), Words::SortBy)}</span>
+            <select id="sort" name="sort" on:change=move |event| sort.set(SortOrder::from_slug(&event_target_value(&event)))>
+                {orders.iter().map(|(order, label)| view! {
+                    <option value=order.slug() selected=sort.get_untracked() == *order>
+                        {move || words(language.get(), *label)}
+                    </option>
+                }).collect_view()}
+            </select>
+        </label>
+    }
+}
+
+#[component]
+pub fn SearchBox(
+    search: RwSignal<String>,
+    show_deleted: RwSignal<bool>,
+    language: Signal<Language>,
+) -> impl IntoView {
+    view! {
+        <label class="list-control search" for="search">
+            <span class="field-label">{move || words(language.get(), Words::Search)}</span>
+            <input
+                id="search"
+                type="search"
+                name="search"
+                autocomplete="off"
+                placeholder=move || words(language.get(), Words::SearchPlaceholder)
+                prop:value=move || search.get()
+                on:input=move |event| search.set(event_target_value(&event))
+            />
+        </label>
+        <label class="list-control checkbox">
+            <input
+                type="checkbox"
+                name="show-deleted"
+                prop:checked=move || show_deleted.get()
+                on:change=move |event| show_deleted.set(event_target_checked(&event))
+            />
+            <span>{move || words(language.get(), Words::ShowDeleted)}</span>
+        </label>
+    }
+}

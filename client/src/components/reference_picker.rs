@@ -1,0 +1,114 @@
+//! Pickers for references: a select over the target collection's titles,
+//! and chips (with remove buttons) for lists of references. Deleted targets
+//! still render, struck through.
+
+use enlace_shared::model::Language;
+use enlace_shared::schema::Collection;
+use leptos::prelude::*;
+
+use crate::collections::{display_title, fold};
+use crate::pages::workspace::Workspace;
+use crate::record_text::{Words, words};
+use crate::route::Route;
+
+#[component]
+pub fn ReferenceSelect(
+    target: Collection,
+    value: Signal<String>,
+    on_change: Callback<String>,
+    control_id: String,
+    name: String,
+    language: Signal<Language>,
+    #[prop(into)] disabled: Signal<bool>,
+) -> impl IntoView {
+    let workspace = expect_context::<Workspace>();
+    let options = Memo::new(move |_| {
+        workspace.snapshot.with(|snapshot| {
+            let mut options: Vec<(String, String)> = snapshot
+                .records(target)
+                .iter()
+                .filter(|record| !record.deleted)
+                .map(|record| (record.id.clone(), display_title(snapshot, record)))
+                .collect();
+            options.sort_by_key(|(_, label)| fold(label));
+            options
+        })
+    });
+    let current_label = move || {
+        let current = value.get();
+        let deleted_or_missing = options.with(|options| !options.iter().any(|(id, _)| *id == current));
+        (deleted_or_missing && !current.is_empty()).then(|| {
+            workspace
+                .snapshot
+                .with(|snapshot| snapshot.label(target, &current).0)
+        })
+    };
+    view! {
+        <select id=control_id name=name disabled=move || disabled.get() on:change=move |event| {
+            on_change.run(event_target_value(&event));
+            // Show the document's value again: the new one, or the old one if
+            // the edit was refused (and always "" for the chips' adder).
+            let select: web_sys::HtmlSelectElement = event_target(&event);
+            select.set_value(&value.get_untracked());
+        }>
+            <option value="" selected=move || value.with(String::is_empty)>{move || words(language.get(), Words::NoneChosen)}</option>
+            {move || current_label().map(|label| view! { <option value=value.get_untracked() selected=true class="deleted">{label}</option> })}
+            {move || {
+                let current = value.get();
+                options.get().into_iter().map(|(id, label)| {
+                    let selected = id == current;
+                    view! { <option value=id selected=selected>{label}</option> }
+                }).collect_view()
+            }}
+        </select>
+    }
+}
+
+/// A link to a referenced record, struck through if it is deleted.
+#[component]
+pub fn ReferenceLink(target: Collection, id: String) -> impl IntoView {
+    let workspace = expect_context::<Workspace>();
+    let href = Route::Record(target, id.clone()).href();
+    let lookup = id.clone();
+    let label = Memo::new(move |_| {
+        workspace
+            .snapshot
+            .with(|snapshot| snapshot.label(target, &lookup))
+    });
+    view! {
+        <a href=href class="reference" class:deleted=move || label.with(|(_, deleted)| *deleted) data-ref=id>
+            {move || label.with(|(text, _)| text.clone())}
+        </a>
+    }
+}
+
+#[component]
+pub fn ReferenceChips(
+    target: Collection,
+    items: Signal<Vec<String>>,
+    on_add: Callback<String>,
+    on_remove: Callback<String>,
+    control_id: String,
+    name: String,
+    language: Signal<Language>,
+    #[prop(into)] disabled: Signal<bool>,
+) -> impl IntoView {
+    let chip = move |id: String| {
+        let removed = id.clone();
+        view! {
+            <li class="chip">
+                <ReferenceLink target=target id=id />
+                <button type="button" class="chip-remove" disabled=move || disabled.get()
+                    aria-label=move || words(language.get(), Words::Remove)
+                    on:click=move |_| on_remove.run(removed.clone())>"×"</button>
+            </li>
+        }
+    };
+    view! {
+        <ul class="chips">
+            <For each=move || items.get() key=String::clone children=chip />
+        </ul>
+        <ReferenceSelect target=target value=Signal::derive(String::new) on_change=on_add
+            control_id=control_id name=name language=language disabled=disabled />
+    }
+}

@@ -1,0 +1,116 @@
+//! One collection as a list: search, filters, sorting, the new-record form.
+//! The selection is computed once per change of the query or the document
+//! and at most [`PAGE`] rows are drawn at a time, so 2,000 records stay quick.
+
+use enlace_shared::schema::Collection;
+use leptos::prelude::*;
+
+use crate::app::Locale;
+use crate::collections::{ListQuery, Row, SortOrder, filter_fields, row, select};
+use crate::components::list_controls::{FilterSelect, SearchBox, SortSelect};
+use crate::components::new_record_form::NewRecordForm;
+use crate::pages::workspace::Workspace;
+use crate::record_text::{Words, is_spanish, words};
+use crate::route::Route;
+
+/// Rows drawn before "show more".
+pub const PAGE: usize = 100;
+
+/// What the list shows, and how long selecting it took (for the note in the DOM).
+#[derive(Debug, Clone, PartialEq)]
+struct Listing {
+    total: usize,
+    rows: Vec<Row>,
+    filter_ms: f64,
+}
+
+/// `performance.now()`, read through JS reflection (no extra web-sys feature).
+fn performance_now() -> f64 {
+    let now = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .and_then(|performance| {
+            let now = js_sys::Reflect::get(&performance, &"now".into())?;
+            js_sys::Function::from(now).call0(&performance)
+        })
+        .ok()
+        .and_then(|value| value.as_f64());
+    now.unwrap_or_else(js_sys::Date::now)
+}
+
+#[component]
+pub fn CollectionList(collection: Collection) -> impl IntoView {
+    let workspace = expect_context::<Workspace>();
+    let language = expect_context::<Locale>().language();
+    let search = RwSignal::new(String::new());
+    let filters: Vec<(&'static str, RwSignal<String>)> = filter_fields(collection)
+        .iter()
+        .map(|field| (*field, RwSignal::new(String::new())))
+        .collect();
+    let sort = RwSignal::new(SortOrder::Title);
+    let show_deleted = RwSignal::new(false);
+    let limit = RwSignal::new(PAGE);
+    let query_filters = filters.clone();
+    let query = Memo::new(move |_| ListQuery {
+        search: search.get(),
+        filters: query_filters
+            .iter()
+            .map(|(field, value)| (*field, value.get()))
+            .collect(),
+        sort: sort.get(),
+        show_deleted: show_deleted.get(),
+    });
+    let listing = Memo::new(move |_| {
+        let spanish = is_spanish(language.get());
+        let started = performance_now();
+        workspace.snapshot.with(|snapshot| {
+            let selected = query.with(|query| select(snapshot, collection, query));
+            let records = snapshot.records(collection);
+            let rows = selected
+                .iter()
+                .take(limit.get())
+                .map(|position| row(snapshot, &records[*position], spanish))
+                .collect();
+            Listing {
+                total: selected.len(),
+                rows,
+                filter_ms: performance_now() - started,
+            }
+        })
+    });
+    let title = move || collection.label(is_spanish(language.get()));
+    let row_view = move |row: Row| {
+        let href = Route::Record(collection, row.id.clone()).href();
+        view! {
+            <li class="record-row" class:deleted=row.deleted data-testid="record-row" data-id=row.id>
+                <a href=href>{row.title}</a>
+                {row.example.then(|| view! { <span class="badge example">{move || words(language.get(), Words::Example)}</span> })}
+                <span class="muted record-detail">{row.detail}</span>
+            </li>
+        }
+    };
+    view! {
+        <section class="collection-list" data-collection=collection.key()>
+            <div class="page-heading"><h2>{title}</h2></div>
+            <NewRecordForm collection=collection language=language />
+            <div class="list-controls card">
+                <SearchBox search=search show_deleted=show_deleted language=language />
+                {filters.into_iter().map(|(field, value)| view! { <FilterSelect collection=collection field=field value=value language=language /> }).collect_view()}
+                <SortSelect collection=collection sort=sort language=language />
+            </div>
+            <section class="card list-card">
+                <p class="muted" data-testid="result-count" data-filter-ms=move || format!("{:.2}", listing.with(|listing| listing.filter_ms))>
+                    {move || listing.with(|listing| listing.total)} " " {move || words(language.get(), Words::Results)}
+                </p>
+                <Show when=move || listing.with(|listing| listing.total > 0) fallback=move || view! { <p class="empty muted">{move || words(language.get(), Words::NoRecords)}</p> }>
+                    <ul class="record-list">
+                        <For each=move || listing.with(|listing| listing.rows.clone()) key=Row::clone children=row_view />
+                    </ul>
+                </Show>
+                <Show when=move || listing.with(|listing| listing.total > listing.rows.len())>
+                    <button type="button" on:click=move |_| limit.update(|limit| *limit += PAGE)>
+                        {move || words(language.get(), Words::ShowMore)}
+                    </button>
+                </Show>
+            </section>
+        </section>
+    }
+}
