@@ -36,6 +36,9 @@ pub fn RecordDetail(collection: Collection, id: String) -> impl IntoView {
             .snapshot
             .with(|snapshot| snapshot.issues(collection, &lookup))
     });
+    // Only existence decides between the form and "not found": re-creating
+    // the fields on every edit would steal the focus of whoever is typing.
+    let exists = Memo::new(move |_| record.with(Option::is_some));
     let role = sync.role();
     let blocked =
         Signal::derive(move || auth::blocked_reason(language.get(), role.get(), Capability::EditRecords));
@@ -70,7 +73,7 @@ pub fn RecordDetail(collection: Collection, id: String) -> impl IntoView {
         }
     };
     let body = move || {
-        if record.with(Option::is_none) {
+        if !exists.get() {
             return view! { <p class="empty muted">{move || words(language.get(), Words::NotFound)}</p> }
                 .into_any();
         }
