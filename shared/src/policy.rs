@@ -205,6 +205,9 @@ pub fn check(role: Role, edit: &Edit) -> Result<(), Denial> {
     }
 }
 
+/// An object and its path from the root (each step: object, key of the next level).
+type PlacedObject = (automerge::ObjId, Vec<(automerge::ObjId, automerge::Prop)>);
+
 /// The edits an incoming change makes, placed in `document` (a fork that
 /// already contains the change). `is_own_actor` says whether an actor id
 /// belongs to the person who sent the change; a record belongs to whoever's
@@ -218,6 +221,7 @@ pub fn edits_in_change(
     use automerge::{ObjId, Prop, ReadDoc as _, ScalarValue};
 
     let expanded = change.decode();
+    let mut paths: std::collections::HashMap<String, Option<PlacedObject>> = std::collections::HashMap::new();
     expanded
         .operations
         .iter()
@@ -240,16 +244,21 @@ pub fn edits_in_change(
                     None => Location::Unknown,
                 },
                 ObjectId::Id(op_id) => {
+                    // Many operations share an object (a record's fields): find
+                    // each object's place once per change.
                     let exported = format!("{}@{}", op_id.0, op_id.1);
-                    let path = document
-                        .import_obj(&exported)
-                        .ok()
-                        .and_then(|object| document.parents(&object).ok().map(|parents| (object, parents)))
-                        .and_then(|(object, parents)| {
-                            let mut path = parents.visible_path()?;
-                            path.push((object, Prop::Map(key.clone().unwrap_or_default())));
-                            Some(path)
-                        });
+                    let parent_path = paths
+                        .entry(exported)
+                        .or_insert_with_key(|exported| {
+                            let object = document.import_obj(exported).ok()?;
+                            let path = document.parents(&object).ok()?.visible_path()?;
+                            Some((object, path))
+                        })
+                        .clone();
+                    let path = parent_path.map(|(object, mut path)| {
+                        path.push((object, Prop::Map(key.clone().unwrap_or_default())));
+                        path
+                    });
                     match path.as_deref() {
                         // path[i] = (object, the key under which the next level lives)
                         Some([(_, Prop::Map(root_key)), ..]) if root_key == "meta" => Location::Settings,
