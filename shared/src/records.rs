@@ -192,13 +192,18 @@ pub fn read_all(document: &Automerge, collection: Collection) -> Result<Vec<Reco
             Some(read_record(document, collection, id, &record))
         })
         .collect();
+    sort_records(&mut records);
+    Ok(records)
+}
+
+/// The order of [`read_all`]: by title, case-insensitively, then by id.
+pub fn sort_records(records: &mut [Record]) {
     records.sort_by(|left, right| {
         left.title()
             .to_lowercase()
             .cmp(&right.title().to_lowercase())
             .then_with(|| left.id.cmp(&right.id))
     });
-    Ok(records)
 }
 
 /// One record, if it exists (deleted or not).

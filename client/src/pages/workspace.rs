@@ -37,11 +37,14 @@ pub fn WorkspacePage() -> impl IntoView {
     let sync = expect_context::<SyncHandle>();
     let language = expect_context::<Locale>().language();
     let revision = sync.revision();
-    let snapshot = Memo::new(move |_| {
+    let snapshot = Memo::new(move |previous: Option<&Snapshot>| {
         let revision = revision.get();
         let started = js_sys::Date::now();
         let snapshot = sync
-            .with_document(|document| Snapshot::read(document, revision))
+            .with_document(|document| match previous {
+                Some(previous) => Snapshot::advance(previous, document, revision),
+                None => Snapshot::read(document, revision),
+            })
             .unwrap_or_else(|| Snapshot::empty(revision));
         let elapsed = js_sys::Date::now() - started;
         if elapsed > 50.0 {
