@@ -322,6 +322,7 @@ impl HubTask {
                         Ok::<(), String>(())
                     })
                 };
+                tracing::debug!(document = %self.document_id, connection, accepted = accepted.len(), ok = matches!(outcome, Ok(Ok(()))), "sync message");
                 match outcome {
                     Ok(Ok(())) => self.pending_receipts.extend(accepted),
                     Ok(Err((hashes, reason))) => self.reject(connection, &hashes, reason),
@@ -447,6 +448,7 @@ impl HubTask {
         }
         let mut too_slow = Vec::new();
         for outgoing in self.core.outgoing() {
+            tracing::debug!(document = %self.document_id, connection = outgoing.connection, bytes = outgoing.data.len(), "outgoing");
             let Some(outbox) = self.outboxes.get(&outgoing.connection) else {
                 continue;
             };

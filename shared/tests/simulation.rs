@@ -514,3 +514,95 @@ fn refused_changes_are_dropped_without_a_loop() {
         assert_eq!(network.server.rejections, 1);
     }
 }
+
+/// Two messages from one peer handled in one round (its change, then a
+/// message already showing our heads) must still earn it an acknowledgement:
+/// automerge alone would see nothing to say, and the peer would wait forever
+/// for its change to be confirmed.
+#[test]
+fn a_peer_whose_change_was_accepted_always_hears_our_heads() {
+    use automerge::sync::{self, SyncDoc as _};
+    let mut base = Automerge::new();
+    model::create_workspace(&mut base, "MCIG", 0).expect("workspace");
+    let mut hub = DocumentHub::new(base.fork());
+    let mut ben = base.fork();
+    let mut ben_state = sync::State::new();
+    hub.join(2, PeerId::new("ben"));
+    // Sync until quiet.
+    loop {
+        let mut moved = false;
+        for outgoing in hub.outgoing() {
+            let message = sync::Message::decode(&outgoing.data).expect("decode");
+            ben.receive_sync_message(&mut ben_state, message)
+                .expect("ben receives");
+            moved = true;
+        }
+        if let Some(message) = ben.generate_sync_message(&mut ben_state) {
+            hub.receive(2, &message.encode()).expect("hub receives");
+            moved = true;
+        }
+        if !moved {
+            break;
+        }
+    }
+    // Another peer's change reaches the hub; its message to Ben is in flight.
+    let mut ana = base.fork();
+    let authorship = Authorship {
+        now_ms: 1,
+        author: "ana",
+    };
+    model::create_organisation(
+        &mut ana,
+        "a",
+        &NewOrganisation {
+            name: "GIZ".into(),
+            kind: OrganisationKind::CooperationAgency,
+            country: String::new(),
+        },
+        &authorship,
+    )
+    .expect("ana edits");
+    hub.apply_local(ana.get_changes(&base.get_heads()))
+        .expect("hub applies");
+    let to_ben: Vec<_> = hub.outgoing();
+    assert_eq!(to_ben.len(), 1);
+    // Ben edits and sends, then receives the in-flight message and answers.
+    model::create_organisation(
+        &mut ben,
+        "b",
+        &NewOrganisation {
+            name: "AECID".into(),
+            kind: OrganisationKind::CooperationAgency,
+            country: String::new(),
+        },
+        &authorship,
+    )
+    .expect("ben edits");
+    let first = ben
+        .generate_sync_message(&mut ben_state)
+        .expect("ben sends its change")
+        .encode();
+    ben.receive_sync_message(
+        &mut ben_state,
+        sync::Message::decode(&to_ben[0].data).expect("decode"),
+    )
+    .expect("ben receives");
+    let second = ben
+        .generate_sync_message(&mut ben_state)
+        .map(sync::Message::encode);
+    // The hub handles both in one round.
+    hub.receive_checked(2, &first, |_, _| Ok::<(), String>(()))
+        .expect("valid")
+        .expect("accepted");
+    if let Some(second) = second {
+        hub.receive(2, &second).expect("valid");
+    }
+    let ben_change = ben.get_last_local_change().expect("ben's change").hash();
+    let replies = hub.outgoing();
+    assert_eq!(replies.len(), 1, "Ben must hear the hub's heads");
+    let reply = sync::Message::decode(&replies[0].data).expect("decode");
+    assert!(
+        reply.heads.contains(&ben_change),
+        "the hub's heads acknowledge Ben's change"
+    );
+}

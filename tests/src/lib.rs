@@ -778,6 +778,7 @@ impl RustClient {
             WsMessage::Binary(bytes) => {
                 self.frames_received += 1;
                 let message = Message::decode(&bytes)?;
+                debug_frame(&self.author, "<-", &message);
                 let output = self.session.handle(now_ms(), Input::Received(message))?;
                 for event in &output.events {
                     if let enlace_shared::sync::SessionEvent::Rejected { reason, .. } = event {
@@ -794,6 +795,7 @@ impl RustClient {
     async fn send_all(&mut self, messages: Vec<Message>) -> anyhow::Result<()> {
         for message in messages {
             self.frames_sent += 1;
+            debug_frame(&self.author, "->", &message);
             self.socket
                 .send(WsMessage::Binary(message.encode().into()))
                 .await?;
@@ -853,5 +855,29 @@ pub async fn expect_close(socket: &mut Socket) -> anyhow::Result<(u16, String)> 
             Ok(Some(Ok(WsMessage::Close(None)))) => bail!("close frame without a code"),
             Ok(Some(Ok(_))) => {}
         }
+    }
+}
+
+fn debug_frame(author: &str, direction: &str, message: &Message) {
+    if std::env::var_os("ENLACE_DEBUG_FRAMES").is_none() {
+        return;
+    }
+    match message {
+        Message::Sync { data, .. } | Message::Request { data, .. } => {
+            if let Ok(sync) = automerge::sync::Message::decode(data) {
+                eprintln!(
+                    "{author} {direction} {} heads={:?} need={} have={} changes={}",
+                    message.kind(),
+                    sync.heads
+                        .iter()
+                        .map(|h| h.to_string()[..6].to_owned())
+                        .collect::<Vec<_>>(),
+                    sync.need.len(),
+                    sync.have.len(),
+                    sync.changes.len()
+                );
+            }
+        }
+        other => eprintln!("{author} {direction} {}", other.kind()),
     }
 }

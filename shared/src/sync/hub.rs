@@ -34,6 +34,11 @@ pub enum HubError {
 struct Link {
     peer_id: PeerId,
     state: sync::State,
+    /// The peer sent changes we accepted and has not yet been sent our heads
+    /// since. Automerge may see no need to answer (when the peer's next
+    /// message already shows our heads), but the peer counts a change as
+    /// acknowledged only when our heads come back to it.
+    owes_acknowledgement: bool,
 }
 
 /// One document and the sync state of every connection that follows it.
@@ -77,6 +82,7 @@ impl DocumentHub {
         self.links.entry(connection).or_insert_with(|| Link {
             peer_id,
             state: sync::State::new(),
+            owes_acknowledgement: false,
         });
     }
 
@@ -103,6 +109,7 @@ impl DocumentHub {
             .links
             .get_mut(&connection)
             .ok_or(HubError::UnknownConnection(connection))?;
+        link.owes_acknowledgement |= !message.changes.is_empty();
         self.document
             .receive_sync_message(&mut link.state, message)
             .map_err(|error| HubError::Rejected(error.to_string()))
@@ -148,6 +155,7 @@ impl DocumentHub {
             Ok(()) => {
                 self.document = fork;
                 link.state = state;
+                link.owes_acknowledgement = true;
                 Ok(Ok(()))
             }
             Err(reason) => {
@@ -193,6 +201,12 @@ impl DocumentHub {
         self.links
             .iter_mut()
             .filter_map(|(connection, link)| {
+                if std::mem::take(&mut link.owes_acknowledgement) {
+                    // Forget what we last told this peer, so automerge sends
+                    // our heads (the acknowledgement) even if it thinks the
+                    // peer can infer them.
+                    link.state.last_sent_heads.clear();
+                }
                 document
                     .generate_sync_message(&mut link.state)
                     .map(|message| Outgoing {
@@ -202,17 +216,5 @@ impl DocumentHub {
                     })
             })
             .collect()
-    }
-
-    /// The sync message for one connection only (after it joined or sent something).
-    pub fn outgoing_for(&mut self, connection: ConnectionKey) -> Option<Outgoing> {
-        let link = self.links.get_mut(&connection)?;
-        self.document
-            .generate_sync_message(&mut link.state)
-            .map(|message| Outgoing {
-                connection,
-                peer_id: link.peer_id.clone(),
-                data: message.encode(),
-            })
     }
 }
