@@ -234,7 +234,6 @@ pub struct SyncHandle {
     rejection: RwSignal<Option<Rejection>>,
     workspace_name: RwSignal<Option<String>>,
     role: RwSignal<Option<Role>>,
-    organisations: RwSignal<Vec<Organisation>>,
     /// Bumped whenever the document changes (or is dropped), so pages read it
     /// through [`SyncHandle::with_document`] once per change.
     revision: RwSignal<u64>,
@@ -252,7 +251,6 @@ impl SyncHandle {
             rejection: RwSignal::new(None),
             workspace_name: RwSignal::new(None),
             role: RwSignal::new(None),
-            organisations: RwSignal::new(Vec::new()),
             revision: RwSignal::new(0),
             engine: StoredValue::new_local(Engine {
                 session: PeerSession::new(fresh_peer_id()),
@@ -293,7 +291,6 @@ impl SyncHandle {
         self.rejection.set(None);
         self.workspace_name.set(None);
         self.role.set(None);
-        self.organisations.set(Vec::new());
         self.revision.update(|revision| *revision += 1);
     }
 
@@ -331,9 +328,16 @@ impl SyncHandle {
         self.workspace_name.into()
     }
 
-    /// Every organisation in the document, deleted ones included, sorted by name.
-    pub fn organisations(&self) -> Signal<Vec<Organisation>> {
-        self.organisations.into()
+    /// Every organisation in the document, deleted ones included, sorted by
+    /// name. A memo owned by the caller: it reads the document only while
+    /// someone shows it (reading 2,000 organisations on every change from
+    /// anyone, whatever page is open, cost hundreds of milliseconds).
+    pub fn organisations(&self) -> Memo<Vec<Organisation>> {
+        let sync = *self;
+        Memo::new(move |_| {
+            sync.with_document(|document| model::organisations(document).unwrap_or_default())
+                .unwrap_or_default()
+        })
     }
 
     pub fn add_organisation(&self, fields: &NewOrganisation) -> Result<(), EditError> {
@@ -645,22 +649,13 @@ impl SyncHandle {
 
     /// Republishes the document's contents to the UI's signals.
     fn publish(&self) {
-        let Some((organisations, name)) = self
+        let Some(name) = self
             .engine
-            .try_with_value(|engine| {
-                engine.document().map(|document| {
-                    (
-                        // A document not yet received has no collections: show nothing.
-                        model::organisations(document).unwrap_or_default(),
-                        model::workspace_name(document),
-                    )
-                })
-            })
+            .try_with_value(|engine| engine.document().map(model::workspace_name))
             .flatten()
         else {
             return;
         };
-        self.organisations.set(organisations);
         self.revision.update(|revision| *revision += 1);
         if name.is_some() && name != self.workspace_name.get_untracked() {
             self.workspace_name.set(name);
