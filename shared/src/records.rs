@@ -341,10 +341,25 @@ pub fn create_record(
     )
 }
 
-fn record_label(document: &Automerge, collection: Collection, record: &ObjId, id: &str) -> String {
-    read_string(document, record, collection.title_field())
+/// Commits one edit to the record `id` (whose map is `record`), with the
+/// message `<verb> <noun> <title>`, followed by `: <detail>` unless empty.
+fn commit_to_record<T>(
+    document: &mut Automerge,
+    collection: Collection,
+    (record, id): (&ObjId, &str),
+    (verb, detail): (&str, &str),
+    authorship: &Authorship<'_>,
+    edit: impl FnOnce(&mut Transaction<'_>) -> Result<T, AutomergeError>,
+) -> Result<T, ModelError> {
+    let label = read_string(document, record, collection.title_field())
         .filter(|title| !title.is_empty())
-        .unwrap_or_else(|| id.to_owned())
+        .unwrap_or_else(|| id.to_owned());
+    let mut message = format!("{verb} {} {label}", noun(collection));
+    if !detail.is_empty() {
+        message.push_str(": ");
+        message.push_str(detail);
+    }
+    commit(document, authorship, message, edit)
 }
 
 /// Sets a text-like field (line, long text, date, choice, reference).
@@ -364,11 +379,12 @@ pub fn set_text(
         return Err(ModelError::WrongFieldKind(key.to_owned()));
     }
     let record = record_object(document, collection, id)?;
-    let label = record_label(document, collection, &record, id);
-    commit(
+    commit_to_record(
         document,
+        collection,
+        (&record, id),
+        ("edit", key),
         authorship,
-        format!("edit {} {label}: {key}", noun(collection)),
         |transaction| write_text(transaction, &record, spec, value),
     )
 }
@@ -387,11 +403,12 @@ pub fn set_flag(
         return Err(ModelError::WrongFieldKind(key.to_owned()));
     }
     let record = record_object(document, collection, id)?;
-    let label = record_label(document, collection, &record, id);
-    commit(
+    commit_to_record(
         document,
+        collection,
+        (&record, id),
+        ("edit", key),
         authorship,
-        format!("edit {} {label}: {key}", noun(collection)),
         |transaction| transaction.put(&record, key, value),
     )
 }
@@ -427,11 +444,12 @@ pub fn add_to_list(
     {
         return Ok(());
     }
-    let label = record_label(document, collection, &record, id);
-    commit(
+    commit_to_record(
         document,
+        collection,
+        (&record, id),
+        ("edit", &format!("add to {key}")),
         authorship,
-        format!("edit {} {label}: add to {key}", noun(collection)),
         |transaction| {
             let list = list_object(transaction, &record, key)?;
             let end = transaction.length(&list);
@@ -451,11 +469,12 @@ pub fn remove_from_list(
 ) -> Result<(), ModelError> {
     spec(collection, key)?;
     let record = record_object(document, collection, id)?;
-    let label = record_label(document, collection, &record, id);
-    commit(
+    commit_to_record(
         document,
+        collection,
+        (&record, id),
+        ("edit", &format!("remove from {key}")),
         authorship,
-        format!("edit {} {label}: remove from {key}", noun(collection)),
         |transaction| {
             let list = list_object(transaction, &record, key)?;
             let positions: Vec<usize> = transaction
@@ -482,11 +501,12 @@ pub fn add_commitment(
     authorship: &Authorship<'_>,
 ) -> Result<(), ModelError> {
     let record = record_object(document, collection, id)?;
-    let label = record_label(document, collection, &record, id);
-    commit(
+    commit_to_record(
         document,
+        collection,
+        (&record, id),
+        ("edit", "add commitment"),
         authorship,
-        format!("edit {} {label}: add commitment", noun(collection)),
         |transaction| {
             let list = list_object(transaction, &record, "commitments")?;
             let end = transaction.length(&list);
@@ -529,11 +549,12 @@ pub fn set_commitment(
             collection: "commitments",
             id: commitment_id.to_owned(),
         })?;
-    let label = record_label(document, collection, &record, id);
-    commit(
+    commit_to_record(
         document,
+        collection,
+        (&record, id),
+        ("edit", &format!("commitment {key}")),
         authorship,
-        format!("edit {} {label}: commitment {key}", noun(collection)),
         |transaction| match key {
             "done" => transaction.put(&item, "done", value == "true"),
             "due" => transaction.put(&item, "due", value.trim()),
@@ -558,12 +579,13 @@ pub fn set_deleted(
     authorship: &Authorship<'_>,
 ) -> Result<(), ModelError> {
     let record = record_object(document, collection, id)?;
-    let label = record_label(document, collection, &record, id);
     let verb = if deleted { "delete" } else { "restore" };
-    commit(
+    commit_to_record(
         document,
+        collection,
+        (&record, id),
+        (verb, ""),
         authorship,
-        format!("{verb} {} {label}", noun(collection)),
         |transaction| transaction.put(&record, "deleted", deleted),
     )
 }
