@@ -279,20 +279,18 @@ impl HubTask {
         tracing::debug!(document = %self.document_id, "hub started");
         let mut round = Vec::with_capacity(64);
         while commands.recv_many(&mut round, MAX_COMMANDS_PER_ROUND).await > 0 {
-            let mut failed = false;
             for command in round.drain(..) {
-                failed |= self.handle(command);
-            }
-            if failed {
-                self.recover().await;
+                self.handle(command);
             }
             self.commit_and_fan_out().await;
         }
         tracing::debug!(document = %self.document_id, "hub stopped");
     }
 
-    /// Returns true if the document may have been left half-changed.
-    fn handle(&mut self, command: HubCommand) -> bool {
+    /// Handles one command. Incoming changes are applied to a fork first
+    /// (`DocumentHub::receive_checked`), so no failure here leaves the
+    /// document half-changed.
+    fn handle(&mut self, command: HubCommand) {
         match command {
             HubCommand::Join {
                 connection,
@@ -327,12 +325,8 @@ impl HubTask {
                     Ok(Ok(())) => self.pending_receipts.extend(accepted),
                     Ok(Err((hashes, reason))) => self.reject(connection, &hashes, reason),
                     Err(HubError::UnknownConnection(_)) => {}
-                    Err(error @ HubError::BadSyncMessage(_)) => {
+                    Err(error @ (HubError::BadSyncMessage(_) | HubError::Rejected(_))) => {
                         self.close(connection, close_code::INVALID_PAYLOAD, error.to_string());
-                    }
-                    Err(error @ HubError::Rejected(_)) => {
-                        self.close(connection, close_code::INVALID_PAYLOAD, error.to_string());
-                        return true;
                     }
                 }
             }
@@ -342,7 +336,6 @@ impl HubTask {
                 self.outboxes.remove(&connection);
             }
         }
-        false
     }
 
     fn relay_ephemeral(&self, from: ConnectionKey, message: &Message) {
@@ -394,9 +387,9 @@ impl HubTask {
         }
     }
 
-    /// After automerge refused a well-formed change the in-memory document may
-    /// hold part of it. Persist nothing from this round: reload what storage
-    /// holds and make every peer resync from scratch.
+    /// After a failed commit the in-memory document holds changes storage does
+    /// not, and nobody was told they are stored. Reload what storage holds and
+    /// make every peer resync from scratch (they still have their changes).
     async fn recover(&mut self) {
         let storage = self.storage.clone();
         let document_id = self.document_id;
