@@ -118,6 +118,37 @@ async fn garbage_sync_bytes_close_only_that_connection_and_touch_nothing() -> an
         assert!(reason.contains("sync message"), "reason: {reason}");
     }
 
+    // A well-formed sync message carrying a change that is not a change.
+    let forged = automerge::sync::Message {
+        heads: Vec::new(),
+        need: Vec::new(),
+        have: Vec::new(),
+        changes: vec![vec![0x85, 0x6f, 0x4a, 0x83, 1, 2, 3, 4, 5, 6]].into(),
+        flags: None,
+        version: automerge::sync::MessageVersion::V1,
+    };
+    let mut bad = joined_socket(&server).await?;
+    let message = Message::Sync {
+        sender_id: PeerId::new("mallory"),
+        target_id: PeerId::new("server"),
+        document_id: workspace.document_id()?,
+        data: forged.encode(),
+    };
+    bad.send(WsMessage::Binary(message.encode().into())).await?;
+    // Automerge may skip bytes it cannot read as a change or refuse them; either
+    // way the sender gets an answer or a 1007 close, and nothing is stored
+    // (checked after the restart below).
+    match tokio::time::timeout(PATIENCE, bad.next()).await? {
+        Some(Ok(WsMessage::Close(Some(frame)))) => assert_eq!(u16::from(frame.code), 1007, "{frame:?}"),
+        Some(Ok(WsMessage::Binary(bytes))) => {
+            assert!(matches!(
+                Message::decode(&bytes)?,
+                Message::Sync { .. } | Message::Error { .. }
+            ));
+        }
+        other => anyhow::bail!("unexpected answer to a forged change: {other:?}"),
+    }
+
     // Unknown documents are unavailable, not an error.
     let mut curious = joined_socket(&server).await?;
     let unknown = DocumentId::from_bytes([9; 16]);
