@@ -19,6 +19,7 @@ pub mod cli;
 pub mod config;
 pub mod http;
 pub mod hub;
+pub mod logging;
 pub mod storage;
 pub mod ws;
 

@@ -2,11 +2,10 @@
 
 use anyhow::Context as _;
 use clap::Parser as _;
-use enlace_server::cli;
+use enlace_server::{cli, logging};
 use enlace_server::config::{Cli, Command};
 use enlace_server::{ServerConfig, run};
 use tokio::net::TcpListener;
-use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
@@ -25,7 +24,7 @@ async fn main() -> std::process::ExitCode {
 
 async fn run_command() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info")))
+        .with_env_filter(logging::filter(std::env::var("RUST_LOG").ok().as_deref()))
         .with_writer(std::io::stderr)
         .init();
     let cli = Cli::parse();
