@@ -26,6 +26,9 @@ pub struct AppState {
     pub connections_alive: mpsc::Sender<()>,
 }
 
+/// The WebSocket read buffer each connection starts with.
+const READ_BUFFER_BYTES: usize = 8 * 1024;
+
 pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
@@ -99,6 +102,10 @@ async fn sync_socket(
     upgrade
         .max_message_size(transport_limit)
         .max_frame_size(transport_limit)
+        // tungstenite allocates its read buffer eagerly, 128 KiB by default:
+        // most of an idle connection's memory. Sync messages are small; a
+        // large one (a first sync) grows the buffer while it is read.
+        .read_buffer_size(READ_BUFFER_BYTES)
         .on_upgrade(move |socket| async move {
             let alive = state.connections_alive;
             serve_connection(socket, state.hubs, limits, state.shutdown, live_user).await;
