@@ -11,17 +11,23 @@
 //! - [`process`]: CPU and resident memory of a process, sampled from `/proc`.
 //! - [`servers`]: starting Enlace, the automerge-repo sync server (Node) and a
 //!   samod server on loopback, each with a fresh data directory.
+//! - [`browser`]: figures from real headless Chromium (bundle size, time to
+//!   an interactive directory, remote edit to repaint).
+//! - [`storage_figures`]: the Criterion storage benchmarks' results, read
+//!   back for the report.
 //! - [`matrix`]: the scenario matrix, the sustained-rate search and the
 //!   Markdown/JSON reports of the `enlace-bench` harness.
 //!
 //! Nothing here asserts a time: the smoke test in `tests/` checks only that
 //! no edit is lost and every peer converges.
 
+pub mod browser;
 pub mod idle;
 pub mod load;
 pub mod matrix;
 pub mod process;
 pub mod servers;
+pub mod storage_figures;
 
 /// Microseconds since `start`, saturating.
 pub(crate) fn micros_since(start: std::time::Instant) -> u64 {

@@ -10,9 +10,11 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::browser::BrowserFigures;
 use crate::idle::{self, IdleReport};
 use crate::load::{self, LoadConfig, LoadReport};
 use crate::servers::{self, ServerKind};
+use crate::storage_figures::StorageFigures;
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -147,6 +149,15 @@ pub struct Results {
     pub scenarios: Vec<ScenarioResult>,
     pub sustained: Vec<SustainedResult>,
     pub idle: Vec<IdleResult>,
+    /// The Criterion storage figures, imported after the run (`--criterion`).
+    #[serde(default)]
+    pub storage: Option<StorageFigures>,
+    /// The browser figures (`--client-dist`).
+    #[serde(default)]
+    pub browser: Option<BrowserFigures>,
+    /// Parts of the suite that could not run, and why.
+    #[serde(default)]
+    pub missing: Vec<String>,
 }
 
 /// Runs one load scenario against a freshly started server.
@@ -197,6 +208,9 @@ pub async fn run(
         scenarios: Vec::new(),
         sustained: Vec::new(),
         idle: Vec::new(),
+        storage: None,
+        browser: None,
+        missing: Vec::new(),
     };
     for &peers in &config.peers {
         for &rate in &config.rates {
@@ -376,6 +390,7 @@ pub fn markdown(results: &Results) -> String {
         .into_iter()
         .filter(|kind| results.scenarios.iter().any(|scenario| scenario.server == *kind))
         .collect();
+    out.push_str(&headline(results));
     let others: Vec<ServerKind> = servers
         .iter()
         .copied()
@@ -552,5 +567,451 @@ pub fn markdown(results: &Results) -> String {
         out.push_str(&failures.join("\n"));
         out.push('\n');
     }
+    out.push_str(&storage_markdown(results.storage.as_ref()));
+    out.push_str(&browser_markdown(results.browser.as_ref()));
+    if !results.missing.is_empty() {
+        out.push_str("\n### Not measured in this run\n\n");
+        for missing in &results.missing {
+            let _ = writeln!(out, "- {missing}");
+        }
+    }
     out
+}
+
+/// The median of `values` (NaN-free), or `None` when empty.
+pub fn median(values: &[f64]) -> Option<f64> {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|value| value.is_finite()).collect();
+    if sorted.is_empty() {
+        return None;
+    }
+    sorted.sort_by(f64::total_cmp);
+    let middle = sorted.len() / 2;
+    Some(if sorted.len().is_multiple_of(2) {
+        (sorted[middle - 1] + sorted[middle]) / 2.0
+    } else {
+        sorted[middle]
+    })
+}
+
+fn range_text(values: &[f64], digits: usize) -> String {
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !min.is_finite() {
+        return "–".to_owned();
+    }
+    if (max - min).abs() < f64::EPSILON {
+        format!("{min:.digits$}")
+    } else {
+        format!("{min:.digits$}–{max:.digits$}")
+    }
+}
+
+/// The figures the closing note quotes, as ratios of Enlace to each other server.
+fn headline(results: &Results) -> String {
+    let mut lines = Vec::new();
+    for other in [ServerKind::AutomergeRepo, ServerKind::Samod] {
+        let mut ratios = Vec::new();
+        let mut other_failed = 0;
+        let mut rows = 0;
+        for scenario in results
+            .scenarios
+            .iter()
+            .filter(|scenario| scenario.server == other)
+        {
+            let enlace = find(
+                results,
+                ServerKind::Enlace,
+                scenario.peers,
+                scenario.edits_per_second_per_peer,
+            );
+            if let (Some(enlace), Some(theirs)) = (enlace, scenario.report.as_ref()) {
+                rows += 1;
+                ratios.push(enlace.latency.p99_ms / theirs.latency.p99_ms.max(0.001));
+                if theirs.deliveries_lost > 0 || !theirs.converged {
+                    other_failed += 1;
+                }
+            }
+        }
+        if rows > 0 {
+            let below = ratios.iter().filter(|ratio| **ratio < 1.0).count();
+            lines.push(format!(
+                "- p99 Enlace / {}: {} over {rows} rows (Enlace lower on {below}); {} lost edits or did not converge on {other_failed} rows",
+                other.label(),
+                range_text(&ratios, 2),
+                other.label()
+            ));
+        }
+    }
+    let enlace_lost = results
+        .scenarios
+        .iter()
+        .filter(|scenario| scenario.server == ServerKind::Enlace)
+        .filter(|scenario| {
+            scenario
+                .report
+                .as_ref()
+                .is_none_or(|report| report.deliveries_lost > 0 || !report.converged)
+        })
+        .count();
+    if results
+        .scenarios
+        .iter()
+        .any(|scenario| scenario.server == ServerKind::Enlace)
+    {
+        lines.push(format!(
+            "- Enlace rows that lost an edit, failed or did not converge: {enlace_lost}"
+        ));
+    }
+    let sustained = |kind: ServerKind| {
+        results
+            .sustained
+            .iter()
+            .find(|sustained| sustained.server == kind)
+            .and_then(|sustained| sustained.highest_passing_total_rate)
+    };
+    if let Some(enlace) = sustained(ServerKind::Enlace) {
+        let mut line = format!(
+            "- sustained edits/s with p99 ≤ {:.0} ms: Enlace {enlace:.0}",
+            results.p99_limit_ms
+        );
+        for other in [ServerKind::AutomergeRepo, ServerKind::Samod] {
+            if results
+                .sustained
+                .iter()
+                .any(|sustained| sustained.server == other)
+            {
+                match sustained(other) {
+                    Some(rate) => line.push_str(&format!(
+                        "; {} {rate:.0} (Enlace / {} = {})",
+                        other.label(),
+                        other.label(),
+                        ratio(enlace, rate)
+                    )),
+                    None => line.push_str(&format!("; {} none", other.label())),
+                }
+            }
+        }
+        lines.push(line);
+    }
+    if let Some(storage) = &results.storage {
+        let fsync = storage.find(
+            crate::storage_figures::DURABLE_GROUP,
+            crate::storage_figures::RAW_FSYNC,
+        );
+        let best = storage
+            .group(crate::storage_figures::DURABLE_GROUP)
+            .filter(|estimate| estimate.name != crate::storage_figures::RAW_FSYNC)
+            .max_by(|a, b| a.per_second().total_cmp(&b.per_second()));
+        if let (Some(fsync), Some(best)) = (fsync, best) {
+            lines.push(format!(
+                "- durable changes/s: {:.0} ({}) against {:.0} raw fsyncs/s = {:.1}× the fsync limit",
+                best.per_second(),
+                best.name,
+                fsync.per_second(),
+                best.per_second() / fsync.per_second()
+            ));
+        }
+        let load = storage.find(
+            crate::storage_figures::COLD_OPEN_GROUP,
+            crate::storage_figures::AUTOMERGE_LOAD,
+        );
+        if let Some(load) = load {
+            for open in storage
+                .group(crate::storage_figures::COLD_OPEN_GROUP)
+                .filter(|estimate| estimate.name != crate::storage_figures::AUTOMERGE_LOAD)
+            {
+                lines.push(format!(
+                    "- cold open of 100,000 changes: {} {:.0} ms against automerge::load {:.0} ms = {:.2}×",
+                    open.name,
+                    open.median_ms(),
+                    load.median_ms(),
+                    open.median_ns / load.median_ns
+                ));
+            }
+        }
+    }
+    let idle = |kind: ServerKind| {
+        results
+            .idle
+            .iter()
+            .find(|idle| idle.server == kind)
+            .and_then(|idle| idle.report.as_ref())
+            .map(|report| report.kib_per_connection)
+    };
+    if let Some(enlace) = idle(ServerKind::Enlace) {
+        let mut line = format!("- memory per idle connection: Enlace {enlace:.1} KiB");
+        for other in [ServerKind::AutomergeRepo, ServerKind::Samod] {
+            if let Some(theirs) = idle(other) {
+                line.push_str(&format!(
+                    "; {} {theirs:.1} KiB (Enlace / {} = {})",
+                    other.label(),
+                    other.label(),
+                    ratio(enlace, theirs)
+                ));
+            }
+        }
+        lines.push(line);
+    }
+    if let Some(browser) = &results.browser {
+        lines.push(format!(
+            "- browser: wasm {:.2} MiB raw, {:.0} KiB gzip; interactive directory of 2,000 in {} ms (median); filter {} ms (median); remote edit to repaint {} ms (median)",
+            browser.bundle.wasm_bytes as f64 / 1024.0 / 1024.0,
+            browser.bundle.wasm_gzip_bytes as f64 / 1024.0,
+            median(&browser.interactive_ms()).map_or_else(|| "–".to_owned(), |ms| format!("{ms:.0}")),
+            median(&browser.filter_ms()).map_or_else(|| "–".to_owned(), |ms| format!("{ms:.1}")),
+            median(&browser.remote_edit_ms()).map_or_else(|| "–".to_owned(), |ms| format!("{ms:.0}")),
+        ));
+    }
+    if lines.is_empty() {
+        return String::new();
+    }
+    format!("### Headline\n\n{}\n\n", lines.join("\n"))
+}
+
+fn storage_markdown(storage: Option<&StorageFigures>) -> String {
+    let Some(storage) = storage else {
+        return String::new();
+    };
+    let mut out = String::from(
+        "\n### Storage (Criterion, median)\n\n| benchmark | time per iteration | per second |\n|---|---|---|\n",
+    );
+    for estimate in &storage.estimates {
+        let time = if estimate.median_ns >= 1e6 {
+            format!("{:.1} ms", estimate.median_ms())
+        } else {
+            format!("{:.1} µs", estimate.median_ns / 1e3)
+        };
+        let _ = writeln!(
+            out,
+            "| {}/{} | {time} | {:.0} |",
+            estimate.group,
+            estimate.name,
+            estimate.per_second()
+        );
+    }
+    out
+}
+
+fn browser_markdown(browser: Option<&BrowserFigures>) -> String {
+    let Some(browser) = browser else {
+        return String::new();
+    };
+    let mut out = format!(
+        "\n### Browser ({}, headless; {} runs, each on a fresh server)\n\n| figure | median | range |\n|---|---|---|\n",
+        browser.chromium,
+        browser.runs.len()
+    );
+    let _ = writeln!(
+        out,
+        "| client wasm, raw | {:.2} MiB | – |\n| client wasm, gzip -9 | {:.0} KiB | – |\n| rest of the bundle (JS, HTML, CSS), raw | {:.0} KiB | – |",
+        browser.bundle.wasm_bytes as f64 / 1024.0 / 1024.0,
+        browser.bundle.wasm_gzip_bytes as f64 / 1024.0,
+        browser.bundle.other_bytes as f64 / 1024.0
+    );
+    let row = |name: &str, values: &[f64], digits: usize| {
+        format!(
+            "| {name} | {} ms | {} ms |\n",
+            median(values).map_or_else(|| "–".to_owned(), |value| format!("{value:.digits$}")),
+            range_text(values, digits)
+        )
+    };
+    out.push_str(&row(
+        "navigation to an interactive directory of 2,000 organisations",
+        &browser.interactive_ms(),
+        0,
+    ));
+    out.push_str(&row(
+        "search or filter over 2,000 organisations, in page",
+        &browser.filter_ms(),
+        1,
+    ));
+    out.push_str(&row(
+        "remote edit (stock client) until the browser repaints it",
+        &browser.remote_edit_ms(),
+        0,
+    ));
+    for error in &browser.errors {
+        let _ = writeln!(out, "\nA browser run failed: {error}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::browser::{BrowserRun, BundleSize};
+    use crate::load::Latency;
+    use crate::storage_figures::{AUTOMERGE_LOAD, COLD_OPEN_GROUP, DURABLE_GROUP, Estimate, RAW_FSYNC};
+
+    fn report(peers: usize, rate: f64, p99_ms: f64, lost: u64) -> LoadReport {
+        let expected = 100;
+        LoadReport {
+            peers,
+            edits_per_second_per_peer: rate,
+            duration_s: 10.0,
+            edits_sent: 10,
+            edit_rate_achieved: peers as f64 * rate,
+            deliveries_expected: expected,
+            deliveries: expected - lost,
+            deliveries_lost: lost,
+            latency: Latency {
+                p50_ms: p99_ms / 2.0,
+                p90_ms: p99_ms * 0.9,
+                p99_ms,
+                max_ms: p99_ms * 2.0,
+                mean_ms: p99_ms / 2.0,
+                samples: 100,
+            },
+            converged: lost == 0,
+            distinct_heads: 1,
+            drain_s: 0.1,
+            setup_s: 0.1,
+            peer_errors: Vec::new(),
+            server: None,
+            generator: None,
+        }
+    }
+
+    fn scenario(server: ServerKind, peers: usize, rate: f64, p99_ms: f64, lost: u64) -> ScenarioResult {
+        ScenarioResult {
+            server,
+            peers,
+            edits_per_second_per_peer: rate,
+            report: Some(report(peers, rate, p99_ms, lost)),
+            error: None,
+        }
+    }
+
+    fn estimate(group: &str, name: &str, median_ns: f64) -> Estimate {
+        Estimate {
+            group: group.to_owned(),
+            name: name.to_owned(),
+            median_ns,
+            mean_ns: median_ns,
+        }
+    }
+
+    fn sample() -> Results {
+        Results {
+            machine: Machine {
+                cpus: 2,
+                cpu_model: "test".into(),
+                kernel: "test".into(),
+                date_utc: "2026-11-29 00:00 UTC".into(),
+            },
+            mode: "quick".into(),
+            scenario_duration_s: 6.0,
+            p99_limit_ms: 100.0,
+            scenarios: vec![
+                scenario(ServerKind::Enlace, 10, 1.0, 20.0, 0),
+                scenario(ServerKind::AutomergeRepo, 10, 1.0, 100.0, 0),
+                scenario(ServerKind::Samod, 10, 1.0, 10.0, 0),
+                scenario(ServerKind::Enlace, 50, 1.0, 50.0, 0),
+                scenario(ServerKind::AutomergeRepo, 50, 1.0, 500.0, 0),
+                scenario(ServerKind::Samod, 50, 1.0, 5000.0, 7),
+            ],
+            sustained: vec![
+                SustainedResult {
+                    server: ServerKind::Enlace,
+                    peers: 20,
+                    highest_passing_total_rate: Some(400.0),
+                    first_failing_total_rate: Some(800.0),
+                    steps: Vec::new(),
+                },
+                SustainedResult {
+                    server: ServerKind::Samod,
+                    peers: 20,
+                    highest_passing_total_rate: Some(100.0),
+                    first_failing_total_rate: Some(200.0),
+                    steps: Vec::new(),
+                },
+            ],
+            idle: vec![IdleResult {
+                server: ServerKind::Enlace,
+                report: Some(IdleReport {
+                    peers: 1000,
+                    rss_mib_before: 10.0,
+                    rss_mib_after: 30.0,
+                    kib_per_connection: 20.5,
+                    connect_s: 1.0,
+                }),
+                error: None,
+            }],
+            storage: Some(StorageFigures {
+                estimates: vec![
+                    estimate(DURABLE_GROUP, "group_commit_256_appenders", 10_000.0),
+                    estimate(DURABLE_GROUP, RAW_FSYNC, 200_000.0),
+                    estimate(COLD_OPEN_GROUP, AUTOMERGE_LOAD, 400_000_000.0),
+                    estimate(COLD_OPEN_GROUP, "enlace_open_compacted", 600_000_000.0),
+                ],
+            }),
+            browser: Some(BrowserFigures {
+                bundle: BundleSize {
+                    wasm_bytes: 2 * 1024 * 1024,
+                    wasm_gzip_bytes: 700 * 1024,
+                    other_bytes: 60 * 1024,
+                },
+                chromium: "Chromium 1".into(),
+                runs: vec![BrowserRun {
+                    organisations: 2000,
+                    interactive_ms: 600.0,
+                    filter_ms: vec![1.0, 3.0, 2.0],
+                    remote_edit_ms: vec![100.0, 300.0, 200.0],
+                }],
+                errors: Vec::new(),
+            }),
+            missing: vec!["nothing really".into()],
+        }
+    }
+
+    #[test]
+    fn median_of_odd_and_even_counts() {
+        assert_eq!(median(&[3.0, 1.0, 2.0]), Some(2.0));
+        assert_eq!(median(&[4.0, 1.0, 2.0, 3.0]), Some(2.5));
+        assert_eq!(median(&[]), None);
+    }
+
+    #[test]
+    fn the_headline_states_every_ratio_the_note_quotes() {
+        let text = markdown(&sample());
+        // p99 ratios per row: Enlace/Node 0.2 and 0.1; Enlace/samod 2.0 and 0.01.
+        assert!(
+            text.contains("p99 Enlace / automerge-repo (Node): 0.10–0.20 over 2 rows (Enlace lower on 2)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("over 2 rows (Enlace lower on 1); samod lost edits or did not converge on 1 rows")
+        );
+        assert!(text.contains("Enlace rows that lost an edit, failed or did not converge: 0"));
+        assert!(
+            text.contains("Enlace 400; samod 100 (Enlace / samod = 4.00)"),
+            "{text}"
+        );
+        assert!(text.contains(
+            "durable changes/s: 100000 (group_commit_256_appenders) against 5000 raw fsyncs/s = 20.0×"
+        ));
+        assert!(text.contains("enlace_open_compacted 600 ms against automerge::load 400 ms = 1.50×"));
+        assert!(text.contains("memory per idle connection: Enlace 20.5 KiB"));
+        assert!(text.contains("wasm 2.00 MiB raw, 700 KiB gzip"));
+        assert!(text.contains("remote edit to repaint 200 ms (median)"));
+        assert!(
+            text.contains(
+                "| remote edit (stock client) until the browser repaints it | 200 ms | 100–300 ms |"
+            )
+        );
+        assert!(text.contains("| durable_changes/raw_fsync_write_128B | 200.0 µs | 5000 |"));
+        assert!(text.contains("- nothing really"));
+    }
+
+    #[test]
+    fn results_without_the_newer_parts_still_read() {
+        let mut json = serde_json::to_value(sample()).expect("serialise");
+        let object = json.as_object_mut().expect("object");
+        object.remove("storage");
+        object.remove("browser");
+        object.remove("missing");
+        let results: Results = serde_json::from_value(json).expect("old results parse");
+        assert!(results.storage.is_none() && results.browser.is_none());
+        assert!(!markdown(&results).contains("### Browser"));
+    }
 }

@@ -166,6 +166,11 @@ pub fn ensure_node_packages() -> anyhow::Result<()> {
 
 /// Starts `kind` with a fresh data directory and waits until it serves its document.
 pub async fn start(kind: ServerKind) -> anyhow::Result<RunningServer> {
+    start_with(kind, &Account::load_member()).await
+}
+
+/// Like [`start`]; for Enlace, `account` is the person the bearer token is for.
+pub async fn start_with(kind: ServerKind, account: &Account) -> anyhow::Result<RunningServer> {
     let data_dir = tempfile::Builder::new()
         .prefix(&format!("enlace-bench-{kind:?}-").to_lowercase())
         .tempdir()?;
@@ -173,7 +178,7 @@ pub async fn start(kind: ServerKind) -> anyhow::Result<RunningServer> {
     let mut command = match kind {
         ServerKind::Enlace => {
             let binary = enlace_binary()?;
-            bearer_token = Some(provision_enlace(&binary, data_dir.path())?);
+            bearer_token = Some(provision_enlace(&binary, data_dir.path(), account)?);
             let mut command = Command::new(binary);
             command
                 .args(["serve", "--addr", "127.0.0.1:0", "--data"])
@@ -254,17 +259,42 @@ pub async fn start(kind: ServerKind) -> anyhow::Result<RunningServer> {
     })
 }
 
-/// The account every load peer signs in as: a member, as agency and embassy
-/// staff are, so every edit goes through the server's permission check.
+/// The person an Enlace server is provisioned with (by its CLI, as an
+/// operator would) before it starts.
+#[derive(Debug, Clone)]
+pub struct Account {
+    pub email: String,
+    pub role: &'static str,
+    pub password: String,
+}
+
+impl Account {
+    /// The account every load peer signs in as: a member, as agency and
+    /// embassy staff are, so every edit goes through the server's permission
+    /// check. Its password is thrown away: the peers use a bearer token.
+    pub fn load_member() -> Self {
+        Self {
+            email: LOAD_EMAIL.to_owned(),
+            role: "member",
+            password: format!("bench-{:016x}-{:016x}", crate::random_u64(), crate::random_u64()),
+        }
+    }
+}
+
 pub const LOAD_EMAIL: &str = "carga@bench.invalid";
 
-/// Creates the load account on a fresh data directory and returns a bearer token for it.
-pub fn provision_enlace(binary: &Path, data_dir: &Path) -> anyhow::Result<String> {
+/// Adds `account` to a fresh data directory and returns a bearer token for it.
+pub fn provision_enlace(binary: &Path, data_dir: &Path, account: &Account) -> anyhow::Result<String> {
     let mut add = std::process::Command::new(binary)
         .args([
-            "user", "add", "--email", LOAD_EMAIL, "--name", "Carga", "--role", "member",
+            "user",
+            "add",
+            "--email",
+            &account.email,
+            "--name",
+            "Banco de pruebas",
         ])
-        .args(["--password-stdin", "--data"])
+        .args(["--role", account.role, "--password-stdin", "--data"])
         .arg(data_dir)
         .env("RUST_LOG", "warn")
         .stdin(Stdio::piped())
@@ -273,19 +303,13 @@ pub fn provision_enlace(binary: &Path, data_dir: &Path) -> anyhow::Result<String
         .context("cannot run `enlace user add`")?;
     if let Some(mut stdin) = add.stdin.take() {
         use std::io::Write as _;
-        // A throwaway password: the peers use the bearer token below.
-        writeln!(
-            stdin,
-            "bench-{:016x}-{:016x}",
-            crate::random_u64(),
-            crate::random_u64()
-        )?;
+        writeln!(stdin, "{}", account.password)?;
     }
     if !add.wait()?.success() {
         bail!("`enlace user add` failed");
     }
     let output = std::process::Command::new(binary)
-        .args(["token", "create", "--email", LOAD_EMAIL, "--data"])
+        .args(["token", "create", "--email", &account.email, "--data"])
         .arg(data_dir)
         .env("RUST_LOG", "warn")
         .output()

@@ -18,7 +18,9 @@ const AUTOMERGE_CAP: &str = "automerge=warn";
 
 /// The filter for `RUST_LOG`'s value (`None` when unset or unreadable).
 pub fn filter(rust_log: Option<&str>) -> EnvFilter {
-    let directives = rust_log.filter(|value| !value.trim().is_empty()).unwrap_or(DEFAULT_DIRECTIVES);
+    let directives = rust_log
+        .filter(|value| !value.trim().is_empty())
+        .unwrap_or(DEFAULT_DIRECTIVES);
     let filter = EnvFilter::try_new(directives).unwrap_or_else(|_| EnvFilter::new(DEFAULT_DIRECTIVES));
     if directives.contains("automerge") {
         filter

@@ -2,9 +2,9 @@
 
 use anyhow::Context as _;
 use clap::Parser as _;
-use enlace_server::{cli, logging};
 use enlace_server::config::{Cli, Command};
 use enlace_server::{ServerConfig, run};
+use enlace_server::{cli, logging};
 use tokio::net::TcpListener;
 
 #[tokio::main]

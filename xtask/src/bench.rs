@@ -1,47 +1,78 @@
-//! `bench`: the side-by-side load benchmark (Enlace, the automerge-repo Node
-//! sync server, samod) and the storage micro-benchmarks, written under
-//! `target/bench/`. Benchmarks report figures; they never assert times.
+//! `bench`: the whole benchmark suite in one go, written under
+//! `target/bench/` (`results.json` and `results.md`).
+//!
+//! 1. the Criterion storage benchmarks (durable changes against raw fsync,
+//!    cold open against `Automerge::load`), first, while the machine is quiet;
+//! 2. the side-by-side load harness (Enlace, the automerge-repo Node sync
+//!    server, samod): the scenario matrix, the sustained-rate search and the
+//!    memory per idle connection;
+//! 3. the browser figures in headless Chromium, against a release server that
+//!    embeds the release client bundle.
+//!
+//! The harness reads the Criterion results back so that one report holds
+//! everything. Benchmarks report figures; they never assert times.
+//! `--quick` (passed through) shortens every part.
 
 use std::process::Command;
 
-use crate::bundle::CLIENT_DIST_ENV;
+use crate::bundle::{self, CLIENT_DIST_ENV};
 use crate::{Workspace, run, test};
 
 pub fn run_all(workspace: &Workspace, arguments: &[String]) -> anyhow::Result<()> {
+    let quick = arguments.iter().any(|argument| argument == "--quick");
+    bundle::ensure_wasm_target(workspace)?;
+    test::install_chromium()?;
     test::install_npm_packages(&workspace.root.join("bench").join("js"))?;
+    test::install_npm_packages(&workspace.root.join("tests").join("js"))?;
+    let dist = bundle::build_client(workspace, bundle::Profile::Release)?;
     run::status(
         run::cargo(workspace)
             .args(["build", "--release", "-p", "enlace-server", "--bin", "enlace"])
-            .env(CLIENT_DIST_ENV, workspace.client_dist()),
+            .args(["-p", "enlace-bench", "--bins"])
+            .env(CLIENT_DIST_ENV, &dist),
     )?;
+
+    let mut criterion = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    criterion
+        .current_dir(&workspace.root)
+        .args(["bench", "-p", "enlace-bench", "--bench", "storage"])
+        .env(CLIENT_DIST_ENV, &dist);
+    if quick {
+        criterion.args(["--", "--quick"]);
+    }
+    run::status(&mut criterion)?;
+
     let binary = workspace
         .target_dir
         .join("release")
         .join(format!("enlace{}", std::env::consts::EXE_SUFFIX));
-    run::status(
-        run::cargo(workspace)
-            .args([
-                "run",
-                "--release",
-                "-p",
-                "enlace-bench",
-                "--bin",
-                "enlace-bench",
-                "--",
-            ])
-            .args(arguments)
-            .env("ENLACE_BIN", &binary)
-            .env(CLIENT_DIST_ENV, workspace.client_dist()),
-    )?;
-    run::status(
-        Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
-            .current_dir(&workspace.root)
-            .args(["bench", "-p", "enlace-bench", "--bench", "storage"])
-            .env(CLIENT_DIST_ENV, workspace.client_dist()),
-    )?;
-    eprintln!(
-        "xtask bench: results in {}",
-        workspace.target_dir.join("bench").display()
-    );
+    // `target/bench` of the checkout, wherever CARGO_TARGET_DIR points.
+    let out = workspace.root.join("target").join("bench");
+    let mut harness = run::cargo(workspace);
+    harness
+        .args([
+            "run",
+            "--release",
+            "-p",
+            "enlace-bench",
+            "--bin",
+            "enlace-bench",
+            "--",
+        ])
+        .arg("--client-dist")
+        .arg(&dist)
+        .arg("--out")
+        .arg(&out)
+        .arg("--criterion")
+        .arg(workspace.target_dir.join("criterion"))
+        .args(arguments)
+        .env("ENLACE_BIN", &binary)
+        .env("ENLACE_CHROMIUM", test::CHROMIUM)
+        .env(CLIENT_DIST_ENV, &dist);
+    if quick && !arguments.iter().any(|argument| argument == "--browser-runs") {
+        harness.args(["--browser-runs", "1"]);
+    }
+    run::status(&mut harness)?;
+    eprintln!("xtask bench: results in {}", out.display());
     Ok(())
 }

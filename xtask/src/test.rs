@@ -15,7 +15,7 @@ use anyhow::{Context as _, bail};
 use crate::bundle::{self, CLIENT_DIST_ENV, WASM_TARGET};
 use crate::{Workspace, run};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
+pub const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 
 type Step = fn(&Workspace) -> anyhow::Result<()>;
@@ -87,7 +87,7 @@ fn install(workspace: &Workspace) -> anyhow::Result<()> {
     install_npm_packages(&workspace.root.join("tests").join("js"))
 }
 
-fn install_chromium() -> anyhow::Result<()> {
+pub fn install_chromium() -> anyhow::Result<()> {
     if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
         return Ok(());
     }

@@ -11,6 +11,7 @@ use anyhow::Context as _;
 use clap::Parser;
 use enlace_bench::matrix::{self, MatrixConfig};
 use enlace_bench::servers::{self, ServerKind};
+use enlace_bench::{browser, storage_figures};
 
 #[derive(Debug, Parser)]
 #[command(about = "Side-by-side benchmark: Enlace, automerge-repo (Node), samod")]
@@ -42,6 +43,17 @@ struct Args {
     /// Where results.json and results.md go.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// The client bundle the Enlace binary embeds: measure the browser
+    /// figures (bundle size, interactive directory, remote edit to repaint).
+    #[arg(long)]
+    client_dist: Option<PathBuf>,
+    /// Browser runs, each on a fresh server.
+    #[arg(long, default_value_t = 3)]
+    browser_runs: usize,
+    /// A Criterion output directory (`<target>/criterion`) holding the
+    /// storage benchmarks' results, to carry into the report.
+    #[arg(long)]
+    criterion: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -99,7 +111,7 @@ async fn main() -> anyhow::Result<()> {
         std::fs::write(&markdown_path, matrix::markdown(results))?;
         Ok(())
     };
-    let results = matrix::run(
+    let mut results = matrix::run(
         &config,
         mode,
         |line| eprintln!("{line}"),
@@ -110,6 +122,19 @@ async fn main() -> anyhow::Result<()> {
         },
     )
     .await;
+    if let Some(dist) = &args.client_dist {
+        match browser::measure(dist, args.browser_runs.max(1), &|line| eprintln!("{line}")).await {
+            Ok(figures) => results.browser = Some(figures),
+            Err(error) => results.missing.push(format!("browser figures: {error:#}")),
+        }
+        write(&results)?;
+    }
+    if let Some(criterion) = &args.criterion {
+        match storage_figures::import(criterion) {
+            Ok(figures) => results.storage = Some(figures),
+            Err(error) => results.missing.push(format!("storage figures: {error:#}")),
+        }
+    }
     write(&results)?;
     let markdown = matrix::markdown(&results);
     eprintln!("\n{markdown}");
