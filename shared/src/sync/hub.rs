@@ -1,6 +1,6 @@
 //! The server side of one document: many connections, one document.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 
 use automerge::sync::{self, SyncDoc};
 use automerge::{Automerge, Change, ChangeHash};
@@ -39,7 +39,23 @@ struct Link {
     /// message already shows our heads), but the peer counts a change as
     /// acknowledged only when our heads come back to it.
     owes_acknowledgement: bool,
+    /// The messages we sent most recently, oldest first: the heads each
+    /// carried and `sent_hashes` right after it (see [`Link::acknowledge`]).
+    recent_sends: VecDeque<SentHeads>,
+    /// The peer's changes we accepted most recently: hash and dependencies.
+    accepted: VecDeque<(ChangeHash, Vec<ChangeHash>)>,
 }
+
+/// What one outgoing message told a peer.
+#[derive(Debug)]
+struct SentHeads {
+    heads: Vec<ChangeHash>,
+    sent_hashes: BTreeSet<ChangeHash>,
+}
+
+/// How many recent sends a link remembers: enough for the acknowledgements
+/// in flight on a busy document.
+const RECENT_SENDS: usize = 64;
 
 /// One document and the sync state of every connection that follows it.
 ///
@@ -52,6 +68,8 @@ pub struct DocumentHub {
     document: Automerge,
     links: BTreeMap<ConnectionKey, Link>,
     persisted_heads: Vec<ChangeHash>,
+    /// Acknowledgements settled by [`Link::acknowledge`] without the walk.
+    shortcut_acknowledgements: u64,
 }
 
 impl DocumentHub {
@@ -62,11 +80,18 @@ impl DocumentHub {
             document,
             links: BTreeMap::new(),
             persisted_heads,
+            shortcut_acknowledgements: 0,
         }
     }
 
     pub fn document(&self) -> &Automerge {
         &self.document
+    }
+
+    /// How many incoming messages were exact acknowledgements, taken without
+    /// walking the change graph (see `Link::acknowledge`).
+    pub fn shortcut_acknowledgements(&self) -> u64 {
+        self.shortcut_acknowledgements
     }
 
     pub fn connections(&self) -> impl Iterator<Item = (ConnectionKey, &PeerId)> {
@@ -83,6 +108,8 @@ impl DocumentHub {
             peer_id,
             state: sync::State::new(),
             owes_acknowledgement: false,
+            recent_sends: VecDeque::new(),
+            accepted: VecDeque::new(),
         });
     }
 
@@ -137,6 +164,21 @@ impl DocumentHub {
             .ok_or(HubError::UnknownConnection(connection))?;
         if message.changes.is_empty() {
             // Nothing to judge: heads, needs and bloom filters only.
+            #[cfg(debug_assertions)]
+            let automerge_would = (link.state.clone(), message.clone());
+            let Some(message) = link.acknowledge(message, &self.document) else {
+                #[cfg(debug_assertions)]
+                {
+                    let (mut state, message) = automerge_would;
+                    // A message without changes leaves the document as it is.
+                    self.document
+                        .receive_sync_message(&mut state, message)
+                        .map_err(|error| HubError::Rejected(error.to_string()))?;
+                    link.check_against(&state);
+                }
+                self.shortcut_acknowledgements += 1;
+                return Ok(Ok(()));
+            };
             return self
                 .document
                 .receive_sync_message(&mut link.state, message)
@@ -153,10 +195,17 @@ impl DocumentHub {
                 self.document = fork;
                 link.state = state;
                 link.owes_acknowledgement = true;
+                for change in &added {
+                    if link.accepted.len() == RECENT_SENDS {
+                        link.accepted.pop_front();
+                    }
+                    link.accepted.push_back((change.hash(), change.deps().to_vec()));
+                }
                 Ok(Ok(()))
             }
             Err(reason) => {
                 link.state = sync::State::new();
+                link.recent_sends.clear();
                 Ok(Err((added.iter().map(Change::hash).collect(), reason)))
             }
         }
@@ -180,6 +229,8 @@ impl DocumentHub {
         self.document = document;
         for link in self.links.values_mut() {
             link.state = sync::State::new();
+            link.recent_sends.clear();
+            link.accepted.clear();
         }
     }
 
@@ -204,14 +255,130 @@ impl DocumentHub {
                     // peer can infer them.
                     link.state.last_sent_heads.clear();
                 }
-                document
-                    .generate_sync_message(&mut link.state)
-                    .map(|message| Outgoing {
-                        connection: *connection,
-                        peer_id: link.peer_id.clone(),
-                        data: message.encode(),
-                    })
+                let message = document.generate_sync_message(&mut link.state)?;
+                link.remember_send();
+                Some(Outgoing {
+                    connection: *connection,
+                    peer_id: link.peer_id.clone(),
+                    data: message.encode(),
+                })
             })
             .collect()
+    }
+}
+
+impl Link {
+    fn remember_send(&mut self) {
+        if self.recent_sends.len() == RECENT_SENDS {
+            self.recent_sends.pop_front();
+        }
+        self.recent_sends.push_back(SentHeads {
+            heads: self.state.last_sent_heads.clone(),
+            sent_hashes: self.state.sent_hashes.clone(),
+        });
+    }
+
+    /// Takes the commonest message a hub receives without walking the
+    /// document's history: a peer acknowledging, with no changes, heads we
+    /// recently sent it (plus, perhaps, heads of changes of its own). Returns
+    /// the message when it is anything else.
+    ///
+    /// automerge 0.12's `receive_sync_message` walks the whole change graph
+    /// below the message's heads on every message, to drop acknowledged
+    /// hashes from `sent_hashes`; each acknowledgement then costs time in
+    /// proportion to the document's history, and under load that walk was
+    /// most of the server's CPU. The answer is known without the walk:
+    /// every hash in `sent_hashes` after a send went out with, or before, a
+    /// message whose heads were ours then, so each is an ancestor of those
+    /// heads. A peer whose heads include those heads has every such change. The
+    /// rest mirrors what automerge does with a change-less message whose
+    /// heads we all know. The one difference: a hash first sent *after* the
+    /// acknowledged message that is also an ancestor of its heads (a resend
+    /// the peer asked for) stays in `sent_hashes` until a later
+    /// acknowledgement; the peer has it, so it is never wrongly withheld.
+    /// Debug builds compare every shortcut with automerge's own handling.
+    fn acknowledge(&mut self, message: sync::Message, document: &Automerge) -> Option<sync::Message> {
+        let resets = message
+            .flags
+            .is_some_and(|flags| flags.contains(sync::MessageFlags::SYNC_RESET));
+        if !message.changes.is_empty() || resets || message.heads.is_empty() {
+            return Some(message);
+        }
+        // Every head must be one we know (automerge treats unknown heads
+        // differently): one we sent, or a change of the peer's we accepted.
+        let known = |head: &ChangeHash| {
+            self.recent_sends.iter().any(|sent| sent.heads.contains(head))
+                || self.accepted.iter().any(|(hash, _)| hash == head)
+        };
+        if !message.heads.iter().all(known) {
+            return Some(message);
+        }
+        // The peer has its heads and their ancestors: at least its heads and
+        // the dependencies of those that are changes of its own we accepted
+        // (it made them on top of what we had sent it).
+        let mut covered: Vec<ChangeHash> = message.heads.clone();
+        for (hash, dependencies) in &self.accepted {
+            if message.heads.contains(hash) {
+                covered.extend(dependencies.iter().copied());
+            }
+        }
+        // The newest send whose heads are all covered.
+        let Some(position) = self
+            .recent_sends
+            .iter()
+            .rposition(|sent| !sent.heads.is_empty() && sent.heads.iter().all(|head| covered.contains(head)))
+        else {
+            return Some(message);
+        };
+        // Older sends are covered by this one.
+        self.recent_sends.drain(..position);
+        let acknowledged = &self.recent_sends[0].sent_hashes;
+        let state = &mut self.state;
+        state.sent_hashes.retain(|hash| !acknowledged.contains(hash));
+        state.in_flight = false;
+        if let Some(flags) = message.flags {
+            let mut capabilities = vec![sync::Capability::MessageV2];
+            if flags.contains(sync::MessageFlags::SUPPORTS_SYNC_RESET) {
+                capabilities.push(sync::Capability::SyncReset);
+            }
+            state.their_capabilities = Some(capabilities);
+            state.peer_read_only = flags.contains(sync::MessageFlags::READ_ONLY);
+        }
+        if message.heads == document.get_heads() {
+            state.last_sent_heads.clone_from(&message.heads);
+        }
+        state.shared_heads.clone_from(&message.heads);
+        state.their_have = Some(message.have);
+        state.their_need = Some(message.need);
+        state.their_heads = Some(message.heads);
+        None
+    }
+
+    /// Debug builds: the shortcut left the state automerge would have, except
+    /// for hashes sent after the acknowledged message (see [`Link::acknowledge`]).
+    #[cfg(debug_assertions)]
+    fn check_against(&self, automerge: &sync::State) {
+        let mut ours = self.state.clone();
+        let sent_since: BTreeSet<ChangeHash> = self
+            .recent_sends
+            .iter()
+            .skip(1)
+            .flat_map(|sent| sent.sent_hashes.iter().copied())
+            .collect();
+        assert!(
+            automerge.sent_hashes.is_subset(&ours.sent_hashes),
+            "the acknowledgement shortcut forgot a hash automerge keeps"
+        );
+        assert!(
+            ours.sent_hashes
+                .difference(&automerge.sent_hashes)
+                .all(|hash| sent_since.contains(hash)),
+            "the acknowledgement shortcut kept a hash sent before the acknowledged message"
+        );
+        ours.sent_hashes.clone_from(&automerge.sent_hashes);
+        assert_eq!(
+            &ours, automerge,
+            "the acknowledgement shortcut diverged from automerge"
+        );
     }
 }
