@@ -22,6 +22,7 @@
 //! no edit is lost and every peer converges.
 
 pub mod browser;
+pub mod fixtures;
 pub mod idle;
 pub mod load;
 pub mod matrix;
