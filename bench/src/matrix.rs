@@ -730,6 +730,23 @@ fn headline(results: &Results) -> String {
             }
         }
     }
+    if let Some(storage) = &results.storage {
+        let group = crate::storage_figures::ACKNOWLEDGEMENT_GROUP;
+        for hub in storage
+            .group(group)
+            .filter(|estimate| estimate.name.starts_with("hub_receive/"))
+        {
+            let changes = hub.name.trim_start_matches("hub_receive/");
+            if let Some(automerge) = storage.find(group, &format!("automerge_receive/{changes}")) {
+                lines.push(format!(
+                    "- one acknowledgement with {changes} changes of history: hub {:.2} µs against automerge's receive {:.0} µs ({:.0}× less)",
+                    hub.median_ns / 1e3,
+                    automerge.median_ns / 1e3,
+                    automerge.median_ns / hub.median_ns
+                ));
+            }
+        }
+    }
     let idle = |kind: ServerKind| {
         results
             .idle
@@ -841,7 +858,9 @@ mod tests {
     use super::*;
     use crate::browser::{BrowserRun, BundleSize};
     use crate::load::Latency;
-    use crate::storage_figures::{AUTOMERGE_LOAD, COLD_OPEN_GROUP, DURABLE_GROUP, Estimate, RAW_FSYNC};
+    use crate::storage_figures::{
+        ACKNOWLEDGEMENT_GROUP, AUTOMERGE_LOAD, COLD_OPEN_GROUP, DURABLE_GROUP, Estimate, RAW_FSYNC,
+    };
 
     fn report(peers: usize, rate: f64, p99_ms: f64, lost: u64) -> LoadReport {
         let expected = 100;
@@ -943,6 +962,8 @@ mod tests {
                     estimate(DURABLE_GROUP, RAW_FSYNC, 200_000.0),
                     estimate(COLD_OPEN_GROUP, AUTOMERGE_LOAD, 400_000_000.0),
                     estimate(COLD_OPEN_GROUP, "enlace_open_compacted", 600_000_000.0),
+                    estimate(ACKNOWLEDGEMENT_GROUP, "automerge_receive/100000", 17_000_000.0),
+                    estimate(ACKNOWLEDGEMENT_GROUP, "hub_receive/100000", 340.0),
                 ],
             }),
             browser: Some(BrowserFigures {
@@ -992,6 +1013,10 @@ mod tests {
         ));
         assert!(text.contains("enlace_open_compacted 600 ms against automerge::load 400 ms = 1.50×"));
         assert!(text.contains("memory per idle connection: Enlace 20.5 KiB"));
+        assert!(
+            text.contains("one acknowledgement with 100000 changes of history: hub 0.34 µs against automerge's receive 17000 µs (50000× less)"),
+            "{text}"
+        );
         assert!(text.contains("wasm 2.00 MiB raw, 700 KiB gzip"));
         assert!(text.contains("remote edit to repaint 200 ms (median)"));
         assert!(

@@ -4,7 +4,9 @@
 //!
 //! The groups and names are those of `benches/storage.rs`: in
 //! `durable_changes` one iteration is one change made durable (or one raw
-//! write + fdatasync); in `cold_open_100k_changes` one iteration is one open.
+//! write + fdatasync); in `cold_open_100k_changes` one iteration is one open;
+//! in `acknowledgement` (`benches/sync.rs`) one iteration is one peer's
+//! acknowledgement received, named `<how>/<changes in the history>`.
 
 use std::path::Path;
 
@@ -15,6 +17,7 @@ pub const DURABLE_GROUP: &str = "durable_changes";
 pub const RAW_FSYNC: &str = "raw_fsync_write_128B";
 pub const COLD_OPEN_GROUP: &str = "cold_open_100k_changes";
 pub const AUTOMERGE_LOAD: &str = "automerge_load_saved_bytes";
+pub const ACKNOWLEDGEMENT_GROUP: &str = "acknowledgement";
 
 /// One Criterion benchmark: its median and mean time per iteration.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -66,21 +69,18 @@ struct Estimates {
     median: PointEstimate,
 }
 
-/// Reads every benchmark of the storage groups under `criterion_dir`.
+/// Reads every benchmark of the storage and sync groups under
+/// `criterion_dir`. A benchmark with a parameter (`name/parameter`) is one
+/// level deeper; its name keeps the parameter.
 pub fn import(criterion_dir: &Path) -> anyhow::Result<StorageFigures> {
     let mut figures = StorageFigures::default();
-    for group in [DURABLE_GROUP, COLD_OPEN_GROUP] {
+    for group in [DURABLE_GROUP, COLD_OPEN_GROUP, ACKNOWLEDGEMENT_GROUP] {
         let group_dir = criterion_dir.join(group);
-        let entries = std::fs::read_dir(&group_dir)
+        let mut found = Vec::new();
+        collect(&group_dir, "", &mut found)
             .with_context(|| format!("no Criterion results in {}", group_dir.display()))?;
-        let mut names: Vec<String> = entries
-            .filter_map(Result::ok)
-            .filter(|entry| entry.path().join("new").join("estimates.json").is_file())
-            .map(|entry| entry.file_name().to_string_lossy().into_owned())
-            .collect();
-        names.sort();
-        for name in names {
-            let path = group_dir.join(&name).join("new").join("estimates.json");
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        for (name, path) in found {
             let estimates: Estimates = serde_json::from_slice(
                 &std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?,
             )
@@ -94,12 +94,36 @@ pub fn import(criterion_dir: &Path) -> anyhow::Result<StorageFigures> {
         }
     }
     if figures.estimates.is_empty() {
-        return Err(anyhow!(
-            "no storage benchmark results under {}",
-            criterion_dir.display()
-        ));
+        return Err(anyhow!("no benchmark results under {}", criterion_dir.display()));
     }
     Ok(figures)
+}
+
+/// Benchmarks under `directory` (two levels at most), as (name, estimates file).
+fn collect(
+    directory: &Path,
+    prefix: &str,
+    found: &mut Vec<(String, std::path::PathBuf)>,
+) -> anyhow::Result<()> {
+    for entry in std::fs::read_dir(directory)? {
+        let entry = entry?;
+        let file_name = entry.file_name().to_string_lossy().into_owned();
+        if file_name == "report" || !entry.path().is_dir() {
+            continue;
+        }
+        let name = if prefix.is_empty() {
+            file_name
+        } else {
+            format!("{prefix}/{file_name}")
+        };
+        let estimates = entry.path().join("new").join("estimates.json");
+        if estimates.is_file() {
+            found.push((name, estimates));
+        } else if prefix.is_empty() {
+            collect(&entry.path(), &name, found)?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
@@ -136,10 +160,24 @@ mod tests {
             300_000_000.0,
             310_000_000.0,
         );
+        write_estimate(
+            root.path(),
+            ACKNOWLEDGEMENT_GROUP,
+            "hub_receive/100000",
+            300.0,
+            310.0,
+        );
         // A report directory without estimates (Criterion writes `report/`) is skipped.
         std::fs::create_dir_all(root.path().join(DURABLE_GROUP).join("report")).expect("mkdir");
         let figures = import(root.path()).expect("imports");
-        assert_eq!(figures.estimates.len(), 3);
+        assert_eq!(figures.estimates.len(), 4);
+        assert_eq!(
+            figures
+                .find(ACKNOWLEDGEMENT_GROUP, "hub_receive/100000")
+                .expect("parameterised benchmark")
+                .median_ns,
+            300.0
+        );
         let fsync = figures.find(DURABLE_GROUP, RAW_FSYNC).expect("fsync");
         assert!((fsync.per_second() - 500.0).abs() < 1e-9);
         let group = figures

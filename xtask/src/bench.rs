@@ -1,8 +1,10 @@
 //! `bench`: the whole benchmark suite in one go, written under
 //! `target/bench/` (`results.json` and `results.md`).
 //!
-//! 1. the Criterion storage benchmarks (durable changes against raw fsync,
-//!    cold open against `Automerge::load`), first, while the machine is quiet;
+//! 1. the Criterion benchmarks, first, while the machine is quiet: storage
+//!    (durable changes against raw fsync, cold open against
+//!    `Automerge::load`) and sync (one acknowledgement against the length of
+//!    the history);
 //! 2. the side-by-side load harness (Enlace, the automerge-repo Node sync
 //!    server, samod): the scenario matrix, the sustained-rate search and the
 //!    memory per idle connection;
@@ -35,7 +37,15 @@ pub fn run_all(workspace: &Workspace, arguments: &[String]) -> anyhow::Result<()
     let mut criterion = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
     criterion
         .current_dir(&workspace.root)
-        .args(["bench", "-p", "enlace-bench", "--bench", "storage"])
+        .args([
+            "bench",
+            "-p",
+            "enlace-bench",
+            "--bench",
+            "storage",
+            "--bench",
+            "sync",
+        ])
         .env(CLIENT_DIST_ENV, &dist);
     if quick {
         criterion.args(["--", "--quick"]);
