@@ -366,9 +366,31 @@ fn find(results: &Results, kind: ServerKind, peers: usize, rate: f64) -> Option<
 
 fn ratio(enlace: f64, other: f64) -> String {
     if other > 0.0 && enlace.is_finite() {
-        format!("{:.2}", enlace / other)
+        significant(enlace / other)
     } else {
         "–".to_owned()
+    }
+}
+
+/// Two decimals, or two significant digits below 0.1 (0.0042, not 0.00).
+fn significant(value: f64) -> String {
+    if value >= 0.1 || value == 0.0 {
+        format!("{value:.2}")
+    } else {
+        let digits = (-value.log10().floor()) as usize + 1;
+        format!("{value:.digits$}")
+    }
+}
+
+fn ratio_range(values: &[f64]) -> String {
+    let min = values.iter().copied().fold(f64::INFINITY, f64::min);
+    let max = values.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    if !min.is_finite() {
+        "–".to_owned()
+    } else if (max - min).abs() < f64::EPSILON {
+        significant(min)
+    } else {
+        format!("{}–{}", significant(min), significant(max))
     }
 }
 
@@ -613,6 +635,11 @@ fn headline(results: &Results) -> String {
         let mut ratios = Vec::new();
         let mut other_failed = 0;
         let mut rows = 0;
+        let did_not_run = results
+            .scenarios
+            .iter()
+            .filter(|scenario| scenario.server == other && scenario.report.is_none())
+            .count();
         for scenario in results
             .scenarios
             .iter()
@@ -634,12 +661,16 @@ fn headline(results: &Results) -> String {
         }
         if rows > 0 {
             let below = ratios.iter().filter(|ratio| **ratio < 1.0).count();
-            lines.push(format!(
+            let mut line = format!(
                 "- p99 Enlace / {}: {} over {rows} rows (Enlace lower on {below}); {} lost edits or did not converge on {other_failed} rows",
                 other.label(),
-                range_text(&ratios, 2),
+                ratio_range(&ratios),
                 other.label()
-            ));
+            );
+            if did_not_run > 0 {
+                line.push_str(&format!(" and could not run {did_not_run}"));
+            }
+            lines.push(line);
         }
     }
     let enlace_lost = results
@@ -928,6 +959,13 @@ mod tests {
                 scenario(ServerKind::Enlace, 50, 1.0, 50.0, 0),
                 scenario(ServerKind::AutomergeRepo, 50, 1.0, 500.0, 0),
                 scenario(ServerKind::Samod, 50, 1.0, 5000.0, 7),
+                ScenarioResult {
+                    server: ServerKind::Samod,
+                    peers: 200,
+                    edits_per_second_per_peer: 1.0,
+                    report: None,
+                    error: Some("setup timed out".into()),
+                },
             ],
             sustained: vec![
                 SustainedResult {
