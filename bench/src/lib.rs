@@ -11,6 +11,7 @@
 //! - [`process`]: CPU and resident memory of a process, sampled from `/proc`.
 //! - [`servers`]: starting Enlace, the automerge-repo sync server (Node) and a
 //!   samod server on loopback, each with a fresh data directory.
+//! - [`disk`]: the disk's fsync latency distribution.
 //! - [`browser`]: figures from real headless Chromium (bundle size, time to
 //!   an interactive directory, remote edit to repaint).
 //! - [`storage_figures`]: the Criterion storage benchmarks' results, read
@@ -22,6 +23,7 @@
 //! no edit is lost and every peer converges.
 
 pub mod browser;
+pub mod disk;
 pub mod fixtures;
 pub mod idle;
 pub mod load;

@@ -11,6 +11,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use crate::browser::BrowserFigures;
+use crate::disk::FsyncProbe;
 use crate::idle::{self, IdleReport};
 use crate::load::{self, LoadConfig, LoadReport};
 use crate::servers::{self, ServerKind};
@@ -67,6 +68,9 @@ impl MatrixConfig {
         }
     }
 }
+
+/// Write + fdatasync rounds of the disk probe.
+const FSYNC_PROBES: usize = 2000;
 
 /// One cell of the matrix for one server.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -158,6 +162,9 @@ pub struct Results {
     /// Parts of the suite that could not run, and why.
     #[serde(default)]
     pub missing: Vec<String>,
+    /// The disk's write + fdatasync latency, probed before the load runs.
+    #[serde(default)]
+    pub disk: Option<FsyncProbe>,
 }
 
 /// Runs one load scenario against a freshly started server.
@@ -211,7 +218,19 @@ pub async fn run(
         storage: None,
         browser: None,
         missing: Vec::new(),
+        disk: None,
     };
+    match tokio::task::spawn_blocking(|| crate::disk::probe(FSYNC_PROBES)).await {
+        Ok(Ok(probe)) => {
+            progress(&format!(
+                "disk: write + fdatasync p50 {:.2} ms, p99 {:.1} ms, max {:.1} ms over {} syncs",
+                probe.latency.p50_ms, probe.latency.p99_ms, probe.latency.max_ms, probe.syncs
+            ));
+            results.disk = Some(probe);
+        }
+        Ok(Err(error)) => results.missing.push(format!("fsync probe: {error}")),
+        Err(error) => results.missing.push(format!("fsync probe: {error}")),
+    }
     for &peers in &config.peers {
         for &rate in &config.rates {
             for &kind in &config.servers {
@@ -673,6 +692,12 @@ fn headline(results: &Results) -> String {
             lines.push(line);
         }
     }
+    if let Some(disk) = &results.disk {
+        lines.push(format!(
+            "- this disk's write + fdatasync: p50 {:.2} ms, p99 {:.1} ms, max {:.1} ms ({} syncs); Enlace commits before it acknowledges or forwards, the other two do not fsync",
+            disk.latency.p50_ms, disk.latency.p99_ms, disk.latency.max_ms, disk.syncs
+        ));
+    }
     let enlace_lost = results
         .scenarios
         .iter()
@@ -1020,6 +1045,17 @@ mod tests {
                 errors: Vec::new(),
             }),
             missing: vec!["nothing really".into()],
+            disk: Some(FsyncProbe {
+                syncs: 100,
+                latency: Latency {
+                    p50_ms: 0.5,
+                    p90_ms: 0.7,
+                    p99_ms: 44.0,
+                    max_ms: 211.0,
+                    mean_ms: 2.0,
+                    samples: 100,
+                },
+            }),
         }
     }
 
@@ -1064,6 +1100,11 @@ mod tests {
         );
         assert!(text.contains("| durable_changes/raw_fsync_write_128B | 200.0 µs | 5000 |"));
         assert!(text.contains("- nothing really"));
+        assert!(
+            text.contains(
+                "this disk's write + fdatasync: p50 0.50 ms, p99 44.0 ms, max 211.0 ms (100 syncs)"
+            )
+        );
     }
 
     #[test]
@@ -1073,6 +1114,7 @@ mod tests {
         object.remove("storage");
         object.remove("browser");
         object.remove("missing");
+        object.remove("disk");
         let results: Results = serde_json::from_value(json).expect("old results parse");
         assert!(results.storage.is_none() && results.browser.is_none());
         assert!(!markdown(&results).contains("### Browser"));

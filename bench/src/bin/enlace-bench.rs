@@ -50,6 +50,9 @@ struct Args {
     /// Browser runs, each on a fresh server.
     #[arg(long, default_value_t = 3)]
     browser_runs: usize,
+    /// Only probe the disk: this many write + fdatasync rounds, then exit.
+    #[arg(long)]
+    fsync_probe: Option<usize>,
     /// A Criterion output directory (`<target>/criterion`) holding the
     /// storage benchmarks' results, to carry into the report.
     #[arg(long)]
@@ -81,6 +84,11 @@ async fn main() -> anyhow::Result<()> {
     }
     if let Some(peers) = args.idle_peers {
         config.idle_peers = peers;
+    }
+    if let Some(syncs) = args.fsync_probe {
+        let probe = enlace_bench::disk::probe(syncs.max(1))?;
+        eprintln!("{}", serde_json::to_string_pretty(&probe)?);
+        return Ok(());
     }
     if let Some(json_path) = &args.render {
         let results: matrix::Results = serde_json::from_slice(&std::fs::read(json_path)?)?;
