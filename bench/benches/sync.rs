@@ -59,6 +59,16 @@ fn server_change(document: &mut Automerge) -> Vec<automerge::Change> {
     document.get_changes(&before)
 }
 
+/// A peer holding `document` and the first message it sends: a joining
+/// client speaks first.
+fn joining_peer(document: &Automerge) -> (Automerge, sync::State, sync::Message) {
+    let peer = document.fork();
+    let mut state = sync::State::new();
+    #[allow(clippy::expect_used)]
+    let hello = peer.generate_sync_message(&mut state).expect("first message");
+    (peer, state, hello)
+}
+
 fn acknowledgement(criterion: &mut Criterion) {
     let mut group = criterion.benchmark_group("acknowledgement");
     group.sample_size(20);
@@ -69,13 +79,7 @@ fn acknowledgement(criterion: &mut Criterion) {
         // Plain automerge on both ends.
         let mut server = document.fork();
         let mut server_state = sync::State::new();
-        let mut peer = document.fork();
-        let mut peer_state = sync::State::new();
-        // Let the peer speak first, as a joining client does.
-        #[allow(clippy::expect_used)]
-        let hello = peer
-            .generate_sync_message(&mut peer_state)
-            .expect("first message");
+        let (mut peer, mut peer_state, hello) = joining_peer(&document);
         #[allow(clippy::expect_used)]
         server
             .receive_sync_message(&mut server_state, hello)
@@ -125,12 +129,7 @@ fn acknowledgement(criterion: &mut Criterion) {
         // The hub.
         let mut hub = DocumentHub::new(document.fork());
         hub.join(PEER, PeerId::new("peer"));
-        let mut peer = document.fork();
-        let mut peer_state = sync::State::new();
-        #[allow(clippy::expect_used)]
-        let hello = peer
-            .generate_sync_message(&mut peer_state)
-            .expect("first message");
+        let (mut peer, mut peer_state, hello) = joining_peer(&document);
         #[allow(clippy::expect_used)]
         hub.receive_checked(PEER, &hello.encode(), |_, _| Ok::<(), ()>(()))
             .expect("receive")
