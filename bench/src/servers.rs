@@ -76,17 +76,22 @@ impl RunningServer {
     }
 }
 
+/// `bench/`. `cargo run` sets it at run time; the value compiled in can name
+/// another checkout when checkouts share a target directory (cargo does not
+/// copy a fresh binary over `target/release/enlace-bench` then).
+fn manifest_dir() -> PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR")
+        .map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from)
+}
+
 /// The repository root (this crate lives in `bench/`).
 pub fn workspace_root() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
+    manifest_dir().parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
 /// `bench/js`, where the Node server and its packages live.
 pub fn js_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("js")
+    manifest_dir().join("js")
 }
 
 /// Where binaries built next to this one live (`<target>/<profile>`).

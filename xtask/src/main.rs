@@ -107,7 +107,7 @@ impl Workspace {
         let cargo = std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into());
         let output = std::process::Command::new(cargo)
             .args(["metadata", "--format-version", "1", "--no-deps"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .current_dir(manifest_dir())
             .output()
             .context("could not run `cargo metadata`")?;
         if !output.status.success() {
@@ -127,6 +127,17 @@ impl Workspace {
     pub fn client_dist(&self) -> PathBuf {
         self.target_dir.join("enlace-client")
     }
+}
+
+/// This package's directory. `cargo run` sets it at run time; the value
+/// compiled in can name another checkout, because cargo does not copy a
+/// fresh binary over `target/debug/xtask` when two checkouts share one
+/// target directory (CI's cache).
+fn manifest_dir() -> std::path::PathBuf {
+    std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(
+        || std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")),
+        std::path::PathBuf::from,
+    )
 }
 
 /// Reads one top-level string field of `cargo metadata` output.
