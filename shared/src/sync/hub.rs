@@ -40,8 +40,13 @@ struct Link {
     /// acknowledged only when our heads come back to it.
     owes_acknowledgement: bool,
     /// The messages we sent most recently, oldest first: the heads each
-    /// carried and `sent_hashes` right after it (see [`Link::acknowledge`]).
+    /// carried and its number (see [`Link::acknowledge`]).
     recent_sends: VecDeque<SentHeads>,
+    /// How many messages we have sent on this link.
+    sends: u64,
+    /// For each hash in `state.sent_hashes`, the number of the send after
+    /// which it was first there.
+    sent_in: BTreeMap<ChangeHash, u64>,
     /// The peer's changes we accepted most recently: hash and dependencies.
     accepted: VecDeque<(ChangeHash, Vec<ChangeHash>)>,
 }
@@ -50,7 +55,7 @@ struct Link {
 #[derive(Debug)]
 struct SentHeads {
     heads: Vec<ChangeHash>,
-    sent_hashes: BTreeSet<ChangeHash>,
+    number: u64,
 }
 
 /// How many recent sends a link remembers: enough for the acknowledgements
@@ -109,6 +114,8 @@ impl DocumentHub {
             state: sync::State::new(),
             owes_acknowledgement: false,
             recent_sends: VecDeque::new(),
+            sends: 0,
+            sent_in: BTreeMap::new(),
             accepted: VecDeque::new(),
         });
     }
@@ -206,6 +213,7 @@ impl DocumentHub {
             Err(reason) => {
                 link.state = sync::State::new();
                 link.recent_sends.clear();
+                link.sent_in.clear();
                 Ok(Err((added.iter().map(Change::hash).collect(), reason)))
             }
         }
@@ -230,6 +238,7 @@ impl DocumentHub {
         for link in self.links.values_mut() {
             link.state = sync::State::new();
             link.recent_sends.clear();
+            link.sent_in.clear();
             link.accepted.clear();
         }
     }
@@ -272,9 +281,17 @@ impl Link {
         if self.recent_sends.len() == RECENT_SENDS {
             self.recent_sends.pop_front();
         }
+        self.sends += 1;
+        let number = self.sends;
+        let sent = &self.state.sent_hashes;
+        // Forget hashes automerge has since dropped, then number the new ones.
+        self.sent_in.retain(|hash, _| sent.contains(hash));
+        for hash in sent {
+            self.sent_in.entry(*hash).or_insert(number);
+        }
         self.recent_sends.push_back(SentHeads {
             heads: self.state.last_sent_heads.clone(),
-            sent_hashes: self.state.sent_hashes.clone(),
+            number,
         });
     }
 
@@ -332,9 +349,17 @@ impl Link {
         };
         // Older sends are covered by this one.
         self.recent_sends.drain(..position);
-        let acknowledged = &self.recent_sends[0].sent_hashes;
+        let acknowledged = self.recent_sends[0].number;
         let state = &mut self.state;
-        state.sent_hashes.retain(|hash| !acknowledged.contains(hash));
+        // Every hash that was in `sent_hashes` after the acknowledged send.
+        self.sent_in.retain(|hash, number| {
+            if *number <= acknowledged {
+                state.sent_hashes.remove(hash);
+                false
+            } else {
+                true
+            }
+        });
         state.in_flight = false;
         if let Some(flags) = message.flags {
             let mut capabilities = vec![sync::Capability::MessageV2];
@@ -359,11 +384,12 @@ impl Link {
     #[cfg(debug_assertions)]
     fn check_against(&self, automerge: &sync::State) {
         let mut ours = self.state.clone();
+        let acknowledged = self.recent_sends[0].number;
         let sent_since: BTreeSet<ChangeHash> = self
-            .recent_sends
+            .sent_in
             .iter()
-            .skip(1)
-            .flat_map(|sent| sent.sent_hashes.iter().copied())
+            .filter(|(_, number)| **number > acknowledged)
+            .map(|(hash, _)| *hash)
             .collect();
         assert!(
             automerge.sent_hashes.is_subset(&ours.sent_hashes),
