@@ -26,10 +26,11 @@ const COMPACT_AFTER_CHANGES: u64 = 1000;
 const MAX_COMMANDS_PER_ROUND: usize = 4096;
 
 /// The shortest time from one fan-out of changes to the next round. A quiet
-/// hub answers at once; a busy one gathers 10 ms of messages per round. Without it, every
-/// incoming change made a round of its own that sent a sync message to every
-/// peer: measured at 20 peers × 5 edits/s, a 10 ms interval cut the server's
-/// CPU from 59% to 26% and the p99 from 159 ms to 45 ms.
+/// hub answers at once; a busy one gathers 10 ms of messages per round.
+/// Without it, every incoming change made a round of its own that sent a
+/// sync message to every peer: measured at 20 peers × 5 edits/s, a 10 ms
+/// interval cut the server's CPU from 59% to 26% and the p99 from 159 ms to
+/// 45 ms (docs/performance.md).
 const MIN_ROUND_INTERVAL: std::time::Duration = std::time::Duration::from_millis(10);
 /// Per-hub command queue length; senders wait when it is full (backpressure).
 const COMMAND_QUEUE: usize = 1024;
