@@ -1,6 +1,6 @@
 //! The server side of one document: many connections, one document.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 
 use automerge::sync::{self, SyncDoc};
 use automerge::{Automerge, Change, ChangeHash};
@@ -385,7 +385,7 @@ impl Link {
     fn check_against(&self, automerge: &sync::State) {
         let mut ours = self.state.clone();
         let acknowledged = self.recent_sends[0].number;
-        let sent_since: BTreeSet<ChangeHash> = self
+        let sent_since: std::collections::BTreeSet<ChangeHash> = self
             .sent_in
             .iter()
             .filter(|(_, number)| **number > acknowledged)
