@@ -93,7 +93,7 @@ impl DocumentHub {
         &self.document
     }
 
-    /// How many incoming messages were exact acknowledgements, taken without
+    /// How many incoming messages were acknowledgements settled without
     /// walking the change graph (see `Link::acknowledge`).
     pub fn shortcut_acknowledgements(&self) -> u64 {
         self.shortcut_acknowledgements
