@@ -198,10 +198,7 @@ fn seed_examples(
             .transact_with(
                 |_| {
                     automerge::transaction::CommitOptions::default()
-                        .with_message(format!(
-                            "mark {} {id} as an example",
-                            crate::records::noun(collection)
-                        ))
+                        .with_message(format!("mark {} {id} as an example", collection.noun()))
                         .with_time(by.now_ms)
                 },
                 |transaction| transaction.put(&record, "example", true),

@@ -102,9 +102,33 @@ impl fmt::Display for PeerId {
     }
 }
 
+/// Lowercase hexadecimal of `bytes`: how record ids, secrets and hashes are
+/// written.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        text.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        text.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    text
+}
+
+/// A record id: 16 random bytes (chosen by the caller) as 32 hex digits.
+pub fn record_id(random: [u8; 16]) -> String {
+    hex(&random)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn hex_is_lowercase_two_digits_a_byte() {
+        assert_eq!(hex(&[0x00, 0xab, 0x0f, 0xff]), "00ab0fff");
+        assert_eq!(record_id([0xab; 16]).len(), 32);
+        assert!(record_id([0; 16]).chars().all(|digit| digit == '0'));
+    }
 
     #[test]
     fn url_round_trips() {

@@ -1,27 +1,43 @@
 //! The pure core of Enlace, shared by the server and the browser client.
 //!
 //! # Layout
-//! - [`ids`]: document ids (`automerge:` URLs) and peer ids.
+//! From the bottom up (a module uses only those above it in this list):
+//! - [`language`]: the two interface languages and [`Bilingual`] text.
+//! - [`ids`]: document ids (`automerge:` URLs), peer ids, record ids, hex.
+//! - [`refusal`]: why something was refused, with its text in both languages.
+//! - [`roles`]: roles, capabilities and which role has which.
+//! - [`api`]: the HTTP API's paths, request and response types, close codes.
 //! - [`protocol`]: the automerge-repo WebSocket wire messages (CBOR), version "1".
+//! - [`schema`]: every collection: storage key, fields, title, labels, and
+//!   the capability its records need. The backbone the rest reads.
+//! - [`model`]: the workspace document's root (creation, name) and reading
+//!   strings written as scalars or text.
+//! - [`records`]: generic reading and writing of any record of any collection.
+//! - [`validation`]: the rules a workspace should satisfy, reported per field.
+//! - [`policy`]: where each operation of a change lands, and whether a role
+//!   may make it.
+//! - [`demo`]: the demo roundtable.
 //! - [`sync`]: the sans-IO sync engines — [`sync::PeerSession`] for a client
 //!   talking to one server, [`sync::DocumentHub`] for the server side of one
 //!   document shared with many peers.
-//! - [`policy`]: who may change what (roles, capabilities, checks of edits).
-//! - [`model`]: the workspace document: its root collections and the mapping
-//!   of records onto it (see `docs/schema.md`).
 //!
 //! # Invariants
 //! This crate does no IO: no sockets, no files, no clocks, no randomness of its
 //! own. Time and fresh ids are arguments. It compiles for native and wasm32.
 
+pub mod api;
 pub mod demo;
 pub mod ids;
+pub mod language;
 pub mod model;
 pub mod policy;
 pub mod protocol;
 pub mod records;
+pub mod refusal;
+pub mod roles;
 pub mod schema;
 pub mod sync;
 pub mod validation;
 
 pub use ids::{DocumentId, PeerId};
+pub use language::{Bilingual, Language};

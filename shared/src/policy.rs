@@ -1,76 +1,12 @@
-//! Who may change what: one policy, used by the server to decide and by the
-//! client to disable what a person may not do.
-//!
-//! The server turns every operation of an incoming change into an [`Edit`]
-//! (where it lands in the workspace document and what it does) and asks
-//! [`check`]. Nothing here knows about sockets or storage.
+//! Who may change what: the server places every operation of an incoming
+//! change in the workspace document ([`edits_in_change`]) and decides each
+//! with [`check`]. Roles and capabilities are in [`crate::roles`]; which
+//! capability a collection needs is in its [`crate::schema::CollectionSpec`].
+//! Nothing here knows about sockets or storage.
 
-use std::fmt;
-use std::str::FromStr;
-
-/// A person's role in one workspace.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// Reads everything, writes nothing.
-    Observer,
-    /// Creates and edits records; deletes only what they created.
-    Member,
-    /// A member who also edits presidency terms and the work plan.
-    Presidency,
-    /// Everything, including workspace settings and other people's records.
-    Secretariat,
-}
-
-impl Role {
-    pub const ALL: [Role; 4] = [Self::Secretariat, Self::Presidency, Self::Member, Self::Observer];
-
-    pub fn slug(self) -> &'static str {
-        match self {
-            Self::Observer => "observer",
-            Self::Member => "member",
-            Self::Presidency => "presidency",
-            Self::Secretariat => "secretariat",
-        }
-    }
-
-    /// Whether this role may read the audit trail of changes.
-    pub fn may_audit(self) -> bool {
-        matches!(self, Self::Secretariat | Self::Presidency)
-    }
-
-    /// Whether this role manages people and roles.
-    pub fn may_manage_people(self) -> bool {
-        self == Self::Secretariat
-    }
-}
-
-impl fmt::Display for Role {
-    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
-        formatter.write_str(self.slug())
-    }
-}
-
-impl FromStr for Role {
-    type Err = String;
-    fn from_str(text: &str) -> Result<Self, Self::Err> {
-        Self::ALL
-            .into_iter()
-            .find(|role| role.slug() == text)
-            .ok_or_else(|| format!("unknown role `{text}`; use secretariat, presidency, member or observer"))
-    }
-}
-
-/// Collections that members create and edit.
-pub const RECORD_COLLECTIONS: [&str; 5] = [
-    "organisations",
-    "contacts",
-    "alliances",
-    "collaborations",
-    "activities",
-];
-/// Collections that only the presidency and the secretariat edit.
-pub const PRESIDENCY_COLLECTIONS: [&str; 2] = ["presidency_terms", "workplan_lines"];
+use crate::refusal::Refusal;
+use crate::roles::{Capability, Role, reason};
+use crate::schema::Collection;
 
 /// Where an operation lands in the workspace document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -111,93 +47,28 @@ pub struct Edit {
     pub own_record: bool,
 }
 
-/// Why an edit is refused; shown to the person.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{0}")]
-pub struct Denial(pub String);
-
-/// Things the interface enables or disables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Capability {
-    EditRecords,
-    DeleteOwnRecords,
-    DeleteOthersRecords,
-    EditPresidencyAndWorkplan,
-    EditSettings,
-    ManagePeople,
-    ReadAudit,
-}
-
-/// Whether `role` has `capability`.
-pub fn allows(role: Role, capability: Capability) -> bool {
-    use Capability::*;
-    match role {
-        Role::Observer => false,
-        Role::Member => matches!(capability, EditRecords | DeleteOwnRecords),
-        Role::Presidency => matches!(
-            capability,
-            EditRecords | DeleteOwnRecords | EditPresidencyAndWorkplan | ReadAudit
-        ),
-        Role::Secretariat => true,
-    }
-}
-
-/// Why `role` lacks `capability`, for a tooltip on a disabled control.
-pub fn reason(role: Role, capability: Capability) -> Option<&'static str> {
-    if allows(role, capability) {
-        return None;
-    }
-    Some(match (role, capability) {
-        (Role::Observer, _) => "observers can read but not edit",
-        (_, Capability::DeleteOthersRecords) => "only the secretariat deletes records created by others",
-        (_, Capability::EditPresidencyAndWorkplan) => {
-            "only the presidency and the secretariat edit presidency terms and the work plan"
-        }
-        (_, Capability::EditSettings) => "only the secretariat changes workspace settings",
-        (_, Capability::ManagePeople) => "only the secretariat manages people and roles",
-        (_, Capability::ReadAudit) => "only the secretariat and the presidency read the change history",
-        _ => "not permitted for this role",
-    })
-}
-
 /// Decides one edit for a person with `role`.
-pub fn check(role: Role, edit: &Edit) -> Result<(), Denial> {
-    let deny = |capability| {
-        Err(Denial(
-            reason(role, capability).unwrap_or("not permitted").to_owned(),
-        ))
-    };
+pub fn check(role: Role, edit: &Edit) -> Result<(), Refusal> {
+    let require = |capability| reason(role, capability).map_or(Ok(()), Err);
     if role == Role::Secretariat {
         return Ok(());
     }
-    if role == Role::Observer {
-        return deny(Capability::EditRecords);
+    if !role.may_write() {
+        return Err(Refusal::ReadOnlyRole);
     }
     match &edit.location {
-        Location::Root { key } => Err(Denial(format!(
-            "only the secretariat changes the workspace's structure (root key `{key}`)"
-        ))),
-        Location::Settings => deny(Capability::EditSettings),
-        Location::Unknown => Err(Denial(
-            "edits an object that is no longer part of the workspace".into(),
-        )),
+        Location::Root { .. } => Err(Refusal::WorkspaceStructure),
+        Location::Settings => require(Capability::EditSettings),
+        Location::Unknown => Err(Refusal::DetachedObject),
         Location::Collection { collection, .. } | Location::Record { collection, .. } => {
-            let capability = if RECORD_COLLECTIONS.contains(&collection.as_str()) {
-                Capability::EditRecords
-            } else if PRESIDENCY_COLLECTIONS.contains(&collection.as_str()) {
-                Capability::EditPresidencyAndWorkplan
-            } else {
-                return Err(Denial(format!("`{collection}` is not a collection members edit")));
+            let Some(collection) = Collection::from_key(collection) else {
+                return Err(Refusal::UnknownCollection);
             };
-            if !allows(role, capability) {
-                return deny(capability);
-            }
+            require(collection.edit_capability())?;
             match (&edit.location, edit.kind) {
-                (Location::Collection { .. }, EditKind::Remove) => Err(Denial(
-                    "records are deleted with their `deleted` flag, never removed".into(),
-                )),
+                (Location::Collection { .. }, EditKind::Remove) => Err(Refusal::RecordRemoved),
                 (Location::Record { .. }, EditKind::Tombstone) if !edit.own_record => {
-                    deny(Capability::DeleteOthersRecords)
+                    require(Capability::DeleteOthersRecords)
                 }
                 _ => Ok(()),
             }
@@ -318,6 +189,7 @@ pub fn edits_in_change(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::roles::allows;
 
     fn record(collection: &str, field: &str, kind: EditKind, own_record: bool) -> Edit {
         Edit {
@@ -395,7 +267,7 @@ mod tests {
             &record("organisations", "deleted", EditKind::Tombstone, false),
         )
         .expect_err("others' records");
-        assert!(denial.0.contains("secretariat"));
+        assert_eq!(denial, Refusal::DeleteOthersRecords);
         assert!(
             check(
                 Role::Secretariat,
@@ -464,18 +336,28 @@ mod tests {
         assert!(check(Role::Member, &unknown).is_err());
     }
 
-    #[test]
-    fn roles_parse_from_their_slugs() {
-        for role in Role::ALL {
-            assert_eq!(role.slug().parse::<Role>(), Ok(role));
-        }
-        assert!("admin".parse::<Role>().is_err());
-    }
-
     mod from_changes {
         use super::super::*;
-        use crate::model::{self, Authorship, NewOrganisation, OrganisationKind};
+        use crate::model::{self, Authorship};
+        use crate::records::{self, Initial};
         use automerge::{ActorId, Automerge};
+
+        fn create_organisation(document: &mut Automerge, id: &str, name: &str) {
+            records::create_record(
+                document,
+                Collection::Organisations,
+                id,
+                &[
+                    ("name", Initial::Text(name.into())),
+                    ("kind", Initial::Text("cooperation_agency".into())),
+                ],
+                &Authorship {
+                    now_ms: 1,
+                    author: "Ana",
+                },
+            )
+            .expect("create");
+        }
 
         fn workspace() -> Automerge {
             let mut document = Automerge::new().with_actor(ActorId::from(vec![1u8; 16]));
@@ -493,21 +375,7 @@ mod tests {
         fn creating_an_organisation_places_every_operation() {
             let ana = ActorId::from(vec![2u8; 16]);
             let mut document = workspace().with_actor(ana.clone());
-            let fields = NewOrganisation {
-                name: "GIZ".into(),
-                kind: OrganisationKind::CooperationAgency,
-                country: "Alemania".into(),
-            };
-            model::create_organisation(
-                &mut document,
-                "r1",
-                &fields,
-                &Authorship {
-                    now_ms: 1,
-                    author: "Ana",
-                },
-            )
-            .expect("create");
+            create_organisation(&mut document, "r1", "GIZ");
             let edits = last_edits(&document, &ana);
             assert_eq!(
                 edits[0].location,
@@ -526,24 +394,11 @@ mod tests {
             let ana = ActorId::from(vec![2u8; 16]);
             let ben = ActorId::from(vec![3u8; 16]);
             let mut document = workspace().with_actor(ana.clone());
-            let fields = NewOrganisation {
-                name: "GIZ".into(),
-                kind: OrganisationKind::CooperationAgency,
-                country: String::new(),
-            };
-            model::create_organisation(
-                &mut document,
-                "r1",
-                &fields,
-                &Authorship {
-                    now_ms: 1,
-                    author: "Ana",
-                },
-            )
-            .expect("create");
+            create_organisation(&mut document, "r1", "GIZ");
             let mut document = document.with_actor(ben.clone());
-            model::set_organisation_deleted(
+            records::set_deleted(
                 &mut document,
+                Collection::Organisations,
                 "r1",
                 true,
                 &Authorship {

@@ -11,6 +11,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{DocumentId, DocumentIdError, PeerId};
+use crate::refusal::Refusal;
 
 /// The only protocol version this implementation speaks.
 pub const PROTOCOL_VERSION: &str = "1";
@@ -107,7 +108,11 @@ pub enum Message {
         document_id: DocumentId,
         /// Hex change hashes.
         change_hashes: Vec<String>,
+        /// An English sentence: which edit, and why.
         message: String,
+        /// Why, as a [`Refusal`] the client can say in the person's
+        /// language (`refusal`: its code on the wire; absent if unknown).
+        refusal: Option<Refusal>,
     },
 }
 
@@ -156,6 +161,8 @@ struct WireMessage {
     remove: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     change_hashes: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    refusal: Option<String>,
 }
 
 impl Message {
@@ -301,12 +308,14 @@ impl Message {
                 document_id,
                 change_hashes,
                 message,
+                refusal,
                 ..
             } => {
                 wire.target_id = Some(target_id.0.clone());
                 wire.document_id = Some(document_id.to_string());
                 wire.change_hashes = Some(change_hashes.clone());
                 wire.message = Some(message.clone());
+                wire.refusal = refusal.map(|refusal| refusal.code().to_owned());
             }
         }
         wire
@@ -395,6 +404,7 @@ impl Message {
                 document_id: document(wire.document_id)?,
                 change_hashes: wire.change_hashes.ok_or_else(|| missing("changeHashes"))?,
                 message: wire.message.ok_or_else(|| missing("message"))?,
+                refusal: wire.refusal.as_deref().and_then(Refusal::from_code),
             },
             _ => return Err(DecodeError::UnknownType(kind)),
         };
@@ -478,6 +488,7 @@ mod tests {
                 document_id,
                 change_hashes: vec!["ab".repeat(32)],
                 message: "observers can read but not edit".into(),
+                refusal: Some(Refusal::ReadOnlyRole),
             },
         ]
     }

@@ -82,19 +82,6 @@ impl Record {
     }
 }
 
-/// The singular noun used in change messages.
-pub fn noun(collection: Collection) -> &'static str {
-    match collection {
-        Collection::Organisations => "organisation",
-        Collection::Contacts => "contact",
-        Collection::PresidencyTerms => "presidency term",
-        Collection::WorkplanLines => "work-plan line",
-        Collection::Alliances => "alliance",
-        Collection::Collaborations => "collaboration",
-        Collection::Activities => "activity",
-    }
-}
-
 fn collection_object(document: &Automerge, collection: Collection) -> Result<ObjId, ModelError> {
     object(document, &ROOT, collection.key()).ok_or(ModelError::MissingCollection(collection.key()))
 }
@@ -311,7 +298,7 @@ pub fn create_record(
     commit(
         document,
         authorship,
-        format!("add {} {title}", noun(collection)),
+        format!("add {} {title}", collection.noun()),
         |transaction| {
             let record = transaction.put_object(&parent, id, ObjType::Map)?;
             for (spec, value) in &specs {
@@ -354,7 +341,7 @@ fn commit_to_record<T>(
     let label = read_string(document, record, collection.title_field())
         .filter(|title| !title.is_empty())
         .unwrap_or_else(|| id.to_owned());
-    let mut message = format!("{verb} {} {label}", noun(collection));
+    let mut message = format!("{verb} {} {label}", collection.noun());
     if !detail.is_empty() {
         message.push_str(": ");
         message.push_str(detail);

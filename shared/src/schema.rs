@@ -1,9 +1,14 @@
 //! The shape of every collection of a workspace: which fields a record has,
 //! how each is stored in the Automerge document, and its labels in Spanish
-//! and English. The generic reading, writing and validation in
-//! [`crate::records`] and [`crate::validation`] are driven by these tables,
-//! and so is the client's editor. `docs/schema.md` documents the same thing
-//! for people.
+//! and English, and which capability editing it needs. The generic reading,
+//! writing and validation in [`crate::records`] and [`crate::validation`],
+//! the server's policy in [`crate::policy`] and the client's lists and
+//! editor are all driven by these tables: a new collection is one more
+//! [`Collection`] variant and its [`CollectionSpec`] here. `docs/schema.md`
+//! documents the same thing for people.
+
+use crate::language::{Bilingual, Language};
+use crate::roles::Capability;
 
 /// A collection at the root of the workspace document.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -17,16 +22,24 @@ pub enum Collection {
     Activities,
 }
 
-/// A choice of an enumerated field: stored slug, Spanish and English labels.
+/// A choice of an enumerated field: its stored slug and its label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Choice {
     pub slug: &'static str,
-    pub es: &'static str,
-    pub en: &'static str,
+    pub label: Bilingual,
+}
+
+impl Choice {
+    pub fn label(&self, language: Language) -> &'static str {
+        self.label.get(language)
+    }
 }
 
 const fn choice(slug: &'static str, es: &'static str, en: &'static str) -> Choice {
-    Choice { slug, es, en }
+    Choice {
+        slug,
+        label: Bilingual::new(es, en),
+    }
 }
 
 /// How a field is stored and edited.
@@ -58,8 +71,13 @@ pub struct FieldSpec {
     pub key: &'static str,
     pub kind: FieldKind,
     pub required: bool,
-    pub es: &'static str,
-    pub en: &'static str,
+    pub label: Bilingual,
+}
+
+impl FieldSpec {
+    pub fn label(&self, language: Language) -> &'static str {
+        self.label.get(language)
+    }
 }
 
 const fn field(
@@ -73,8 +91,7 @@ const fn field(
         key,
         kind,
         required,
-        es,
-        en,
+        label: Bilingual::new(es, en),
     }
 }
 
@@ -323,7 +340,86 @@ const ACTIVITY_FIELDS: &[FieldSpec] = &[
     field("links", Strings, false, "Enlaces", "Links"),
 ];
 
+/// Everything the code knows about one collection.
+#[derive(Debug)]
+pub struct CollectionSpec {
+    /// The key of the collection's map at the document root.
+    pub key: &'static str,
+    /// The singular noun of change messages (`edit alliance …`).
+    pub noun: &'static str,
+    /// The field that names a record in lists and pickers.
+    pub title_field: &'static str,
+    pub fields: &'static [FieldSpec],
+    /// What a role needs to create and edit these records.
+    pub edit: Capability,
+    pub label: Bilingual,
+}
+
+const ORGANISATIONS: CollectionSpec = CollectionSpec {
+    key: "organisations",
+    noun: "organisation",
+    title_field: "name",
+    fields: ORGANISATION_FIELDS,
+    edit: Capability::EditRecords,
+    label: Bilingual::new("Organizaciones", "Organisations"),
+};
+
+const CONTACTS: CollectionSpec = CollectionSpec {
+    key: "contacts",
+    noun: "contact",
+    title_field: "name",
+    fields: CONTACT_FIELDS,
+    edit: Capability::EditRecords,
+    label: Bilingual::new("Contactos", "Contacts"),
+};
+
+const PRESIDENCY_TERMS: CollectionSpec = CollectionSpec {
+    key: "presidency_terms",
+    noun: "presidency term",
+    title_field: "organisation",
+    fields: PRESIDENCY_FIELDS,
+    edit: Capability::EditPresidencyAndWorkplan,
+    label: Bilingual::new("Presidencias", "Presidency terms"),
+};
+
+const WORKPLAN_LINES: CollectionSpec = CollectionSpec {
+    key: "workplan_lines",
+    noun: "work-plan line",
+    title_field: "title",
+    fields: WORKPLAN_FIELDS,
+    edit: Capability::EditPresidencyAndWorkplan,
+    label: Bilingual::new("Plan de trabajo", "Work plan"),
+};
+
+const ALLIANCES: CollectionSpec = CollectionSpec {
+    key: "alliances",
+    noun: "alliance",
+    title_field: "title",
+    fields: ALLIANCE_FIELDS,
+    edit: Capability::EditRecords,
+    label: Bilingual::new("Alianzas con el sector privado", "Private-sector alliances"),
+};
+
+const COLLABORATIONS: CollectionSpec = CollectionSpec {
+    key: "collaborations",
+    noun: "collaboration",
+    title_field: "programme",
+    fields: COLLABORATION_FIELDS,
+    edit: Capability::EditRecords,
+    label: Bilingual::new("Colaboraciones con gobierno", "Government collaborations"),
+};
+
+const ACTIVITIES: CollectionSpec = CollectionSpec {
+    key: "activities",
+    noun: "activity",
+    title_field: "title",
+    fields: ACTIVITY_FIELDS,
+    edit: Capability::EditRecords,
+    label: Bilingual::new("Actividades", "Activities"),
+};
+
 impl Collection {
+    /// Every collection, in display order.
     pub const ALL: [Collection; 7] = [
         Organisations,
         Contacts,
@@ -334,17 +430,21 @@ impl Collection {
         Activities,
     ];
 
+    pub fn spec(self) -> &'static CollectionSpec {
+        match self {
+            Organisations => &ORGANISATIONS,
+            Contacts => &CONTACTS,
+            PresidencyTerms => &PRESIDENCY_TERMS,
+            WorkplanLines => &WORKPLAN_LINES,
+            Alliances => &ALLIANCES,
+            Collaborations => &COLLABORATIONS,
+            Activities => &ACTIVITIES,
+        }
+    }
+
     /// The key of the collection's map at the document root.
     pub fn key(self) -> &'static str {
-        match self {
-            Organisations => "organisations",
-            Contacts => "contacts",
-            PresidencyTerms => "presidency_terms",
-            WorkplanLines => "workplan_lines",
-            Alliances => "alliances",
-            Collaborations => "collaborations",
-            Activities => "activities",
-        }
+        self.spec().key
     }
 
     pub fn from_key(key: &str) -> Option<Self> {
@@ -352,15 +452,7 @@ impl Collection {
     }
 
     pub fn fields(self) -> &'static [FieldSpec] {
-        match self {
-            Organisations => ORGANISATION_FIELDS,
-            Contacts => CONTACT_FIELDS,
-            PresidencyTerms => PRESIDENCY_FIELDS,
-            WorkplanLines => WORKPLAN_FIELDS,
-            Alliances => ALLIANCE_FIELDS,
-            Collaborations => COLLABORATION_FIELDS,
-            Activities => ACTIVITY_FIELDS,
-        }
+        self.spec().fields
     }
 
     pub fn field(self, key: &str) -> Option<&'static FieldSpec> {
@@ -369,34 +461,31 @@ impl Collection {
 
     /// The field that names a record in lists and pickers.
     pub fn title_field(self) -> &'static str {
-        match self {
-            Organisations | Contacts => "name",
-            PresidencyTerms => "organisation",
-            WorkplanLines | Alliances | Activities => "title",
-            Collaborations => "programme",
-        }
+        self.spec().title_field
     }
 
-    pub fn label(self, spanish: bool) -> &'static str {
-        let (es, en) = match self {
-            Organisations => ("Organizaciones", "Organisations"),
-            Contacts => ("Contactos", "Contacts"),
-            PresidencyTerms => ("Presidencias", "Presidency terms"),
-            WorkplanLines => ("Plan de trabajo", "Work plan"),
-            Alliances => ("Alianzas con el sector privado", "Private-sector alliances"),
-            Collaborations => ("Colaboraciones con gobierno", "Government collaborations"),
-            Activities => ("Actividades", "Activities"),
-        };
-        if spanish { es } else { en }
+    /// The singular noun used in change messages.
+    pub fn noun(self) -> &'static str {
+        self.spec().noun
+    }
+
+    /// What a role needs to create and edit this collection's records.
+    pub fn edit_capability(self) -> Capability {
+        self.spec().edit
+    }
+
+    pub fn label(self, language: Language) -> &'static str {
+        self.spec().label.get(language)
     }
 }
 
-/// The label of a choice slug in a list of choices (the slug itself if unknown).
-pub fn choice_label(choices: &[Choice], slug: &str, spanish: bool) -> String {
-    choices.iter().find(|choice| choice.slug == slug).map_or_else(
-        || slug.to_owned(),
-        |choice| (if spanish { choice.es } else { choice.en }).to_owned(),
-    )
+/// The label of a choice slug in a list of choices (the slug itself if unknown,
+/// as written by a newer client).
+pub fn choice_label(choices: &[Choice], slug: &str, language: Language) -> String {
+    choices
+        .iter()
+        .find(|choice| choice.slug == slug)
+        .map_or_else(|| slug.to_owned(), |choice| choice.label(language).to_owned())
 }
 
 #[cfg(test)]
@@ -420,13 +509,36 @@ mod tests {
                 "duplicate field in {collection:?}"
             );
         }
-        assert_eq!(Collection::ALL.map(Collection::key), crate::model::COLLECTIONS);
+        let mut keys = Collection::ALL.map(Collection::key).to_vec();
+        keys.sort_unstable();
+        keys.dedup();
+        assert_eq!(keys.len(), Collection::ALL.len());
+    }
+
+    #[test]
+    fn presidency_terms_and_the_work_plan_need_their_own_capability() {
+        for collection in Collection::ALL {
+            let expected = match collection {
+                PresidencyTerms | WorkplanLines => Capability::EditPresidencyAndWorkplan,
+                _ => Capability::EditRecords,
+            };
+            assert_eq!(collection.edit_capability(), expected, "{collection:?}");
+        }
     }
 
     #[test]
     fn choice_labels_are_bilingual() {
-        assert_eq!(choice_label(ALLIANCE_STATUSES, "signed", true), "Firmada");
-        assert_eq!(choice_label(ALLIANCE_STATUSES, "signed", false), "Signed");
-        assert_eq!(choice_label(ALLIANCE_STATUSES, "unknown", false), "unknown");
+        assert_eq!(
+            choice_label(ALLIANCE_STATUSES, "signed", Language::Spanish),
+            "Firmada"
+        );
+        assert_eq!(
+            choice_label(ALLIANCE_STATUSES, "signed", Language::English),
+            "Signed"
+        );
+        assert_eq!(
+            choice_label(ALLIANCE_STATUSES, "unknown", Language::English),
+            "unknown"
+        );
     }
 }

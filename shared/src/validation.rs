@@ -5,8 +5,9 @@
 
 use std::collections::HashMap;
 
+use crate::language::{Bilingual, Language};
 use crate::records::Record;
-use crate::schema::{Collection, FieldKind};
+use crate::schema::{Collection, FieldKind, ORGANISATION_KINDS, choice_label};
 
 /// What is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,29 +41,32 @@ pub struct Issue {
 
 impl Issue {
     /// The message shown next to the field.
-    pub fn message(&self, spanish: bool) -> String {
-        match (&self.problem, spanish) {
-            (Problem::Required, true) => "Este campo es obligatorio.".into(),
-            (Problem::Required, false) => "This field is required.".into(),
-            (Problem::BadDate, true) => "Fecha no válida (AAAA-MM-DD).".into(),
-            (Problem::BadDate, false) => "Not a valid date (YYYY-MM-DD).".into(),
-            (Problem::DateOrder { .. }, true) => "La fecha final es anterior a la inicial.".into(),
-            (Problem::DateOrder { .. }, false) => "The end date is before the start date.".into(),
-            (Problem::OverlappingPresidency { .. }, true) => {
-                "Otra presidencia cubre parte de estas fechas: solo puede haber una presidencia a la vez."
-                    .into()
-            }
-            (Problem::OverlappingPresidency { .. }, false) => {
-                "Another presidency term covers some of these dates: there is one presidency at a time."
-                    .into()
-            }
-            (Problem::UnresolvedReference { .. }, true) => "El registro referido no existe.".into(),
-            (Problem::UnresolvedReference { .. }, false) => "The referenced record does not exist.".into(),
-            (Problem::WrongKind { expected, .. }, true) => {
-                format!("Debe ser una organización de tipo {}.", expected.join(" o "))
-            }
-            (Problem::WrongKind { expected, .. }, false) => {
-                format!("Must be an organisation of kind {}.", expected.join(" or "))
+    pub fn message(&self, language: Language) -> String {
+        let words = |es: &'static str, en: &'static str| Bilingual::new(es, en).get(language).to_owned();
+        match &self.problem {
+            Problem::Required => words("Este campo es obligatorio.", "This field is required."),
+            Problem::BadDate => words("Fecha no válida (AAAA-MM-DD).", "Not a valid date (YYYY-MM-DD)."),
+            Problem::DateOrder { .. } => words(
+                "La fecha final es anterior a la inicial.",
+                "The end date is before the start date.",
+            ),
+            Problem::OverlappingPresidency { .. } => words(
+                "Otra presidencia cubre parte de estas fechas: solo puede haber una presidencia a la vez.",
+                "Another presidency term covers some of these dates: there is one presidency at a time.",
+            ),
+            Problem::UnresolvedReference { .. } => words(
+                "El registro referido no existe.",
+                "The referenced record does not exist.",
+            ),
+            Problem::WrongKind { expected, .. } => {
+                let kinds: Vec<String> = expected
+                    .iter()
+                    .map(|slug| choice_label(ORGANISATION_KINDS, slug, language))
+                    .collect();
+                match language {
+                    Language::Spanish => format!("Debe ser una organización de tipo {}.", kinds.join(" o ")),
+                    Language::English => format!("Must be an organisation of kind {}.", kinds.join(" or ")),
+                }
             }
         }
     }

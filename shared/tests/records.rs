@@ -3,6 +3,7 @@
 //! multi-peer interleavings, and the demo roundtable's published facts.
 
 use automerge::{ActorId, Automerge};
+use enlace_shared::Language;
 use enlace_shared::demo;
 use enlace_shared::model::{self, Authorship};
 use enlace_shared::records::{self, Commitment, FieldValue, Initial, Record};
@@ -470,8 +471,8 @@ fn references_must_resolve_and_be_of_the_right_kind() {
         )]
     );
     let issue = &validation::validate_all(dangling.iter())[0];
-    assert!(issue.message(true).contains("no existe"));
-    assert!(issue.message(false).contains("does not exist"));
+    assert!(issue.message(Language::Spanish).contains("no existe"));
+    assert!(issue.message(Language::English).contains("does not exist"));
 }
 
 #[test]

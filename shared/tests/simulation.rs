@@ -6,8 +6,10 @@
 use std::collections::VecDeque;
 
 use automerge::{Automerge, ChangeHash, ReadDoc as _};
-use enlace_shared::model::{self, Authorship, NewOrganisation, OrganisationField, OrganisationKind};
+use enlace_shared::model::{self, Authorship, ModelError};
 use enlace_shared::protocol::{Message, PROTOCOL_VERSION, PeerMetadata};
+use enlace_shared::records::{self, Initial, Record};
+use enlace_shared::schema::Collection;
 use enlace_shared::sync::{DocumentHub, Input, PeerSession};
 use enlace_shared::{DocumentId, PeerId};
 
@@ -28,6 +30,39 @@ impl Rng {
 }
 
 const DOCUMENT: DocumentId = DocumentId::from_bytes([42; 16]);
+
+fn organisations(document: &Automerge) -> Result<Vec<Record>, ModelError> {
+    records::read_all(document, Collection::Organisations)
+}
+
+fn create_organisation(
+    document: &mut Automerge,
+    id: &str,
+    name: &str,
+    kind: &str,
+    authorship: &Authorship<'_>,
+) -> Result<(), ModelError> {
+    records::create_record(
+        document,
+        Collection::Organisations,
+        id,
+        &[
+            ("name", Initial::Text(name.into())),
+            ("kind", Initial::Text(kind.into())),
+        ],
+        authorship,
+    )
+}
+
+fn set_field(
+    document: &mut Automerge,
+    id: &str,
+    field: &str,
+    value: &str,
+    authorship: &Authorship<'_>,
+) -> Result<(), ModelError> {
+    records::set_text(document, Collection::Organisations, id, field, value, authorship)
+}
 
 /// The server side of the simulation: handshake plus a hub with "storage"
 /// that records which changes were persisted before anything was sent.
@@ -101,6 +136,7 @@ impl SimServer {
                             document_id: DOCUMENT,
                             change_hashes: hashes.iter().map(ToString::to_string).collect(),
                             message: reason,
+                            refusal: None,
                         },
                     ));
                 }
@@ -213,25 +249,16 @@ impl Network {
         let choice = self.rng.below(3);
         let peer = &mut self.peers[index];
         let document = peer.session.document_mut(&DOCUMENT).expect("open");
-        let existing = model::organisations(document).unwrap_or_default();
+        let existing = organisations(document).unwrap_or_default();
         if existing.is_empty() || choice == 0 {
             let id = format!("{index:02}-{step:04}");
-            let fields = NewOrganisation {
-                name: format!("Org {id}"),
-                kind: OrganisationKind::Embassy,
-                country: String::new(),
-            };
-            if model::create_organisation(document, &id, &fields, &authorship).is_err() {
+            if create_organisation(document, &id, &format!("Org {id}"), "embassy", &authorship).is_err() {
                 return; // Not synced yet: the collection does not exist locally.
             }
         } else {
             let target = &existing[step % existing.len()];
-            let field = if choice == 1 {
-                OrganisationField::Country
-            } else {
-                OrganisationField::Name
-            };
-            model::set_organisation_field(
+            let field = if choice == 1 { "country" } else { "name" };
+            set_field(
                 document,
                 &target.id,
                 field,
@@ -320,14 +347,14 @@ fn sorted(mut heads: Vec<ChangeHash>) -> Vec<ChangeHash> {
 
 fn assert_converged(network: &Network) {
     let server_heads = sorted(network.server.hub.document().get_heads());
-    let server_records = model::organisations(network.server.hub.document()).expect("server reads");
+    let server_records = organisations(network.server.hub.document()).expect("server reads");
     for index in 0..network.peers.len() {
         assert_eq!(network.heads(index), server_heads, "peer {index} heads");
         assert!(
             network.peers[index].session.is_in_sync(&DOCUMENT),
             "peer {index} knows it is in sync"
         );
-        let records = model::organisations(network.peers[index].session.document(&DOCUMENT).expect("open"))
+        let records = organisations(network.peers[index].session.document(&DOCUMENT).expect("open"))
             .expect("peer reads");
         assert_eq!(records, server_records, "peer {index} records");
     }
@@ -458,27 +485,13 @@ fn refused_changes_are_dropped_without_a_loop() {
         // Peer 0 makes a refused change, then one built on it.
         let id = {
             let document = network.peers[0].session.document_mut(&DOCUMENT).expect("open");
-            let target = model::organisations(document).expect("reads")[0].id.clone();
+            let target = organisations(document).expect("reads")[0].id.clone();
             let authorship = Authorship {
                 now_ms: 1,
                 author: "peer-0",
             };
-            model::set_organisation_field(
-                document,
-                &target,
-                OrganisationField::Name,
-                "FORBIDDEN name",
-                &authorship,
-            )
-            .expect("edit");
-            model::set_organisation_field(
-                document,
-                &target,
-                OrganisationField::Country,
-                "built on it",
-                &authorship,
-            )
-            .expect("edit");
+            set_field(document, &target, "name", "FORBIDDEN name", &authorship).expect("edit");
+            set_field(document, &target, "country", "built on it", &authorship).expect("edit");
             target
         };
         let refused_heads = network.heads(0);
@@ -506,12 +519,12 @@ fn refused_changes_are_dropped_without_a_loop() {
                 "refused change reached the server"
             );
         }
-        let record = model::organisations(server)
+        let record = organisations(server)
             .expect("reads")
             .into_iter()
             .find(|org| org.id == id)
             .expect("record");
-        assert!(!record.name.contains("FORBIDDEN") && record.country != "built on it");
+        assert!(!record.text("name").contains("FORBIDDEN") && record.text("country") != "built on it");
         // Peer 0 goes on syncing allowed edits.
         network.edit(0, 99);
         network.run_until_quiescent();
@@ -556,33 +569,13 @@ fn a_peer_whose_change_was_accepted_always_hears_our_heads() {
         now_ms: 1,
         author: "ana",
     };
-    model::create_organisation(
-        &mut ana,
-        "a",
-        &NewOrganisation {
-            name: "GIZ".into(),
-            kind: OrganisationKind::CooperationAgency,
-            country: String::new(),
-        },
-        &authorship,
-    )
-    .expect("ana edits");
+    create_organisation(&mut ana, "a", "GIZ", "cooperation_agency", &authorship).expect("ana edits");
     hub.apply_local(ana.get_changes(&base.get_heads()))
         .expect("hub applies");
     let to_ben: Vec<_> = hub.outgoing();
     assert_eq!(to_ben.len(), 1);
     // Ben edits and sends, then receives the in-flight message and answers.
-    model::create_organisation(
-        &mut ben,
-        "b",
-        &NewOrganisation {
-            name: "AECID".into(),
-            kind: OrganisationKind::CooperationAgency,
-            country: String::new(),
-        },
-        &authorship,
-    )
-    .expect("ben edits");
+    create_organisation(&mut ben, "b", "AECID", "cooperation_agency", &authorship).expect("ben edits");
     let first = ben
         .generate_sync_message(&mut ben_state)
         .expect("ben sends its change")

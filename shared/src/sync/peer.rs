@@ -7,6 +7,7 @@ use automerge::{Automerge, ChangeHash};
 
 use crate::ids::{DocumentId, PeerId};
 use crate::protocol::{ENLACE_EXTENSION_VERSION, Message, PROTOCOL_VERSION, PeerMetadata};
+use crate::refusal::Refusal;
 
 /// Something that happened to the session, besides messages and document changes.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +23,10 @@ pub enum SessionEvent {
     Rejected {
         document_id: DocumentId,
         dropped: usize,
+        /// The server's English sentence.
         reason: String,
+        /// Why, to say in the person's language.
+        refusal: Option<Refusal>,
     },
 }
 
@@ -250,6 +254,7 @@ impl PeerSession {
                 document_id,
                 change_hashes,
                 message,
+                refusal,
                 ..
             } => {
                 let Some(tracked) = self.documents.get_mut(&document_id) else {
@@ -268,6 +273,7 @@ impl PeerSession {
                     document_id,
                     dropped,
                     reason: message,
+                    refusal,
                 });
                 self.sync_document(document_id, &mut output.send);
             }

@@ -1,0 +1,270 @@
+//! The HTTP API's contract: every path, request and response body, and the
+//! WebSocket close codes. The server, the browser client and the tests all
+//! use these types, so the JSON each side writes is the JSON the other reads.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::refusal::Refusal;
+use crate::roles::Role;
+
+/// The paths of the HTTP API and the sync socket.
+pub mod paths {
+    pub const HEALTH: &str = "/healthz";
+    pub const LOGIN: &str = "/api/login";
+    pub const LOGOUT: &str = "/api/logout";
+    pub const ME: &str = "/api/me";
+    pub const SETUP: &str = "/api/setup";
+    pub const WORKSPACES: &str = "/api/workspaces";
+    /// The router's pattern for [`workspace_changes`].
+    pub const WORKSPACE_CHANGES: &str = "/api/workspaces/{id}/changes";
+    pub const USERS: &str = "/api/users";
+    /// The router's pattern for [`user`].
+    pub const USER: &str = "/api/users/{id}";
+    pub const SYNC: &str = "/sync";
+    /// The browser's first-start setup page.
+    pub const SETUP_PAGE: &str = "/setup";
+
+    /// The audit trail of one workspace.
+    pub fn workspace_changes(workspace_id: &str) -> String {
+        WORKSPACE_CHANGES.replace("{id}", workspace_id)
+    }
+
+    /// One person, for the secretariat's changes.
+    pub fn user(user_id: &str) -> String {
+        USER.replace("{id}", user_id)
+    }
+}
+
+/// WebSocket close codes the server uses (`docs/protocol.md` has the table).
+pub mod close {
+    /// The connection ended normally (either side said goodbye).
+    pub const NORMAL: u16 = 1000;
+    /// A message out of order (anything before `join`, a second `join`).
+    pub const PROTOCOL_ERROR: u16 = 1002;
+    /// A text frame: the protocol is binary CBOR.
+    pub const UNSUPPORTED_DATA: u16 = 1003;
+    /// Undecodable CBOR or sync data automerge refuses.
+    pub const INVALID_PAYLOAD: u16 = 1007;
+    /// A stock client sent a change its role does not allow.
+    pub const POLICY_VIOLATION: u16 = 1008;
+    /// A frame over the size limit.
+    pub const MESSAGE_TOO_BIG: u16 = 1009;
+    /// The server failed; the client may reconnect.
+    pub const INTERNAL_ERROR: u16 = 1011;
+    /// The server is busy or shutting down; reconnect later.
+    pub const TRY_AGAIN_LATER: u16 = 1013;
+    /// The session ended (signed out, disabled, credential revoked): sign in again.
+    pub const SIGNED_OUT: u16 = 4001;
+}
+
+/// `POST /api/login`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+/// A person as the API shows them (never a password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonView {
+    pub id: String,
+    pub email: String,
+    pub display_name: String,
+    pub organisation_id: Option<String>,
+    /// Workspace id → role there.
+    #[serde(default)]
+    pub roles: BTreeMap<String, Role>,
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+/// `GET /api/setup`.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+pub struct SetupStatus {
+    pub pending: bool,
+}
+
+/// `POST /api/setup`: the first secretariat account.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct SetupRequest {
+    pub token: String,
+    pub email: String,
+    pub display_name: String,
+    pub password: String,
+}
+
+/// One entry of `GET /api/workspaces`: a workspace the caller may open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkspaceSummary {
+    pub id: String,
+    pub name: String,
+    /// The `automerge:` URL a stock automerge-repo client opens.
+    pub url: String,
+    pub role: Role,
+}
+
+/// Paging of `GET /api/workspaces/{id}/changes`.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+pub struct PageQuery {
+    pub before: Option<u64>,
+    pub limit: Option<usize>,
+}
+
+/// The server's record of one accepted change: who made it, from which
+/// connection, and when it arrived. Written in the same transaction as the
+/// change; nothing in it comes from what the client claims but the change's
+/// own fields (hash, actor, seq, time, message).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Receipt {
+    pub hash: String,
+    pub actor: String,
+    pub seq: u64,
+    /// The client's own timestamp (ms), as written in the change.
+    pub client_time_ms: i64,
+    pub message: Option<String>,
+    pub user_id: String,
+    pub user_name: String,
+    pub organisation_id: Option<String>,
+    pub role: Role,
+    pub received_at_ms: i64,
+}
+
+/// One accepted change of the audit trail.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangeView {
+    pub receipt_seq: u64,
+    #[serde(flatten)]
+    pub receipt: Receipt,
+}
+
+/// A page of the audit trail, newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChangesPage {
+    pub changes: Vec<ChangeView>,
+    /// Pass as `before` for the next (older) page; absent on the last page.
+    pub next_before: Option<u64>,
+}
+
+/// `POST /api/users` (secretariat).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct CreateUserRequest {
+    pub email: String,
+    pub display_name: String,
+    pub password: Option<String>,
+    pub organisation_id: Option<String>,
+    /// The workspace the new person joins.
+    pub workspace: String,
+    pub role: Role,
+}
+
+/// `PATCH /api/users/{id}` (secretariat).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UpdateUserRequest {
+    /// With `role`: the workspace whose role changes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workspace: Option<String>,
+    /// Absent: unchanged; a role; or `null` to remove access to `workspace`.
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "present_or_null"
+    )]
+    pub role: Option<Option<Role>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled: Option<bool>,
+}
+
+/// Tells a field set to `null` (`Some(None)`) from an absent one (`None`).
+fn present_or_null<'de, T, D>(deserializer: D) -> Result<Option<Option<T>>, D::Error>
+where
+    T: Deserialize<'de>,
+    D: serde::Deserializer<'de>,
+{
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// The body of every error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErrorBody {
+    /// A sentence in English, for logs and scripts.
+    pub error: String,
+    /// When a role's limit refused the request: its code
+    /// ([`Refusal::code`]), for the client to say in the person's language.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refusal: Option<String>,
+}
+
+impl ErrorBody {
+    pub fn refusal(&self) -> Option<Refusal> {
+        self.refusal.as_deref().and_then(Refusal::from_code)
+    }
+}
+
+impl From<Refusal> for ErrorBody {
+    fn from(refusal: Refusal) -> Self {
+        Self {
+            error: refusal.to_string(),
+            refusal: Some(refusal.code().to_owned()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_fill_their_ids() {
+        assert_eq!(paths::workspace_changes("abc"), "/api/workspaces/abc/changes");
+        assert_eq!(paths::user("u1"), "/api/users/u1");
+    }
+
+    #[test]
+    fn a_role_set_to_null_differs_from_an_absent_role() {
+        let absent: UpdateUserRequest = serde_json::from_str(r#"{"disabled":true}"#).expect("parses");
+        assert_eq!(absent.role, None);
+        assert_eq!(absent.disabled, Some(true));
+        let removed: UpdateUserRequest =
+            serde_json::from_str(r#"{"workspace":"w","role":null}"#).expect("parses");
+        assert_eq!(removed.role, Some(None));
+        let set: UpdateUserRequest =
+            serde_json::from_str(r#"{"workspace":"w","role":"member"}"#).expect("parses");
+        assert_eq!(set.role, Some(Some(Role::Member)));
+    }
+
+    #[test]
+    fn refusals_travel_as_codes() {
+        let body = ErrorBody::from(Refusal::ManagePeople);
+        let json = serde_json::to_string(&body).expect("serialises");
+        let back: ErrorBody = serde_json::from_str(&json).expect("parses");
+        assert_eq!(back.refusal(), Some(Refusal::ManagePeople));
+        let plain: ErrorBody = serde_json::from_str(r#"{"error":"sign in first"}"#).expect("parses");
+        assert_eq!(plain.refusal(), None);
+    }
+
+    #[test]
+    fn receipts_flatten_into_change_views() {
+        let view = ChangeView {
+            receipt_seq: 7,
+            receipt: Receipt {
+                hash: "h".into(),
+                actor: "a".into(),
+                seq: 1,
+                client_time_ms: 2,
+                message: None,
+                user_id: "u".into(),
+                user_name: "Ana".into(),
+                organisation_id: None,
+                role: Role::Member,
+                received_at_ms: 3,
+            },
+        };
+        let json: serde_json::Value = serde_json::to_value(&view).expect("serialises");
+        assert_eq!(json["receipt_seq"], 7);
+        assert_eq!(json["user_name"], "Ana");
+        assert_eq!(json["role"], "member");
+        assert_eq!(serde_json::from_value::<ChangeView>(json).expect("parses"), view);
+    }
+}
