@@ -41,6 +41,8 @@ pub mod paths {
 pub mod close {
     /// The connection ended normally (either side said goodbye).
     pub const NORMAL: u16 = 1000;
+    /// The server is shutting down, or the socket or its document went away.
+    pub const GOING_AWAY: u16 = 1001;
     /// A message out of order (anything before `join`, a second `join`).
     pub const PROTOCOL_ERROR: u16 = 1002;
     /// A text frame: the protocol is binary CBOR.
@@ -53,6 +55,8 @@ pub mod close {
     pub const MESSAGE_TOO_BIG: u16 = 1009;
     /// The server failed; the client may reconnect.
     pub const INTERNAL_ERROR: u16 = 1011;
+    /// The document was reloaded from storage after a failed commit; reconnect.
+    pub const SERVICE_RESTART: u16 = 1012;
     /// The server is busy or shutting down; reconnect later.
     pub const TRY_AGAIN_LATER: u16 = 1013;
     /// The session ended (signed out, disabled, credential revoked): sign in again.

@@ -353,6 +353,14 @@ pub struct CollectionSpec {
     /// What a role needs to create and edit these records.
     pub edit: Capability,
     pub label: Bilingual,
+    /// Pairs of (earlier, later) date fields that must be in order.
+    pub date_order: &'static [(&'static str, &'static str)],
+    /// Reference fields that must point at organisations of given kinds.
+    pub reference_kinds: &'static [(&'static str, &'static [&'static str])],
+    /// The fields the collection's list can be filtered by.
+    pub list_filters: &'static [&'static str],
+    /// The date field the collection's list can be sorted by.
+    pub sort_date: Option<&'static str>,
 }
 
 const ORGANISATIONS: CollectionSpec = CollectionSpec {
@@ -362,6 +370,10 @@ const ORGANISATIONS: CollectionSpec = CollectionSpec {
     fields: ORGANISATION_FIELDS,
     edit: Capability::EditRecords,
     label: Bilingual::new("Organizaciones", "Organisations"),
+    date_order: &[("member_since", "member_until")],
+    reference_kinds: &[],
+    list_filters: &["kind", "country", "membership"],
+    sort_date: Some("member_since"),
 };
 
 const CONTACTS: CollectionSpec = CollectionSpec {
@@ -371,6 +383,10 @@ const CONTACTS: CollectionSpec = CollectionSpec {
     fields: CONTACT_FIELDS,
     edit: Capability::EditRecords,
     label: Bilingual::new("Contactos", "Contacts"),
+    date_order: &[],
+    reference_kinds: &[],
+    list_filters: &["organisation", "focal_point_for"],
+    sort_date: None,
 };
 
 const PRESIDENCY_TERMS: CollectionSpec = CollectionSpec {
@@ -380,6 +396,10 @@ const PRESIDENCY_TERMS: CollectionSpec = CollectionSpec {
     fields: PRESIDENCY_FIELDS,
     edit: Capability::EditPresidencyAndWorkplan,
     label: Bilingual::new("Presidencias", "Presidency terms"),
+    date_order: &[("start", "end")],
+    reference_kinds: &[],
+    list_filters: &[],
+    sort_date: Some("start"),
 };
 
 const WORKPLAN_LINES: CollectionSpec = CollectionSpec {
@@ -389,6 +409,10 @@ const WORKPLAN_LINES: CollectionSpec = CollectionSpec {
     fields: WORKPLAN_FIELDS,
     edit: Capability::EditPresidencyAndWorkplan,
     label: Bilingual::new("Plan de trabajo", "Work plan"),
+    date_order: &[],
+    reference_kinds: &[],
+    list_filters: &[],
+    sort_date: None,
 };
 
 const ALLIANCES: CollectionSpec = CollectionSpec {
@@ -398,6 +422,10 @@ const ALLIANCES: CollectionSpec = CollectionSpec {
     fields: ALLIANCE_FIELDS,
     edit: Capability::EditRecords,
     label: Bilingual::new("Alianzas con el sector privado", "Private-sector alliances"),
+    date_order: &[],
+    reference_kinds: &[("partner", &["private_sector_chamber", "company"])],
+    list_filters: &["status", "workplan_lines"],
+    sort_date: Some("start"),
 };
 
 const COLLABORATIONS: CollectionSpec = CollectionSpec {
@@ -407,6 +435,10 @@ const COLLABORATIONS: CollectionSpec = CollectionSpec {
     fields: COLLABORATION_FIELDS,
     edit: Capability::EditRecords,
     label: Bilingual::new("Colaboraciones con gobierno", "Government collaborations"),
+    date_order: &[("start", "end")],
+    reference_kinds: &[("institution", &["government_institution"])],
+    list_filters: &["status", "workplan_lines"],
+    sort_date: Some("start"),
 };
 
 const ACTIVITIES: CollectionSpec = CollectionSpec {
@@ -416,6 +448,10 @@ const ACTIVITIES: CollectionSpec = CollectionSpec {
     fields: ACTIVITY_FIELDS,
     edit: Capability::EditRecords,
     label: Bilingual::new("Actividades", "Activities"),
+    date_order: &[],
+    reference_kinds: &[],
+    list_filters: &["kind", "workplan_lines"],
+    sort_date: Some("date"),
 };
 
 impl Collection {
@@ -513,6 +549,45 @@ mod tests {
         keys.sort_unstable();
         keys.dedup();
         assert_eq!(keys.len(), Collection::ALL.len());
+    }
+
+    #[test]
+    fn every_field_a_spec_names_exists_with_the_right_kind() {
+        for collection in Collection::ALL {
+            let spec = collection.spec();
+            for (earlier, later) in spec.date_order {
+                for key in [earlier, later] {
+                    assert_eq!(
+                        collection.field(key).map(|field| field.kind),
+                        Some(FieldKind::Date),
+                        "{collection:?}.{key}"
+                    );
+                }
+            }
+            for (key, kinds) in spec.reference_kinds {
+                assert_eq!(
+                    collection.field(key).map(|field| field.kind),
+                    Some(FieldKind::Reference(Organisations)),
+                    "{collection:?}.{key}"
+                );
+                for kind in *kinds {
+                    assert!(
+                        ORGANISATION_KINDS.iter().any(|choice| choice.slug == *kind),
+                        "{kind}"
+                    );
+                }
+            }
+            for key in spec.list_filters {
+                assert!(collection.field(key).is_some(), "{collection:?}.{key}");
+            }
+            if let Some(key) = spec.sort_date {
+                assert_eq!(
+                    collection.field(key).map(|field| field.kind),
+                    Some(FieldKind::Date),
+                    "{collection:?}.{key}"
+                );
+            }
+        }
     }
 
     #[test]

@@ -96,22 +96,14 @@ pub fn is_date(text: &str) -> bool {
     (1..=days).contains(&day)
 }
 
-/// Pairs of (start, end) fields that must be in order, per collection.
-fn date_pairs(collection: Collection) -> &'static [(&'static str, &'static str)] {
-    match collection {
-        Collection::Organisations => &[("member_since", "member_until")],
-        Collection::PresidencyTerms | Collection::Collaborations => &[("start", "end")],
-        _ => &[],
-    }
-}
-
-/// Kinds a reference field must point at, where it matters.
+/// Kinds a reference field must point at, where the schema says so.
 fn expected_kinds(collection: Collection, field: &str) -> Option<&'static [&'static str]> {
-    match (collection, field) {
-        (Collection::Alliances, "partner") => Some(&["private_sector_chamber", "company"]),
-        (Collection::Collaborations, "institution") => Some(&["government_institution"]),
-        _ => None,
-    }
+    collection
+        .spec()
+        .reference_kinds
+        .iter()
+        .find(|(key, _)| *key == field)
+        .map(|(_, kinds)| *kinds)
 }
 
 /// Every record of a workspace, indexed for validation.
@@ -191,7 +183,7 @@ pub fn validate(record: &Record, index: &Index<'_>) -> Vec<Issue> {
             _ => {}
         }
     }
-    for (start, end) in date_pairs(record.collection) {
+    for (start, end) in record.collection.spec().date_order {
         let (from, to) = (record.text(start), record.text(end));
         if is_date(from) && is_date(to) && to < from {
             push(end, Problem::DateOrder { earlier_field: start });
