@@ -21,6 +21,7 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use enlace_bench::fixtures::workspace_with_changes;
 use enlace_server::hub::Hubs;
 use enlace_server::storage::{Storage, StorageWriter, WorkspaceRecord};
+use enlace_server::workspaces;
 use enlace_shared::{DocumentId, PeerId};
 
 /// A change about the size of one record edit in the UI.
@@ -112,24 +113,13 @@ fn store(directory: &Path, document: &Automerge, compacted: bool) -> DocumentId 
     let document_id = DocumentId::from_bytes([9; 16]);
     #[allow(clippy::expect_used)]
     let storage = Storage::open(directory).expect("open storage");
-    let changes: Vec<Vec<u8>> = document
-        .get_changes(&[])
-        .iter()
-        .map(|change| change.raw_bytes().to_vec())
-        .collect();
-    let record = WorkspaceRecord {
-        id: None,
-        name: "bench".into(),
-        created_at_ms: 0,
-    };
     #[allow(clippy::expect_used)]
-    storage
-        .create_workspace(document_id, &record, &changes)
-        .expect("store changes");
+    workspaces::store(&storage, document_id, "bench", 0, document).expect("store changes");
     if compacted {
+        let changes = document.get_changes(&[]).len() as u64;
         #[allow(clippy::expect_used)]
         storage
-            .compact(&document_id, &document.save(), changes.len() as u64)
+            .compact(&document_id, &document.save(), changes)
             .expect("compact");
     }
     document_id

@@ -2,13 +2,14 @@
 
 use automerge::transaction::Transactable as _;
 use automerge::{ActorId, Automerge, ObjType, ROOT, ReadDoc as _};
+use enlace_shared::schema::Collection;
 
 /// A workspace document with `changes` small record edits by ten actors.
 pub fn workspace_with_changes(changes: usize) -> Automerge {
     let mut document = Automerge::new();
     #[allow(clippy::expect_used)]
     enlace_shared::model::create_workspace(&mut document, "bench", 0).expect("workspace");
-    let Ok(Some((_, organisations))) = document.get(ROOT, enlace_shared::model::ORGANISATIONS) else {
+    let Ok(Some((_, organisations))) = document.get(ROOT, Collection::Organisations.key()) else {
         panic!("the workspace has no organisations map")
     };
     let mut records = Vec::new();

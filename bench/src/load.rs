@@ -19,10 +19,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
 use automerge::{ActorId, Automerge, ChangeHash, ObjId, ReadDoc as _, Value};
-use enlace_shared::model::{self, Authorship, NewOrganisation, OrganisationField, OrganisationKind};
+use enlace_shared::model::{self, Authorship};
 use enlace_shared::protocol::Message;
+use enlace_shared::records::{self, Initial};
+use enlace_shared::schema::Collection;
 use enlace_shared::sync::{Input, PeerSession, SessionEvent};
-use enlace_shared::{DocumentId, PeerId};
+use enlace_shared::{DocumentId, PeerId, ids};
 use futures_util::{SinkExt as _, StreamExt as _};
 use serde::{Deserialize, Serialize};
 use tokio::net::TcpStream;
@@ -35,8 +37,8 @@ use crate::{micros_since, random_u64, unix_ms};
 
 pub(crate) type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
 
-/// The field every edit sets.
-const EDITED_FIELD: OrganisationField = OrganisationField::Country;
+/// The organisation field every edit sets.
+const EDITED_FIELD: &str = "country";
 
 /// What to run.
 #[derive(Debug, Clone)]
@@ -199,7 +201,7 @@ impl Shared {
         let mut bytes = [0u8; 16];
         bytes[..4].copy_from_slice(&u32::try_from(peer).unwrap_or(u32::MAX).to_be_bytes());
         bytes[4..].copy_from_slice(&self.run_nonce[..12]);
-        model::record_id(bytes)
+        ids::record_id(bytes)
     }
 
     fn actor(&self, peer: usize) -> ActorId {
@@ -573,9 +575,7 @@ impl Peer {
             send_all(&mut socket, opened).await?;
             self.pump_until(&mut socket, |peer| {
                 peer.session.is_in_sync(&peer.document_id())
-                    && peer
-                        .document()
-                        .is_some_and(|document| model::organisations(document).is_ok())
+                    && peer.document().and_then(organisations_map).is_some()
             })
             .await
             .context("the document did not sync")?;
@@ -658,19 +658,20 @@ impl Peer {
 
     async fn create_organisation(&mut self, socket: &mut Socket) -> anyhow::Result<()> {
         let organisation_id = self.shared.organisation_id(self.index);
-        let fields = NewOrganisation {
-            name: format!("Load peer {}", self.index),
-            kind: OrganisationKind::from_slug("embassy"),
-            country: "MX".to_owned(),
-        };
+        let fields = [
+            ("name", Initial::Text(format!("Load peer {}", self.index))),
+            ("kind", Initial::Text("embassy".to_owned())),
+            (EDITED_FIELD, Initial::Text("MX".to_owned())),
+        ];
         let author = format!("load-{}", self.index);
         let document_id = self.document_id();
         let document = self
             .session
             .document_mut(&document_id)
             .ok_or_else(|| anyhow!("document not open"))?;
-        model::create_organisation(
+        records::create_record(
             document,
+            Collection::Organisations,
             &organisation_id,
             &fields,
             &Authorship {
@@ -698,8 +699,9 @@ impl Peer {
             .session
             .document_mut(&document_id)
             .ok_or_else(|| anyhow!("document not open"))?;
-        model::set_organisation_field(
+        records::set_text(
             document,
+            Collection::Organisations,
             &organisation_id,
             EDITED_FIELD,
             &value,
@@ -784,7 +786,7 @@ impl Peer {
             let Some(record) = &self.organisations[writer] else {
                 continue;
             };
-            let Some(value) = model::read_string(document, record, EDITED_FIELD.key()) else {
+            let Some(value) = model::read_string(document, record, EDITED_FIELD) else {
                 continue;
             };
             let Some(seq) = parse_seq(&value) else {
@@ -809,8 +811,7 @@ impl Peer {
         let Some(document) = self.session.document(&self.shared.config.document_id) else {
             return;
         };
-        let Ok(Some((Value::Object(_), collection))) = document.get(automerge::ROOT, model::ORGANISATIONS)
-        else {
+        let Some(collection) = organisations_map(document) else {
             return;
         };
         for (writer, slot) in self.organisations.iter_mut().enumerate() {
@@ -821,6 +822,14 @@ impl Peer {
                 *slot = Some(record);
             }
         }
+    }
+}
+
+/// The workspace's `organisations` map, once the document has synced that far.
+fn organisations_map(document: &Automerge) -> Option<ObjId> {
+    match document.get(automerge::ROOT, Collection::Organisations.key()) {
+        Ok(Some((Value::Object(_), collection))) => Some(collection),
+        _ => None,
     }
 }
 

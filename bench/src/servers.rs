@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use anyhow::{Context as _, anyhow, bail};
 use enlace_shared::DocumentId;
+use enlace_shared::api::{WorkspaceSummary, paths};
 use serde::{Deserialize, Serialize};
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::process::{Child, Command};
@@ -243,7 +244,7 @@ pub async fn start_with(kind: ServerKind, account: &Account) -> anyhow::Result<R
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     let (ws_url, document_url) = match kind {
         ServerKind::Enlace => (
-            format!("ws://{address}/sync"),
+            format!("ws://{address}{}", paths::SYNC),
             first_workspace_url(&address, bearer_token.as_deref()).await?,
         ),
         ServerKind::AutomergeRepo | ServerKind::Samod => (
@@ -328,18 +329,13 @@ pub fn provision_enlace(binary: &Path, data_dir: &Path, account: &Account) -> an
     Ok(String::from_utf8(output.stdout)?.trim().to_owned())
 }
 
-#[derive(Deserialize)]
-struct WorkspaceEntry {
-    url: String,
-}
-
 /// `url` of the first entry of Enlace's `GET /api/workspaces`.
 pub async fn first_workspace_url(address: &str, bearer_token: Option<&str>) -> anyhow::Result<String> {
-    let (status, body) = http_get(address, "/api/workspaces", bearer_token).await?;
+    let (status, body) = http_get(address, paths::WORKSPACES, bearer_token).await?;
     if status != 200 {
-        bail!("GET /api/workspaces answered {status}");
+        bail!("GET {} answered {status}", paths::WORKSPACES);
     }
-    let entries: Vec<WorkspaceEntry> = serde_json::from_slice(&body)?;
+    let entries: Vec<WorkspaceSummary> = serde_json::from_slice(&body)?;
     entries
         .into_iter()
         .next()

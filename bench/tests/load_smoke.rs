@@ -5,7 +5,7 @@
 use std::time::Duration;
 
 use enlace_bench::load::{self, LoadConfig};
-use enlace_tests::{Credential, ServerProcess};
+use enlace_tests::{Credential, ServerProcess, document_id};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_peers_editing_lose_nothing_and_converge() -> anyhow::Result<()> {
@@ -23,7 +23,7 @@ async fn five_peers_editing_lose_nothing_and_converge() -> anyhow::Result<()> {
         setup_deadline: Duration::from_secs(30),
         server_pid: server.pid(),
         bearer_token: Some(token),
-        ..LoadConfig::new(server.ws_url(), workspace.document_id()?)
+        ..LoadConfig::new(server.ws_url(), document_id(&workspace)?)
     };
     let report = load::run(config).await?;
     assert!(

@@ -5,14 +5,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use enlace_shared::DocumentId;
-use enlace_shared::policy::Role;
+use enlace_shared::roles::Role;
 
 use crate::auth::{
     self, AuthError, LiveCredentials, LoginThrottle, SESSION_LIFETIME, ThrottleVerdict, hash_password,
     new_secret, secret_hash, verify_password,
 };
-use crate::now_ms;
 use crate::storage::{AccountError, CredentialKind, CredentialRecord, Storage, StorageError, UserRecord};
+use crate::system::now_ms;
 
 /// The settings key of the pending first-start setup token.
 const SETUP_SETTING: &str = "setup";

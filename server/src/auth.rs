@@ -2,7 +2,9 @@
 //!
 //! Passwords are hashed with Argon2id. Session cookies and bearer tokens are
 //! random secrets handed to the client once; the server stores only their
-//! SHA-256, so a copy of the database grants no access.
+//! SHA-256, so a copy of the database grants no access. A request presents
+//! its secret in a header, a cookie or (on `/sync`) the query string:
+//! [`credential_from`] finds it.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -10,10 +12,13 @@ use std::time::{Duration, Instant};
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use axum::http::{HeaderMap, header};
+use enlace_shared::ids::hex;
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 
 use crate::storage::UserRecord;
+use crate::system::{NoRandomness, random_bytes};
 
 /// The name of the session cookie.
 pub const SESSION_COOKIE: &str = "enlace_session";
@@ -23,21 +28,10 @@ pub const SESSION_LIFETIME: Duration = Duration::from_secs(14 * 24 * 3600);
 /// Errors of the authentication helpers.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
-    #[error("no randomness available: {0}")]
-    Random(String),
+    #[error(transparent)]
+    Random(#[from] NoRandomness),
     #[error("password hashing failed: {0}")]
     Hash(String),
-}
-
-/// Fills `N` bytes from the operating system's generator.
-pub fn random_bytes<const N: usize>() -> Result<[u8; N], AuthError> {
-    let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes).map_err(|error| AuthError::Random(error.to_string()))?;
-    Ok(bytes)
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// Hashes a password with Argon2id and a fresh random salt (PHC string).
@@ -74,6 +68,38 @@ pub fn secret_hash(secret: &str) -> String {
 /// A fresh user id.
 pub fn new_user_id() -> Result<String, AuthError> {
     Ok(hex(&random_bytes::<16>()?))
+}
+
+/// Where a request's credential came from; cookies need an Origin check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CredentialSource {
+    Cookie,
+    Bearer,
+    /// `?access_token=` on `/sync`, for WebSocket clients that cannot set headers.
+    Query,
+}
+
+/// The secret in a request: `Authorization: Bearer`, then `query_token`
+/// (the `access_token` of `/sync`), then the session cookie.
+pub fn credential_from(headers: &HeaderMap, query_token: Option<&str>) -> Option<(String, CredentialSource)> {
+    if let Some(token) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.strip_prefix("Bearer "))
+    {
+        return Some((token.trim().to_owned(), CredentialSource::Bearer));
+    }
+    if let Some(token) = query_token.filter(|token| !token.is_empty()) {
+        return Some((token.to_owned(), CredentialSource::Query));
+    }
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(name, _)| *name == SESSION_COOKIE)
+        .map(|(_, value)| (value.to_owned(), CredentialSource::Cookie))
 }
 
 /// Failed logins are counted per email and per address; past the limit the
@@ -194,7 +220,60 @@ impl LiveCredentials {
 
 #[cfg(test)]
 mod tests {
+    use axum::http::HeaderValue;
+
     use super::*;
+
+    fn headers(pairs: &[(header::HeaderName, &'static str)]) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        for (name, value) in pairs {
+            headers.append(name, HeaderValue::from_static(value));
+        }
+        headers
+    }
+
+    #[test]
+    fn a_bearer_token_comes_first_then_the_query_then_the_cookie() {
+        let all = headers(&[
+            (header::AUTHORIZATION, "Bearer  token-1 "),
+            (header::COOKIE, "enlace_session=cookie-1"),
+        ]);
+        assert_eq!(
+            credential_from(&all, Some("query-1")),
+            Some(("token-1".to_owned(), CredentialSource::Bearer))
+        );
+        let cookie = headers(&[(header::COOKIE, "enlace_session=cookie-1")]);
+        assert_eq!(
+            credential_from(&cookie, Some("query-1")),
+            Some(("query-1".to_owned(), CredentialSource::Query))
+        );
+        assert_eq!(
+            credential_from(&cookie, Some("")),
+            Some(("cookie-1".to_owned(), CredentialSource::Cookie))
+        );
+    }
+
+    #[test]
+    fn the_session_cookie_is_found_among_others() {
+        let cookies = headers(&[
+            (header::COOKIE, "theme=dark; lang=es"),
+            (header::COOKIE, "other=1; enlace_session=abc123; last=z"),
+        ]);
+        assert_eq!(
+            credential_from(&cookies, None),
+            Some(("abc123".to_owned(), CredentialSource::Cookie))
+        );
+    }
+
+    #[test]
+    fn no_credential_is_none() {
+        assert_eq!(credential_from(&HeaderMap::new(), None), None);
+        let unrelated = headers(&[
+            (header::AUTHORIZATION, "Basic dXNlcjpwYXNz"),
+            (header::COOKIE, "enlace_session_old=x; theme=dark"),
+        ]);
+        assert_eq!(credential_from(&unrelated, None), None);
+    }
 
     #[test]
     fn passwords_verify_and_hashes_are_salted() {

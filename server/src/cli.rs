@@ -3,7 +3,7 @@
 //! file lock makes them fail with a clear message (use the web interface).
 
 use enlace_shared::DocumentId;
-use enlace_shared::policy::Role;
+use enlace_shared::roles::Role;
 
 use crate::accounts::{Accounts, NewAccount, ServiceError};
 use crate::config::{TokenCommand, UserCommand};

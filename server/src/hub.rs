@@ -10,15 +10,17 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use automerge::Automerge;
-use enlace_shared::model;
-use enlace_shared::policy::{self, Role};
+use enlace_shared::api::{Receipt, close};
+use enlace_shared::policy;
 use enlace_shared::protocol::Message;
+use enlace_shared::refusal::Refusal;
+use enlace_shared::roles::Role;
 use enlace_shared::sync::{ConnectionKey, DocumentHub, HubError};
 use enlace_shared::{DocumentId, PeerId};
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
-use crate::storage::{AppendRequest, Receipt, Storage, StorageError, StorageWriter, WorkspaceRecord};
+use crate::storage::{AppendRequest, Storage, StorageError, StorageWriter};
 
 /// How many changes may pile up after a snapshot before the hub compacts.
 const COMPACT_AFTER_CHANGES: u64 = 1000;
@@ -26,11 +28,10 @@ const COMPACT_AFTER_CHANGES: u64 = 1000;
 const MAX_COMMANDS_PER_ROUND: usize = 4096;
 
 /// The shortest time from one fan-out of changes to the next round. A quiet
-/// hub answers at once; a busy one gathers 10 ms of messages per round.
-/// Without it, every incoming change made a round of its own that sent a
-/// sync message to every peer: measured at 20 peers × 5 edits/s, a 10 ms
-/// interval cut the server's CPU from 59% to 26% and the p99 from 159 ms to
-/// 45 ms (docs/performance.md).
+/// hub answers at once; a busy one gathers 10 ms of messages per round, so
+/// that one fan-out carries many changes to each peer instead of one sync
+/// message per peer for every incoming change (docs/performance.md has the
+/// measurements).
 const MIN_ROUND_INTERVAL: std::time::Duration = std::time::Duration::from_millis(10);
 /// Per-hub command queue length; senders wait when it is full (backpressure).
 const COMMAND_QUEUE: usize = 1024;
@@ -52,7 +53,11 @@ pub enum ToConnection {
     Rejected {
         document_id: DocumentId,
         change_hashes: Vec<String>,
+        /// An English sentence: which edit, and why.
         reason: String,
+        /// Why, for the client to say in the person's language; `None` when
+        /// the server could not decide (a storage failure).
+        refusal: Option<Refusal>,
     },
     /// Send an `error` message, then close with this code and reason.
     Close {
@@ -83,21 +88,6 @@ pub enum HubCommand {
     },
 }
 
-/// Close codes (RFC 6455) used by the server.
-pub mod close_code {
-    pub const GOING_AWAY: u16 = 1001;
-    pub const PROTOCOL_ERROR: u16 = 1002;
-    pub const UNSUPPORTED_DATA: u16 = 1003;
-    pub const INVALID_PAYLOAD: u16 = 1007;
-    pub const MESSAGE_TOO_BIG: u16 = 1009;
-    pub const INTERNAL_ERROR: u16 = 1011;
-    pub const SERVICE_RESTART: u16 = 1012;
-    pub const TRY_AGAIN_LATER: u16 = 1013;
-    pub const POLICY_VIOLATION: u16 = 1008;
-    /// Application code: the credential was revoked or the account disabled.
-    pub const SIGNED_OUT: u16 = 4001;
-}
-
 /// Errors opening a document.
 #[derive(Debug, thiserror::Error)]
 pub enum OpenError {
@@ -105,6 +95,8 @@ pub enum OpenError {
     Storage(#[from] StorageError),
     #[error("stored document {0} does not load: {1}")]
     Corrupt(DocumentId, String),
+    #[error("loading document {0} did not finish: {1}")]
+    Interrupted(DocumentId, tokio::task::JoinError),
 }
 
 /// The open documents and their hub tasks.
@@ -151,8 +143,8 @@ impl Hubs {
         let storage = self.inner.storage.clone();
         let loaded = tokio::task::spawn_blocking(move || load_document(&storage, document_id))
             .await
-            .map_err(|error| OpenError::Corrupt(document_id, error.to_string()))??;
-        let Some((document, next_seq, snapshot_next_seq)) = loaded else {
+            .map_err(|error| OpenError::Interrupted(document_id, error))??;
+        let Some(loaded) = loaded else {
             return Ok(None);
         };
         let mut open = self.lock_open();
@@ -163,15 +155,14 @@ impl Hubs {
         let (sender, receiver) = mpsc::channel(COMMAND_QUEUE);
         let hub = HubTask {
             document_id,
-            core: DocumentHub::new(document),
+            core: DocumentHub::new(loaded.document),
             outboxes: HashMap::new(),
             storage: self.inner.storage.clone(),
             writer: self.inner.writer.clone(),
             server_peer_id: self.inner.server_peer_id.clone(),
-            next_seq,
-            snapshot_next_seq,
-            actor_owners: HashMap::new(),
-            pending_bindings: Vec::new(),
+            next_seq: loaded.next_seq,
+            snapshot_next_seq: loaded.snapshot_next_seq,
+            bindings: ActorBindings::new(self.inner.storage.clone()),
             pending_receipts: Vec::new(),
         };
         self.lock_tasks().spawn(hub.run(receiver));
@@ -203,11 +194,17 @@ impl Hubs {
     }
 }
 
+/// A document as storage holds it, ready for a hub.
+struct LoadedDocument {
+    document: Automerge,
+    /// The sequence number the next committed change will get.
+    next_seq: u64,
+    /// The first sequence number not covered by the stored snapshot.
+    snapshot_next_seq: u64,
+}
+
 /// Loads a document from storage: `None` if no such workspace.
-fn load_document(
-    storage: &Storage,
-    document_id: DocumentId,
-) -> Result<Option<(Automerge, u64, u64)>, OpenError> {
+fn load_document(storage: &Storage, document_id: DocumentId) -> Result<Option<LoadedDocument>, OpenError> {
     if !storage.has_workspace(&document_id)? {
         return Ok(None);
     }
@@ -222,48 +219,11 @@ fn load_document(
     document
         .load_incremental(&joined)
         .map_err(|error| OpenError::Corrupt(document_id, error.to_string()))?;
-    Ok(Some((document, stored.next_seq, stored.snapshot_next_seq)))
-}
-
-/// Creates the first workspace of an empty data directory.
-pub fn create_workspace(
-    storage: &Storage,
-    name: &str,
-    now_ms: i64,
-    random: [u8; 16],
-    demo: bool,
-) -> Result<DocumentId, OpenError> {
-    let document_id = DocumentId::from_bytes(random);
-    let mut document = Automerge::new();
-    model::create_workspace(&mut document, name, now_ms)
-        .map_err(|error| OpenError::Corrupt(document_id, error.to_string()))?;
-    if demo {
-        let mut failure = None;
-        let mut new_id = || match crate::auth::random_bytes::<16>() {
-            Ok(bytes) => model::record_id(bytes),
-            Err(error) => {
-                failure = Some(error.to_string());
-                String::new()
-            }
-        };
-        enlace_shared::demo::seed(&mut document, now_ms, &mut new_id)
-            .map_err(|error| OpenError::Corrupt(document_id, error.to_string()))?;
-        if let Some(error) = failure {
-            return Err(OpenError::Corrupt(document_id, error));
-        }
-    }
-    let changes: Vec<Vec<u8>> = document
-        .get_changes(&[])
-        .iter()
-        .map(|change| change.raw_bytes().to_vec())
-        .collect();
-    let record = WorkspaceRecord {
-        id: None,
-        name: name.to_owned(),
-        created_at_ms: now_ms,
-    };
-    storage.create_workspace(document_id, &record, &changes)?;
-    Ok(document_id)
+    Ok(Some(LoadedDocument {
+        document,
+        next_seq: stored.next_seq,
+        snapshot_next_seq: stored.snapshot_next_seq,
+    }))
 }
 
 struct HubTask {
@@ -275,10 +235,8 @@ struct HubTask {
     server_peer_id: PeerId,
     next_seq: u64,
     snapshot_next_seq: u64,
-    /// Actor id → bound user, as far as this hub has looked them up.
-    actor_owners: HashMap<Vec<u8>, String>,
-    /// Actors bound in this round, committed with its changes.
-    pending_bindings: Vec<(Vec<u8>, String)>,
+    bindings: ActorBindings,
+    /// Receipts of the changes accepted this round, committed with them.
     pending_receipts: Vec<Receipt>,
 }
 
@@ -334,28 +292,31 @@ impl HubTask {
                 data,
                 principal,
             } => {
-                let received_at_ms = crate::now_ms();
+                let received_at_ms = crate::system::now_ms();
                 let mut accepted = Vec::new();
-                let outcome = {
-                    let owners = &mut self.actor_owners;
-                    let storage = &self.storage;
-                    let bindings = &mut self.pending_bindings;
-                    self.core.receive_checked(connection, &data, |fork, added| {
-                        judge(fork, added, &principal, owners, storage, bindings)?;
-                        accepted = added
-                            .iter()
-                            .map(|change| receipt(change, &principal, received_at_ms))
-                            .collect();
-                        Ok::<(), String>(())
-                    })
-                };
+                let bindings = &mut self.bindings;
+                let outcome = self.core.receive_checked(connection, &data, |fork, added| {
+                    judge(
+                        fork,
+                        added,
+                        Judging {
+                            principal: &principal,
+                            bindings,
+                        },
+                    )?;
+                    accepted = added
+                        .iter()
+                        .map(|change| receipt(change, &principal, received_at_ms))
+                        .collect();
+                    Ok::<(), NotAccepted>(())
+                });
                 tracing::debug!(document = %self.document_id, connection, accepted = accepted.len(), ok = matches!(outcome, Ok(Ok(()))), "sync message");
                 match outcome {
                     Ok(Ok(())) => self.pending_receipts.extend(accepted),
-                    Ok(Err((hashes, reason))) => self.reject(connection, &hashes, reason),
+                    Ok(Err((hashes, not_accepted))) => self.reject(connection, &hashes, &not_accepted),
                     Err(HubError::UnknownConnection(_)) => {}
                     Err(error @ (HubError::BadSyncMessage(_) | HubError::Rejected(_))) => {
-                        self.close(connection, close_code::INVALID_PAYLOAD, error.to_string());
+                        self.close(connection, close::INVALID_PAYLOAD, error.to_string());
                     }
                 }
             }
@@ -397,13 +358,15 @@ impl HubTask {
         }
     }
 
-    fn reject(&mut self, connection: ConnectionKey, hashes: &[automerge::ChangeHash], reason: String) {
+    fn reject(&mut self, connection: ConnectionKey, hashes: &[automerge::ChangeHash], why: &NotAccepted) {
+        let reason = why.to_string();
         tracing::info!(document = %self.document_id, connection, changes = hashes.len(), %reason, "rejected changes");
         if let Some(outbox) = self.outboxes.get(&connection) {
             let _ = outbox.try_send(ToConnection::Rejected {
                 document_id: self.document_id,
                 change_hashes: hashes.iter().map(ToString::to_string).collect(),
                 reason,
+                refusal: why.refusal(),
             });
         }
     }
@@ -423,23 +386,28 @@ impl HubTask {
         let storage = self.storage.clone();
         let document_id = self.document_id;
         match tokio::task::spawn_blocking(move || load_document(&storage, document_id)).await {
-            Ok(Ok(Some((document, next_seq, snapshot_next_seq)))) => {
-                self.actor_owners.clear();
-                self.pending_bindings.clear();
+            Ok(Ok(Some(loaded))) => {
+                self.bindings.forget();
                 self.pending_receipts.clear();
-                self.core.reset(document);
-                self.next_seq = next_seq;
-                self.snapshot_next_seq = snapshot_next_seq;
+                self.core.reset(loaded.document);
+                self.next_seq = loaded.next_seq;
+                self.snapshot_next_seq = loaded.snapshot_next_seq;
             }
-            other => {
-                tracing::error!(document = %self.document_id, ?other, "reload after a rejected change failed");
+            Ok(Ok(None)) => {
+                tracing::error!(document = %self.document_id, "reload after a failed commit found no workspace");
+            }
+            Ok(Err(error)) => {
+                tracing::error!(document = %self.document_id, %error, "reload after a failed commit failed");
+            }
+            Err(error) => {
+                tracing::error!(document = %self.document_id, %error, "reload after a failed commit did not finish");
             }
         }
         let connections: Vec<ConnectionKey> = self.outboxes.keys().copied().collect();
         for connection in connections {
             self.close(
                 connection,
-                close_code::SERVICE_RESTART,
+                close::SERVICE_RESTART,
                 "document reloaded; reconnect".into(),
             );
         }
@@ -455,7 +423,7 @@ impl HubTask {
             let append = AppendRequest {
                 document_id: self.document_id,
                 changes: raw,
-                bindings: std::mem::take(&mut self.pending_bindings),
+                bindings: self.bindings.take_pending(),
                 receipts: std::mem::take(&mut self.pending_receipts),
             };
             match self.writer.append_with(append).await {
@@ -496,7 +464,7 @@ impl HubTask {
         for connection in too_slow {
             self.close(
                 connection,
-                close_code::TRY_AGAIN_LATER,
+                close::TRY_AGAIN_LATER,
                 "peer is not reading its messages".into(),
             );
         }
@@ -521,64 +489,145 @@ impl HubTask {
     }
 }
 
-/// Decides whether `principal` may add `added` (already applied to `fork`):
-/// every change's actor must be theirs (binding unseen actors to them), and
-/// every operation must pass the policy for their role.
-fn judge(
-    fork: &Automerge,
-    added: &[automerge::Change],
-    principal: &Principal,
-    owners: &mut HashMap<Vec<u8>, String>,
-    storage: &Storage,
-    bindings: &mut Vec<(Vec<u8>, String)>,
-) -> Result<(), String> {
-    let mut new_bindings = Vec::new();
+/// Which person each actor id belongs to, as far as this hub has looked,
+/// and the bindings its accepted changes made since the last commit.
+struct ActorBindings {
+    /// Where bindings this hub has not seen yet are read: a redb point read
+    /// made on the hub's task, while it judges a message.
+    storage: Storage,
+    /// Actor id → the user it is bound to.
+    known: HashMap<Vec<u8>, String>,
+    /// Actors first bound since the last commit; written with its changes.
+    pending: Vec<(Vec<u8>, String)>,
+}
+
+impl ActorBindings {
+    fn new(storage: Storage) -> Self {
+        Self {
+            storage,
+            known: HashMap::new(),
+            pending: Vec::new(),
+        }
+    }
+
+    /// The user `actor` is bound to, if any (remembered once read).
+    fn owner(&mut self, actor: &[u8]) -> Result<Option<String>, StorageError> {
+        if let Some(owner) = self.known.get(actor) {
+            return Ok(Some(owner.clone()));
+        }
+        let owner = self.storage.actor_owner(actor)?;
+        if let Some(owner) = &owner {
+            self.known.insert(actor.to_vec(), owner.clone());
+        }
+        Ok(owner)
+    }
+
+    /// Whether `actor` is bound to `user_id` (a failed read counts as no).
+    fn is_bound_to(&self, actor: &[u8], user_id: &str) -> bool {
+        match self.known.get(actor) {
+            Some(owner) => owner == user_id,
+            None => self
+                .storage
+                .actor_owner(actor)
+                .ok()
+                .flatten()
+                .is_some_and(|owner| owner == user_id),
+        }
+    }
+
+    fn bind(&mut self, actor: Vec<u8>, user_id: &str) {
+        self.known.insert(actor.clone(), user_id.to_owned());
+        self.pending.push((actor, user_id.to_owned()));
+    }
+
+    fn take_pending(&mut self) -> Vec<(Vec<u8>, String)> {
+        std::mem::take(&mut self.pending)
+    }
+
+    /// Drops everything learnt, after storage was reloaded.
+    fn forget(&mut self) {
+        self.known.clear();
+        self.pending.clear();
+    }
+}
+
+/// What `judge` decides with besides the changes: who sent them, and the
+/// actor bindings to check them against.
+struct Judging<'a> {
+    principal: &'a Principal,
+    /// Reads redb, on the hub's task, for actors this hub has not seen yet.
+    bindings: &'a mut ActorBindings,
+}
+
+/// An edit the sender's role may not make: where it lands, and why not.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{place}: {refusal}")]
+struct Refused {
+    /// The edit's place (`organisations/<id>/name`) or the refused change.
+    place: String,
+    refusal: Refusal,
+}
+
+/// Why the changes of a sync message were not accepted.
+#[derive(Debug, thiserror::Error)]
+enum NotAccepted {
+    #[error(transparent)]
+    Refused(#[from] Refused),
+    #[error("cannot check authorship: {0}")]
+    Authorship(#[from] StorageError),
+}
+
+impl NotAccepted {
+    fn refusal(&self) -> Option<Refusal> {
+        match self {
+            Self::Refused(refused) => Some(refused.refusal),
+            Self::Authorship(_) => None,
+        }
+    }
+}
+
+/// Decides whether the sender may add `added` (already applied to `fork`):
+/// every change's actor must be theirs (unseen actors are bound to them if
+/// the message is accepted), and every operation must pass the policy for
+/// their role.
+fn judge(fork: &Automerge, added: &[automerge::Change], judging: Judging<'_>) -> Result<(), NotAccepted> {
+    let Judging { principal, bindings } = judging;
+    let mut unbound: Vec<Vec<u8>> = Vec::new();
     for change in added {
-        let actor = change.actor_id().to_bytes().to_vec();
-        let owner = match owners.get(&actor) {
-            Some(owner) => Some(owner.clone()),
-            None => storage
-                .actor_owner(&actor)
-                .map_err(|error| format!("cannot check authorship: {error}"))?,
-        };
-        match owner {
+        let actor = change.actor_id().to_bytes();
+        match bindings.owner(actor)? {
             Some(owner) if owner != principal.user_id => {
-                return Err(format!(
-                    "change {} is signed by actor {} which belongs to another person",
-                    change.hash(),
-                    change.actor_id()
-                ));
+                return Err(Refused {
+                    place: format!("change {} by actor {}", change.hash(), change.actor_id()),
+                    refusal: Refusal::ForeignActor,
+                }
+                .into());
             }
-            Some(owner) => {
-                owners.insert(actor, owner);
-            }
-            None => new_bindings.push(actor),
+            Some(_) => {}
+            None if unbound.iter().any(|seen| seen.as_slice() == actor) => {}
+            None => unbound.push(actor.to_vec()),
         }
     }
     let is_own = |actor: &automerge::ActorId| {
         let bytes = actor.to_bytes();
-        new_bindings.iter().any(|bound| bound.as_slice() == bytes)
-            || owners.get(bytes).is_some_and(|owner| *owner == principal.user_id)
-            || storage
-                .actor_owner(bytes)
-                .ok()
-                .flatten()
-                .is_some_and(|owner| owner == principal.user_id)
+        unbound.iter().any(|seen| seen.as_slice() == bytes) || bindings.is_bound_to(bytes, &principal.user_id)
     };
     for change in added {
         for edit in policy::edits_in_change(fork, change, &is_own) {
-            policy::check(principal.role, &edit)
-                .map_err(|denial| format!("{}: {denial}", describe(&edit)))?;
+            policy::check(principal.role, &edit).map_err(|refusal| Refused {
+                place: place(&edit),
+                refusal,
+            })?;
         }
     }
-    for actor in new_bindings {
-        owners.insert(actor.clone(), principal.user_id.clone());
-        bindings.push((actor, principal.user_id.clone()));
+    for actor in unbound {
+        bindings.bind(actor, &principal.user_id);
     }
     Ok(())
 }
 
-fn describe(edit: &policy::Edit) -> String {
+/// Where an edit lands, as a refusal names it.
+fn place(edit: &policy::Edit) -> String {
     match &edit.location {
         policy::Location::Root { key } => format!("root key `{key}`"),
         policy::Location::Settings => "workspace settings".into(),
@@ -607,5 +656,99 @@ fn receipt(change: &automerge::Change, principal: &Principal, received_at_ms: i6
         organisation_id: principal.organisation_id.clone(),
         role: principal.role,
         received_at_ms,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use automerge::ActorId;
+    use enlace_shared::model::{self, Authorship};
+    use enlace_shared::records::{self, Initial};
+    use enlace_shared::schema::Collection;
+
+    use super::*;
+
+    fn principal(user_id: &str, role: Role) -> Principal {
+        Principal {
+            user_id: user_id.to_owned(),
+            display_name: user_id.to_owned(),
+            organisation_id: None,
+            role,
+        }
+    }
+
+    fn actor(byte: u8) -> ActorId {
+        ActorId::from([byte; 16])
+    }
+
+    /// A fork of a fresh workspace with one organisation added by `by`, and
+    /// the changes that added it.
+    fn organisation_added_by(by: &ActorId) -> (Automerge, Vec<automerge::Change>) {
+        let mut document = Automerge::new();
+        model::create_workspace(&mut document, "MCIG", 1).expect("workspace");
+        let mut fork = document.fork().with_actor(by.clone());
+        let authorship = Authorship {
+            now_ms: 2,
+            author: "test",
+        };
+        let name = [("name", Initial::Text("GIZ".into()))];
+        records::create_record(&mut fork, Collection::Organisations, "org-1", &name, &authorship)
+            .expect("record");
+        let added = fork.get_changes(&document.get_heads());
+        (fork, added)
+    }
+
+    fn empty_bindings() -> (tempfile::TempDir, ActorBindings) {
+        let directory = tempfile::tempdir().expect("tempdir");
+        let storage = Storage::open(directory.path()).expect("open");
+        (directory, ActorBindings::new(storage))
+    }
+
+    fn judged(
+        fork: &Automerge,
+        added: &[automerge::Change],
+        principal: &Principal,
+        bindings: &mut ActorBindings,
+    ) -> Result<(), NotAccepted> {
+        judge(fork, added, Judging { principal, bindings })
+    }
+
+    #[test]
+    fn an_accepted_change_binds_its_new_actor_to_the_sender() {
+        let (_directory, mut bindings) = empty_bindings();
+        let (fork, added) = organisation_added_by(&actor(1));
+        judged(&fork, &added, &principal("ana", Role::Member), &mut bindings).expect("accepted");
+        assert_eq!(
+            bindings.take_pending(),
+            vec![(actor(1).to_bytes().to_vec(), "ana".to_owned())]
+        );
+        assert!(bindings.is_bound_to(actor(1).to_bytes(), "ana"));
+    }
+
+    #[test]
+    fn a_role_refusal_names_the_place_and_binds_nothing() {
+        let (_directory, mut bindings) = empty_bindings();
+        let (fork, added) = organisation_added_by(&actor(1));
+        let refused = judged(&fork, &added, &principal("olga", Role::Observer), &mut bindings)
+            .expect_err("observers write nothing");
+        assert_eq!(refused.refusal(), Some(Refusal::ReadOnlyRole));
+        assert_eq!(
+            refused.to_string(),
+            format!("organisations/org-1: {}", Refusal::ReadOnlyRole)
+        );
+        assert!(bindings.take_pending().is_empty());
+    }
+
+    #[test]
+    fn a_change_signed_with_another_persons_actor_is_a_foreign_actor() {
+        let (_directory, mut bindings) = empty_bindings();
+        bindings.bind(actor(1).to_bytes().to_vec(), "ana");
+        bindings.take_pending();
+        let (fork, added) = organisation_added_by(&actor(1));
+        let refused = judged(&fork, &added, &principal("ben", Role::Secretariat), &mut bindings)
+            .expect_err("the actor is Ana's");
+        assert_eq!(refused.refusal(), Some(Refusal::ForeignActor));
+        assert!(refused.to_string().contains(&actor(1).to_string()), "{refused}");
+        assert!(bindings.take_pending().is_empty());
     }
 }

@@ -1,18 +1,25 @@
 //! The Enlace server: HTTP, the automerge-repo sync WebSocket, hubs and storage.
 //!
 //! # Layout
-//! - [`config`]: command line and environment.
-//! - [`http`]: routes (`/healthz`, `/api/workspaces`, `/sync`, the client).
-//! - [`ws`]: one connection: handshake, framing limits, routing to hubs.
+//! - [`config`]: command line and environment; [`cli`]: the `user` and
+//!   `token` subcommands on a stopped server; [`logging`]: the log filter.
+//! - [`http`]: the router and its handlers (sign-in, people, workspaces and
+//!   their audit trail, the `/sync` upgrade); the only code that turns errors
+//!   into HTTP statuses.
+//! - [`auth`]: passwords, secrets, credentials in requests, the login
+//!   throttle, live revocation; [`accounts`]: the account service on top.
+//! - [`ws`]: one connection: handshake, framing limits, routing to hubs,
+//!   close codes.
 //! - [`hub`]: one task per open document; the only code that changes a document.
+//! - [`workspaces`]: creating a workspace (the first one, the demo roundtable).
 //! - [`storage`]: the only code that touches redb; group commit, snapshots.
 //! - [`assets`]: the embedded browser client.
+//! - [`system`]: the wall clock and the operating system's randomness.
 //!
 //! [`run`] takes a bound listener and a shutdown future, so tests can give the
 //! server port 0 and stop it when they like.
 
 pub mod accounts;
-pub mod api;
 pub mod assets;
 pub mod auth;
 pub mod cli;
@@ -21,12 +28,14 @@ pub mod http;
 pub mod hub;
 pub mod logging;
 pub mod storage;
+pub mod system;
+pub mod workspaces;
 pub mod ws;
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use enlace_shared::PeerId;
 use tokio::net::TcpListener;
@@ -35,6 +44,7 @@ use tokio::sync::{mpsc, watch};
 use crate::http::AppState;
 use crate::hub::Hubs;
 use crate::storage::{Storage, StorageError, StorageWriter};
+use crate::system::{NoRandomness, now_ms, random_bytes};
 use crate::ws::ConnectionLimits;
 
 /// The name of the workspace created in an empty data directory.
@@ -59,33 +69,20 @@ pub enum ServerError {
     #[error(transparent)]
     Storage(#[from] StorageError),
     #[error("cannot create the first workspace: {0}")]
-    FirstWorkspace(#[from] hub::OpenError),
-    #[error("no randomness available: {0}")]
-    Random(String),
+    FirstWorkspace(#[from] workspaces::CreateError),
+    #[error(transparent)]
+    Random(#[from] NoRandomness),
     #[error("cannot prepare first-start setup: {0}")]
-    Setup(String),
+    Setup(accounts::ServiceError),
     #[error("HTTP server failed: {0}")]
     Serve(#[from] std::io::Error),
-}
-
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |elapsed| {
-        i64::try_from(elapsed.as_millis()).unwrap_or(i64::MAX)
-    })
-}
-
-fn random_bytes<const N: usize>() -> Result<[u8; N], ServerError> {
-    let mut bytes = [0u8; N];
-    getrandom::fill(&mut bytes).map_err(|error| ServerError::Random(error.to_string()))?;
-    Ok(bytes)
 }
 
 /// Opens storage and makes sure at least one workspace exists.
 pub fn prepare_storage(data_dir: &std::path::Path, demo: bool) -> Result<Storage, ServerError> {
     let storage = Storage::open(data_dir)?;
     if storage.workspaces()?.is_empty() {
-        let id = hub::create_workspace(&storage, FIRST_WORKSPACE_NAME, now_ms(), random_bytes()?, demo)?;
+        let id = workspaces::create_workspace(&storage, FIRST_WORKSPACE_NAME, now_ms(), demo)?;
         tracing::info!(workspace = %id.url(), "created the first workspace");
     }
     Ok(storage)
@@ -105,10 +102,7 @@ pub async fn run(
             .map_err(|error| ServerError::Serve(std::io::Error::other(error)))??
     };
     let accounts = accounts::Accounts::new(storage.clone());
-    if let Some(secret) = accounts
-        .begin_setup()
-        .map_err(|error| ServerError::Setup(error.to_string()))?
-    {
+    if let Some(secret) = accounts.begin_setup().map_err(ServerError::Setup)? {
         let address = listener.local_addr()?;
         #[allow(clippy::print_stdout)]
         {
@@ -121,7 +115,7 @@ pub async fn run(
     let (writer, writer_thread) = StorageWriter::start(storage.clone());
     let server_peer_id = PeerId::new(format!(
         "enlace-server-{}",
-        enlace_shared::model::record_id(random_bytes()?)
+        enlace_shared::ids::hex(&random_bytes::<16>()?)
     ));
     let hubs = Hubs::new(storage, writer, server_peer_id);
     let (shutdown_sender, shutdown_receiver) = watch::channel(false);

@@ -3,10 +3,10 @@
 //! automerge 0.12 puts `#[tracing::instrument]` on functions the sync path
 //! calls for every incoming change (`storage::load::load_changes`). Those spans
 //! are at INFO and record their arguments with `Debug`, so an INFO filter
-//! makes the server format large parts of the document on every message:
-//! measured at 50 peers × 2 edits/s, that formatting was most of the
-//! server's CPU. automerge's own spans and events are therefore capped at
-//! WARN unless `RUST_LOG` names automerge itself.
+//! makes the server format large parts of the document on every message,
+//! which under load costs most of its CPU (docs/performance.md).
+//! automerge's own spans and events are therefore capped at WARN unless
+//! `RUST_LOG` names automerge itself.
 
 use tracing_subscriber::EnvFilter;
 

@@ -9,6 +9,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage};
+use enlace_shared::api::close;
 use enlace_shared::protocol::{Message, PROTOCOL_VERSION, PeerMetadata};
 use enlace_shared::sync::ConnectionKey;
 use enlace_shared::{DocumentId, PeerId};
@@ -16,7 +17,7 @@ use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::{mpsc, watch};
 
 use crate::auth::LiveUser;
-use crate::hub::{HubCommand, Hubs, Principal, ToConnection, close_code};
+use crate::hub::{HubCommand, Hubs, Principal, ToConnection};
 
 /// How many messages may wait for a slow client before hubs wait for it.
 const OUTBOX_LENGTH: usize = 256;
@@ -74,24 +75,24 @@ pub async fn serve_connection<S, E>(
     let closing: Closing = loop {
         tokio::select! {
             biased;
-            _ = shutdown.changed() => break Closing::new(close_code::GOING_AWAY, "server shutting down"),
+            _ = shutdown.changed() => break Closing::new(close::GOING_AWAY, "server shutting down"),
             changed = live_user.changed() => {
                 if changed.is_err() || live_user.borrow().is_none() {
-                    break Closing::new(close_code::SIGNED_OUT, "signed out or account disabled");
+                    break Closing::new(close::SIGNED_OUT, "signed out or account disabled");
                 }
             },
             outgoing = outbox_receiver.recv() => match outgoing {
                 Some(ToConnection::Send(message)) => {
                     if sink.send(WsMessage::Binary(message.encode().into())).await.is_err() {
-                        break Closing::new(close_code::GOING_AWAY, "send failed");
+                        break Closing::new(close::GOING_AWAY, "send failed");
                     }
                 }
                 Some(ToConnection::Close { code, reason }) => break Closing::new(code, reason),
-                Some(ToConnection::Rejected { document_id, change_hashes, reason }) => {
+                Some(ToConnection::Rejected { document_id, change_hashes, reason, refusal }) => {
                     if !state.enlace_peer {
                         // A stock client cannot drop refused changes; it would
                         // resend them forever. Disconnect it instead.
-                        break Closing::new(close_code::POLICY_VIOLATION, format!("change refused: {reason}"));
+                        break Closing::new(close::POLICY_VIOLATION, format!("change refused: {reason}"));
                     }
                     let Some(peer_id) = state.peer_id.clone() else { continue };
                     let rejected = Message::Rejected {
@@ -100,17 +101,18 @@ pub async fn serve_connection<S, E>(
                         document_id,
                         change_hashes,
                         message: reason,
+                        refusal,
                     };
                     if sink.send(WsMessage::Binary(rejected.encode().into())).await.is_err() {
-                        break Closing::new(close_code::GOING_AWAY, "send failed");
+                        break Closing::new(close::GOING_AWAY, "send failed");
                     }
                 }
                 // Invariant: `state.outbox` keeps the channel open while we loop.
-                None => break Closing::new(close_code::INTERNAL_ERROR, "outbox closed"),
+                None => break Closing::new(close::INTERNAL_ERROR, "outbox closed"),
             },
             incoming = stream.next() => match incoming {
-                None => break Closing::new(1000, "closed by peer"),
-                Some(Err(error)) => break Closing::new(close_code::PROTOCOL_ERROR, format!("transport error: {error}")),
+                None => break Closing::new(close::NORMAL, "closed by peer"),
+                Some(Err(error)) => break Closing::new(close::PROTOCOL_ERROR, format!("transport error: {error}")),
                 Some(Ok(frame)) => match state.handle_frame(frame, &mut sink).await {
                     Ok(()) => {}
                     Err(closing) => break closing,
@@ -119,7 +121,7 @@ pub async fn serve_connection<S, E>(
         }
     };
     state.leave_all().await;
-    if closing.code != 1000 {
+    if closing.code != close::NORMAL {
         tracing::info!(connection, code = closing.code, reason = %closing.reason, "closing connection");
         if let Some(peer_id) = &state.peer_id {
             let error = Message::Error {
@@ -171,16 +173,16 @@ impl ConnectionState {
             WsMessage::Binary(bytes) => bytes,
             WsMessage::Text(_) => {
                 return Err(Closing::new(
-                    close_code::UNSUPPORTED_DATA,
+                    close::UNSUPPORTED_DATA,
                     "text frames are not part of the protocol; send CBOR in binary frames",
                 ));
             }
-            WsMessage::Close(_) => return Err(Closing::new(1000, "closed by peer")),
+            WsMessage::Close(_) => return Err(Closing::new(close::NORMAL, "closed by peer")),
             WsMessage::Ping(_) | WsMessage::Pong(_) => return Ok(()),
         };
         if bytes.len() > self.limits.max_frame_bytes {
             return Err(Closing::new(
-                close_code::MESSAGE_TOO_BIG,
+                close::MESSAGE_TOO_BIG,
                 format!(
                     "frame of {} bytes exceeds the limit of {} bytes",
                     bytes.len(),
@@ -188,9 +190,8 @@ impl ConnectionState {
                 ),
             ));
         }
-        let message = Message::decode(&bytes).map_err(|error| {
-            Closing::new(close_code::INVALID_PAYLOAD, format!("malformed frame: {error}"))
-        })?;
+        let message = Message::decode(&bytes)
+            .map_err(|error| Closing::new(close::INVALID_PAYLOAD, format!("malformed frame: {error}")))?;
         let Some(peer_id) = self.peer_id.clone() else {
             return self.handshake(message, sink).await;
         };
@@ -211,7 +212,7 @@ impl ConnectionState {
                     return Ok(());
                 };
                 let principal = self.principal(&document_id).ok_or_else(|| {
-                    Closing::new(close_code::SIGNED_OUT, "no longer has access to this workspace")
+                    Closing::new(close::SIGNED_OUT, "no longer has access to this workspace")
                 })?;
                 hub.send(HubCommand::Sync {
                     connection: self.connection,
@@ -219,7 +220,7 @@ impl ConnectionState {
                     principal,
                 })
                 .await
-                .map_err(|_| Closing::new(close_code::GOING_AWAY, "document closed"))
+                .map_err(|_| Closing::new(close::GOING_AWAY, "document closed"))
             }
             message @ Message::Ephemeral { document_id, .. } => {
                 if let Some(hub) = self.hub_for(document_id, &peer_id).await? {
@@ -232,12 +233,12 @@ impl ConnectionState {
                 }
                 Ok(())
             }
-            Message::Leave { .. } => Err(Closing::new(1000, "peer left")),
+            Message::Leave { .. } => Err(Closing::new(close::NORMAL, "peer left")),
             Message::Error { message, .. } => {
                 tracing::info!(connection = self.connection, %message, "peer reported an error");
                 Ok(())
             }
-            Message::Join { .. } => Err(Closing::new(close_code::PROTOCOL_ERROR, "join sent twice")),
+            Message::Join { .. } => Err(Closing::new(close::PROTOCOL_ERROR, "join sent twice")),
             // Only the server sends rejections.
             Message::Rejected { .. } => Ok(()),
             // A server never receives these from a client; peers relay them
@@ -260,7 +261,7 @@ impl ConnectionState {
         } = message
         else {
             return Err(Closing::new(
-                close_code::PROTOCOL_ERROR,
+                close::PROTOCOL_ERROR,
                 format!("expected `join` first, got `{}`", message.kind()),
             ));
         };
@@ -269,7 +270,7 @@ impl ConnectionState {
             .any(|version| version == PROTOCOL_VERSION)
         {
             return Err(Closing::new(
-                close_code::PROTOCOL_ERROR,
+                close::PROTOCOL_ERROR,
                 format!(
                     "unsupported protocol versions {supported_protocol_versions:?}; this server speaks \"1\""
                 ),
@@ -287,7 +288,7 @@ impl ConnectionState {
         };
         sink.send(WsMessage::Binary(peer.encode().into()))
             .await
-            .map_err(|_| Closing::new(close_code::GOING_AWAY, "send failed"))?;
+            .map_err(|_| Closing::new(close::GOING_AWAY, "send failed"))?;
         tracing::debug!(connection = self.connection, peer = %sender_id, "peer joined");
         self.peer_id = Some(sender_id);
         self.enlace_peer = peer_metadata.enlace.is_some();
@@ -320,7 +321,7 @@ impl ConnectionState {
         }
         let hub = self.hubs.get(document_id).await.map_err(|error| {
             tracing::error!(%error, "cannot open document");
-            Closing::new(close_code::INTERNAL_ERROR, "document cannot be opened")
+            Closing::new(close::INTERNAL_ERROR, "document cannot be opened")
         })?;
         let Some(hub) = hub else { return Ok(None) };
         hub.send(HubCommand::Join {
@@ -329,7 +330,7 @@ impl ConnectionState {
             outbox: self.outbox.clone(),
         })
         .await
-        .map_err(|_| Closing::new(close_code::GOING_AWAY, "document closed"))?;
+        .map_err(|_| Closing::new(close::GOING_AWAY, "document closed"))?;
         self.documents.insert(document_id, hub.clone());
         Ok(Some(hub))
     }

@@ -10,14 +10,19 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
 use automerge::Automerge;
-use enlace_shared::model::{
-    self, Authorship, NewOrganisation, Organisation, OrganisationField, OrganisationKind,
+use enlace_shared::api::{
+    CreateUserRequest, LoginRequest, PersonView, SetupRequest, WorkspaceSummary, paths,
 };
+use enlace_shared::model::{Authorship, ModelError};
 use enlace_shared::protocol::Message;
-use enlace_shared::sync::{Input, PeerSession};
-use enlace_shared::{DocumentId, PeerId};
+use enlace_shared::records::{self, Initial, Record};
+use enlace_shared::refusal::Refusal;
+use enlace_shared::roles::Role;
+use enlace_shared::schema::Collection;
+use enlace_shared::sync::{Input, PeerSession, SessionEvent};
+use enlace_shared::{DocumentId, PeerId, ids};
 use futures_util::{SinkExt as _, StreamExt as _};
-use serde::Deserialize;
+use serde::Serialize;
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::net::TcpStream;
 use tokio::process::{Child, Command};
@@ -79,18 +84,14 @@ pub fn enlace_binary() -> anyhow::Result<PathBuf> {
         .map_err(|message| anyhow!(message))
 }
 
-/// One entry of `GET /api/workspaces`.
-#[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
-pub struct WorkspaceInfo {
-    pub id: String,
-    pub name: String,
-    pub url: String,
+/// The document behind an entry of `GET /api/workspaces`.
+pub fn document_id(workspace: &WorkspaceSummary) -> anyhow::Result<DocumentId> {
+    DocumentId::parse(&workspace.url).map_err(|error| anyhow!("bad workspace url {}: {error}", workspace.url))
 }
 
-impl WorkspaceInfo {
-    pub fn document_id(&self) -> anyhow::Result<DocumentId> {
-        DocumentId::parse(&self.url).map_err(|error| anyhow!("bad workspace url {}: {error}", self.url))
-    }
+/// A request body as the JSON [`ServerProcess::api`] sends.
+pub fn json_body(body: &impl Serialize) -> anyhow::Result<serde_json::Value> {
+    Ok(serde_json::to_value(body)?)
 }
 
 /// The password of every account the harness creates.
@@ -206,31 +207,19 @@ impl ServerProcess {
             .setup_secret()
             .await
             .ok_or_else(|| anyhow!("no setup link printed"))?;
+        let request = SetupRequest {
+            token: secret,
+            email: email.to_owned(),
+            display_name: "Secretaría Técnica".to_owned(),
+            password: TEST_PASSWORD.to_owned(),
+        };
         let (status, body, headers) = self
-            .api(
-                "POST",
-                "/api/setup",
-                None,
-                Some(serde_json::json!({
-                    "token": secret, "email": email, "display_name": "Secretaría Técnica", "password": TEST_PASSWORD,
-                })),
-            )
+            .api("POST", paths::SETUP, None, Some(json_body(&request)?))
             .await?;
         if status != 200 {
             bail!("setup answered {status}: {body}");
         }
-        headers
-            .iter()
-            .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
-            .find_map(|(_, value)| {
-                value
-                    .strip_prefix("enlace_session=")?
-                    .split(';')
-                    .next()
-                    .map(str::to_owned)
-            })
-            .map(Credential::Session)
-            .ok_or_else(|| anyhow!("setup set no session cookie"))
+        session_from(&headers).ok_or_else(|| anyhow!("setup set no session cookie"))
     }
 
     async fn spawn(
@@ -287,7 +276,7 @@ impl ServerProcess {
             admin_token,
             setup_secret,
         };
-        let (status, _) = server.get("/healthz").await?;
+        let (status, _) = server.get(paths::HEALTH).await?;
         if status != 200 {
             bail!("health check answered {status}");
         }
@@ -299,13 +288,13 @@ impl ServerProcess {
     }
 
     pub fn ws_url(&self) -> String {
-        format!("ws://{}/sync", self.address)
+        format!("ws://{}{}", self.address, paths::SYNC)
     }
 
     /// The sync URL with the secretariat's token as `access_token` (for
     /// WebSocket clients that cannot set headers, like automerge-repo's).
     pub fn ws_url_with_token(&self) -> String {
-        format!("ws://{}/sync?access_token={}", self.address, self.admin_token)
+        format!("{}?access_token={}", self.ws_url(), self.admin_token)
     }
 
     /// The first-start setup secret the server printed, if any (waits briefly for it).
@@ -355,57 +344,68 @@ impl ServerProcess {
 
     /// Signs in; returns the status and, on success, the session secret.
     pub async fn login(&self, email: &str, password: &str) -> anyhow::Result<(u16, Option<Credential>)> {
+        let request = LoginRequest {
+            email: email.to_owned(),
+            password: password.to_owned(),
+        };
         let (status, _, headers) = self
-            .api(
-                "POST",
-                "/api/login",
-                None,
-                Some(serde_json::json!({ "email": email, "password": password })),
-            )
+            .api("POST", paths::LOGIN, None, Some(json_body(&request)?))
             .await?;
-        let session = headers
-            .iter()
-            .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
-            .find_map(|(_, value)| {
-                value
-                    .strip_prefix("enlace_session=")?
-                    .split(';')
-                    .next()
-                    .map(str::to_owned)
-            })
-            .filter(|secret| !secret.is_empty())
-            .map(Credential::Session);
-        Ok((status, session))
+        Ok((status, session_from(&headers)))
     }
 
-    /// Creates a person with `role` in the first workspace (through the
-    /// secretariat's API) and signs them in; returns their id and session.
+    /// Creates a person with `role` (a role's slug) in the first workspace
+    /// (through the secretariat's API) and signs them in; returns their id
+    /// and session.
     pub async fn add_person(
         &self,
         email: &str,
         name: &str,
         role: &str,
     ) -> anyhow::Result<(String, Credential)> {
-        let workspace = self.first_workspace().await?;
+        let role = role.parse::<Role>().map_err(|error| anyhow!(error))?;
+        let person = self.create_person(&self.admin(), email, name, role).await?;
+        match self.login(email, TEST_PASSWORD).await? {
+            (200, Some(session)) => Ok((person.id, session)),
+            (status, _) => bail!("signing in {email} answered {status}"),
+        }
+    }
+
+    /// Creates a person (password [`TEST_PASSWORD`]) with `role` in the first
+    /// workspace `secretariat` sees, through the API as `secretariat`.
+    pub async fn create_person(
+        &self,
+        secretariat: &Credential,
+        email: &str,
+        name: &str,
+        role: Role,
+    ) -> anyhow::Result<PersonView> {
+        let workspace = self
+            .workspaces_as(secretariat)
+            .await?
+            .into_iter()
+            .next()
+            .ok_or_else(|| anyhow!("the server lists no workspace"))?;
+        let request = CreateUserRequest {
+            email: email.to_owned(),
+            display_name: name.to_owned(),
+            password: Some(TEST_PASSWORD.to_owned()),
+            organisation_id: None,
+            workspace: workspace.id,
+            role,
+        };
         let (status, body, _) = self
             .api(
                 "POST",
-                "/api/users",
-                Some(&self.admin()),
-                Some(serde_json::json!({
-                    "email": email, "display_name": name, "password": TEST_PASSWORD,
-                    "workspace": workspace.id, "role": role,
-                })),
+                paths::USERS,
+                Some(secretariat),
+                Some(json_body(&request)?),
             )
             .await?;
         if status != 201 {
             bail!("creating {email} answered {status}: {body}");
         }
-        let id = body["id"].as_str().unwrap_or_default().to_owned();
-        match self.login(email, TEST_PASSWORD).await? {
-            (200, Some(session)) => Ok((id, session)),
-            (status, _) => bail!("signing in {email} answered {status}"),
-        }
+        Ok(serde_json::from_value(body)?)
     }
 
     pub fn address(&self) -> &str {
@@ -425,17 +425,22 @@ impl ServerProcess {
         http_get(&self.address, path, &[]).await
     }
 
-    pub async fn workspaces(&self) -> anyhow::Result<Vec<WorkspaceInfo>> {
-        let (name, value) = self.admin().header();
-        let (status, body) = http_get(&self.address, "/api/workspaces", &[(name, &value)]).await?;
+    /// The workspaces the secretariat sees.
+    pub async fn workspaces(&self) -> anyhow::Result<Vec<WorkspaceSummary>> {
+        self.workspaces_as(&self.admin()).await
+    }
+
+    /// The workspaces `credential`'s person may open.
+    pub async fn workspaces_as(&self, credential: &Credential) -> anyhow::Result<Vec<WorkspaceSummary>> {
+        let (status, body, _) = self.api("GET", paths::WORKSPACES, Some(credential), None).await?;
         if status != 200 {
-            bail!("GET /api/workspaces answered {status}");
+            bail!("GET {} answered {status}: {body}", paths::WORKSPACES);
         }
-        Ok(serde_json::from_slice(&body)?)
+        Ok(serde_json::from_value(body)?)
     }
 
     /// The first workspace (the one an empty data directory starts with).
-    pub async fn first_workspace(&self) -> anyhow::Result<WorkspaceInfo> {
+    pub async fn first_workspace(&self) -> anyhow::Result<WorkspaceSummary> {
         self.workspaces()
             .await?
             .into_iter()
@@ -480,6 +485,22 @@ impl ServerProcess {
         }
         Ok(())
     }
+}
+
+/// The session secret a `Set-Cookie` answer carries, if any.
+fn session_from(headers: &[(String, String)]) -> Option<Credential> {
+    headers
+        .iter()
+        .filter(|(name, _)| name.eq_ignore_ascii_case("set-cookie"))
+        .find_map(|(_, value)| {
+            value
+                .strip_prefix("enlace_session=")?
+                .split(';')
+                .next()
+                .map(str::to_owned)
+        })
+        .filter(|secret| !secret.is_empty())
+        .map(Credential::Session)
 }
 
 /// A minimal HTTP/1.1 GET (the tests need nothing more).
@@ -543,8 +564,16 @@ pub struct RustClient {
     /// How many frames this client has received and sent (for loop checks).
     pub frames_received: usize,
     pub frames_sent: usize,
-    /// Reasons of `enlace-rejected` messages received so far.
-    pub rejections: Vec<String>,
+    /// The `enlace-rejected` messages received so far.
+    pub rejections: Vec<Rejection>,
+}
+
+/// One `enlace-rejected` message, as the session reported it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// The server's English sentence (place and reason).
+    pub reason: String,
+    pub refusal: Option<Refusal>,
 }
 
 fn now_ms() -> u64 {
@@ -557,13 +586,13 @@ fn now_ms() -> u64 {
 
 impl RustClient {
     /// Connects, joins and waits until the workspace document is synced.
-    pub async fn connect(server: &ServerProcess, workspace: &WorkspaceInfo) -> anyhow::Result<Self> {
+    pub async fn connect(server: &ServerProcess, workspace: &WorkspaceSummary) -> anyhow::Result<Self> {
         Self::connect_named(server, workspace, "rust-client").await
     }
 
     pub async fn connect_named(
         server: &ServerProcess,
-        workspace: &WorkspaceInfo,
+        workspace: &WorkspaceSummary,
         author: &str,
     ) -> anyhow::Result<Self> {
         Self::connect_as(server, workspace, author, &server.admin()).await
@@ -572,7 +601,7 @@ impl RustClient {
     /// Connects with a given credential.
     pub async fn connect_as(
         server: &ServerProcess,
-        workspace: &WorkspaceInfo,
+        workspace: &WorkspaceSummary,
         author: &str,
         credential: &Credential,
     ) -> anyhow::Result<Self> {
@@ -582,7 +611,7 @@ impl RustClient {
     /// Connects like a stock automerge-repo client (no Enlace extension).
     pub async fn connect_as_stock(
         server: &ServerProcess,
-        workspace: &WorkspaceInfo,
+        workspace: &WorkspaceSummary,
         author: &str,
         credential: &Credential,
     ) -> anyhow::Result<Self> {
@@ -591,13 +620,13 @@ impl RustClient {
 
     async fn connect_with(
         server: &ServerProcess,
-        workspace: &WorkspaceInfo,
+        workspace: &WorkspaceSummary,
         author: &str,
         credential: &Credential,
         extension: bool,
     ) -> anyhow::Result<Self> {
         let socket = authenticated_socket(server, credential).await?;
-        let document_id = workspace.document_id()?;
+        let document_id = document_id(workspace)?;
         let random: u64 = rand_u64();
         let mut client = Self {
             socket,
@@ -622,7 +651,7 @@ impl RustClient {
         client
             .pump_until(PATIENCE, |client| {
                 client.session.is_in_sync(&client.document_id)
-                    && model::organisations(client.document()).is_ok()
+                    && records::read_all(client.document(), Collection::Organisations).is_ok()
             })
             .await
             .context("the workspace did not sync")?;
@@ -637,8 +666,9 @@ impl RustClient {
             .expect("opened in connect")
     }
 
-    pub fn organisations(&self) -> Vec<Organisation> {
-        model::organisations(self.document()).unwrap_or_default()
+    /// The organisations of the workspace, deleted ones included, sorted by name.
+    pub fn organisations(&self) -> Vec<Record> {
+        records::read_all(self.document(), Collection::Organisations).unwrap_or_default()
     }
 
     /// True when everything this client has is acknowledged by the server.
@@ -671,7 +701,7 @@ impl RustClient {
     /// Makes a local change and sends it, without waiting for the acknowledgement.
     pub async fn change(
         &mut self,
-        edit: impl FnOnce(&mut Automerge, &Authorship<'_>) -> Result<(), model::ModelError>,
+        edit: impl FnOnce(&mut Automerge, &Authorship<'_>) -> Result<(), ModelError>,
     ) -> anyhow::Result<()> {
         let author = self.author.clone();
         let authorship = Authorship {
@@ -689,32 +719,40 @@ impl RustClient {
         self.send_all(output.send).await
     }
 
-    /// Adds an organisation and waits until the server has acknowledged it.
+    /// Adds an organisation (`kind_slug`: one of `schema::ORGANISATION_KINDS`)
+    /// and waits until the server has acknowledged it; returns its record id.
     pub async fn add_organisation(
         &mut self,
         name: &str,
-        kind: &str,
+        kind_slug: &str,
         country: &str,
     ) -> anyhow::Result<String> {
         let id = random_record_id();
-        let fields = NewOrganisation {
-            name: name.to_owned(),
-            kind: OrganisationKind::from_slug(kind),
-            country: country.to_owned(),
-        };
-        let record_id = id.clone();
-        self.change(move |document, authorship| {
-            model::create_organisation(document, &record_id, &fields, authorship)
+        let fields = [
+            ("name", Initial::Text(name.to_owned())),
+            ("kind", Initial::Text(kind_slug.to_owned())),
+            ("country", Initial::Text(country.to_owned())),
+        ];
+        self.change(|document, authorship| {
+            records::create_record(document, Collection::Organisations, &id, &fields, authorship)
         })
         .await?;
         self.wait_acknowledged().await?;
         Ok(id)
     }
 
-    /// Sets one field and waits until the server has acknowledged it.
-    pub async fn set_field(&mut self, id: &str, field: OrganisationField, value: &str) -> anyhow::Result<()> {
+    /// Sets one text field of an organisation and waits until the server has
+    /// acknowledged it.
+    pub async fn set_field(&mut self, id: &str, field_key: &str, value: &str) -> anyhow::Result<()> {
         self.change(|document, authorship| {
-            model::set_organisation_field(document, id, field, value, authorship)
+            records::set_text(
+                document,
+                Collection::Organisations,
+                id,
+                field_key,
+                value,
+                authorship,
+            )
         })
         .await?;
         self.wait_acknowledged().await
@@ -728,19 +766,15 @@ impl RustClient {
     }
 
     /// Waits until an organisation with this name is in the document.
-    pub async fn wait_for_organisation(
-        &mut self,
-        name: &str,
-        timeout: Duration,
-    ) -> anyhow::Result<Organisation> {
+    pub async fn wait_for_organisation(&mut self, name: &str, timeout: Duration) -> anyhow::Result<Record> {
         self.pump_until(timeout, |client| {
-            client.organisations().iter().any(|org| org.name == name)
+            client.organisations().iter().any(|org| org.text("name") == name)
         })
         .await
         .with_context(|| format!("organisation {name:?} never arrived"))?;
         self.organisations()
             .into_iter()
-            .find(|org| org.name == name)
+            .find(|org| org.text("name") == name)
             .ok_or_else(|| anyhow!("vanished"))
     }
 
@@ -781,8 +815,11 @@ impl RustClient {
                 debug_frame(&self.author, "<-", &message);
                 let output = self.session.handle(now_ms(), Input::Received(message))?;
                 for event in &output.events {
-                    if let enlace_shared::sync::SessionEvent::Rejected { reason, .. } = event {
-                        self.rejections.push(reason.clone());
+                    if let SessionEvent::Rejected { reason, refusal, .. } = event {
+                        self.rejections.push(Rejection {
+                            reason: reason.clone(),
+                            refusal: *refusal,
+                        });
                     }
                 }
                 self.send_all(output.send).await
@@ -821,7 +858,7 @@ pub fn random_record_id() -> String {
     let mut bytes = [0u8; 16];
     bytes[..8].copy_from_slice(&rand_u64().to_le_bytes());
     bytes[8..].copy_from_slice(&rand_u64().to_le_bytes());
-    model::record_id(bytes)
+    ids::record_id(bytes)
 }
 
 /// A raw WebSocket to the server as the secretariat, for tests that send bad input.

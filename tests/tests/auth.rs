@@ -6,10 +6,14 @@ use std::time::{Duration, Instant};
 
 use automerge::transaction::Transactable as _;
 use automerge::{ActorId, Automerge, ObjType, ROOT, ReadDoc as _};
-use enlace_shared::model;
+use enlace_shared::api::{ErrorBody, PersonView, SetupRequest, UpdateUserRequest, close, paths};
+use enlace_shared::records::{self, Initial};
+use enlace_shared::refusal::Refusal;
+use enlace_shared::roles::Role;
+use enlace_shared::schema::Collection;
 use enlace_tests::{
     ADMIN_EMAIL, Credential, PATIENCE, RustClient, ServerProcess, TEST_PASSWORD, authenticated_socket,
-    expect_close, http_get,
+    expect_close, http_get, json_body,
 };
 use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
 
@@ -31,16 +35,22 @@ fn put_raw(document: &mut Automerge, collection: &str, record: &str, field: &str
     transaction.commit();
 }
 
+/// Asserts that the `index`th rejection `client` received names `place`
+/// and carries `refusal`, as a code and as the English sentence.
+fn assert_rejection(client: &RustClient, index: usize, refusal: Refusal, place: &str) {
+    let rejection = &client.rejections[index];
+    assert_eq!(rejection.refusal, Some(refusal), "{:?}", client.rejections);
+    assert!(
+        rejection.reason.contains(place) && rejection.reason.ends_with(&refusal.to_string()),
+        "{:?}",
+        client.rejections
+    );
+}
+
 async fn changes_count(server: &ServerProcess) -> anyhow::Result<usize> {
     let workspace = server.first_workspace().await?;
-    let (status, body, _) = server
-        .api(
-            "GET",
-            &format!("/api/workspaces/{}/changes?limit=500", workspace.id),
-            Some(&server.admin()),
-            None,
-        )
-        .await?;
+    let path = format!("{}?limit=500", paths::workspace_changes(&workspace.id));
+    let (status, body, _) = server.api("GET", &path, Some(&server.admin()), None).await?;
     assert_eq!(status, 200, "{body}");
     Ok(body["changes"].as_array().map_or(0, Vec::len))
 }
@@ -99,7 +109,7 @@ async fn sign_in_is_checked_and_throttled() -> anyhow::Result<()> {
     let (status, session) = server.login(ADMIN_EMAIL, TEST_PASSWORD).await?;
     assert_eq!(status, 200);
     let session = session.ok_or_else(|| anyhow::anyhow!("no cookie"))?;
-    let (status, me, _) = server.api("GET", "/api/me", Some(&session), None).await?;
+    let (status, me, _) = server.api("GET", paths::ME, Some(&session), None).await?;
     assert_eq!(status, 200);
     assert_eq!(me["email"], ADMIN_EMAIL);
     assert!(me.get("password_hash").is_none());
@@ -108,7 +118,7 @@ async fn sign_in_is_checked_and_throttled() -> anyhow::Result<()> {
         let (status, _, headers) = server
             .api(
                 "POST",
-                "/api/login",
+                paths::LOGIN,
                 None,
                 Some(serde_json::json!({"email": ADMIN_EMAIL, "password": TEST_PASSWORD})),
             )
@@ -131,14 +141,14 @@ async fn sign_in_is_checked_and_throttled() -> anyhow::Result<()> {
     }
     assert_eq!(&statuses[..5], &[401; 5], "wrong passwords: {statuses:?}");
     assert_eq!(&statuses[5..], &[429, 429], "then throttled: {statuses:?}");
-    // Even the right password waits out the window now.
+    // Once throttled, even the right password waits out the window.
     assert_eq!(server.login(ADMIN_EMAIL, TEST_PASSWORD).await?.0, 429);
 
-    let (status, _) = http_get(server.address(), "/api/workspaces", &[]).await?;
+    let (status, _) = http_get(server.address(), paths::WORKSPACES, &[]).await?;
     assert_eq!(status, 401);
-    let (status, _, _) = server.api("POST", "/api/logout", Some(&session), None).await?;
+    let (status, _, _) = server.api("POST", paths::LOGOUT, Some(&session), None).await?;
     assert_eq!(status, 204);
-    let (status, _, _) = server.api("GET", "/api/me", Some(&session), None).await?;
+    let (status, _, _) = server.api("GET", paths::ME, Some(&session), None).await?;
     assert_eq!(status, 401, "the session is gone after logout");
     Ok(())
 }
@@ -166,20 +176,16 @@ async fn a_change_signed_with_another_persons_actor_is_refused() -> anyhow::Resu
     ben.flush().await?;
     ben.pump_until(PATIENCE, |client| !client.rejections.is_empty())
         .await?;
-    assert!(
-        ben.rejections[0].contains("another person"),
-        "{:?}",
-        ben.rejections
-    );
+    assert_rejection(&ben, 0, Refusal::ForeignActor, "by actor");
     // Ben's client dropped the forged change and resynced.
     ben.pump_until(PATIENCE, |client| client.is_in_sync()).await?;
-    assert_eq!(ben.organisations()[0].country, "Alemania");
+    assert_eq!(ben.organisations()[0].text("country"), "Alemania");
 
     // Not forwarded, not stored, no receipt.
     witness.pump_for(Duration::from_millis(300)).await?;
-    assert_eq!(witness.organisations()[0].country, "Alemania");
+    assert_eq!(witness.organisations()[0].text("country"), "Alemania");
     let fresh = RustClient::connect(&server, &workspace).await?;
-    assert_eq!(fresh.organisations()[0].country, "Alemania");
+    assert_eq!(fresh.organisations()[0].text("country"), "Alemania");
     assert_eq!(changes_count(&server).await?, receipts_before);
     Ok(())
 }
@@ -199,21 +205,21 @@ async fn roles_are_enforced_on_every_change() -> anyhow::Result<()> {
     // An observer writes nothing.
     let mut olga = RustClient::connect_as(&server, &workspace, "olga", &observer).await?;
     olga.change(|document, authorship| {
-        model::create_organisation(
+        records::create_record(
             document,
+            Collection::Organisations,
             "0".repeat(32).as_str(),
-            &model::NewOrganisation {
-                name: "Intrusa".into(),
-                kind: model::OrganisationKind::Company,
-                country: String::new(),
-            },
+            &[
+                ("name", Initial::Text("Intrusa".into())),
+                ("kind", Initial::Text("company".into())),
+            ],
             authorship,
         )
     })
     .await?;
     olga.pump_until(PATIENCE, |client| !client.rejections.is_empty())
         .await?;
-    assert!(olga.rejections[0].contains("observers"), "{:?}", olga.rejections);
+    assert_rejection(&olga, 0, Refusal::ReadOnlyRole, "organisations/");
 
     // A member edits records but not presidency terms, and cannot delete others' records.
     let mut ana = RustClient::connect_as(&server, &workspace, "ana", &member).await?;
@@ -231,21 +237,23 @@ async fn roles_are_enforced_on_every_change() -> anyhow::Result<()> {
     ana.flush().await?;
     ana.pump_until(PATIENCE, |client| client.rejections.len() == 1)
         .await?;
-    assert!(ana.rejections[0].contains("presidency"), "{:?}", ana.rejections);
+    assert_rejection(
+        &ana,
+        0,
+        Refusal::PresidencyAndWorkplan,
+        "presidency_terms/term-2021",
+    );
     ana.pump_until(PATIENCE, |client| client.is_in_sync()).await?;
 
     let target = by_secretariat.clone();
     ana.change(move |document, authorship| {
-        model::set_organisation_deleted(document, &target, true, authorship)
+        records::set_deleted(document, Collection::Organisations, &target, true, authorship)
     })
     .await?;
     ana.pump_until(PATIENCE, |client| client.rejections.len() == 2)
         .await?;
-    assert!(
-        ana.rejections[1].contains("created by others"),
-        "{:?}",
-        ana.rejections
-    );
+    let deleted = format!("organisations/{by_secretariat}/deleted");
+    assert_rejection(&ana, 1, Refusal::DeleteOthersRecords, &deleted);
     ana.pump_until(PATIENCE, |client| client.is_in_sync()).await?;
     assert!(
         !ana.organisations().iter().any(|org| org.deleted),
@@ -255,7 +263,7 @@ async fn roles_are_enforced_on_every_change() -> anyhow::Result<()> {
     // Her own record she may delete.
     let mine = own.clone();
     ana.change(move |document, authorship| {
-        model::set_organisation_deleted(document, &mine, true, authorship)
+        records::set_deleted(document, Collection::Organisations, &mine, true, authorship)
     })
     .await?;
     ana.wait_acknowledged().await?;
@@ -274,7 +282,7 @@ async fn roles_are_enforced_on_every_change() -> anyhow::Result<()> {
     let target = by_secretariat.clone();
     secretariat
         .change(move |document, authorship| {
-            model::set_organisation_deleted(document, &target, true, authorship)
+            records::set_deleted(document, Collection::Organisations, &target, true, authorship)
         })
         .await?;
     secretariat.wait_acknowledged().await?;
@@ -311,7 +319,12 @@ async fn a_rejection_ends_the_exchange_and_syncing_goes_on() -> anyhow::Result<(
     ana.add_organisation("AECID", "cooperation_agency", "España")
         .await?;
     let fresh = RustClient::connect(&server, &workspace).await?;
-    assert!(fresh.organisations().iter().any(|org| org.name == "AECID"));
+    assert!(
+        fresh
+            .organisations()
+            .iter()
+            .any(|org| org.text("name") == "AECID")
+    );
     Ok(())
 }
 
@@ -329,8 +342,11 @@ async fn a_stock_client_sending_a_forbidden_change_is_disconnected() -> anyhow::
         .await
         .expect_err("disconnected");
     let text = format!("{closed:#}");
-    assert!(text.contains("Policy") || text.contains("1008"), "{text}");
-    assert!(text.contains("observers"), "{text}");
+    assert!(
+        text.contains("Policy") || text.contains(&close::POLICY_VIOLATION.to_string()),
+        "{text}"
+    );
+    assert!(text.contains(&Refusal::ReadOnlyRole.to_string()), "{text}");
     let reader = RustClient::connect(&server, &workspace).await?;
     assert!(reader.organisations().is_empty());
     Ok(())
@@ -348,29 +364,33 @@ async fn revocation_reaches_open_sockets_within_a_second() -> anyhow::Result<()>
     // Disabling an account closes its socket.
     let mut socket = authenticated_socket(&server, &ana).await?;
     let started = Instant::now();
+    let disable = UpdateUserRequest {
+        disabled: Some(true),
+        ..UpdateUserRequest::default()
+    };
     let (status, _, _) = server
         .api(
             "PATCH",
-            &format!("/api/users/{ana_id}"),
+            &paths::user(&ana_id),
             Some(&server.admin()),
-            Some(serde_json::json!({"disabled": true})),
+            Some(json_body(&disable)?),
         )
         .await?;
     assert_eq!(status, 200);
     let (code, reason) = expect_close(&mut socket).await?;
-    assert_eq!(code, 4001, "{reason}");
+    assert_eq!(code, close::SIGNED_OUT, "{reason}");
     assert!(
         started.elapsed() < Duration::from_secs(1),
         "took {:?}",
         started.elapsed()
     );
-    assert_eq!(server.api("GET", "/api/me", Some(&ana), None).await?.0, 401);
+    assert_eq!(server.api("GET", paths::ME, Some(&ana), None).await?.0, 401);
 
     // Signing out closes the sockets opened with that session.
     let mut socket = authenticated_socket(&server, &ben).await?;
     let started = Instant::now();
-    assert_eq!(server.api("POST", "/api/logout", Some(&ben), None).await?.0, 204);
-    assert_eq!(expect_close(&mut socket).await?.0, 4001);
+    assert_eq!(server.api("POST", paths::LOGOUT, Some(&ben), None).await?.0, 204);
+    assert_eq!(expect_close(&mut socket).await?.0, close::SIGNED_OUT);
     assert!(started.elapsed() < Duration::from_secs(1));
 
     // Lowering a role holds the open socket to the new role.
@@ -378,22 +398,28 @@ async fn revocation_reaches_open_sockets_within_a_second() -> anyhow::Result<()>
     carla_client
         .add_organisation("BID", "international_organisation", "")
         .await?;
+    let demote = UpdateUserRequest {
+        workspace: Some(workspace.id.clone()),
+        role: Some(Some(Role::Observer)),
+        disabled: None,
+    };
     let (status, _, _) = server
         .api(
             "PATCH",
-            &format!("/api/users/{carla_id}"),
+            &paths::user(&carla_id),
             Some(&server.admin()),
-            Some(serde_json::json!({"workspace": workspace.id, "role": "observer"})),
+            Some(json_body(&demote)?),
         )
         .await?;
     assert_eq!(status, 200);
     let id = carla_client.organisations()[0].id.clone();
     carla_client
         .change(move |document, authorship| {
-            model::set_organisation_field(
+            records::set_text(
                 document,
+                Collection::Organisations,
                 &id,
-                model::OrganisationField::Country,
+                "country",
                 "Washington",
                 authorship,
             )
@@ -402,7 +428,7 @@ async fn revocation_reaches_open_sockets_within_a_second() -> anyhow::Result<()>
     carla_client
         .pump_until(Duration::from_secs(5), |client| !client.rejections.is_empty())
         .await?;
-    assert!(carla_client.rejections[0].contains("observers"));
+    assert_rejection(&carla_client, 0, Refusal::ReadOnlyRole, "organisations/");
     Ok(())
 }
 
@@ -414,16 +440,10 @@ async fn the_audit_trail_records_who_sent_each_change() -> anyhow::Result<()> {
     let (ana_id, ana) = server.add_person("ana@giz.de", "Ana Ruiz", "member").await?;
     let mut client = RustClient::connect_as(&server, &workspace, "ana", &ana).await?;
     let id = client.add_organisation("GIZ", "cooperation_agency", "").await?;
-    client
-        .set_field(&id, model::OrganisationField::Country, "Alemania")
-        .await?;
+    client.set_field(&id, "country", "Alemania").await?;
+    let changes = paths::workspace_changes(&workspace.id);
     let (status, body, _) = server
-        .api(
-            "GET",
-            &format!("/api/workspaces/{}/changes?limit=1", workspace.id),
-            Some(&server.admin()),
-            None,
-        )
+        .api("GET", &format!("{changes}?limit=1"), Some(&server.admin()), None)
         .await?;
     assert_eq!(status, 200, "{body}");
     let newest = &body["changes"][0];
@@ -440,22 +460,17 @@ async fn the_audit_trail_records_who_sent_each_change() -> anyhow::Result<()> {
     let (_, older, _) = server
         .api(
             "GET",
-            &format!("/api/workspaces/{}/changes?limit=10&before={next}", workspace.id),
+            &format!("{changes}?limit=10&before={next}"),
             Some(&server.admin()),
             None,
         )
         .await?;
     assert_eq!(older["changes"][0]["message"], "add organisation GIZ");
     // Members may not read it.
-    let (status, _, _) = server
-        .api(
-            "GET",
-            &format!("/api/workspaces/{}/changes", workspace.id),
-            Some(&ana),
-            None,
-        )
-        .await?;
+    let (status, body, _) = server.api("GET", &changes, Some(&ana), None).await?;
     assert_eq!(status, 403);
+    let refusal = serde_json::from_value::<ErrorBody>(body)?.refusal();
+    assert_eq!(refusal, Some(Refusal::ReadAudit));
     Ok(())
 }
 
@@ -485,34 +500,34 @@ async fn the_database_holds_password_hashes_never_passwords_or_tokens() -> anyho
 async fn first_start_offers_a_one_time_setup_link() -> anyhow::Result<()> {
     let data = tempfile::tempdir()?;
     let server = ServerProcess::start_unprovisioned(data.path()).await?;
-    let (status, body, _) = server.api("GET", "/api/setup", None, None).await?;
+    let (status, body, _) = server.api("GET", paths::SETUP, None, None).await?;
     assert_eq!((status, body["pending"].as_bool()), (200, Some(true)));
     let secret = server
         .setup_secret()
         .await
         .ok_or_else(|| anyhow::anyhow!("no setup link printed"))?;
-    let account = serde_json::json!({
-        "token": "0".repeat(64), "email": "sec@unwomen.org", "display_name": "Secretaría", "password": TEST_PASSWORD,
-    });
+    let mut account = SetupRequest {
+        token: "0".repeat(64),
+        email: "sec@unwomen.org".into(),
+        display_name: "Secretaría".into(),
+        password: TEST_PASSWORD.into(),
+    };
     assert_eq!(
         server
-            .api("POST", "/api/setup", None, Some(account.clone()))
+            .api("POST", paths::SETUP, None, Some(json_body(&account)?))
             .await?
             .0,
         400,
         "wrong token"
     );
-    let mut account = account;
-    account["token"] = serde_json::Value::String(secret);
+    account.token = secret;
     let (status, person, headers) = server
-        .api("POST", "/api/setup", None, Some(account.clone()))
+        .api("POST", paths::SETUP, None, Some(json_body(&account)?))
         .await?;
     assert_eq!(status, 200, "{person}");
-    assert!(
-        person["roles"]
-            .as_object()
-            .is_some_and(|roles| roles.values().all(|role| role == "secretariat"))
-    );
+    let person: PersonView = serde_json::from_value(person)?;
+    assert!(!person.roles.is_empty());
+    assert!(person.roles.values().all(|role| *role == Role::Secretariat));
     assert!(
         headers
             .iter()
@@ -520,11 +535,55 @@ async fn first_start_offers_a_one_time_setup_link() -> anyhow::Result<()> {
                 && value.starts_with("enlace_session="))
     );
     assert_eq!(
-        server.api("POST", "/api/setup", None, Some(account)).await?.0,
+        server
+            .api("POST", paths::SETUP, None, Some(json_body(&account)?))
+            .await?
+            .0,
         400,
         "only once"
     );
-    let (status, body, _) = server.api("GET", "/api/setup", None, None).await?;
+    let (status, body, _) = server.api("GET", paths::SETUP, None, None).await?;
     assert_eq!((status, body["pending"].as_bool()), (200, Some(false)));
+    Ok(())
+}
+
+#[tokio::test]
+async fn api_calls_need_a_signed_in_caller_and_refusals_carry_their_code() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let server = ServerProcess::start(data.path()).await?;
+    let workspace = server.first_workspace().await?;
+    let changes = paths::workspace_changes(&workspace.id);
+    let user = paths::user("someone");
+    let needing_a_caller = [
+        ("GET", paths::ME),
+        ("GET", paths::WORKSPACES),
+        ("GET", changes.as_str()),
+        ("GET", paths::USERS),
+        ("POST", paths::USERS),
+        ("PATCH", user.as_str()),
+    ];
+    let forged = Credential::Bearer("0".repeat(64));
+    for (method, path) in needing_a_caller {
+        for credential in [None, Some(&forged)] {
+            let body = (method != "GET").then(|| serde_json::json!({}));
+            let (status, answer, _) = server.api(method, path, credential, body).await?;
+            assert_eq!(status, 401, "{method} {path} with {credential:?}: {answer}");
+            let answer: ErrorBody = serde_json::from_value(answer)?;
+            assert!(!answer.error.is_empty());
+            assert_eq!(answer.refusal(), None);
+        }
+    }
+
+    let (_, member) = server.add_person("ana@giz.de", "Ana Ruiz", "member").await?;
+    let (status, answer, _) = server.api("GET", paths::USERS, Some(&member), None).await?;
+    assert_eq!(status, 403, "{answer}");
+    let answer: ErrorBody = serde_json::from_value(answer)?;
+    assert_eq!(answer.refusal(), Some(Refusal::ManagePeople));
+    assert_eq!(answer.error, Refusal::ManagePeople.to_string());
+    let (status, people, _) = server
+        .api("GET", paths::USERS, Some(&server.admin()), None)
+        .await?;
+    assert_eq!(status, 200, "{people}");
+    assert_eq!(serde_json::from_value::<Vec<PersonView>>(people)?.len(), 2);
     Ok(())
 }

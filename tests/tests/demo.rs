@@ -1,18 +1,19 @@
 //! `enlace serve --demo` on an empty data directory starts with the MCIG as
 //! published, seen over a real socket by the first secretariat account.
 
+use enlace_shared::api::{WorkspaceSummary, paths};
 use enlace_shared::records;
 use enlace_shared::schema::Collection;
-use enlace_tests::{RustClient, ServerProcess, WorkspaceInfo};
+use enlace_tests::{RustClient, ServerProcess};
 
 #[tokio::test]
 async fn the_demo_roundtable_is_served_to_the_first_secretariat() -> anyhow::Result<()> {
     let data = tempfile::tempdir()?;
     let server = ServerProcess::start_unprovisioned_with(data.path(), &["--demo"]).await?;
     let session = server.complete_setup("secretaria@unwomen.org").await?;
-    let (status, body, _) = server.api("GET", "/api/workspaces", Some(&session), None).await?;
+    let (status, body, _) = server.api("GET", paths::WORKSPACES, Some(&session), None).await?;
     assert_eq!(status, 200, "{body}");
-    let workspace: WorkspaceInfo = serde_json::from_value(body[0].clone())?;
+    let workspace: WorkspaceSummary = serde_json::from_value(body[0].clone())?;
     let client = RustClient::connect_as(&server, &workspace, "secretaria", &session).await?;
     let document = client.document();
 

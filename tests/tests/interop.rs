@@ -87,8 +87,8 @@ async fn stock_automerge_repo_client_interoperates() -> anyhow::Result<()> {
         .wait_for_organisation(JS_NAME, Duration::from_secs(20))
         .await?;
     assert_eq!(from_js.id, added);
-    assert_eq!(from_js.kind.slug(), "cooperation_agency");
-    assert_eq!(from_js.country, "México");
+    assert_eq!(from_js.text("kind"), "cooperation_agency");
+    assert_eq!(from_js.text("country"), "México");
     assert_eq!(from_js.created_by, "interop");
     assert!(!from_js.deleted);
     assert!(from_js.created_at > 0);

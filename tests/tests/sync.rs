@@ -1,10 +1,10 @@
 //! The real server, real WebSockets, a temporary redb: convergence,
 //! concurrent field edits, restarts and `kill -9` after an acknowledgement.
 
-use std::time::Duration;
-
-use enlace_shared::model::{OrganisationField, OrganisationKind};
-use enlace_tests::{PATIENCE, RustClient, ServerProcess};
+use enlace_shared::api::paths;
+use enlace_shared::records;
+use enlace_shared::schema::Collection;
+use enlace_tests::{PATIENCE, RustClient, ServerProcess, document_id};
 
 #[tokio::test]
 async fn first_start_creates_the_mcig_workspace() -> anyhow::Result<()> {
@@ -18,7 +18,7 @@ async fn first_start_creates_the_mcig_workspace() -> anyhow::Result<()> {
         "Mesa de Cooperación Internacional para la Igualdad de Género en México"
     );
     assert_eq!(workspace.url, format!("automerge:{}", workspace.id));
-    workspace.document_id()?;
+    document_id(workspace)?;
     assert!(data.path().join("enlace.redb").is_file());
     Ok(())
 }
@@ -36,8 +36,8 @@ async fn two_clients_converge() -> anyhow::Result<()> {
     ben.add_organisation("AECID", "cooperation_agency", "España")
         .await?;
     let seen_by_ben = ben.wait_for_organisation("GIZ", PATIENCE).await?;
-    assert_eq!(seen_by_ben.country, "Alemania");
-    assert_eq!(seen_by_ben.kind, OrganisationKind::CooperationAgency);
+    assert_eq!(seen_by_ben.text("country"), "Alemania");
+    assert_eq!(seen_by_ben.text("kind"), "cooperation_agency");
     ana.wait_for_organisation("AECID", PATIENCE).await?;
 
     ana.pump_until(PATIENCE, |client| client.is_in_sync()).await?;
@@ -66,10 +66,11 @@ async fn concurrent_edits_to_different_fields_both_survive() -> anyhow::Result<(
     // Both edit the same organisation before either has seen the other's edit.
     let record = id.clone();
     ana.change(move |document, authorship| {
-        enlace_shared::model::set_organisation_field(
+        records::set_text(
             document,
+            Collection::Organisations,
             &record,
-            OrganisationField::Name,
+            "name",
             "Embajada de Irlanda en México",
             authorship,
         )
@@ -77,10 +78,11 @@ async fn concurrent_edits_to_different_fields_both_survive() -> anyhow::Result<(
     .await?;
     let record = id.clone();
     ben.change(move |document, authorship| {
-        enlace_shared::model::set_organisation_field(
+        records::set_text(
             document,
+            Collection::Organisations,
             &record,
-            OrganisationField::Country,
+            "country",
             "Irlanda (Dublín)",
             authorship,
         )
@@ -89,10 +91,10 @@ async fn concurrent_edits_to_different_fields_both_survive() -> anyhow::Result<(
 
     let converged = |client: &RustClient| {
         client.is_in_sync()
-            && client
-                .organisations()
-                .iter()
-                .any(|org| org.name == "Embajada de Irlanda en México" && org.country == "Irlanda (Dublín)")
+            && client.organisations().iter().any(|org| {
+                org.text("name") == "Embajada de Irlanda en México"
+                    && org.text("country") == "Irlanda (Dublín)"
+            })
     };
     ana.pump_until(PATIENCE, converged).await?;
     ben.pump_until(PATIENCE, converged).await?;
@@ -104,8 +106,8 @@ async fn concurrent_edits_to_different_fields_both_survive() -> anyhow::Result<(
         .into_iter()
         .find(|org| org.id == id)
         .ok_or_else(|| anyhow::anyhow!("missing"))?;
-    assert_eq!(organisation.name, "Embajada de Irlanda en México");
-    assert_eq!(organisation.country, "Irlanda (Dublín)");
+    assert_eq!(organisation.text("name"), "Embajada de Irlanda en México");
+    assert_eq!(organisation.text("country"), "Irlanda (Dublín)");
     Ok(())
 }
 
@@ -149,7 +151,11 @@ async fn kill_nine_right_after_an_acknowledgement_loses_nothing() -> anyhow::Res
 
     let server = ServerProcess::start(data.path()).await?;
     let reader = RustClient::connect(&server, &workspace).await?;
-    let names: Vec<String> = reader.organisations().into_iter().map(|org| org.name).collect();
+    let names: Vec<String> = reader
+        .organisations()
+        .iter()
+        .map(|org| org.text("name").to_owned())
+        .collect();
     assert_eq!(names, vec!["ONU Mujeres".to_owned()]);
     Ok(())
 }
@@ -158,7 +164,7 @@ async fn kill_nine_right_after_an_acknowledgement_loses_nothing() -> anyhow::Res
 async fn serves_the_client_and_health() -> anyhow::Result<()> {
     let data = tempfile::tempdir()?;
     let server = ServerProcess::start(data.path()).await?;
-    let (status, body) = server.get("/healthz").await?;
+    let (status, body) = server.get(paths::HEALTH).await?;
     assert_eq!((status, body.as_slice()), (200, &b"ok"[..]));
     let (status, body) = server.get("/").await?;
     assert_eq!(status, 200);
@@ -167,7 +173,6 @@ async fn serves_the_client_and_health() -> anyhow::Result<()> {
     assert_eq!(status, 200);
     let (status, _) = server.get("/no-such-file.js").await?;
     assert_eq!(status, 404);
-    let _ = Duration::from_secs(0);
     Ok(())
 }
 
@@ -183,10 +188,11 @@ async fn sigterm_during_a_burst_keeps_every_acknowledged_change() -> anyhow::Res
     for value in 1..=150 {
         let record = id.clone();
         ana.change(move |document, authorship| {
-            enlace_shared::model::set_organisation_field(
+            records::set_text(
                 document,
+                Collection::Organisations,
                 &record,
-                OrganisationField::Country,
+                "country",
                 &value.to_string(),
                 authorship,
             )

@@ -12,6 +12,7 @@ use clap::Parser;
 use enlace_bench::load::{self, LoadConfig};
 use enlace_bench::{idle, servers};
 use enlace_shared::DocumentId;
+use enlace_shared::api::paths;
 
 #[derive(Debug, Parser)]
 #[command(about = "Load generator speaking the automerge-repo sync protocol v1")]
@@ -57,7 +58,7 @@ async fn main() -> anyhow::Result<()> {
     let (ws_url, document_id) = match (&args.server, &args.ws_url, &args.document) {
         (Some(address), _, _) => {
             let url = servers::first_workspace_url(address, args.token.as_deref()).await?;
-            (format!("ws://{address}/sync"), parse_document(&url)?)
+            (format!("ws://{address}{}", paths::SYNC), parse_document(&url)?)
         }
         (None, Some(ws_url), Some(document)) => (ws_url.clone(), parse_document(document)?),
         _ => return Err(anyhow!("give --server, or --ws-url with --document")),

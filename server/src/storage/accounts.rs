@@ -3,7 +3,8 @@
 use std::collections::BTreeMap;
 
 use enlace_shared::DocumentId;
-use enlace_shared::policy::Role;
+use enlace_shared::api::{PersonView, Receipt};
+use enlace_shared::roles::Role;
 use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +33,20 @@ impl UserRecord {
     }
 }
 
+/// A person as the API shows them: everything but the password hash.
+impl From<&UserRecord> for PersonView {
+    fn from(user: &UserRecord) -> Self {
+        Self {
+            id: user.id.clone(),
+            email: user.email.clone(),
+            display_name: user.display_name.clone(),
+            organisation_id: user.organisation_id.clone(),
+            roles: user.roles.clone(),
+            disabled: user.disabled,
+        }
+    }
+}
+
 /// What a credential grants.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -50,22 +65,6 @@ pub struct CredentialRecord {
     pub created_at_ms: i64,
     /// `None`: no expiry (bearer tokens, until revoked).
     pub expires_at_ms: Option<i64>,
-}
-
-/// The server's record of one accepted change: who sent it, as what, when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Receipt {
-    pub hash: String,
-    pub actor: String,
-    pub seq: u64,
-    /// The client's own timestamp (ms), as written in the change.
-    pub client_time_ms: i64,
-    pub message: Option<String>,
-    pub user_id: String,
-    pub user_name: String,
-    pub organisation_id: Option<String>,
-    pub role: Role,
-    pub received_at_ms: i64,
 }
 
 fn corrupt(error: impl std::fmt::Display) -> StorageError {

@@ -13,10 +13,11 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use enlace_shared::DocumentId;
+use enlace_shared::api::Receipt;
 use redb::{Database, ReadableDatabase, ReadableTable};
 use serde::{Deserialize, Serialize};
 
-pub use accounts::{AccountError, CredentialKind, CredentialRecord, Receipt, UserRecord};
+pub use accounts::{AccountError, CredentialKind, CredentialRecord, UserRecord};
 use tables::{
     ACTORS, CHANGES, CREDENTIALS, RECEIPTS, SETTINGS, SNAPSHOT_NEXT_SEQ, SNAPSHOTS, USERS, USERS_BY_EMAIL,
     WORKSPACES,

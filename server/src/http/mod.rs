@@ -1,0 +1,71 @@
+//! HTTP: the router, the state its handlers share, and the handlers.
+//!
+//! - [`session`]: sign-in, sign-out, the signed-in person, first-start setup.
+//! - [`users`]: people and roles (secretariat).
+//! - [`workspaces`]: the workspaces a person may open and their audit trail.
+//! - [`sync_socket`]: the authenticated upgrade to the sync WebSocket.
+//! - [`caller`]: the [`Caller`] extractor (who is asking, or 401).
+//! - [`error`]: [`ApiError`], the one place a failure becomes a status and an
+//!   [`ErrorBody`](enlace_shared::api::ErrorBody).
+//!
+//! Every path comes from [`enlace_shared::api::paths`], every body from
+//! [`enlace_shared::api`], so the client and the tests read what this writes.
+
+mod caller;
+mod error;
+mod session;
+mod sync_socket;
+mod users;
+mod workspaces;
+
+use axum::Router;
+use axum::routing::{get, patch, post};
+use enlace_shared::api::paths;
+use tokio::sync::{mpsc, watch};
+
+pub use caller::Caller;
+pub use error::ApiError;
+
+use crate::accounts::Accounts;
+use crate::assets;
+use crate::hub::Hubs;
+use crate::ws::ConnectionLimits;
+
+/// Everything a request handler may need.
+#[derive(Clone)]
+pub struct AppState {
+    pub hubs: Hubs,
+    pub accounts: Accounts,
+    pub limits: ConnectionLimits,
+    pub shutdown: watch::Receiver<bool>,
+    /// Held by every open connection; the server waits for all to drop at shutdown.
+    pub connections_alive: mpsc::Sender<()>,
+}
+
+pub fn router(state: AppState) -> Router {
+    Router::new()
+        .route(paths::HEALTH, get(|| async { "ok" }))
+        .route(paths::LOGIN, post(session::login))
+        .route(paths::LOGOUT, post(session::logout))
+        .route(paths::ME, get(session::me))
+        .route(
+            paths::SETUP,
+            get(session::setup_status).post(session::complete_setup),
+        )
+        .route(paths::WORKSPACES, get(workspaces::list_workspaces))
+        .route(paths::WORKSPACE_CHANGES, get(workspaces::workspace_changes))
+        .route(paths::USERS, get(users::list_users).post(users::create_user))
+        .route(paths::USER, patch(users::update_user))
+        .route(paths::SYNC, get(sync_socket::sync_socket))
+        .fallback(assets::serve)
+        .with_state(state)
+}
+
+/// Runs blocking work (storage, password hashing) off the async threads.
+async fn blocking<T: Send + 'static>(
+    work: impl FnOnce() -> Result<T, ApiError> + Send + 'static,
+) -> Result<T, ApiError> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(ApiError::internal)?
+}
