@@ -1,49 +1,33 @@
-//! The root component: the header, the language switch, signing in and out,
-//! and the page.
+//! The root component: the header, signing in and out, and the page.
 //!
 //! Screens: `/setup` shows first-start setup; otherwise `/api/me` decides
-//! between the login page and the directory. The sync handle is created once
-//! and started on sign-in; it reports a session the server ended.
+//! between the login page and the workspace. The language and the sync
+//! handle are provided here, once, through [`crate::context`]; the sync
+//! handle starts on sign-in and reports a session the server ended.
 
-use enlace_shared::model::Language;
+use enlace_shared::api::PersonView;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::auth::{self, AuthState, Person};
+use crate::auth::{AuthState, author_name};
 use crate::browser;
 use crate::components::connection_indicator::ConnectionIndicator;
 use crate::components::current_user::CurrentUser;
 use crate::components::language_switch::LanguageSwitch;
 use crate::components::rejection_notice::RejectionNotice;
+use crate::context::Locale;
+use crate::http;
 use crate::i18n::{Text, text};
 use crate::pages::login::LoginPage;
 use crate::pages::setup::SetupPage;
 use crate::pages::workspace::WorkspacePage;
+use crate::route::{Route, is_setup_path};
 use crate::sync::SyncHandle;
-
-/// The path of the first-start setup page.
-pub const SETUP_PATH: &str = "/setup";
-
-/// The interface language, shared through context.
-#[derive(Debug, Clone, Copy)]
-pub struct Locale(pub RwSignal<Language>);
-
-impl Locale {
-    pub fn language(self) -> Signal<Language> {
-        self.0.into()
-    }
-}
-
-/// Whether the page at `path` is the setup page (a trailing slash is fine).
-pub fn is_setup_path(path: &str) -> bool {
-    path.trim_end_matches('/') == SETUP_PATH
-}
 
 #[component]
 pub fn App() -> impl IntoView {
-    let language = RwSignal::new(browser::stored_language());
+    let language = Locale::provide(browser::stored_language()).language();
     Effect::new(move |_| browser::apply_language(language.get()));
-    provide_context(Locale(language));
 
     let auth_state = RwSignal::new(AuthState::Checking);
     let on_setup_page = RwSignal::new(is_setup_path(&browser::location_path()));
@@ -51,22 +35,22 @@ pub fn App() -> impl IntoView {
     let sync = SyncHandle::new(Callback::new(move |()| auth_state.set(AuthState::SignedOut)));
     provide_context(sync);
 
-    let signed_in = Callback::new(move |person: Person| {
-        sync.start(person.author_name());
+    let signed_in = Callback::new(move |person: PersonView| {
+        sync.start(author_name(&person));
         on_setup_page.set(false);
         auth_state.set(AuthState::SignedIn(person));
     });
     let sign_out = Callback::new(move |()| {
         sync.stop();
         spawn_local(async move {
-            auth::sign_out().await;
+            http::sign_out().await;
             auth_state.set(AuthState::SignedOut);
         });
     });
 
     if !on_setup_page.get_untracked() {
         spawn_local(async move {
-            match auth::current_person().await {
+            match http::current_person().await {
                 Ok(Some(person)) => signed_in.run(person),
                 Ok(None) => auth_state.set(AuthState::SignedOut),
                 Err(error) => {
@@ -87,12 +71,7 @@ pub fn App() -> impl IntoView {
 
     let current_user = move || match auth_state.get() {
         AuthState::SignedIn(person) => Some(view! {
-            <CurrentUser
-                display_name=person.author_name().to_owned()
-                role=sync.role()
-                language=language.into()
-                on_sign_out=sign_out
-            />
+            <CurrentUser display_name=author_name(&person).to_owned() role=sync.role() on_sign_out=sign_out />
         }),
         _ => None,
     };
@@ -110,7 +89,6 @@ pub fn App() -> impl IntoView {
             AuthState::SignedIn(_) => view! {
                 <RejectionNotice
                     rejection=sync.rejection()
-                    language=language.into()
                     on_dismiss=Callback::new(move |()| sync.dismiss_rejection())
                 />
                 <WorkspacePage />
@@ -121,36 +99,20 @@ pub fn App() -> impl IntoView {
 
     view! {
         <header class="topbar">
-            <div class="brand">
+            <a class="brand" href=Route::Home.href()>
                 <span class="logo" aria-hidden="true">"◆"</span>
                 <div class="brand-text">
                     <h1>"Enlace"</h1>
                     <p class="workspace-name" data-testid="workspace-name">{workspace_label}</p>
                 </div>
-            </div>
+            </a>
             <div class="topbar-actions">
                 {current_user}
-                <ConnectionIndicator state=sync.connection() language=language.into() />
-                <LanguageSwitch
-                    language=language.into()
-                    on_change=Callback::new(move |choice| language.set(choice))
-                />
+                <ConnectionIndicator state=sync.connection() />
+                <LanguageSwitch />
             </div>
         </header>
         <main class="content">{page}</main>
         <footer class="footer">{move || text(language.get(), Text::Tagline)}</footer>
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_setup_page_has_one_path() {
-        assert!(is_setup_path("/setup"));
-        assert!(is_setup_path("/setup/"));
-        assert!(!is_setup_path("/"));
-        assert!(!is_setup_path("/setup-other"));
     }
 }

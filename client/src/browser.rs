@@ -1,17 +1,30 @@
-//! Small wrappers over browser APIs other than the socket: the clock,
-//! randomness, `localStorage` and the document's language.
+//! Small wrappers over browser APIs other than the socket and `fetch`: the
+//! clock, randomness, `localStorage`, the address bar and the document's
+//! language.
 //!
 //! Every function degrades quietly (a default, or nothing stored) when the API
 //! is unavailable, as in private windows that refuse storage.
 
-use enlace_shared::model::Language;
+use enlace_shared::language::Language;
 
-use crate::i18n;
+/// The `localStorage` key that remembers the chosen language.
+pub const LANGUAGE_STORAGE_KEY: &str = "enlace.language";
 
 /// Milliseconds since the Unix epoch, from the browser's clock.
 pub fn now_ms() -> i64 {
     // `Date.now()` is an integral number of milliseconds well inside i64.
     js_sys::Date::now() as i64
+}
+
+/// Today's date in the browser's time zone, as `YYYY-MM-DD`.
+pub fn today() -> String {
+    let date = js_sys::Date::new_0();
+    format!(
+        "{:04}-{:02}-{:02}",
+        date.get_full_year(),
+        date.get_month() + 1,
+        date.get_date()
+    )
 }
 
 /// Fresh random bytes from `crypto.getRandomValues` (through getrandom).
@@ -44,13 +57,13 @@ pub fn store_setting(key: &str, value: &str) {
 
 /// The language remembered from an earlier visit, Spanish otherwise.
 pub fn stored_language() -> Language {
-    i18n::language_from_code(load_setting(i18n::LANGUAGE_STORAGE_KEY).as_deref())
+    Language::from_code(load_setting(LANGUAGE_STORAGE_KEY).as_deref())
 }
 
 /// Remembers the language and writes it to `<html lang>` for screen readers.
 pub fn apply_language(language: Language) {
-    let code = i18n::language_code(language);
-    store_setting(i18n::LANGUAGE_STORAGE_KEY, code);
+    let code = language.code();
+    store_setting(LANGUAGE_STORAGE_KEY, code);
     if let Some(root) = web_sys::window()
         .and_then(|window| window.document())
         .and_then(|document| document.document_element())

@@ -7,8 +7,9 @@ use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use automerge::{Automerge, ChangeHash, PatchAction, Prop, ReadDoc as _};
+use enlace_shared::language::Language;
 use enlace_shared::records::{self, Record};
-use enlace_shared::schema::{ALLIANCE_STATUSES, Choice, Collection, FieldKind};
+use enlace_shared::schema::{self, ALLIANCE_STATUSES, Choice, Collection, FieldKind, FieldSpec};
 use enlace_shared::validation::{self, Index, Issue};
 
 /// Every record of the workspace as of one document revision, with a
@@ -60,8 +61,8 @@ impl Snapshot {
 
     /// The snapshot at the document's current heads, re-reading only the
     /// records that changed since `previous` (found from Automerge's diff of
-    /// the two heads). Reading all 2,000 records of a large directory on
-    /// every keystroke of anyone would make each edit cost half a second.
+    /// the two heads), so anyone's keystroke re-reads one record rather than
+    /// the whole workspace.
     pub fn advance(previous: &Snapshot, document: &Automerge, revision: u64) -> Self {
         let known = !previous.heads.is_empty()
             && previous
@@ -190,7 +191,7 @@ impl Snapshot {
                 FieldKind::Choice(choices) => {
                     let slug = record.text(spec.key);
                     if let Some(choice) = choices.iter().find(|choice| choice.slug == slug) {
-                        text.push_str(&format!("{} {}", choice.es, choice.en));
+                        text.push_str(&format!("{} {}", choice.label.es, choice.label.en));
                     }
                 }
                 FieldKind::Commitments => {
@@ -299,7 +300,7 @@ pub fn filter_options(
     snapshot: &Snapshot,
     collection: Collection,
     field: &str,
-    spanish: bool,
+    language: Language,
 ) -> Vec<(String, String)> {
     let Some(spec) = collection.field(field) else {
         return Vec::new();
@@ -308,7 +309,7 @@ pub fn filter_options(
         FieldKind::Choice(choices) => {
             return choices
                 .iter()
-                .map(|choice| (choice.slug.to_owned(), choice_text(choice, spanish)))
+                .map(|choice| (choice.slug.to_owned(), choice.label(language).to_owned()))
                 .collect();
         }
         FieldKind::Reference(target) | FieldKind::References(target) => snapshot
@@ -332,10 +333,6 @@ pub fn filter_options(
     };
     options.sort_by_key(|(_, label)| fold(label));
     options
-}
-
-pub fn choice_text(choice: &Choice, spanish: bool) -> String {
-    (if spanish { choice.es } else { choice.en }).to_owned()
 }
 
 /// How a list is ordered.
@@ -442,17 +439,15 @@ pub fn select(snapshot: &Snapshot, collection: Collection, query: &ListQuery) ->
 }
 
 /// The row shown for a record: its title and a short line of context.
-pub fn row(snapshot: &Snapshot, record: &Record, spanish: bool) -> Row {
+pub fn row(snapshot: &Snapshot, record: &Record, language: Language) -> Row {
     let mut details = Vec::new();
     for spec in record.collection.fields().iter().skip(1).take(4) {
         let value = match spec.kind {
-            FieldKind::Choice(choices) => {
-                enlace_shared::schema::choice_label(choices, record.text(spec.key), spanish)
-            }
+            FieldKind::Choice(choices) => schema::choice_label(choices, record.text(spec.key), language),
             FieldKind::Reference(target) if spec.key != record.collection.title_field() => {
                 snapshot.label(target, record.text(spec.key)).0
             }
-            FieldKind::Date => format_date(record.text(spec.key), spanish),
+            FieldKind::Date => format_date(record.text(spec.key), language),
             FieldKind::Line => record.text(spec.key).to_owned(),
             _ => String::new(),
         };
@@ -499,17 +494,16 @@ const MONTHS_EN: [&str; 12] = [
 ];
 
 /// `2020-03-05` as "5 de marzo de 2020" or "5 March 2020"; anything else unchanged.
-pub fn format_date(date: &str, spanish: bool) -> String {
+pub fn format_date(date: &str, language: Language) -> String {
     if !validation::is_date(date) {
         return date.to_owned();
     }
     let (year, rest) = date.split_at(4);
     let month: usize = rest[1..3].parse().unwrap_or(1);
     let day: u32 = rest[4..6].parse().unwrap_or(1);
-    if spanish {
-        format!("{day} de {} de {year}", MONTHS_ES[month - 1])
-    } else {
-        format!("{day} {} {year}", MONTHS_EN[month - 1])
+    match language {
+        Language::Spanish => format!("{day} de {} de {year}", MONTHS_ES[month - 1]),
+        Language::English => format!("{day} {} {year}", MONTHS_EN[month - 1]),
     }
 }
 
@@ -559,6 +553,39 @@ pub fn related_to_organisation<'a>(
         }
     }
     related
+}
+
+/// Records related to an organisation, gathered by collection and role.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RelatedGroup {
+    pub collection: Collection,
+    /// The field through which they refer to the organisation (its label names the role).
+    pub field: &'static FieldSpec,
+    /// `(id, title)` of each record, in the collection's order.
+    pub records: Vec<(String, String)>,
+}
+
+/// [`related_to_organisation`], one group per collection and role.
+pub fn related_groups(snapshot: &Snapshot, organisation_id: &str) -> Vec<RelatedGroup> {
+    let mut groups: Vec<RelatedGroup> = Vec::new();
+    for (collection, key, record) in related_to_organisation(snapshot, organisation_id) {
+        let Some(field) = collection.field(key) else {
+            continue;
+        };
+        let entry = (record.id.clone(), display_title(snapshot, record));
+        match groups
+            .iter_mut()
+            .find(|group| group.collection == collection && group.field.key == key)
+        {
+            Some(group) => group.records.push(entry),
+            None => groups.push(RelatedGroup {
+                collection,
+                field,
+                records: vec![entry],
+            }),
+        }
+    }
+    groups
 }
 
 #[cfg(test)]
@@ -706,10 +733,10 @@ mod tests {
     #[test]
     fn country_options_are_the_distinct_values() {
         let snapshot = Snapshot::read(&workspace(), 1);
-        let options = filter_options(&snapshot, Collection::Organisations, "country", true);
+        let options = filter_options(&snapshot, Collection::Organisations, "country", Language::Spanish);
         let labels: Vec<&str> = options.iter().map(|(_, label)| label.as_str()).collect();
         assert_eq!(labels, ["Alemania", "España", "México"]);
-        let statuses = filter_options(&snapshot, Collection::Alliances, "status", false);
+        let statuses = filter_options(&snapshot, Collection::Alliances, "status", Language::English);
         assert_eq!(statuses[0], ("identified".to_owned(), "Identified".to_owned()));
     }
 
@@ -726,13 +753,19 @@ mod tests {
             .map(|(_, role, _)| role)
             .collect();
         assert_eq!(member, ["members"]);
+        let groups = related_groups(&snapshot, "o1");
+        assert_eq!(groups.len(), 1);
+        assert_eq!(
+            (groups[0].collection, groups[0].field.key, groups[0].records.len()),
+            (Collection::Alliances, "partner", 2)
+        );
     }
 
     #[test]
     fn dates_read_in_either_language() {
-        assert_eq!(format_date("2020-03-05", true), "5 de marzo de 2020");
-        assert_eq!(format_date("2020-03-05", false), "5 March 2020");
-        assert_eq!(format_date("soon", false), "soon");
+        assert_eq!(format_date("2020-03-05", Language::Spanish), "5 de marzo de 2020");
+        assert_eq!(format_date("2020-03-05", Language::English), "5 March 2020");
+        assert_eq!(format_date("soon", Language::English), "soon");
     }
 
     #[test]
@@ -747,7 +780,7 @@ mod tests {
     fn rows_and_issues_come_from_the_snapshot() {
         let snapshot = Snapshot::read(&workspace(), 1);
         let alliance = snapshot.get(Collection::Alliances, "a1").expect("a1");
-        let row = row(&snapshot, alliance, false);
+        let row = row(&snapshot, alliance, Language::English);
         assert!(
             row.detail.contains("Cámara de Comercio de México"),
             "{}",

@@ -1,51 +1,37 @@
-//! The interface's words in Spanish and English.
+//! The interface's own words in Spanish and English: one table.
 //!
-//! A plain lookup table: [`text`] maps a [`Text`] key and a [`Language`] to a
-//! static string, so every label is testable without a browser. Organisation
-//! kinds carry their own labels in `enlace_shared::model`.
+//! [`text`] maps a [`Text`] key and a [`Language`] to a static string, so
+//! every label is testable without a browser. Labels that name something of
+//! the domain come from `enlace_shared` instead: collections, fields and
+//! choices from `schema`, roles from `roles::Role::label`, refusals from
+//! `refusal::Refusal::text`.
 
-pub use enlace_shared::model::Language;
-use enlace_shared::policy::{self, Capability, Role};
-
-/// The `localStorage` key that remembers the chosen language.
-pub const LANGUAGE_STORAGE_KEY: &str = "enlace.language";
+use enlace_shared::language::{Bilingual, Language};
+use enlace_shared::refusal::Refusal;
 
 /// Every piece of interface text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Text {
+    // The frame: header, footer, connection, language.
     Tagline,
     WorkspaceLoading,
     LanguageSwitch,
     ConnectionConnecting,
     ConnectionLive,
     ConnectionOffline,
-    DirectoryTitle,
-    DirectoryIntro,
-    AddOrganisationTitle,
-    Name,
-    Kind,
-    Country,
-    NamePlaceholder,
-    CountryPlaceholder,
-    Add,
-    Organisations,
-    NoOrganisations,
-    AddedBy,
-    ErrorNameRequired,
-    ErrorNotLoaded,
-    ErrorUnexpected,
+    ConnectionSignedOut,
+    SignedInAs,
+    RoleLabel,
+    SignOut,
     Rejected,
     Dismiss,
-    ConnectionSignedOut,
+    // Signing in and first-start setup.
     SignInTitle,
     SignInIntro,
     Email,
     Password,
     SignIn,
     SigningIn,
-    SignOut,
-    SignedInAs,
-    RoleLabel,
     LoginWrong,
     LoginThrottled,
     LoginUnreachable,
@@ -66,12 +52,61 @@ pub enum Text {
     SetupPasswordMismatch,
     SetupFailed,
     GoToSignIn,
-    ErrorForbidden,
+    // Edits that failed.
+    ErrorNotLoaded,
+    ErrorUnexpected,
+    FillRequired,
+    // The home page.
+    Home,
+    HomeIntro,
+    Presidency,
+    NoCurrentPresidency,
+    LatestPresidency,
+    TechnicalSecretariat,
+    NotSet,
+    MembersByKind,
+    Members,
+    AlliancesByStage,
+    CollaborationsByStatus,
+    LatestChanges,
+    LatestRecords,
+    NothingYet,
+    JustNow,
+    // Collection lists and record pages.
+    Collections,
+    Search,
+    SearchPlaceholder,
+    AllValues,
+    SortBy,
+    SortTitle,
+    SortNewest,
+    SortOldest,
+    ShowDeleted,
+    NewRecord,
+    Create,
+    Results,
+    ShowMore,
+    NoRecords,
+    Delete,
+    Restore,
+    DeletedNotice,
+    Example,
+    BackToList,
+    Related,
+    Pause,
+    Add,
+    Remove,
+    NoneChosen,
+    Done,
+    Due,
+    AddCommitment,
+    CommitmentText,
+    NotFound,
+    Pipeline,
 }
 
-/// The text for `key` in `language`.
-pub fn text(language: Language, key: Text) -> &'static str {
-    let (spanish, english) = match key {
+fn words(key: Text) -> Bilingual {
+    let (es, en) = match key {
         Text::Tagline => (
             "Mesa de cooperación internacional",
             "International cooperation roundtable",
@@ -81,33 +116,15 @@ pub fn text(language: Language, key: Text) -> &'static str {
         Text::ConnectionConnecting => ("Conectando…", "Connecting…"),
         Text::ConnectionLive => ("En vivo", "Live"),
         Text::ConnectionOffline => ("Sin conexión, reintentando…", "Offline, retrying…"),
-        Text::DirectoryTitle => ("Directorio de organizaciones", "Organisation directory"),
-        Text::DirectoryIntro => (
-            "Los cambios se guardan y se comparten al instante con toda la mesa.",
-            "Changes are saved and shared with the whole roundtable instantly.",
-        ),
-        Text::AddOrganisationTitle => ("Agregar organización", "Add organisation"),
-        Text::Name => ("Nombre", "Name"),
-        Text::Kind => ("Tipo", "Kind"),
-        Text::Country => ("País", "Country"),
-        Text::NamePlaceholder => ("p. ej. GIZ", "e.g. GIZ"),
-        Text::CountryPlaceholder => ("p. ej. Alemania", "e.g. Germany"),
-        Text::Add => ("Agregar", "Add"),
-        Text::Organisations => ("Organizaciones", "Organisations"),
-        Text::NoOrganisations => ("Todavía no hay organizaciones.", "No organisations yet."),
-        Text::AddedBy => ("Agregada por", "Added by"),
-        Text::ErrorNameRequired => ("El nombre es obligatorio.", "A name is required."),
-        Text::ErrorNotLoaded => (
-            "El espacio de trabajo aún no se ha cargado; inténtalo en un momento.",
-            "The workspace has not loaded yet; try again in a moment.",
-        ),
-        Text::ErrorUnexpected => ("No se pudo guardar el cambio.", "The change could not be saved."),
+        Text::ConnectionSignedOut => ("Sesión cerrada", "Signed out"),
+        Text::SignedInAs => ("Sesión de", "Signed in as"),
+        Text::RoleLabel => ("Rol", "Role"),
+        Text::SignOut => ("Cerrar sesión", "Sign out"),
         Text::Rejected => (
             "El servidor rechazó cambios y se descartaron:",
             "The server refused changes and they were discarded:",
         ),
         Text::Dismiss => ("Cerrar", "Dismiss"),
-        Text::ConnectionSignedOut => ("Sesión cerrada", "Signed out"),
         Text::SignInTitle => ("Iniciar sesión", "Sign in"),
         Text::SignInIntro => (
             "Entra con la cuenta que te dio la secretaría de la mesa.",
@@ -117,9 +134,6 @@ pub fn text(language: Language, key: Text) -> &'static str {
         Text::Password => ("Contraseña", "Password"),
         Text::SignIn => ("Entrar", "Sign in"),
         Text::SigningIn => ("Entrando…", "Signing in…"),
-        Text::SignOut => ("Cerrar sesión", "Sign out"),
-        Text::SignedInAs => ("Sesión de", "Signed in as"),
-        Text::RoleLabel => ("Rol", "Role"),
         Text::LoginWrong => ("Correo o contraseña incorrectos.", "Wrong email or password."),
         Text::LoginThrottled => (
             "Demasiados intentos fallidos. Espera un momento antes de volver a intentarlo.",
@@ -167,92 +181,98 @@ pub fn text(language: Language, key: Text) -> &'static str {
         Text::SetupPasswordMismatch => ("Las contraseñas no coinciden.", "The passwords do not match."),
         Text::SetupFailed => ("No se pudo crear la cuenta:", "The account could not be created:"),
         Text::GoToSignIn => ("Ir a iniciar sesión", "Go to sign in"),
-        Text::ErrorForbidden => (
-            "Tu rol no permite este cambio.",
-            "Your role does not allow this change.",
+        Text::ErrorNotLoaded => (
+            "El espacio de trabajo aún no se ha cargado; inténtalo en un momento.",
+            "The workspace has not loaded yet; try again in a moment.",
         ),
+        Text::ErrorUnexpected => ("No se pudo guardar el cambio.", "The change could not be saved."),
+        Text::FillRequired => (
+            "Completa los campos obligatorios.",
+            "Fill in the required fields.",
+        ),
+        Text::Home => ("Inicio", "Home"),
+        Text::HomeIntro => (
+            "La mesa de un vistazo: quién preside, quién participa y en qué etapa va cada alianza.",
+            "The roundtable at a glance: who presides, who takes part and where each alliance stands.",
+        ),
+        Text::Presidency => ("Presidencia", "Presidency"),
+        Text::NoCurrentPresidency => (
+            "Ningún periodo de presidencia cubre la fecha de hoy.",
+            "No presidency term covers today's date.",
+        ),
+        Text::LatestPresidency => ("Última presidencia", "Latest presidency"),
+        Text::TechnicalSecretariat => ("Secretaría técnica", "Technical secretariat"),
+        Text::NotSet => ("Sin definir", "Not set"),
+        Text::MembersByKind => ("Miembros por tipo", "Members by kind"),
+        Text::Members => ("miembros", "members"),
+        Text::AlliancesByStage => ("Alianzas por etapa", "Alliances by stage"),
+        Text::CollaborationsByStatus => (
+            "Colaboraciones con gobierno por estado",
+            "Government collaborations by status",
+        ),
+        Text::LatestChanges => ("Cambios recientes", "Latest changes"),
+        Text::LatestRecords => ("Registros recientes", "Latest records"),
+        Text::NothingYet => ("Nada todavía.", "Nothing yet."),
+        Text::JustNow => ("ahora mismo", "just now"),
+        Text::Collections => ("Colecciones", "Collections"),
+        Text::Search => ("Buscar", "Search"),
+        Text::SearchPlaceholder => ("Buscar en todos los campos…", "Search every field…"),
+        Text::AllValues => ("Todos", "All"),
+        Text::SortBy => ("Ordenar por", "Sort by"),
+        Text::SortTitle => ("Nombre", "Name"),
+        Text::SortNewest => ("Fecha, reciente primero", "Date, newest first"),
+        Text::SortOldest => ("Fecha, antigua primero", "Date, oldest first"),
+        Text::ShowDeleted => ("Mostrar eliminados", "Show deleted"),
+        Text::NewRecord => ("Nuevo registro", "New record"),
+        Text::Create => ("Crear", "Create"),
+        Text::Results => ("resultados", "results"),
+        Text::ShowMore => ("Mostrar más", "Show more"),
+        Text::NoRecords => ("Ningún registro coincide.", "No record matches."),
+        Text::Delete => ("Eliminar", "Delete"),
+        Text::Restore => ("Restaurar", "Restore"),
+        Text::DeletedNotice => (
+            "Este registro está eliminado; las referencias a él se muestran tachadas.",
+            "This record is deleted; references to it are shown struck through.",
+        ),
+        Text::Example => ("Ejemplo", "Example"),
+        Text::BackToList => ("Volver a la lista", "Back to the list"),
+        Text::Related => (
+            "Relacionado con esta organización",
+            "Related to this organisation",
+        ),
+        Text::Pause => ("Pausar", "Pause"),
+        Text::Add => ("Agregar", "Add"),
+        Text::Remove => ("Quitar", "Remove"),
+        Text::NoneChosen => ("— ninguna —", "— none —"),
+        Text::Done => ("Hecho", "Done"),
+        Text::Due => ("Vence", "Due"),
+        Text::AddCommitment => ("Agregar compromiso", "Add commitment"),
+        Text::CommitmentText => ("Compromiso", "Commitment"),
+        Text::NotFound => ("Este registro no existe.", "This record does not exist."),
+        Text::Pipeline => ("Etapa de la alianza", "Alliance stage"),
     };
-    match language {
-        Language::Spanish => spanish,
-        Language::English => english,
-    }
+    Bilingual::new(es, en)
 }
 
-/// A role's name as shown in the header.
-pub fn role_label(language: Language, role: Role) -> &'static str {
-    let (spanish, english) = match role {
-        Role::Secretariat => ("Secretaría", "Secretariat"),
-        Role::Presidency => ("Presidencia", "Presidency"),
-        Role::Member => ("Miembro", "Member"),
-        Role::Observer => ("Observador/a", "Observer"),
-    };
-    match language {
-        Language::Spanish => spanish,
-        Language::English => english,
-    }
+/// The text for `key` in `language`.
+pub fn text(language: Language, key: Text) -> &'static str {
+    words(key).get(language)
 }
 
-/// Why `role` may not use `capability`, for the tooltip of a disabled
-/// control; `None` when the policy allows it. The same cases as
-/// [`enlace_shared::policy::reason`], as sentences in both languages.
-pub fn capability_reason(language: Language, role: Role, capability: Capability) -> Option<&'static str> {
-    if policy::allows(role, capability) {
-        return None;
-    }
-    let (spanish, english) = match (role, capability) {
-        (Role::Observer, _) => (
-            "Las personas observadoras pueden leer pero no editar.",
-            "Observers can read but not edit.",
-        ),
-        (_, Capability::DeleteOthersRecords) => (
-            "Solo la secretaría borra registros creados por otras personas.",
-            "Only the secretariat deletes records created by others.",
-        ),
-        (_, Capability::EditPresidencyAndWorkplan) => (
-            "Solo la presidencia y la secretaría editan los periodos de presidencia y el plan de trabajo.",
-            "Only the presidency and the secretariat edit presidency terms and the work plan.",
-        ),
-        (_, Capability::EditSettings) => (
-            "Solo la secretaría cambia la configuración del espacio.",
-            "Only the secretariat changes workspace settings.",
-        ),
-        (_, Capability::ManagePeople) => (
-            "Solo la secretaría gestiona personas y roles.",
-            "Only the secretariat manages people and roles.",
-        ),
-        (_, Capability::ReadAudit) => (
-            "Solo la secretaría y la presidencia consultan el historial de cambios.",
-            "Only the secretariat and the presidency read the change history.",
-        ),
-        _ => ("Tu rol no lo permite.", "Your role does not allow this."),
-    };
-    Some(match language {
-        Language::Spanish => spanish,
-        Language::English => english,
-    })
+/// A message decided now and drawn later, in whatever language is chosen
+/// then: one of the interface's own texts, or a refusal from the policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Message {
+    Text(Text),
+    Refusal(Refusal),
 }
 
-/// The BCP 47 code written to `<html lang>` and to `localStorage`.
-pub fn language_code(language: Language) -> &'static str {
-    match language {
-        Language::Spanish => "es",
-        Language::English => "en",
-    }
-}
-
-/// Reads a stored language code; anything unknown falls back to Spanish.
-pub fn language_from_code(code: Option<&str>) -> Language {
-    match code.map(str::trim) {
-        Some(code) if code.eq_ignore_ascii_case("en") => Language::English,
-        _ => Language::Spanish,
-    }
-}
-
-/// The short label on the language switch button.
-pub fn language_button_label(language: Language) -> &'static str {
-    match language {
-        Language::Spanish => "ES",
-        Language::English => "EN",
+impl Message {
+    pub fn get(self, language: Language) -> &'static str {
+        match self {
+            Self::Text(key) => text(language, key),
+            Self::Refusal(refusal) => refusal.text(language),
+        }
     }
 }
 
@@ -261,20 +281,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn codes_round_trip_and_default_to_spanish() {
-        for language in [Language::Spanish, Language::English] {
-            assert_eq!(language_from_code(Some(language_code(language))), language);
-        }
-        assert_eq!(language_from_code(None), Language::Spanish);
-        assert_eq!(language_from_code(Some("fr")), Language::Spanish);
-        assert_eq!(language_from_code(Some("EN")), Language::English);
-    }
-
-    #[test]
     fn spanish_is_the_default_and_both_languages_differ() {
         assert_eq!(Language::default(), Language::Spanish);
-        assert_eq!(text(Language::Spanish, Text::Name), "Nombre");
-        assert_eq!(text(Language::English, Text::Name), "Name");
+        assert_eq!(text(Language::Spanish, Text::Delete), "Eliminar");
+        assert_eq!(text(Language::English, Text::Delete), "Delete");
         assert_ne!(
             text(Language::Spanish, Text::ConnectionOffline),
             text(Language::English, Text::ConnectionOffline)
@@ -282,46 +292,13 @@ mod tests {
     }
 
     #[test]
-    fn roles_have_labels_in_both_languages() {
-        assert_eq!(role_label(Language::Spanish, Role::Secretariat), "Secretaría");
-        assert_eq!(role_label(Language::English, Role::Observer), "Observer");
-        for role in Role::ALL {
-            assert_ne!(role_label(Language::Spanish, role), "");
-            assert_ne!(role_label(Language::English, role), "");
-        }
-    }
-
-    #[test]
-    fn reasons_follow_the_policy_in_both_languages() {
-        let capabilities = [
-            Capability::EditRecords,
-            Capability::DeleteOwnRecords,
-            Capability::DeleteOthersRecords,
-            Capability::EditPresidencyAndWorkplan,
-            Capability::EditSettings,
-            Capability::ManagePeople,
-            Capability::ReadAudit,
-        ];
-        for role in Role::ALL {
-            for capability in capabilities {
-                for language in [Language::Spanish, Language::English] {
-                    let reason = capability_reason(language, role, capability);
-                    assert_eq!(reason.is_some(), !policy::allows(role, capability));
-                    assert!(reason.is_none_or(|text| !text.is_empty()));
-                }
-            }
-        }
+    fn messages_draw_interface_text_and_refusals_in_either_language() {
+        let refusal = Message::Refusal(Refusal::ReadOnlyRole);
+        assert_eq!(refusal.get(Language::English), "Observers can read but not edit.");
+        assert!(refusal.get(Language::Spanish).contains("observadoras"));
         assert_eq!(
-            capability_reason(Language::English, Role::Observer, Capability::EditRecords),
-            Some("Observers can read but not edit.")
-        );
-        assert!(
-            capability_reason(Language::Spanish, Role::Observer, Capability::EditRecords)
-                .is_some_and(|text| text.contains("observadoras"))
-        );
-        assert_eq!(
-            capability_reason(Language::Spanish, Role::Member, Capability::EditRecords),
-            None
+            Message::Text(Text::FillRequired).get(Language::English),
+            "Fill in the required fields."
         );
     }
 }

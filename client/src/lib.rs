@@ -1,22 +1,39 @@
 //! The Enlace browser client: Leptos, client-side rendered, compiled to wasm32.
 //!
 //! # Layout
-//! - [`app`]: the root component: header, language, and the sync handle in context.
-//! - [`auth`]: the signed-in person, the sign-in/setup API calls and the
-//!   pure rules behind the forms and the disabled controls.
+//! Plain logic (native tests, no Leptos):
+//! - [`auth`]: the rules behind signing in and the disabled controls: sign-in
+//!   error messages, the setup form's checks, what a role may do.
+//! - [`collections`]: one read of the document per revision (`Snapshot`),
+//!   search, filters and sorting, an organisation's related records, dates in
+//!   the reader's language, the alliance pipeline.
+//! - [`overview`]: the home page's figures: the current presidency, members
+//!   by kind, alliances by stage, collaborations by status, the newest records.
+//! - [`route`]: the screen named by the URL fragment, and the setup page's path.
+//! - [`i18n`]: the interface's own words in Spanish and English, one table;
+//!   domain labels (collections, fields, choices, roles, refusals) come from
+//!   `enlace_shared`.
+//!
+//! IO (one owner each):
 //! - [`sync`]: the only module that touches the WebSocket; owns the automerge
 //!   document through `enlace_shared::sync::PeerSession` and exposes signals.
-//! - [`i18n`]: the Spanish and English interface text, as plain functions.
-//! - [`browser`]: the clock, randomness and `localStorage`.
-//! - [`pages`]: one module per screen: login, first-start setup, the
-//!   organisation directory.
-//! - [`components`]: small views that take `Signal`/`Callback` props.
+//! - [`http`]: every HTTP call, typed with `enlace_shared::api`.
+//! - [`browser`]: the clock, randomness, `localStorage` and the address bar.
+//!
+//! Views:
+//! - [`context`]: what is shared through context (the language, the sync
+//!   handle, the signed-in workspace) and the `use_*` accessors.
+//! - [`app`]: the root component: header, sign-in state, the page.
+//! - [`pages`]: one module per screen (login, setup, the workspace with its
+//!   home page, collection lists and record pages); pages compose components.
+//! - [`components`]: small views with `Signal`/`Callback` props; they never
+//!   import pages.
 //!
 //! # Invariants
 //! Components never change the document themselves: they call the sync
 //! handle, which commits with a real timestamp and the signed-in person's
 //! display name as author, then syncs. Controls the policy
-//! (`enlace_shared::policy`) forbids are disabled, with the reason as tooltip;
+//! (`enlace_shared::roles`) forbids are disabled, with the reason as tooltip;
 //! the server enforces the same policy regardless.
 
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -26,9 +43,11 @@ pub mod auth;
 pub mod browser;
 pub mod collections;
 pub mod components;
+pub mod context;
+pub mod http;
 pub mod i18n;
+pub mod overview;
 pub mod pages;
-pub mod record_text;
 pub mod route;
 pub mod sync;
 

@@ -4,32 +4,36 @@
 //! [`SyncHandle`] owns the socket and the sans-IO [`PeerSession`] (which owns
 //! the automerge document). It feeds socket events into the session, sends
 //! whatever the session asks for, and publishes what the UI needs as signals:
-//! the connection state, the workspace name and the organisations. Components
-//! change the document only through [`SyncHandle::add_organisation`] and
-//! [`SyncHandle::edit_organisation`].
+//! the connection state, the workspace, the person's role there and the
+//! document's revision. Components read the document through
+//! [`SyncHandle::with_document`] and change it only through
+//! [`SyncHandle::edit`].
 //!
 //! Lifecycle: nothing happens until [`SyncHandle::start`] (after sign-in).
-//! Each connection attempt fetches `/api/workspaces` (which refreshes the
-//! person's role), opens the first workspace's document the first time
-//! (empty; the server fills it in), then opens `/sync`. When the socket
+//! Each connection attempt fetches `/api/workspaces` through [`crate::http`]
+//! (which refreshes the person's role), opens the first workspace's document
+//! the first time (empty; the server fills it in), then opens `/sync`. When the socket
 //! closes, the session forgets its sync states and a reconnect is scheduled
 //! with exponential backoff (0.5 s doubling to 10 s). The document survives
 //! reconnects, so edits made offline are sent once the socket is back.
 //!
 //! Signed out: `/api/workspaces` answering 401 (which is also how a socket
 //! refused before the upgrade shows up, on the next attempt) or the server
-//! closing with [`CLOSE_SIGNED_OUT`] stops everything and calls the
+//! closing with [`close::SIGNED_OUT`] stops everything and calls the
 //! `on_signed_out` callback; [`SyncHandle::stop`] does the same on sign-out
 //! without the callback. Stopping drops the document, so the next person to
 //! sign in on this page starts from the server's copy.
 
+use std::fmt;
 use std::time::Duration;
 
 use automerge::Automerge;
-use enlace_shared::ids::{DocumentId, PeerId};
-use enlace_shared::model::{self, Authorship, ModelError, NewOrganisation, Organisation, OrganisationField};
-use enlace_shared::policy::{Capability, Role};
+use enlace_shared::api::{WorkspaceSummary, close};
+use enlace_shared::ids::{self, DocumentId, PeerId};
+use enlace_shared::model::{self, Authorship, ModelError};
 use enlace_shared::protocol::Message;
+use enlace_shared::refusal::Refusal;
+use enlace_shared::roles::{self, Capability, Role};
 use enlace_shared::sync::{Input, Output, PeerSession, SessionEvent};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
@@ -37,14 +41,13 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
-use crate::{auth, browser};
+use crate::browser;
+use crate::http::{self, HttpError};
+use crate::i18n::{self, Text};
 
 /// The first delay before reconnecting, and the cap it doubles up to.
 pub const FIRST_RETRY_DELAY_MS: u32 = 500;
 pub const MAX_RETRY_DELAY_MS: u32 = 10_000;
-/// The close code the server uses when the session ended (sign-out, a
-/// disabled account, an expired session).
-pub const CLOSE_SIGNED_OUT: u16 = 4001;
 
 /// What the connection indicator shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,7 +82,19 @@ pub enum EditError {
     /// The model refused the edit (an empty name, a record that vanished, ...).
     Model(ModelError),
     /// The person's role does not allow it (the server would refuse it too).
-    Forbidden,
+    Forbidden(Refusal),
+}
+
+impl EditError {
+    /// What to tell the person.
+    pub fn message(&self) -> i18n::Message {
+        match self {
+            Self::NotLoaded => i18n::Message::Text(Text::ErrorNotLoaded),
+            Self::Model(ModelError::Required(_)) => i18n::Message::Text(Text::FillRequired),
+            Self::Model(_) => i18n::Message::Text(Text::ErrorUnexpected),
+            Self::Forbidden(refusal) => i18n::Message::Refusal(*refusal),
+        }
+    }
 }
 
 /// The delay before the next reconnection attempt, given the previous one.
@@ -98,29 +113,38 @@ pub fn socket_url(page_protocol: &str, page_host: &str) -> String {
     format!("{scheme}://{page_host}/sync")
 }
 
-/// One entry of `GET /api/workspaces`.
-#[derive(Debug, Clone, serde::Deserialize)]
-pub struct WorkspaceSummary {
-    pub id: String,
-    pub name: String,
-    /// The caller's role there (absent from servers before sign-in existed).
-    #[serde(default)]
-    pub role: Option<Role>,
-}
-
 /// The workspace this page works on, from a `/api/workspaces` answer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ChosenWorkspace {
     pub id: DocumentId,
     pub name: String,
-    pub role: Option<Role>,
+    pub role: Role,
+}
+
+/// Why no workspace could be opened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum NoWorkspace {
+    /// The person has no workspace on this server.
+    NoneShared,
+    /// The workspace this page has open is no longer shared with the person.
+    NoLongerShared(DocumentId),
+}
+
+impl fmt::Display for NoWorkspace {
+    fn fmt(&self, formatter: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::NoneShared => formatter.write_str("you have no workspace on this server"),
+            Self::NoLongerShared(id) => write!(formatter, "workspace {id} is no longer shared with you"),
+        }
+    }
 }
 
 /// The workspace to open: `current` if the page already has one (its role
 /// may have changed), otherwise the first one listed.
-pub fn choose_workspace(body: &str, current: Option<DocumentId>) -> Result<ChosenWorkspace, String> {
-    let workspaces: Vec<WorkspaceSummary> =
-        serde_json::from_str(body).map_err(|error| format!("bad /api/workspaces answer: {error}"))?;
+pub fn choose_workspace(
+    workspaces: Vec<WorkspaceSummary>,
+    current: Option<DocumentId>,
+) -> Result<ChosenWorkspace, NoWorkspace> {
     let mut parsed = workspaces.into_iter().filter_map(|summary| {
         let id = DocumentId::parse(&summary.id).ok()?;
         Some(ChosenWorkspace {
@@ -130,12 +154,10 @@ pub fn choose_workspace(body: &str, current: Option<DocumentId>) -> Result<Chose
         })
     });
     match current {
-        None => parsed
-            .next()
-            .ok_or_else(|| "you have no workspace on this server".to_owned()),
+        None => parsed.next().ok_or(NoWorkspace::NoneShared),
         Some(current) => parsed
             .find(|workspace| workspace.id == current)
-            .ok_or_else(|| format!("workspace {current} is no longer shared with you")),
+            .ok_or(NoWorkspace::NoLongerShared(current)),
     }
 }
 
@@ -156,8 +178,8 @@ impl Connection {
         self.socket.set_onopen(None);
         self.socket.set_onmessage(None);
         self.socket.set_onclose(None);
-        // 1000: a normal close; the server just forgets this connection.
-        let _ = self.socket.close_with_code(1000);
+        // A normal close: the server just forgets this connection.
+        let _ = self.socket.close_with_code(close::NORMAL);
     }
 }
 
@@ -216,7 +238,7 @@ impl Engine {
 fn fresh_peer_id() -> PeerId {
     PeerId::new(format!(
         "enlace-browser-{}",
-        model::record_id(browser::random_bytes())
+        ids::record_id(browser::random_bytes())
     ))
 }
 
@@ -224,7 +246,19 @@ fn fresh_peer_id() -> PeerId {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
     pub dropped: usize,
+    /// The server's English sentence.
     pub reason: String,
+    /// Why, when the server named a refusal the client can say in the
+    /// person's language.
+    pub refusal: Option<Refusal>,
+}
+
+impl Rejection {
+    /// The reason in `language` if the server named the refusal, else its English sentence.
+    pub fn text(&self, language: enlace_shared::language::Language) -> &str {
+        self.refusal
+            .map_or(self.reason.as_str(), |refusal| refusal.text(language))
+    }
 }
 
 /// The handle components get from context. Cheap to copy.
@@ -233,6 +267,7 @@ pub struct SyncHandle {
     connection: RwSignal<ConnectionState>,
     rejection: RwSignal<Option<Rejection>>,
     workspace_name: RwSignal<Option<String>>,
+    workspace_id: RwSignal<Option<DocumentId>>,
     role: RwSignal<Option<Role>>,
     /// Bumped whenever the document changes (or is dropped), so pages read it
     /// through [`SyncHandle::with_document`] once per change.
@@ -250,6 +285,7 @@ impl SyncHandle {
             connection: RwSignal::new(ConnectionState::SignedOut),
             rejection: RwSignal::new(None),
             workspace_name: RwSignal::new(None),
+            workspace_id: RwSignal::new(None),
             role: RwSignal::new(None),
             revision: RwSignal::new(0),
             engine: StoredValue::new_local(Engine {
@@ -290,6 +326,7 @@ impl SyncHandle {
         self.connection.set(ConnectionState::SignedOut);
         self.rejection.set(None);
         self.workspace_name.set(None);
+        self.workspace_id.set(None);
         self.role.set(None);
         self.revision.update(|revision| *revision += 1);
     }
@@ -328,32 +365,9 @@ impl SyncHandle {
         self.workspace_name.into()
     }
 
-    /// Every organisation in the document, deleted ones included, sorted by
-    /// name. A memo owned by the caller: it reads the document only while
-    /// someone shows it (reading 2,000 organisations on every change from
-    /// anyone, whatever page is open, cost hundreds of milliseconds).
-    pub fn organisations(&self) -> Memo<Vec<Organisation>> {
-        let sync = *self;
-        Memo::new(move |_| {
-            sync.with_document(|document| model::organisations(document).unwrap_or_default())
-                .unwrap_or_default()
-        })
-    }
-
-    pub fn add_organisation(&self, fields: &NewOrganisation) -> Result<(), EditError> {
-        let id = model::record_id(browser::random_bytes());
-        self.edit(|document, authorship| model::create_organisation(document, &id, fields, authorship))
-    }
-
-    pub fn edit_organisation(
-        &self,
-        id: &str,
-        field: OrganisationField,
-        value: &str,
-    ) -> Result<(), EditError> {
-        self.edit(|document, authorship| {
-            model::set_organisation_field(document, id, field, value, authorship)
-        })
+    /// The open workspace's id (`None` until the workspace list arrives).
+    pub fn workspace_id(&self) -> Signal<Option<DocumentId>> {
+        self.workspace_id.into()
     }
 
     /// The document's revision: it changes whenever the document does.
@@ -370,18 +384,21 @@ impl SyncHandle {
             .flatten()
     }
 
-    /// Applies a local edit, hands it to the session to send, and republishes.
-    /// Pages build `change` from `enlace_shared::records` (`set_text`, ...).
+    /// Applies a local edit that needs `capability`, hands it to the session
+    /// to send, and republishes. Callers build `change` from
+    /// `enlace_shared::records` (`set_text`, ...).
     pub fn edit(
         &self,
+        capability: Capability,
         change: impl FnOnce(&mut Automerge, &Authorship<'_>) -> Result<(), ModelError>,
     ) -> Result<(), EditError> {
         let result = self
             .engine
             .try_update_value(|engine| {
                 let document_id = engine.document_id.ok_or(EditError::NotLoaded)?;
-                if !auth::may(engine.role, Capability::EditRecords) {
-                    return Err(EditError::Forbidden);
+                let role = engine.role.ok_or(EditError::NotLoaded)?;
+                if let Some(refusal) = roles::reason(role, capability) {
+                    return Err(EditError::Forbidden(refusal));
                 }
                 let authorship = Authorship {
                     now_ms: browser::now_ms(),
@@ -413,15 +430,16 @@ impl SyncHandle {
             return;
         };
         spawn_local(async move {
-            let Ok(answer) = auth::request("GET", "/api/workspaces", None).await else {
+            let Ok(workspaces) = http::workspaces().await else {
                 return;
             };
-            if !answer.ok() || !self.is_epoch(epoch) {
+            if !self.is_epoch(epoch) {
                 return;
             }
-            if let Ok(workspace) = choose_workspace(&answer.body, Some(current)) {
-                self.engine.update_value(|engine| engine.role = workspace.role);
-                self.role.set(workspace.role);
+            if let Ok(workspace) = choose_workspace(workspaces, Some(current)) {
+                self.engine
+                    .update_value(|engine| engine.role = Some(workspace.role));
+                self.role.set(Some(workspace.role));
             }
         });
     }
@@ -441,41 +459,40 @@ impl SyncHandle {
         }
         self.connection.set(ConnectionState::Connecting);
         spawn_local(async move {
-            let answer = auth::request("GET", "/api/workspaces", None).await;
+            let answer = http::workspaces().await;
             if !self.is_epoch(epoch) {
                 return;
             }
-            let body = match answer {
-                Ok(answer) if answer.status == 401 => return self.signed_out(),
-                Ok(answer) if answer.ok() => answer.body,
-                Ok(answer) => {
-                    log(&format!("/api/workspaces answered {}", answer.status));
-                    return self.retry_later(epoch);
-                }
+            let workspaces = match answer {
+                Ok(workspaces) => workspaces,
+                Err(HttpError::SignedOut) => return self.signed_out(),
                 Err(error) => {
-                    log(&error);
+                    log(&error.to_string());
                     return self.retry_later(epoch);
                 }
             };
             let current = self.engine.try_with_value(|engine| engine.document_id).flatten();
-            match choose_workspace(&body, current) {
+            match choose_workspace(workspaces, current) {
                 Ok(workspace) => {
                     self.engine.update_value(|engine| {
-                        engine.role = workspace.role;
+                        engine.role = Some(workspace.role);
                         if engine.document_id.is_none() {
                             engine.document_id = Some(workspace.id);
                             // Nothing to send: the socket is not open yet.
                             let _ = engine.session.open(workspace.id, Automerge::new());
                         }
                     });
-                    self.role.set(workspace.role);
+                    self.role.set(Some(workspace.role));
+                    if self.workspace_id.get_untracked() != Some(workspace.id) {
+                        self.workspace_id.set(Some(workspace.id));
+                    }
                     if self.workspace_name.get_untracked().is_none() {
                         self.workspace_name.set(Some(workspace.name));
                     }
                     self.open_socket(epoch);
                 }
                 Err(error) => {
-                    log(&error);
+                    log(&error.to_string());
                     self.role.set(None);
                     self.engine.update_value(|engine| engine.role = None);
                     self.retry_later(epoch);
@@ -582,7 +599,7 @@ impl SyncHandle {
                     .is_some_and(|connection| connection.opened)
             })
             .unwrap_or(false);
-        if code == CLOSE_SIGNED_OUT {
+        if code == close::SIGNED_OUT {
             // Not from inside this socket's own callback, which `stop` drops.
             spawn_local(async move { self.signed_out() });
             return;
@@ -634,9 +651,18 @@ impl SyncHandle {
                     log(&format!("the server does not share {document_id}"));
                 }
                 SessionEvent::ServerError(message) => log(&format!("server error: {message}")),
-                SessionEvent::Rejected { dropped, reason, .. } => {
+                SessionEvent::Rejected {
+                    dropped,
+                    reason,
+                    refusal,
+                    ..
+                } => {
                     log(&format!("the server refused {dropped} change(s): {reason}"));
-                    self.rejection.set(Some(Rejection { dropped, reason }));
+                    self.rejection.set(Some(Rejection {
+                        dropped,
+                        reason,
+                        refusal,
+                    }));
                     // The role may have been lowered while the socket stayed open.
                     self.refresh_role();
                 }
@@ -715,22 +741,62 @@ mod tests {
                 {{"id":"{other}","name":"other","url":"","role":"member"}}]"#,
             id.url()
         );
+        let listed = || serde_json::from_str::<Vec<WorkspaceSummary>>(&body).expect("parses");
         assert_eq!(
-            choose_workspace(&body, None),
+            choose_workspace(listed(), None),
             Ok(ChosenWorkspace {
                 id,
                 name: "MCIG".to_owned(),
-                role: Some(Role::Observer)
+                role: Role::Observer
             })
         );
-        let kept = choose_workspace(&body, Some(other)).expect("listed");
-        assert_eq!((kept.id, kept.role), (other, Some(Role::Member)));
-        assert!(choose_workspace(&body, Some(DocumentId::from_bytes([1; 16]))).is_err());
-        assert!(choose_workspace("[]", None).is_err());
-        assert!(choose_workspace("{", None).is_err());
-        // A server without roles still parses.
-        let old = format!(r#"[{{"id":"{id}","name":"MCIG","url":""}}]"#);
-        assert_eq!(choose_workspace(&old, None).map(|chosen| chosen.role), Ok(None));
+        let kept = choose_workspace(listed(), Some(other)).expect("listed");
+        assert_eq!((kept.id, kept.role), (other, Role::Member));
+        let gone = DocumentId::from_bytes([1; 16]);
+        assert_eq!(
+            choose_workspace(listed(), Some(gone)),
+            Err(NoWorkspace::NoLongerShared(gone))
+        );
+        assert_eq!(choose_workspace(Vec::new(), None), Err(NoWorkspace::NoneShared));
+    }
+
+    #[test]
+    fn a_rejection_speaks_the_language_when_the_server_named_the_refusal() {
+        let named = Rejection {
+            dropped: 1,
+            reason: "Observers can read but not edit.".to_owned(),
+            refusal: Some(Refusal::ReadOnlyRole),
+        };
+        assert!(
+            named
+                .text(enlace_shared::language::Language::Spanish)
+                .contains("observadoras")
+        );
+        let unnamed = Rejection {
+            refusal: None,
+            reason: "a reason without a code".to_owned(),
+            ..named
+        };
+        assert_eq!(
+            unnamed.text(enlace_shared::language::Language::Spanish),
+            "a reason without a code"
+        );
+    }
+
+    #[test]
+    fn edit_errors_say_what_went_wrong() {
+        assert_eq!(
+            EditError::Forbidden(Refusal::PresidencyAndWorkplan).message(),
+            i18n::Message::Refusal(Refusal::PresidencyAndWorkplan)
+        );
+        assert_eq!(
+            EditError::Model(ModelError::Required("name")).message(),
+            i18n::Message::Text(Text::FillRequired)
+        );
+        assert_eq!(
+            EditError::NotLoaded.message(),
+            i18n::Message::Text(Text::ErrorNotLoaded)
+        );
     }
 
     #[test]

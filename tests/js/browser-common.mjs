@@ -1,7 +1,7 @@
 // Shared harness of the browser end-to-end scripts (browser-*.mjs):
 // launching headless Chromium, collecting page errors, named steps with
-// timings, failure reports with screenshots, and signing in through the
-// login page.
+// timings, failure reports with screenshots, signing in through the login
+// page, and the selectors and small actions the scripts share.
 
 import { chromium } from "playwright-core";
 
@@ -11,7 +11,12 @@ export const OVERALL_TIMEOUT_MS = 150_000;
 
 export const CONNECTION = '[data-testid="connection"]';
 export const CONNECTION_LIVE = '[data-testid="connection"][data-state="live"]';
-export const ROW = '[data-testid="organisation-row"]';
+/** A row of a collection list (`#/organisations`, `#/alliances`, ...). */
+export const ROW = '[data-testid="record-row"]';
+export const HOME = '[data-testid="home"]';
+export const NEW_RECORD = 'button[data-testid="new-record"]';
+export const NEW_RECORD_FORM = '[data-testid="new-record-form"]';
+export const CREATE_RECORD = 'button[data-testid="create-record"]';
 export const LOGIN_EMAIL = 'input[name="email"]';
 export const LOGIN_PASSWORD = 'input[name="password"]';
 export const SIGN_IN = 'button[data-testid="sign-in"]';
@@ -157,4 +162,58 @@ export async function signIn(page, { email, password, displayName, role }) {
   const shown = (await page.textContent(CURRENT_USER, { timeout: STEP_TIMEOUT_MS }))?.trim();
   if (shown !== displayName) throw new Error(`the header shows ${JSON.stringify(shown)}, not ${displayName}`);
   await page.waitForSelector(`${CURRENT_ROLE}[data-role="${role}"]`, { state: "attached" });
+}
+
+/** Waits until a record page's field control (`[data-field=<field>] input|select`) holds `expected`. */
+export async function waitForFieldValue(page, field, expected) {
+  await page
+    .waitForFunction(
+      ({ field, expected }) => {
+        const control = document.querySelector(`[data-field="${field}"] input, [data-field="${field}"] select`);
+        return control?.value === expected;
+      },
+      { field, expected },
+      { timeout: STEP_TIMEOUT_MS, polling: 100 },
+    )
+    .catch((error) => {
+      throw new Error(`field ${field} never showed ${JSON.stringify(expected)}: ${error.message}`);
+    });
+}
+
+/** Types `value` into a record page's line field and commits it (the field commits on `change`). */
+export async function setLineField(page, field, value) {
+  const input = page.locator(`[data-field="${field}"] input`);
+  await input.fill(value);
+  await input.press("Enter");
+  await input.evaluate((element) => element.blur());
+}
+
+/** Creates a record through a list's "new record" form; returns its id once its page is open. */
+export async function createRecord(page, collection, fill) {
+  await page.click(`a[data-nav="${collection}"]`);
+  await page.click(NEW_RECORD);
+  await page.waitForSelector(NEW_RECORD_FORM, { state: "visible" });
+  await fill(page.locator(NEW_RECORD_FORM));
+  await page.click(CREATE_RECORD);
+  await page.waitForFunction(
+    (collection) => new RegExp(`^#/${collection}/[0-9a-f]{32}$`).test(location.hash),
+    collection,
+  );
+  const id = (await page.evaluate(() => location.hash)).split("/").pop();
+  await page.waitForSelector(`.record-detail[data-id="${id}"] [data-field]`);
+  return id;
+}
+
+/** The `data-count` of one line of a home page card, or null if the line is missing. */
+export async function homeCount(page, card, slug) {
+  const line = page.locator(`[data-testid="${card}"] [data-slug="${slug}"]`);
+  if ((await line.count()) === 0) return null;
+  return Number(await line.getAttribute("data-count"));
+}
+
+/** Waits until the home page card line `slug` counts `count`. */
+export async function waitForHomeCount(page, card, slug, count) {
+  await page.waitForSelector(`[data-testid="${card}"] [data-slug="${slug}"][data-count="${count}"]`, {
+    state: "attached",
+  });
 }

@@ -1,18 +1,34 @@
-// Browser end-to-end: two people sign in and edit the partner directory at
-// the same time, then one signs out.
+// Browser end-to-end over the demo roundtable: the home page, two people
+// co-editing an organisation live through the schema-driven list and record
+// page, then signing out.
 //
 // usage: node browser-directory.mjs <base-url> <screenshot-path>
 // env:   ENLACE_CHROMIUM (default /usr/bin/chromium)
 //        ENLACE_A_EMAIL, ENLACE_A_NAME, ENLACE_A_ROLE   person A (the secretariat)
 //        ENLACE_B_EMAIL, ENLACE_B_NAME, ENLACE_B_ROLE   person B (a member)
 //        ENLACE_PASSWORD                                both passwords
+//        ENLACE_HOME_SCREENSHOT                         where the home page's screenshot goes
+//
+// The server must hold the demo roundtable (`--demo`): no presidency term
+// covers today, UN Women holds the secretariat, ten organisations are
+// members (three embassies, three agencies, three international
+// organisations, one UN entity) and one alliance is in dialogue.
 //
 // Two headless Chromium contexts (two separate people) open <base-url> and
 // get the login page. A first tries a wrong password and must see the error;
 // then both sign in through the form and wait until the header shows their
-// name and role and the connection indicator says live. A adds an
-// organisation; B sees it (with A's name as its author), edits its country;
-// A sees the edit. A full-page screenshot of A goes to <screenshot-path>.
+// name and role and the connection indicator says live. Both land on the
+// home page, which must show the demo's secretariat, latest presidency,
+// member counts by kind and alliances by stage (each stage linking to the
+// filtered alliance list); A's latest changes come from the audit trail, B's
+// (a member may not read it) from the records.
+// A creates an organisation from `#/organisations`, sets its country and
+// makes it a member: B's home page counts four embassies. B opens it from
+// the list (its row shows the country) and edits the country; A sees the
+// edit. A makes it the presidency for this year: B's home page shows it as
+// the current presidency, and A's latest changes show B's edit under B's
+// name. Screenshots: A's organisation list to <screenshot-path>, A's home
+// page to ENLACE_HOME_SCREENSHOT.
 // Then A signs out: the login page comes back, the indicator is no longer
 // live, `/api/me` answers 401 in A's browser, and B stays live. Last, B's
 // session is ended behind the page's back (a `POST /api/logout` from the
@@ -28,16 +44,21 @@ import { dirname } from "node:path";
 import {
   CONNECTION,
   CONNECTION_LIVE,
+  HOME,
   LOGIN_EMAIL,
   LOGIN_ERROR,
   LOGIN_PASSWORD,
   ROW,
   SIGN_IN,
   SIGN_OUT,
-  STEP_TIMEOUT_MS,
+  createRecord,
   createRun,
+  homeCount,
   requiredEnv,
+  setLineField,
   signIn,
+  waitForFieldValue,
+  waitForHomeCount,
 } from "./browser-common.mjs";
 
 const USAGE = "usage: node browser-directory.mjs <base-url> <screenshot-path> (see the header for the env)";
@@ -47,6 +68,7 @@ if (!baseUrl || !screenshotPath) {
   process.exit(2);
 }
 const password = requiredEnv("ENLACE_PASSWORD", USAGE);
+const homeScreenshotPath = requiredEnv("ENLACE_HOME_SCREENSHOT", USAGE);
 const people = {
   a: {
     email: requiredEnv("ENLACE_A_EMAIL", USAGE),
@@ -65,33 +87,39 @@ const people = {
 const NEW_COUNTRY = "Irlanda";
 const EDITED_COUNTRY = "Irlanda (Dublín)";
 const name = `Embajada de prueba ${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 8)}`;
+// The demo's published facts, as the home page must show them.
+const SECRETARIAT = "ONU Mujeres";
+const LATEST_PRESIDENCY = "Embajada de España";
+const MEMBERS_BY_KIND = { embassy: 3, cooperation_agency: 3, international_organisation: 3, un_entity: 1 };
+const CHANGES = '[data-testid="latest-changes"]';
 
 const run = createRun("browser-directory", screenshotPath);
 
-/** In the page: the index of the organisation row whose name input holds `name`, or -1. */
-function rowIndexFn({ row, name }) {
-  return Array.from(document.querySelectorAll(row)).findIndex(
-    (element) => element.querySelector('input[name="name"]')?.value === name,
+/** Checks the home page's figures against `members` (kind slug → count). */
+async function checkHome(page, members) {
+  await page.waitForSelector(HOME, { state: "visible" });
+  const secretariat = (await page.textContent('[data-testid="secretariat"]'))?.trim();
+  if (secretariat !== SECRETARIAT) throw new Error(`the secretariat shows ${JSON.stringify(secretariat)}`);
+  await page.waitForSelector('[data-testid="presidency"][data-current="false"]', { state: "attached" });
+  const latest = (await page.textContent('[data-testid="latest-presidency"]')) ?? "";
+  if (!latest.includes(LATEST_PRESIDENCY)) throw new Error(`the latest presidency reads ${JSON.stringify(latest)}`);
+  for (const [kind, count] of Object.entries(members)) {
+    await waitForHomeCount(page, "members-by-kind", kind, count);
+  }
+  const total = Object.values(members).reduce((sum, count) => sum + count, 0);
+  const shownTotal = (await page.textContent('[data-testid="members-by-kind-total"]')) ?? "";
+  if (!shownTotal.trim().startsWith(`${total} `)) throw new Error(`the member total reads ${JSON.stringify(shownTotal)}`);
+  const stages = await page.$$eval('[data-testid="alliances-by-stage"] [data-slug]', (lines) =>
+    lines.map((line) => [line.dataset.slug, Number(line.dataset.count), line.querySelector("a")?.getAttribute("href")]),
   );
-}
-
-async function rowIndex(page) {
-  return page.evaluate(rowIndexFn, { row: ROW, name });
-}
-
-async function waitForRow(page, predicateCountry) {
-  await page.waitForFunction(
-    ({ row, name, country }) => {
-      const found = Array.from(document.querySelectorAll(row)).find(
-        (element) => element.querySelector('input[name="name"]')?.value === name,
-      );
-      if (!found) return false;
-      if (country === null) return true;
-      return found.querySelector('input[name="country"]')?.value === country;
-    },
-    { row: ROW, name, country: predicateCountry },
-    { timeout: STEP_TIMEOUT_MS, polling: 100 },
-  );
+  const order = stages.map(([slug]) => slug).join(",");
+  if (order !== "identified,in_dialogue,agreement_drafted,signed,active,concluded,paused") {
+    throw new Error(`the alliance stages are ${order}`);
+  }
+  for (const [slug, count, href] of stages) {
+    if (count !== (slug === "in_dialogue" ? 1 : 0)) throw new Error(`stage ${slug} counts ${count}`);
+    if (href !== `#/alliances?status=${slug}`) throw new Error(`stage ${slug} links to ${href}`);
+  }
 }
 
 try {
@@ -118,41 +146,99 @@ try {
     if (await a.isVisible(LOGIN_ERROR)) throw new Error("the login error outlived the sign-in");
   });
 
+  await run.step("home_page", async () => {
+    await Promise.all([checkHome(a, MEMBERS_BY_KIND), checkHome(b, MEMBERS_BY_KIND)]);
+    await a.waitForSelector(`${CHANGES}[data-source="receipts"]`, { state: "attached" });
+    await b.waitForSelector(`${CHANGES}[data-source="records"]`, { state: "attached" });
+    await b.waitForSelector(`${CHANGES} [data-testid="change"]`, { state: "visible" });
+  });
+
+  await run.step("stage_links_to_the_filtered_list", async () => {
+    await b.click('[data-testid="alliances-by-stage"] [data-slug="in_dialogue"] a');
+    await b.waitForSelector(`${ROW}`, { state: "visible" });
+    const filter = await b.inputValue('select[name="filter-status"]');
+    if (filter !== "in_dialogue") throw new Error(`the status filter shows ${JSON.stringify(filter)}`);
+    const rows = await b.locator(ROW).count();
+    if (rows !== 1) throw new Error(`the filtered list shows ${rows} alliances, not 1`);
+    await b.click('a[data-nav="home"]');
+    await b.waitForSelector(HOME, { state: "visible" });
+  });
+
+  let id;
   await run.step("add_on_a", async () => {
-    await a.fill('input[name="new-name"]', name);
-    await a.selectOption('select[name="new-kind"]', "embassy");
-    await a.fill('input[name="new-country"]', NEW_COUNTRY);
-    await a.click('button[data-testid="add-organisation"]');
-    await waitForRow(a, null);
+    id = await createRecord(a, "organisations", async (form) => {
+      await form.locator('input[name="name"]').fill(name);
+      await form.locator('select[name="kind"]').selectOption("embassy");
+    });
+    await setLineField(a, "country", NEW_COUNTRY);
+    await a.selectOption('[data-field="membership"] select', "member");
+    await waitForFieldValue(a, "country", NEW_COUNTRY);
+  });
+
+  await run.step("member_counted_on_b", async () => {
+    await waitForHomeCount(b, "members-by-kind", "embassy", MEMBERS_BY_KIND.embassy + 1);
   });
 
   await run.step("seen_on_b", async () => {
-    await waitForRow(b, NEW_COUNTRY);
-    const index = await rowIndex(b);
-    const meta = (await b.locator(ROW).nth(index).locator(".row-meta").textContent()) ?? "";
-    if (!meta.includes(people.a.displayName)) {
-      throw new Error(`the row's author is ${JSON.stringify(meta)}, not ${people.a.displayName}`);
-    }
+    await b.click('a[data-nav="organisations"]');
+    const row = b.locator(`${ROW}[data-id="${id}"]`);
+    await row.waitFor({ state: "visible" });
+    const title = (await row.locator("a").textContent())?.trim();
+    if (title !== name) throw new Error(`the row is titled ${JSON.stringify(title)}`);
+    await b.waitForFunction(
+      ({ row, country }) => document.querySelector(row)?.textContent.includes(country),
+      { row: `${ROW}[data-id="${id}"]`, country: NEW_COUNTRY },
+    );
   });
 
   await run.step("edit_on_b", async () => {
-    const index = await rowIndex(b);
-    if (index < 0) throw new Error("the new row vanished from page B");
-    const country = b.locator(ROW).nth(index).locator('input[name="country"]');
-    await country.fill(EDITED_COUNTRY);
-    await country.press("Enter");
-    // Blur too, for a client that commits on `change` after focus leaves.
-    await country.evaluate((element) => element.blur());
-    await waitForRow(b, EDITED_COUNTRY);
+    await b.click(`${ROW}[data-id="${id}"] a`);
+    await waitForFieldValue(b, "country", NEW_COUNTRY);
+    await setLineField(b, "country", EDITED_COUNTRY);
+    await waitForFieldValue(b, "country", EDITED_COUNTRY);
   });
 
   await run.step("edit_seen_on_a", async () => {
-    await waitForRow(a, EDITED_COUNTRY);
+    await waitForFieldValue(a, "country", EDITED_COUNTRY);
   });
 
   await run.step("screenshot", async () => {
+    await a.click('a[data-nav="organisations"]');
+    await a.fill('input[name="search"]', "embajada");
+    await a.waitForSelector(`${ROW}[data-id="${id}"]`, { state: "visible" });
     mkdirSync(dirname(screenshotPath), { recursive: true });
     await a.screenshot({ path: screenshotPath, fullPage: true });
+  });
+
+  await run.step("presidency_seen_live_on_b", async () => {
+    await b.click('a[data-nav="home"]');
+    await b.waitForSelector('[data-testid="presidency"][data-current="false"]', { state: "attached" });
+    const year = new Date().getFullYear();
+    await createRecord(a, "presidency_terms", async (form) => {
+      await form.locator('select[name="organisation"]').selectOption({ label: name });
+      await form.locator('input[name="start"]').fill(`${year}-01-01`);
+      await form.locator('input[name="end"]').fill(`${year}-12-31`);
+    });
+    await b.waitForSelector('[data-testid="presidency"][data-current="true"]', { state: "visible" });
+    const shown = (await b.textContent('[data-testid="presidency"]'))?.trim();
+    if (shown !== name) throw new Error(`the current presidency shows ${JSON.stringify(shown)}`);
+  });
+
+  await run.step("changes_name_their_author_on_a", async () => {
+    await a.click('a[data-nav="home"]');
+    await a.waitForFunction(
+      ({ changes, who }) =>
+        Array.from(document.querySelectorAll(`${changes} [data-testid="change"] .who`)).some(
+          (element) => element.textContent.trim() === who,
+        ),
+      { changes: `${CHANGES}[data-source="receipts"]`, who: people.b.displayName },
+    );
+    if ((await homeCount(a, "members-by-kind", "embassy")) !== MEMBERS_BY_KIND.embassy + 1) {
+      throw new Error("A's home page does not count the new embassy");
+    }
+    await a.waitForSelector('[data-testid="presidency"][data-current="true"]', { state: "visible" });
+    mkdirSync(dirname(homeScreenshotPath), { recursive: true });
+    await a.screenshot({ path: homeScreenshotPath, fullPage: true });
   });
 
   await run.step("sign_out_on_a", async () => {
@@ -163,7 +249,7 @@ try {
     await a.waitForTimeout(1_500);
     const state = await a.getAttribute(CONNECTION, "data-state");
     if (state === "live") throw new Error("the socket is live again after signing out");
-    if ((await a.locator(ROW).count()) > 0) throw new Error("the directory is still shown after signing out");
+    if ((await a.locator(HOME).count()) > 0) throw new Error("the workspace is still shown after signing out");
     const me = await a.evaluate(async () => (await fetch("/api/me")).status);
     if (me !== 401) throw new Error(`/api/me answered ${me} after signing out`);
     if (!(await b.isVisible(CONNECTION_LIVE))) throw new Error("B lost its connection when A signed out");
@@ -176,10 +262,10 @@ try {
     if (status !== 204) throw new Error(`/api/logout answered ${status}`);
     await b.waitForSelector(LOGIN_EMAIL, { state: "visible" });
     await b.waitForSelector(`${CONNECTION}[data-state="signed-out"]`, { state: "attached" });
-    if ((await b.locator(ROW).count()) > 0) throw new Error("B still shows the directory");
+    if ((await b.locator(HOME).count()) > 0) throw new Error("B still shows the workspace");
   });
 
-  await run.finish({ name });
+  await run.finish({ name, organisation: id });
 } catch (error) {
   await run.fail(error);
 }

@@ -1,9 +1,11 @@
 //! Browser end-to-end through the real server and its embedded Leptos client,
 //! in headless Chromium:
-//! - two people sign in through the login page, co-edit the directory, and
-//!   one signs out (`tests/js/browser-directory.mjs`);
-//! - an observer signs in and finds every writing control disabled, with the
-//!   reason as tooltip (`tests/js/browser-observer.mjs`);
+//! - over the demo roundtable, two people sign in through the login page,
+//!   check the home page, co-edit an organisation through the list and the
+//!   record page, and one signs out (`tests/js/browser-directory.mjs`);
+//! - an observer signs in and finds every writing control of the
+//!   organisations list and record page disabled, with the reason as tooltip
+//!   (`tests/js/browser-observer.mjs`);
 //! - first-start setup creates the first account from the printed link
 //!   (`tests/js/browser-setup.mjs`).
 
@@ -12,7 +14,11 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail, ensure};
-use enlace_tests::{ADMIN_EMAIL, RustClient, ServerProcess, TEST_PASSWORD, chromium, js_dir, workspace_root};
+use enlace_shared::api::{CreateUserRequest, WorkspaceSummary, paths};
+use enlace_shared::roles::Role;
+use enlace_tests::{
+    ADMIN_EMAIL, Credential, RustClient, ServerProcess, TEST_PASSWORD, chromium, js_dir, workspace_root,
+};
 
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(180);
 const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
@@ -40,13 +46,13 @@ fn browser_prerequisites() -> anyhow::Result<PathBuf> {
     Ok(browser)
 }
 
-/// Starts a server (with the harness's secretariat account unless
-/// `unprovisioned`) and checks it embeds the client bundle.
-async fn start_server_with(data: &Path, unprovisioned: bool) -> anyhow::Result<ServerProcess> {
+/// Starts a server with `args` (with the harness's secretariat account
+/// unless `unprovisioned`) and checks it embeds the client bundle.
+async fn start_server_with(data: &Path, unprovisioned: bool, args: &[&str]) -> anyhow::Result<ServerProcess> {
     let server = if unprovisioned {
-        ServerProcess::start_unprovisioned(data).await?
+        ServerProcess::start_unprovisioned_with(data, args).await?
     } else {
-        ServerProcess::start(data).await?
+        ServerProcess::start_with(data, args).await?
     };
     let (status, index) = server.get("/").await?;
     ensure!(
@@ -58,7 +64,7 @@ async fn start_server_with(data: &Path, unprovisioned: bool) -> anyhow::Result<S
 }
 
 async fn start_server(data: &Path) -> anyhow::Result<ServerProcess> {
-    start_server_with(data, false).await
+    start_server_with(data, false, &[]).await
 }
 
 /// `target/screenshots/<name>`, with any stale copy removed so a failed run
@@ -67,6 +73,58 @@ fn fresh_screenshot_path(name: &str) -> PathBuf {
     let path = workspace_root().join("target").join("screenshots").join(name);
     let _ = std::fs::remove_file(&path);
     path
+}
+
+/// Checks `path` holds a real PNG of a page that is not blank.
+fn check_screenshot(path: &Path) -> anyhow::Result<()> {
+    let png = std::fs::read(path).with_context(|| format!("no screenshot at {}", path.display()))?;
+    ensure!(png.starts_with(&PNG_SIGNATURE), "{} is not a PNG", path.display());
+    ensure!(
+        png.len() > 10 * 1024,
+        "{} is only {} bytes: probably a blank page",
+        path.display(),
+        png.len()
+    );
+    Ok(())
+}
+
+/// Creates a person with `role` in the first workspace, as `secretariat`
+/// (on a server started unprovisioned, whose first account came from setup).
+async fn add_person_as(
+    server: &ServerProcess,
+    secretariat: &Credential,
+    email: &str,
+    name: &str,
+    role: Role,
+) -> anyhow::Result<()> {
+    let (status, body, _) = server
+        .api("GET", paths::WORKSPACES, Some(secretariat), None)
+        .await?;
+    ensure!(
+        status == 200,
+        "GET {} answered {status}: {body}",
+        paths::WORKSPACES
+    );
+    let workspaces: Vec<WorkspaceSummary> = serde_json::from_value(body)?;
+    let workspace = workspaces.into_iter().next().context("no workspace")?;
+    let request = CreateUserRequest {
+        email: email.to_owned(),
+        display_name: name.to_owned(),
+        password: Some(TEST_PASSWORD.to_owned()),
+        organisation_id: None,
+        workspace: workspace.id,
+        role,
+    };
+    let (status, body, _) = server
+        .api(
+            "POST",
+            paths::USERS,
+            Some(secretariat),
+            Some(serde_json::to_value(&request)?),
+        )
+        .await?;
+    ensure!(status == 201, "creating {email} answered {status}: {body}");
+    Ok(())
 }
 
 /// Runs `tests/js/<script> <base-url> <screenshot>` with `env`; fails with
@@ -104,32 +162,28 @@ async fn run_script(
         );
     }
     eprintln!("{stdout}");
-
-    let png =
-        std::fs::read(screenshot).with_context(|| format!("no screenshot at {}", screenshot.display()))?;
-    ensure!(
-        png.starts_with(&PNG_SIGNATURE),
-        "{} is not a PNG",
-        screenshot.display()
-    );
-    ensure!(
-        png.len() > 10 * 1024,
-        "{} is only {} bytes: probably a blank page",
-        screenshot.display(),
-        png.len()
-    );
-    Ok(())
+    check_screenshot(screenshot)
 }
 
 #[tokio::test]
 async fn two_people_sign_in_co_edit_and_sign_out() -> anyhow::Result<()> {
     browser_prerequisites()?;
     let data = tempfile::tempdir()?;
-    let mut server = start_server(data.path()).await?;
-    server
-        .add_person("mara@mesa.test", "Mara Member", "member")
-        .await?;
+    // The demo seeds only an empty data directory, so this server starts
+    // unprovisioned and its first secretariat account comes from the setup link.
+    let mut server = start_server_with(data.path(), true, &["--demo"]).await?;
+    let secretariat = server.complete_setup(ADMIN_EMAIL).await?;
+    add_person_as(
+        &server,
+        &secretariat,
+        "mara@mesa.test",
+        "Mara Member",
+        Role::Member,
+    )
+    .await?;
     let screenshot = fresh_screenshot_path("directory.png");
+    let home_screenshot = fresh_screenshot_path("home.png");
+    let home_screenshot_arg = home_screenshot.to_string_lossy().into_owned();
 
     run_script(
         "browser-directory.mjs",
@@ -143,9 +197,11 @@ async fn two_people_sign_in_co_edit_and_sign_out() -> anyhow::Result<()> {
             ("ENLACE_B_EMAIL", "mara@mesa.test"),
             ("ENLACE_B_NAME", "Mara Member"),
             ("ENLACE_B_ROLE", "member"),
+            ("ENLACE_HOME_SCREENSHOT", home_screenshot_arg.as_str()),
         ],
     )
     .await?;
+    check_screenshot(&home_screenshot)?;
 
     server.stop().await?;
     Ok(())
@@ -185,7 +241,7 @@ async fn an_observer_sees_disabled_controls_with_reasons() -> anyhow::Result<()>
 async fn first_start_setup_creates_the_first_account_in_the_browser() -> anyhow::Result<()> {
     browser_prerequisites()?;
     let data = tempfile::tempdir()?;
-    let mut server = start_server_with(data.path(), true).await?;
+    let mut server = start_server_with(data.path(), true, &[]).await?;
     let secret = server
         .setup_secret()
         .await
@@ -204,7 +260,7 @@ async fn first_start_setup_creates_the_first_account_in_the_browser() -> anyhow:
         ],
     )
     .await?;
-    let (status, body, _) = server.api("GET", "/api/setup", None, None).await?;
+    let (status, body, _) = server.api("GET", paths::SETUP, None, None).await?;
     ensure!(
         status == 200 && body["pending"] == serde_json::json!(false),
         "setup still pending after the browser completed it: {status} {body}"

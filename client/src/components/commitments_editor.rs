@@ -1,13 +1,14 @@
 //! An alliance's commitments: text, due date and done flag each, and a form
 //! to add one.
 
-use enlace_shared::model;
+use enlace_shared::ids;
 use enlace_shared::records::{self, Commitment};
 use leptos::prelude::*;
 
 use crate::browser;
 use crate::components::record_context::RecordContext;
-use crate::record_text::{Words, words};
+use crate::context::use_language;
+use crate::i18n::{Text, text};
 
 fn set(context: RecordContext, commitment_id: String, key: &'static str, value: String) {
     context.apply(move |document, collection, id, authorship| {
@@ -17,8 +18,8 @@ fn set(context: RecordContext, commitment_id: String, key: &'static str, value: 
 
 #[component]
 pub fn CommitmentsEditor(context: RecordContext) -> impl IntoView {
-    let language = context.language;
-    let disabled = context.disabled();
+    let language = use_language();
+    let (disabled, reason) = (context.disabled(), context.reason());
     let commitments = Signal::derive(move || {
         context.record.with(|record| {
             record
@@ -36,13 +37,13 @@ pub fn CommitmentsEditor(context: RecordContext) -> impl IntoView {
         view! {
             <li class="commitment" data-commitment=commitment.id>
                 <input type="checkbox" name="commitment-done" checked=commitment.done disabled=move || disabled.get()
-                    aria-label=move || words(language.get(), Words::Done)
+                    title=move || reason.get() aria-label=move || text(language.get(), Text::Done)
                     on:change=move |event| set(context, done_id.clone(), "done", event_target_checked(&event).to_string()) />
                 <input type="text" name="commitment-text" value=commitment.text disabled=move || disabled.get()
-                    aria-label=move || words(language.get(), Words::CommitmentText)
+                    title=move || reason.get() aria-label=move || text(language.get(), Text::CommitmentText)
                     on:change=move |event| set(context, text_id.clone(), "text", event_target_value(&event)) />
                 <input type="date" name="commitment-due" value=commitment.due disabled=move || disabled.get()
-                    aria-label=move || words(language.get(), Words::Due)
+                    title=move || reason.get() aria-label=move || text(language.get(), Text::Due)
                     on:change=move |event| set(context, due_id.clone(), "due", event_target_value(&event)) />
             </li>
         }
@@ -54,7 +55,7 @@ pub fn CommitmentsEditor(context: RecordContext) -> impl IntoView {
             return;
         }
         let commitment = Commitment {
-            id: model::record_id(browser::random_bytes()),
+            id: ids::record_id(browser::random_bytes()),
             text,
             ..Commitment::default()
         };
@@ -69,10 +70,11 @@ pub fn CommitmentsEditor(context: RecordContext) -> impl IntoView {
         </ul>
         <div class="commitment-add">
             <input id="field-commitments" type="text" name="new-commitment" disabled=move || disabled.get()
-                placeholder=move || words(language.get(), Words::CommitmentText)
+                title=move || reason.get() placeholder=move || text(language.get(), Text::CommitmentText)
                 prop:value=move || new_text.get() on:input=move |event| new_text.set(event_target_value(&event)) />
-            <button type="button" data-testid="add-commitment" disabled=move || disabled.get() on:click=add>
-                {move || words(language.get(), Words::AddCommitment)}
+            <button type="button" class="secondary" data-testid="add-commitment" disabled=move || disabled.get()
+                title=move || reason.get() on:click=add>
+                {move || text(language.get(), Text::AddCommitment)}
             </button>
         </div>
     }

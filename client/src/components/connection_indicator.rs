@@ -1,8 +1,9 @@
 //! The always-visible connection indicator.
 
-use enlace_shared::model::Language;
+use enlace_shared::language::Language;
 use leptos::prelude::*;
 
+use crate::context::use_language;
 use crate::i18n::{Text, text};
 use crate::sync::ConnectionState;
 
@@ -18,7 +19,8 @@ pub fn connection_label(language: Language, state: ConnectionState) -> &'static 
 }
 
 #[component]
-pub fn ConnectionIndicator(state: Signal<ConnectionState>, language: Signal<Language>) -> impl IntoView {
+pub fn ConnectionIndicator(state: Signal<ConnectionState>) -> impl IntoView {
+    let language = use_language();
     view! {
         <span
             class="connection"

@@ -1,19 +1,19 @@
 //! The signed-in person in the header: name, role and the sign-out button.
 
-use enlace_shared::model::Language;
-use enlace_shared::policy::Role;
+use enlace_shared::roles::Role;
 use leptos::prelude::*;
 
-use crate::i18n::{Text, role_label, text};
+use crate::context::use_language;
+use crate::i18n::{Text, text};
 
 #[component]
 pub fn CurrentUser(
     display_name: String,
     /// The role in the open workspace; `None` until the workspace list arrives.
     role: Signal<Option<Role>>,
-    language: Signal<Language>,
     on_sign_out: Callback<()>,
 ) -> impl IntoView {
+    let language = use_language();
     let role_badge = move || {
         role.get().map(|role| {
             view! {
@@ -23,7 +23,7 @@ pub fn CurrentUser(
                     data-role=role.slug()
                     title=move || text(language.get(), Text::RoleLabel)
                 >
-                    {move || role_label(language.get(), role)}
+                    {move || role.label(language.get())}
                 </span>
             }
         })

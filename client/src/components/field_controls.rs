@@ -1,14 +1,16 @@
 //! The editing controls of a detail page, one per kind of field. Each reads
-//! its value from the record and commits through [`RecordContext`].
+//! its value from the record and commits through [`RecordContext`]; when the
+//! role may not edit, each is disabled with the reason as its tooltip.
 
 use enlace_shared::records;
 use enlace_shared::schema::{Choice, FieldSpec};
 use leptos::html::{Input, Textarea};
 use leptos::prelude::*;
 
-use crate::collections::{choice_text, format_date};
+use crate::collections::format_date;
 use crate::components::record_context::RecordContext;
-use crate::record_text::{Words, is_spanish, words};
+use crate::context::use_language;
+use crate::i18n::{Text, text};
 
 fn has_focus(element: &web_sys::Element) -> bool {
     document()
@@ -21,6 +23,7 @@ fn has_focus(element: &web_sys::Element) -> bool {
 #[component]
 pub fn TextControl(context: RecordContext, spec: &'static FieldSpec, date: bool) -> impl IntoView {
     let value = context.text(spec.key);
+    let (language, reason) = (use_language(), context.reason());
     let input_ref = NodeRef::<Input>::new();
     Effect::new(move |_| {
         let current = value.get();
@@ -31,10 +34,10 @@ pub fn TextControl(context: RecordContext, spec: &'static FieldSpec, date: bool)
             input.set_value(&current);
         }
     });
-    let shown_date = move || date.then(|| format_date(&value.get(), is_spanish(context.language.get())));
+    let shown_date = move || date.then(|| format_date(&value.get(), language.get()));
     view! {
         <input id=format!("field-{}", spec.key) name=spec.key type=if date { "date" } else { "text" }
-            node_ref=input_ref autocomplete="off" disabled=move || context.disabled().get()
+            node_ref=input_ref autocomplete="off" disabled=move || context.disabled().get() title=move || reason.get()
             prop:value=value.get_untracked()
             on:change=move |event| context.set_text(spec.key, event_target_value(&event)) />
         {move || shown_date().filter(|text| !text.is_empty()).map(|text| view! { <span class="muted date-text">{text}</span> })}
@@ -57,6 +60,7 @@ pub fn moved_cursor(old: &str, new: &str, cursor: usize) -> usize {
 #[component]
 pub fn LongTextControl(context: RecordContext, spec: &'static FieldSpec) -> impl IntoView {
     let value = context.text(spec.key);
+    let reason = context.reason();
     let area_ref = NodeRef::<Textarea>::new();
     Effect::new(move |_| {
         let current = value.get();
@@ -77,7 +81,7 @@ pub fn LongTextControl(context: RecordContext, spec: &'static FieldSpec) -> impl
     });
     view! {
         <textarea id=format!("field-{}", spec.key) name=spec.key rows="4" node_ref=area_ref
-            disabled=move || context.disabled().get() prop:value=value.get_untracked()
+            disabled=move || context.disabled().get() title=move || reason.get() prop:value=value.get_untracked()
             on:input=move |event| context.set_text(spec.key, event_target_value(&event))></textarea>
     }
 }
@@ -89,18 +93,19 @@ pub fn ChoiceControl(
     choices: &'static [Choice],
 ) -> impl IntoView {
     let value = context.text(spec.key);
+    let (language, reason) = (use_language(), context.reason());
     let option = move |choice: &'static Choice| {
         view! {
             <option value=choice.slug selected=move || value.get() == choice.slug>
-                {move || choice_text(choice, is_spanish(context.language.get()))}
+                {move || choice.label(language.get())}
             </option>
         }
     };
     view! {
-        <select id=format!("field-{}", spec.key) name=spec.key disabled=move || context.disabled().get()
+        <select id=format!("field-{}", spec.key) name=spec.key disabled=move || context.disabled().get() title=move || reason.get()
             prop:value=move || value.get()
             on:change=move |event| context.set_text(spec.key, event_target_value(&event))>
-            <option value="" selected=move || value.with(String::is_empty)>{move || words(context.language.get(), Words::NoneChosen)}</option>
+            <option value="" selected=move || value.with(String::is_empty)>{move || text(language.get(), Text::NoneChosen)}</option>
             {choices.iter().map(option).collect_view()}
         </select>
     }
@@ -113,9 +118,10 @@ pub fn FlagControl(context: RecordContext, spec: &'static FieldSpec) -> impl Int
             .record
             .with(|record| record.as_ref().is_some_and(|record| record.flag(spec.key)))
     });
+    let reason = context.reason();
     view! {
         <input id=format!("field-{}", spec.key) name=spec.key type="checkbox" disabled=move || context.disabled().get()
-            prop:checked=move || checked.get()
+            title=move || reason.get() prop:checked=move || checked.get()
             on:change=move |event| {
                 let value = event_target_checked(&event);
                 context.apply(move |document, collection, id, authorship| records::set_flag(document, collection, id, spec.key, value, authorship));
@@ -127,12 +133,13 @@ pub fn FlagControl(context: RecordContext, spec: &'static FieldSpec) -> impl Int
 #[component]
 pub fn StringsControl(context: RecordContext, spec: &'static FieldSpec) -> impl IntoView {
     let items = context.list(spec.key);
+    let (language, reason) = (use_language(), context.reason());
     let chip = move |item: String| {
         let removed = item.clone();
         view! {
             <li class="chip"><span>{item}</span>
-                <button type="button" class="chip-remove" disabled=move || context.disabled().get()
-                    aria-label=move || words(context.language.get(), Words::Remove)
+                <button type="button" class="chip-remove" disabled=move || context.disabled().get() title=move || reason.get()
+                    aria-label=move || text(language.get(), Text::Remove)
                     on:click=move |_| context.remove_item(spec.key, removed.clone())>"×"</button>
             </li>
         }
@@ -140,8 +147,8 @@ pub fn StringsControl(context: RecordContext, spec: &'static FieldSpec) -> impl 
     view! {
         <ul class="chips"><For each=move || items.get() key=String::clone children=chip /></ul>
         <input id=format!("field-{}", spec.key) name=spec.key type="text" autocomplete="off"
-            disabled=move || context.disabled().get()
-            placeholder=move || words(context.language.get(), Words::Add)
+            disabled=move || context.disabled().get() title=move || reason.get()
+            placeholder=move || text(language.get(), Text::Add)
             on:change=move |event| {
                 context.add_item(spec.key, event_target_value(&event));
                 let input: web_sys::HtmlInputElement = event_target(&event);

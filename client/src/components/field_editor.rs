@@ -10,11 +10,11 @@ use crate::components::field_controls::{
 };
 use crate::components::record_context::RecordContext;
 use crate::components::reference_picker::{ReferenceChips, ReferenceLink, ReferenceSelect};
-use crate::record_text::is_spanish;
+use crate::context::use_language;
 
 fn control(context: RecordContext, spec: &'static FieldSpec) -> AnyView {
     let control_id = format!("field-{}", spec.key);
-    let disabled = context.disabled();
+    let (disabled, reason) = (context.disabled(), context.reason());
     match spec.kind {
         FieldKind::Line => view! { <TextControl context=context spec=spec date=false /> }.into_any(),
         FieldKind::Date => view! { <TextControl context=context spec=spec date=true /> }.into_any(),
@@ -27,7 +27,7 @@ fn control(context: RecordContext, spec: &'static FieldSpec) -> AnyView {
             let value = context.text(spec.key);
             view! {
                 <ReferenceSelect target=target value=value control_id=control_id name=spec.key.to_owned()
-                    language=context.language disabled=disabled
+                    disabled=disabled reason=reason
                     on_change=Callback::new(move |id| context.set_text(spec.key, id)) />
                 {move || Some(value.get()).filter(|id| !id.is_empty()).map(|id| view! { <ReferenceLink target=target id=id /> })}
             }
@@ -35,7 +35,7 @@ fn control(context: RecordContext, spec: &'static FieldSpec) -> AnyView {
         }
         FieldKind::References(target) => view! {
             <ReferenceChips target=target items=context.list(spec.key) control_id=control_id name=spec.key.to_owned()
-                language=context.language disabled=disabled
+                disabled=disabled reason=reason
                 on_add=Callback::new(move |id| context.add_item(spec.key, id))
                 on_remove=Callback::new(move |id| context.remove_item(spec.key, id)) />
         }
@@ -45,21 +45,21 @@ fn control(context: RecordContext, spec: &'static FieldSpec) -> AnyView {
 
 #[component]
 pub fn FieldEditor(context: RecordContext, spec: &'static FieldSpec) -> impl IntoView {
-    let spanish = move || is_spanish(context.language.get());
+    let language = use_language();
     let messages = move || {
-        let spanish = spanish();
+        let language = language.get();
         context.issues.with(|issues| {
             issues
                 .iter()
                 .filter(|issue| issue.field == spec.key)
-                .map(|issue| issue.message(spanish))
+                .map(|issue| issue.message(language))
                 .collect::<Vec<_>>()
         })
     };
     view! {
         <div class="record-field" class:has-issue=move || !messages().is_empty() data-field=spec.key>
             <label class="field-label" for=format!("field-{}", spec.key)>
-                {move || if spanish() { spec.es } else { spec.en }}
+                {move || spec.label(language.get())}
                 {spec.required.then_some(" *")}
             </label>
             <div class="field-control">{control(context, spec)}</div>

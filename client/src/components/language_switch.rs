@@ -1,22 +1,25 @@
-//! The ES/EN switch.
+//! The ES/EN switch: sets the interface language every view reads from context.
 
-use enlace_shared::model::Language;
+use enlace_shared::language::Language;
 use leptos::prelude::*;
 
-use crate::i18n::{Text, language_button_label, text};
+use crate::context::use_locale;
+use crate::i18n::{Text, text};
 
 #[component]
-pub fn LanguageSwitch(language: Signal<Language>, on_change: Callback<Language>) -> impl IntoView {
+pub fn LanguageSwitch() -> impl IntoView {
+    let locale = use_locale();
+    let language = locale.language();
     let button = move |choice: Language| {
         view! {
             <button
                 type="button"
                 class="language-option"
-                data-language=crate::i18n::language_code(choice)
+                data-language=choice.code()
                 aria-pressed=move || (language.get() == choice).to_string()
-                on:click=move |_| on_change.run(choice)
+                on:click=move |_| locale.set(choice)
             >
-                {language_button_label(choice)}
+                {choice.button_label()}
             </button>
         }
     };
@@ -26,8 +29,7 @@ pub fn LanguageSwitch(language: Signal<Language>, on_change: Callback<Language>)
             role="group"
             aria-label=move || text(language.get(), Text::LanguageSwitch)
         >
-            {button(Language::Spanish)}
-            {button(Language::English)}
+            {Language::ALL.into_iter().map(button).collect_view()}
         </div>
     }
 }

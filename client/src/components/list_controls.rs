@@ -1,37 +1,24 @@
 //! The controls above a collection list: search, one select per filter,
 //! the sort order and whether deleted records show.
 
-use enlace_shared::model::Language;
 use enlace_shared::schema::Collection;
 use leptos::prelude::*;
 
 use crate::collections::{SortOrder, date_field, filter_options};
-use crate::pages::workspace::Workspace;
-use crate::record_text::{Words, is_spanish, words};
+use crate::context::{use_language, use_workspace};
+use crate::i18n::{Text, text};
 
 #[component]
-pub fn FilterSelect(
-    collection: Collection,
-    field: &'static str,
-    value: RwSignal<String>,
-    language: Signal<Language>,
-) -> impl IntoView {
-    let workspace = expect_context::<Workspace>();
+pub fn FilterSelect(collection: Collection, field: &'static str, value: RwSignal<String>) -> impl IntoView {
+    let workspace = use_workspace();
+    let language = use_language();
     let spec = collection.field(field);
-    let label = move || {
-        spec.map_or(field, |spec| {
-            if is_spanish(language.get()) {
-                spec.es
-            } else {
-                spec.en
-            }
-        })
-    };
+    let label = move || spec.map_or(field, |spec| spec.label(language.get()));
     let options = Memo::new(move |_| {
-        let spanish = is_spanish(language.get());
+        let language = language.get();
         workspace
             .snapshot
-            .with(|snapshot| filter_options(snapshot, collection, field, spanish))
+            .with(|snapshot| filter_options(snapshot, collection, field, language))
     });
     let id = format!("filter-{field}");
     view! {
@@ -39,7 +26,7 @@ pub fn FilterSelect(
             <span class="field-label">{label}</span>
             <select id=id name=format!("filter-{field}") on:change=move |event| value.set(event_target_value(&event))>
                 <option value="" selected=move || value.with(String::is_empty)>
-                    {move || words(language.get(), Words::AllValues)}
+                    {move || text(language.get(), Text::AllValues)}
                 </option>
                 {move || options.get().into_iter().map(|(slug, text)| {
                     let selected = value.with_untracked(|current| *current == slug);
@@ -51,27 +38,24 @@ pub fn FilterSelect(
 }
 
 #[component]
-pub fn SortSelect(
-    collection: Collection,
-    sort: RwSignal<SortOrder>,
-    language: Signal<Language>,
-) -> impl IntoView {
-    let orders: &[(SortOrder, Words)] = if date_field(collection).is_some() {
+pub fn SortSelect(collection: Collection, sort: RwSignal<SortOrder>) -> impl IntoView {
+    let language = use_language();
+    let orders: &[(SortOrder, Text)] = if date_field(collection).is_some() {
         &[
-            (SortOrder::Title, Words::SortTitle),
-            (SortOrder::DateDescending, Words::SortNewest),
-            (SortOrder::DateAscending, Words::SortOldest),
+            (SortOrder::Title, Text::SortTitle),
+            (SortOrder::DateDescending, Text::SortNewest),
+            (SortOrder::DateAscending, Text::SortOldest),
         ]
     } else {
-        &[(SortOrder::Title, Words::SortTitle)]
+        &[(SortOrder::Title, Text::SortTitle)]
     };
     view! {
         <label class="list-control" for="sort">
-            <span class="field-label">{move || words(language.get(), Words::SortBy)}</span>
+            <span class="field-label">{move || text(language.get(), Text::SortBy)}</span>
             <select id="sort" name="sort" on:change=move |event| sort.set(SortOrder::from_slug(&event_target_value(&event)))>
                 {orders.iter().map(|(order, label)| view! {
                     <option value=order.slug() selected=sort.get_untracked() == *order>
-                        {move || words(language.get(), *label)}
+                        {move || text(language.get(), *label)}
                     </option>
                 }).collect_view()}
             </select>
@@ -80,20 +64,17 @@ pub fn SortSelect(
 }
 
 #[component]
-pub fn SearchBox(
-    search: RwSignal<String>,
-    show_deleted: RwSignal<bool>,
-    language: Signal<Language>,
-) -> impl IntoView {
+pub fn SearchBox(search: RwSignal<String>, show_deleted: RwSignal<bool>) -> impl IntoView {
+    let language = use_language();
     view! {
         <label class="list-control search" for="search">
-            <span class="field-label">{move || words(language.get(), Words::Search)}</span>
+            <span class="field-label">{move || text(language.get(), Text::Search)}</span>
             <input
                 id="search"
                 type="search"
                 name="search"
                 autocomplete="off"
-                placeholder=move || words(language.get(), Words::SearchPlaceholder)
+                placeholder=move || text(language.get(), Text::SearchPlaceholder)
                 prop:value=move || search.get()
                 on:input=move |event| search.set(event_target_value(&event))
             />
@@ -105,7 +86,7 @@ pub fn SearchBox(
                 prop:checked=move || show_deleted.get()
                 on:change=move |event| show_deleted.set(event_target_checked(&event))
             />
-            <span>{move || words(language.get(), Words::ShowDeleted)}</span>
+            <span>{move || text(language.get(), Text::ShowDeleted)}</span>
         </label>
     }
 }

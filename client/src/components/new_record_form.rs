@@ -1,34 +1,33 @@
 //! "New record": a button that opens a form with the collection's required
-//! fields; creating the record opens its detail page.
+//! fields; creating the record opens its detail page. The button is disabled,
+//! with the reason as tooltip, for a role that may not create these records.
 
-use enlace_shared::model::{self, Language};
+use enlace_shared::ids;
 use enlace_shared::records::{self, Initial};
 use enlace_shared::schema::{Collection, FieldKind, FieldSpec};
 use leptos::prelude::*;
 
+use crate::auth;
 use crate::browser;
-use crate::collections::choice_text;
 use crate::components::reference_picker::ReferenceSelect;
-use crate::i18n::text;
-use crate::pages::directory::edit_error_text;
-use crate::pages::workspace::Workspace;
-use crate::record_text::{Words, is_spanish, words};
+use crate::context::{use_language, use_sync, use_workspace};
+use crate::i18n::{Message, Text, text};
 use crate::route::Route;
-use crate::sync::SyncHandle;
 
-fn input(spec: &'static FieldSpec, value: RwSignal<String>, language: Signal<Language>) -> AnyView {
+fn input(spec: &'static FieldSpec, value: RwSignal<String>) -> AnyView {
+    let language = use_language();
     let (id, name) = (format!("new-{}", spec.key), spec.key.to_owned());
     let set = Callback::new(move |chosen: String| value.set(chosen));
     match spec.kind {
         FieldKind::Choice(choices) => view! {
             <select id=id name=name on:change=move |event| value.set(event_target_value(&event))>
                 {choices.iter().map(|choice| view! {
-                    <option value=choice.slug selected=value.get_untracked() == choice.slug>{move || choice_text(choice, is_spanish(language.get()))}</option>
+                    <option value=choice.slug selected=value.get_untracked() == choice.slug>{move || choice.label(language.get())}</option>
                 }).collect_view()}
             </select>
         }.into_any(),
         FieldKind::Reference(target) => view! {
-            <ReferenceSelect target=target value=value.into() on_change=set control_id=id name=name language=language disabled=false />
+            <ReferenceSelect target=target value=value.into() on_change=set control_id=id name=name disabled=false />
         }.into_any(),
         kind => view! {
             <input id=id name=name type=if kind == FieldKind::Date { "date" } else { "text" } autocomplete="off"
@@ -38,11 +37,15 @@ fn input(spec: &'static FieldSpec, value: RwSignal<String>, language: Signal<Lan
 }
 
 #[component]
-pub fn NewRecordForm(collection: Collection, language: Signal<Language>) -> impl IntoView {
-    let sync = expect_context::<SyncHandle>();
-    let workspace = expect_context::<Workspace>();
+pub fn NewRecordForm(collection: Collection) -> impl IntoView {
+    let (sync, workspace, language) = (use_sync(), use_workspace(), use_language());
+    let role = sync.role();
+    let reason = Signal::derive(move || {
+        auth::blocked_reason(role.get(), collection.edit_capability())
+            .map(|reason| reason.get(language.get()))
+    });
     let open = RwSignal::new(false);
-    let message = RwSignal::new(None::<&'static str>);
+    let message = RwSignal::new(None::<Message>);
     let fields: Vec<(&'static FieldSpec, RwSignal<String>)> = collection
         .fields()
         .iter()
@@ -66,33 +69,35 @@ pub fn NewRecordForm(collection: Collection, language: Signal<Language>) -> impl
             .iter()
             .any(|(_, value)| *value == Initial::Text(String::new()))
         {
-            return message.set(Some(words(language.get_untracked(), Words::FillRequired)));
+            return message.set(Some(Message::Text(Text::FillRequired)));
         }
-        let id = model::record_id(browser::random_bytes());
-        match sync.edit(|document, authorship| {
+        let id = ids::record_id(browser::random_bytes());
+        match sync.edit(collection.edit_capability(), |document, authorship| {
             records::create_record(document, collection, &id, &initial, authorship)
         }) {
             Ok(()) => workspace.go(&Route::Record(collection, id)),
-            Err(error) => message.set(Some(text(language.get_untracked(), edit_error_text(&error)))),
+            Err(error) => message.set(Some(error.message())),
         }
     };
     let field = move |(spec, value): (&'static FieldSpec, RwSignal<String>)| {
         view! {
             <label class="field" for=format!("new-{}", spec.key)>
-                <span class="field-label">{move || if is_spanish(language.get()) { spec.es } else { spec.en }} " *"</span>
-                {input(spec, value, language)}
+                <span class="field-label">{move || spec.label(language.get())} " *"</span>
+                {input(spec, value)}
             </label>
         }
     };
     view! {
-        <button type="button" data-testid="new-record" aria-expanded=move || open.get().to_string() on:click=move |_| open.update(|open| *open = !*open)>
-            {move || words(language.get(), Words::NewRecord)}
+        <button type="button" class="primary" data-testid="new-record" aria-expanded=move || open.get().to_string()
+            disabled=move || reason.get().is_some() title=move || reason.get()
+            on:click=move |_| open.update(|open| *open = !*open)>
+            {move || text(language.get(), Text::NewRecord)}
         </button>
-        <Show when=move || open.get()>
+        <Show when=move || open.get() && reason.get().is_none()>
             <form class="card new-record-form" data-testid="new-record-form" on:submit=create.clone()>
                 {fields.clone().into_iter().map(field).collect_view()}
-                {move || message.get().map(|text| view! { <p class="form-error" role="alert">{text}</p> })}
-                <button type="submit" data-testid="create-record">{move || words(language.get(), Words::Create)}</button>
+                {move || message.get().map(|message| view! { <p class="form-error" role="alert">{move || message.get(language.get())}</p> })}
+                <button type="submit" class="primary" data-testid="create-record">{move || text(language.get(), Text::Create)}</button>
             </form>
         </Show>
     }

@@ -4,14 +4,14 @@
 //! handle so the change is committed and sent.
 
 use automerge::Automerge;
-use enlace_shared::model::{Authorship, Language, ModelError};
+use enlace_shared::model::{Authorship, ModelError};
 use enlace_shared::records::{self, Record};
 use enlace_shared::schema::Collection;
 use enlace_shared::validation::Issue;
 use leptos::prelude::*;
 
-use crate::i18n::text;
-use crate::pages::directory::edit_error_text;
+use crate::context::use_language;
+use crate::i18n::Message;
 use crate::sync::SyncHandle;
 
 #[derive(Clone, Copy)]
@@ -21,10 +21,9 @@ pub struct RecordContext {
     pub record: Memo<Option<Record>>,
     pub issues: Memo<Vec<Issue>>,
     /// Why editing is not allowed (controls are disabled), if it is not.
-    pub blocked: Signal<Option<&'static str>>,
-    /// The last edit that failed, as a message.
-    pub error: RwSignal<Option<&'static str>>,
-    pub language: Signal<Language>,
+    pub blocked: Signal<Option<Message>>,
+    /// The last edit that failed, and why.
+    pub error: RwSignal<Option<Message>>,
     pub sync: SyncHandle,
 }
 
@@ -59,6 +58,13 @@ impl RecordContext {
         Signal::derive(move || blocked.get().is_some())
     }
 
+    /// The tooltip of a disabled control: why it is disabled, in the
+    /// interface's language. Call from a component's body.
+    pub fn reason(self) -> Signal<Option<&'static str>> {
+        let (blocked, language) = (self.blocked, use_language());
+        Signal::derive(move || blocked.get().map(|reason| reason.get(language.get())))
+    }
+
     /// Applies one change to this record, showing why if it fails.
     pub fn apply(
         self,
@@ -68,11 +74,10 @@ impl RecordContext {
         let id = self.id.get_value();
         let result = self
             .sync
-            .edit(|document, authorship| change(document, collection, &id, authorship));
-        let message = result
-            .err()
-            .map(|error| text(self.language.get_untracked(), edit_error_text(&error)));
-        self.error.set(message);
+            .edit(collection.edit_capability(), |document, authorship| {
+                change(document, collection, &id, authorship)
+            });
+        self.error.set(result.err().map(|error| error.message()));
     }
 
     pub fn set_text(self, key: &'static str, value: String) {

@@ -2,13 +2,12 @@
 //! and chips (with remove buttons) for lists of references. Deleted targets
 //! still render, struck through.
 
-use enlace_shared::model::Language;
 use enlace_shared::schema::Collection;
 use leptos::prelude::*;
 
 use crate::collections::{display_title, fold};
-use crate::pages::workspace::Workspace;
-use crate::record_text::{Words, words};
+use crate::context::{use_language, use_workspace};
+use crate::i18n::{Text, text};
 use crate::route::Route;
 
 #[component]
@@ -18,10 +17,13 @@ pub fn ReferenceSelect(
     on_change: Callback<String>,
     control_id: String,
     name: String,
-    language: Signal<Language>,
     #[prop(into)] disabled: Signal<bool>,
+    /// Why the control is disabled, as its tooltip.
+    #[prop(optional, into)]
+    reason: Signal<Option<&'static str>>,
 ) -> impl IntoView {
-    let workspace = expect_context::<Workspace>();
+    let workspace = use_workspace();
+    let language = use_language();
     let options = Memo::new(move |_| {
         workspace.snapshot.with(|snapshot| {
             let mut options: Vec<(String, String)> = snapshot
@@ -44,14 +46,14 @@ pub fn ReferenceSelect(
         })
     };
     view! {
-        <select id=control_id name=name disabled=move || disabled.get() on:change=move |event| {
+        <select id=control_id name=name disabled=move || disabled.get() title=move || reason.get() on:change=move |event| {
             on_change.run(event_target_value(&event));
             // Show the document's value again: the new one, or the old one if
             // the edit was refused (and always "" for the chips' adder).
             let select: web_sys::HtmlSelectElement = event_target(&event);
             select.set_value(&value.get_untracked());
         }>
-            <option value="" selected=move || value.with(String::is_empty)>{move || words(language.get(), Words::NoneChosen)}</option>
+            <option value="" selected=move || value.with(String::is_empty)>{move || text(language.get(), Text::NoneChosen)}</option>
             {move || current_label().map(|label| view! { <option value=value.get_untracked() selected=true class="deleted">{label}</option> })}
             {move || {
                 let current = value.get();
@@ -67,7 +69,7 @@ pub fn ReferenceSelect(
 /// A link to a referenced record, struck through if it is deleted.
 #[component]
 pub fn ReferenceLink(target: Collection, id: String) -> impl IntoView {
-    let workspace = expect_context::<Workspace>();
+    let workspace = use_workspace();
     let href = Route::Record(target, id.clone()).href();
     let lookup = id.clone();
     let label = Memo::new(move |_| {
@@ -90,16 +92,18 @@ pub fn ReferenceChips(
     on_remove: Callback<String>,
     control_id: String,
     name: String,
-    language: Signal<Language>,
     #[prop(into)] disabled: Signal<bool>,
+    /// Why the controls are disabled, as their tooltip.
+    reason: Signal<Option<&'static str>>,
 ) -> impl IntoView {
+    let language = use_language();
     let chip = move |id: String| {
         let removed = id.clone();
         view! {
             <li class="chip">
                 <ReferenceLink target=target id=id />
-                <button type="button" class="chip-remove" disabled=move || disabled.get()
-                    aria-label=move || words(language.get(), Words::Remove)
+                <button type="button" class="chip-remove" disabled=move || disabled.get() title=move || reason.get()
+                    aria-label=move || text(language.get(), Text::Remove)
                     on:click=move |_| on_remove.run(removed.clone())>"×"</button>
             </li>
         }
@@ -109,6 +113,6 @@ pub fn ReferenceChips(
             <For each=move || items.get() key=String::clone children=chip />
         </ul>
         <ReferenceSelect target=target value=Signal::derive(String::new) on_change=on_add
-            control_id=control_id name=name language=language disabled=disabled />
+            control_id=control_id name=name disabled=disabled reason=reason />
     }
 }

@@ -1,16 +1,17 @@
 //! One collection as a list: search, filters, sorting, the new-record form.
-//! The selection is computed once per change of the query or the document
-//! and at most [`PAGE`] rows are drawn at a time, so 2,000 records stay quick.
+//! The selection is computed once per change of the query or the document,
+//! and at most [`PAGE`] rows are drawn at a time however large the collection.
+
+use std::collections::HashMap;
 
 use enlace_shared::schema::Collection;
 use leptos::prelude::*;
 
-use crate::app::Locale;
 use crate::collections::{ListQuery, Row, SortOrder, filter_fields, row, select};
 use crate::components::list_controls::{FilterSelect, SearchBox, SortSelect};
 use crate::components::new_record_form::NewRecordForm;
-use crate::pages::workspace::Workspace;
-use crate::record_text::{Words, is_spanish, words};
+use crate::context::{use_language, use_workspace};
+use crate::i18n::{Text, text};
 use crate::route::Route;
 
 /// Rows drawn before "show more".
@@ -37,13 +38,21 @@ fn performance_now() -> f64 {
 }
 
 #[component]
-pub fn CollectionList(collection: Collection) -> impl IntoView {
-    let workspace = expect_context::<Workspace>();
-    let language = expect_context::<Locale>().language();
+pub fn CollectionList(
+    collection: Collection,
+    /// Filters set when the list opens (from the URL), as `(field, value)`.
+    #[prop(optional)]
+    initial_filters: Vec<(&'static str, String)>,
+) -> impl IntoView {
+    let (workspace, language) = (use_workspace(), use_language());
     let search = RwSignal::new(String::new());
+    let mut initial_filters: HashMap<&str, String> = initial_filters.into_iter().collect();
     let filters: Vec<(&'static str, RwSignal<String>)> = filter_fields(collection)
         .iter()
-        .map(|field| (*field, RwSignal::new(String::new())))
+        .map(|field| {
+            let initial = initial_filters.remove(field).unwrap_or_default();
+            (*field, RwSignal::new(initial))
+        })
         .collect();
     let sort = RwSignal::new(SortOrder::Title);
     let show_deleted = RwSignal::new(false);
@@ -59,7 +68,7 @@ pub fn CollectionList(collection: Collection) -> impl IntoView {
         show_deleted: show_deleted.get(),
     });
     let listing = Memo::new(move |_| {
-        let spanish = is_spanish(language.get());
+        let language = language.get();
         let started = performance_now();
         workspace.snapshot.with(|snapshot| {
             let selected = query.with(|query| select(snapshot, collection, query));
@@ -67,7 +76,7 @@ pub fn CollectionList(collection: Collection) -> impl IntoView {
             let rows = selected
                 .iter()
                 .take(limit.get())
-                .map(|position| row(snapshot, &records[*position], spanish))
+                .map(|position| row(snapshot, &records[*position], language))
                 .collect();
             Listing {
                 total: selected.len(),
@@ -76,13 +85,13 @@ pub fn CollectionList(collection: Collection) -> impl IntoView {
             }
         })
     });
-    let title = move || collection.label(is_spanish(language.get()));
+    let title = move || collection.label(language.get());
     let row_view = move |row: Row| {
         let href = Route::Record(collection, row.id.clone()).href();
         view! {
             <li class="record-row" class:deleted=row.deleted data-testid="record-row" data-id=row.id>
                 <a href=href>{row.title}</a>
-                {row.example.then(|| view! { <span class="badge example">{move || words(language.get(), Words::Example)}</span> })}
+                {row.example.then(|| view! { <span class="badge example">{move || text(language.get(), Text::Example)}</span> })}
                 <span class="muted record-detail">{row.detail}</span>
             </li>
         }
@@ -90,24 +99,24 @@ pub fn CollectionList(collection: Collection) -> impl IntoView {
     view! {
         <section class="collection-list" data-collection=collection.key()>
             <div class="page-heading"><h2>{title}</h2></div>
-            <NewRecordForm collection=collection language=language />
+            <NewRecordForm collection=collection />
             <div class="list-controls card">
-                <SearchBox search=search show_deleted=show_deleted language=language />
-                {filters.into_iter().map(|(field, value)| view! { <FilterSelect collection=collection field=field value=value language=language /> }).collect_view()}
-                <SortSelect collection=collection sort=sort language=language />
+                <SearchBox search=search show_deleted=show_deleted />
+                {filters.into_iter().map(|(field, value)| view! { <FilterSelect collection=collection field=field value=value /> }).collect_view()}
+                <SortSelect collection=collection sort=sort />
             </div>
             <section class="card list-card">
                 <p class="muted" data-testid="result-count" data-filter-ms=move || format!("{:.2}", listing.with(|listing| listing.filter_ms))>
-                    {move || listing.with(|listing| listing.total)} " " {move || words(language.get(), Words::Results)}
+                    {move || listing.with(|listing| listing.total)} " " {move || text(language.get(), Text::Results)}
                 </p>
-                <Show when=move || listing.with(|listing| listing.total > 0) fallback=move || view! { <p class="empty muted">{move || words(language.get(), Words::NoRecords)}</p> }>
+                <Show when=move || listing.with(|listing| listing.total > 0) fallback=move || view! { <p class="empty muted">{move || text(language.get(), Text::NoRecords)}</p> }>
                     <ul class="record-list">
                         <For each=move || listing.with(|listing| listing.rows.clone()) key=Row::clone children=row_view />
                     </ul>
                 </Show>
                 <Show when=move || listing.with(|listing| listing.total > listing.rows.len())>
-                    <button type="button" on:click=move |_| limit.update(|limit| *limit += PAGE)>
-                        {move || words(language.get(), Words::ShowMore)}
+                    <button type="button" class="secondary" on:click=move |_| limit.update(|limit| *limit += PAGE)>
+                        {move || text(language.get(), Text::ShowMore)}
                     </button>
                 </Show>
             </section>

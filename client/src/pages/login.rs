@@ -3,16 +3,19 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::app::Locale;
-use crate::auth::{self, Person, SignInError, sign_in_error_message};
+use enlace_shared::api::PersonView;
+
+use crate::auth::{SignInError, sign_in_error_message};
+use crate::context::use_language;
+use crate::http;
 use crate::i18n::{Text, text};
 
 #[component]
 pub fn LoginPage(
     /// Runs with the person once the server accepted the password.
-    on_signed_in: Callback<Person>,
+    on_signed_in: Callback<PersonView>,
 ) -> impl IntoView {
-    let language = expect_context::<Locale>().language();
+    let language = use_language();
     let email = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let error = RwSignal::new(None::<SignInError>);
@@ -21,7 +24,7 @@ pub fn LoginPage(
 
     // A server without accounts cannot sign anyone in: point at the setup link.
     spawn_local(async move {
-        if let Ok(true) = auth::setup_pending().await {
+        if let Ok(true) = http::setup_pending().await {
             let _ = setup_pending.try_set(true);
         }
     });
@@ -35,7 +38,7 @@ pub fn LoginPage(
         error.set(None);
         let (email_value, password_value) = (email.get_untracked(), password.get_untracked());
         spawn_local(async move {
-            let result = auth::sign_in(&email_value, &password_value).await;
+            let result = http::sign_in(&email_value, &password_value).await;
             let _ = busy.try_set(false);
             match result {
                 Ok(person) => {

@@ -1,9 +1,9 @@
-//! One module per screen.
+//! One module per screen; each composes components and reads what it needs
+//! from [`crate::context`].
 
 pub mod collection_list;
-pub mod directory;
+pub mod home;
 pub mod login;
-pub mod organisation_related;
 pub mod record_detail;
 pub mod setup;
 pub mod workspace;

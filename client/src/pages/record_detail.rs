@@ -2,28 +2,23 @@
 //! each, delete/restore, the pipeline for alliances and, for organisations,
 //! everything that refers to them.
 
-use enlace_shared::policy::Capability;
 use enlace_shared::records;
 use enlace_shared::schema::Collection;
 use leptos::prelude::*;
 
-use crate::app::Locale;
 use crate::auth;
 use crate::collections::display_title;
 use crate::components::field_editor::FieldEditor;
+use crate::components::organisation_related::OrganisationRelated;
 use crate::components::pipeline::Pipeline;
 use crate::components::record_context::RecordContext;
-use crate::pages::organisation_related::OrganisationRelated;
-use crate::pages::workspace::Workspace;
-use crate::record_text::{Words, words};
+use crate::context::{use_language, use_sync, use_workspace};
+use crate::i18n::{Text, text};
 use crate::route::Route;
-use crate::sync::SyncHandle;
 
 #[component]
 pub fn RecordDetail(collection: Collection, id: String) -> impl IntoView {
-    let workspace = expect_context::<Workspace>();
-    let sync = expect_context::<SyncHandle>();
-    let language = expect_context::<Locale>().language();
+    let (workspace, sync, language) = (use_workspace(), use_sync(), use_language());
     let lookup = id.clone();
     let record = Memo::new(move |_| {
         workspace
@@ -40,8 +35,7 @@ pub fn RecordDetail(collection: Collection, id: String) -> impl IntoView {
     // the fields on every edit would steal the focus of whoever is typing.
     let exists = Memo::new(move |_| record.with(Option::is_some));
     let role = sync.role();
-    let blocked =
-        Signal::derive(move || auth::blocked_reason(language.get(), role.get(), Capability::EditRecords));
+    let blocked = Signal::derive(move || auth::blocked_reason(role.get(), collection.edit_capability()));
     let context = RecordContext {
         collection,
         id: StoredValue::new(id.clone()),
@@ -49,15 +43,16 @@ pub fn RecordDetail(collection: Collection, id: String) -> impl IntoView {
         issues,
         blocked,
         error: RwSignal::new(None),
-        language,
         sync,
     };
+    let reason = context.reason();
     let title = move || {
         workspace.snapshot.with(|snapshot| {
             record.with(|record| record.as_ref().map(|record| display_title(snapshot, record)))
         })
     };
     let deleted = move || record.with(|record| record.as_ref().is_some_and(|record| record.deleted));
+    let example = move || record.with(|record| record.as_ref().is_some_and(|record| record.example));
     let toggle_deleted = move |_| {
         let delete = !deleted();
         context.apply(move |document, collection, id, authorship| {
@@ -74,7 +69,7 @@ pub fn RecordDetail(collection: Collection, id: String) -> impl IntoView {
     };
     let body = move || {
         if !exists.get() {
-            return view! { <p class="empty muted">{move || words(language.get(), Words::NotFound)}</p> }
+            return view! { <p class="empty muted">{move || text(language.get(), Text::NotFound)}</p> }
                 .into_any();
         }
         view! {
@@ -86,19 +81,22 @@ pub fn RecordDetail(collection: Collection, id: String) -> impl IntoView {
         }
         .into_any()
     };
+    let badge = move |key: Text, class: &'static str| view! { <span class=class>{move || text(language.get(), key)}</span> };
     view! {
         <section class="record-detail" class:deleted=deleted data-collection=collection.key() data-id=id>
-            <a class="back-link" href=Route::List(collection).href()>"← " {move || words(language.get(), Words::BackToList)}</a>
+            <a class="back-link" href=Route::List(collection).href()>"← " {move || text(language.get(), Text::BackToList)}</a>
             <div class="page-heading record-heading">
                 <h2 class:deleted=deleted>{title}</h2>
-                {move || record.with(|record| record.as_ref().is_some_and(|record| record.example)).then(|| view! { <span class="badge example">{move || words(language.get(), Words::Example)}</span> })}
-                {move || is_secretariat().then(|| view! { <span class="badge">{move || words(language.get(), Words::Secretariat)}</span> })}
-                <button type="button" data-testid="toggle-deleted" class="secondary" disabled=move || blocked.get().is_some() on:click=toggle_deleted>
-                    {move || words(language.get(), if deleted() { Words::Restore } else { Words::Delete })}
+                {move || example().then(|| badge(Text::Example, "badge example"))}
+                {move || is_secretariat().then(|| badge(Text::TechnicalSecretariat, "badge"))}
+                <button type="button" data-testid="toggle-deleted" class="secondary" disabled=move || reason.get().is_some()
+                    title=move || reason.get() on:click=toggle_deleted>
+                    {move || text(language.get(), if deleted() { Text::Restore } else { Text::Delete })}
                 </button>
             </div>
-            {move || deleted().then(|| view! { <p class="read-only-note">{move || words(language.get(), Words::DeletedNotice)}</p> })}
-            {move || context.error.get().map(|message| view! { <p class="form-error" role="alert" data-testid="edit-error">{message}</p> })}
+            {move || deleted().then(|| view! { <p class="read-only-note">{move || text(language.get(), Text::DeletedNotice)}</p> })}
+            {move || context.error.get().map(|message| view! { <p class="form-error" role="alert" data-testid="edit-error">{move || message.get(language.get())}</p> })}
+            {move || role.get().and(reason.get()).map(|reason| view! { <p class="read-only-note" data-testid="read-only">{reason}</p> })}
             {body}
         </section>
     }

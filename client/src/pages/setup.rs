@@ -3,24 +3,27 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::app::Locale;
-use crate::auth::{self, Person, SetupForm, setup_error_message, setup_token_from_hash, validate_setup};
+use enlace_shared::api::PersonView;
+
+use crate::auth::{SetupForm, SignInError, setup_error_message, setup_token_from_hash, validate_setup};
 use crate::browser;
+use crate::context::use_language;
+use crate::http;
 use crate::i18n::{Text, text};
 
 /// What the form shows under its fields.
 #[derive(Debug, Clone)]
 enum Problem {
     Invalid(Text),
-    Refused(auth::SignInError),
+    Refused(SignInError),
 }
 
 #[component]
 pub fn SetupPage(
     /// Runs with the new account, already signed in.
-    on_signed_in: Callback<Person>,
+    on_signed_in: Callback<PersonView>,
 ) -> impl IntoView {
-    let language = expect_context::<Locale>().language();
+    let language = use_language();
     let token = setup_token_from_hash(&browser::location_hash());
     let has_token = token.is_some();
     let form = RwSignal::new(SetupForm::default());
@@ -29,7 +32,7 @@ pub fn SetupPage(
     // `None` until `/api/setup` answers.
     let pending = RwSignal::new(None::<bool>);
     spawn_local(async move {
-        match auth::setup_pending().await {
+        match http::setup_pending().await {
             Ok(value) => {
                 let _ = pending.try_set(Some(value));
             }
@@ -56,7 +59,7 @@ pub fn SetupPage(
         problem.set(None);
         busy.set(true);
         spawn_local(async move {
-            let result = auth::complete_setup(&token, &fields).await;
+            let result = http::complete_setup(&token, &fields).await;
             let _ = busy.try_set(false);
             match result {
                 Ok(person) => {

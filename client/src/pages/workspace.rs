@@ -1,41 +1,23 @@
-//! The signed-in workspace: the navigation bar over the collections and the
-//! screen the URL fragment names. The document is read once per revision
-//! into a [`Snapshot`] every page shares through [`Workspace`].
+//! The signed-in workspace: the navigation bar and the screen the URL
+//! fragment names. The document is read once per revision into a
+//! [`Snapshot`] that every screen shares through [`Workspace`] in context.
 
 use leptos::ev;
 use leptos::leptos_dom::helpers::window_event_listener;
 use leptos::prelude::*;
 
-use crate::app::Locale;
 use crate::browser;
 use crate::collections::Snapshot;
 use crate::components::nav_bar::NavBar;
+use crate::context::{Workspace, use_sync};
 use crate::pages::collection_list::CollectionList;
-use crate::pages::directory::DirectoryPage;
+use crate::pages::home::HomePage;
 use crate::pages::record_detail::RecordDetail;
 use crate::route::Route;
-use crate::sync::SyncHandle;
-
-/// What every collection page reads, from context.
-#[derive(Clone, Copy)]
-pub struct Workspace {
-    pub snapshot: Memo<Snapshot>,
-    pub route: RwSignal<Route>,
-}
-
-impl Workspace {
-    pub fn go(self, route: &Route) {
-        if let Some(window) = web_sys::window() {
-            // The `hashchange` listener then updates `route`.
-            let _ = window.location().set_hash(&route.href());
-        }
-    }
-}
 
 #[component]
 pub fn WorkspacePage() -> impl IntoView {
-    let sync = expect_context::<SyncHandle>();
-    let language = expect_context::<Locale>().language();
+    let sync = use_sync();
     let revision = sync.revision();
     let snapshot = Memo::new(move |previous: Option<&Snapshot>| {
         let revision = revision.get();
@@ -59,14 +41,16 @@ pub fn WorkspacePage() -> impl IntoView {
     on_cleanup(move || listener.remove());
     provide_context(Workspace { snapshot, route });
 
-    let current = Signal::derive(move || route.with(Route::collection));
     let page = move || match route.get() {
-        Route::Home => view! { <DirectoryPage /> }.into_any(),
+        Route::Home => view! { <HomePage /> }.into_any(),
         Route::List(collection) => view! { <CollectionList collection=collection /> }.into_any(),
+        Route::Filtered(collection, filters) => {
+            view! { <CollectionList collection=collection initial_filters=filters /> }.into_any()
+        }
         Route::Record(collection, id) => view! { <RecordDetail collection=collection id=id /> }.into_any(),
     };
     view! {
-        <NavBar current=current language=language />
+        <NavBar route=route.into() />
         <div class="workspace-page">{page}</div>
     }
 }
