@@ -2,7 +2,8 @@
 //!
 //! cargo builds `enlace-client` for wasm32, the `wasm-bindgen-cli-support`
 //! crate generates the JS glue (no downloaded binaries), and the static files
-//! and a gzip -9 copy of every file join them. The bundle is assembled in a
+//! join them, each with a gzip -9 (`X.gz`) and a brotli quality 11 (`X.br`)
+//! copy that the server sends to browsers that accept them. The bundle is assembled in a
 //! scratch directory and renamed into place, so a half-built bundle never
 //! appears at `<target>/enlace-client`.
 
@@ -20,6 +21,8 @@ use crate::{Workspace, run};
 /// The environment variable the server's build script reads.
 pub const CLIENT_DIST_ENV: &str = "ENLACE_CLIENT_DIST";
 pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// The package the bundle is built from.
+pub const CLIENT_PACKAGE: &str = "enlace-client";
 /// The static files copied from `client/` into the bundle.
 const STATIC_FILES: [&str; 2] = ["index.html", "style.css"];
 
@@ -32,7 +35,7 @@ pub enum Profile {
 }
 
 impl Profile {
-    fn cargo_name(self) -> &'static str {
+    pub fn cargo_name(self) -> &'static str {
         match self {
             Self::Release => "wasm-release",
             Self::Dev => "dev",
@@ -75,7 +78,7 @@ pub fn build_client(workspace: &Workspace, profile: Profile) -> anyhow::Result<P
     cargo.args([
         "build",
         "-p",
-        "enlace-client",
+        CLIENT_PACKAGE,
         "--target",
         WASM_TARGET,
         "--profile",
@@ -119,46 +122,134 @@ pub fn build_client(workspace: &Workspace, profile: Profile) -> anyhow::Result<P
         fs::copy(&source, staging.join(name))
             .with_context(|| format!("could not copy {}", source.display()))?;
     }
-    gzip_every_file(&staging)?;
+    let compress_started = Instant::now();
+    compress_every_file(&staging, &dist)?;
+    let compressed = compress_started.elapsed();
     keep_unchanged_timestamps(&staging, &dist)?;
     replace_directory(&staging, &dist)?;
 
-    let raw = file_size(&dist.join("enlace_bg.wasm"))?;
-    let gzipped = file_size(&dist.join("enlace_bg.wasm.gz"))?;
+    let wasm = Sizes::of(&dist, "enlace_bg.wasm")?;
+    let mut total = Sizes::default();
+    for name in ["index.html", "style.css", "enlace.js", "enlace_bg.wasm"] {
+        total.add(&Sizes::of(&dist, name)?);
+    }
     eprintln!(
-        "  bundle: {} ({} profile)\n  wasm: {} raw, {} gzip -9\n  time: cargo {:.1} s, wasm-bindgen + gzip {:.1} s",
+        "  bundle: {} ({} profile)\n  wasm:   {wasm}\n  total:  {total}\n  time: cargo {:.1} s, wasm-bindgen {:.1} s, gzip + brotli {:.1} s",
         dist.display(),
         profile.cargo_name(),
-        human_size(raw),
-        human_size(gzipped),
         compiled.as_secs_f64(),
         bound.as_secs_f64(),
+        compressed.as_secs_f64(),
     );
     Ok(dist)
 }
 
-/// Writes `X.gz` (gzip -9) next to every file `X` under `directory`.
-fn gzip_every_file(directory: &Path) -> anyhow::Result<()> {
+/// The encodings written next to every bundle file, by file suffix.
+const ENCODED_SUFFIXES: [&str; 2] = ["gz", "br"];
+
+/// Writes `X.gz` (gzip -9) and `X.br` (brotli, quality 11) next to every
+/// file `X` under `directory`. A file whose bytes equal its copy in
+/// `previous` (the last bundle) takes that bundle's encoded copies instead:
+/// brotli at quality 11 spends seconds on the wasm.
+fn compress_every_file(directory: &Path, previous: &Path) -> anyhow::Result<()> {
     let entries =
         fs::read_dir(directory).with_context(|| format!("could not list {}", directory.display()))?;
     for entry in entries {
         let path = entry?.path();
+        let Some(name) = path.file_name() else {
+            continue;
+        };
+        let old = previous.join(name);
         if path.is_dir() {
-            gzip_every_file(&path)?;
+            compress_every_file(&path, &old)?;
             continue;
         }
-        if path.extension().is_some_and(|extension| extension == "gz") {
+        if path
+            .extension()
+            .is_some_and(|extension| ENCODED_SUFFIXES.iter().any(|suffix| extension == *suffix))
+        {
             continue;
         }
         let bytes = fs::read(&path).with_context(|| format!("could not read {}", path.display()))?;
-        let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 2), Compression::best());
-        encoder.write_all(&bytes)?;
-        let mut target = path.clone().into_os_string();
-        target.push(".gz");
-        fs::write(&target, encoder.finish()?)
-            .with_context(|| format!("could not write {}.gz", path.display()))?;
+        if fs::read(&old).is_ok_and(|old_bytes| old_bytes == bytes)
+            && ENCODED_SUFFIXES
+                .iter()
+                .all(|suffix| fs::copy(beside(&old, suffix), beside(&path, suffix)).is_ok())
+        {
+            continue;
+        }
+        write_beside(&path, "gz", &gzip(&bytes)?)?;
+        write_beside(&path, "br", &brotli(&bytes)?)?;
     }
     Ok(())
+}
+
+/// `X` → `X.<suffix>`.
+fn beside(path: &Path, suffix: &str) -> PathBuf {
+    let mut target = path.as_os_str().to_owned();
+    target.push(".");
+    target.push(suffix);
+    PathBuf::from(target)
+}
+
+fn write_beside(path: &Path, suffix: &str, bytes: &[u8]) -> anyhow::Result<()> {
+    fs::write(beside(path, suffix), bytes)
+        .with_context(|| format!("could not write {}.{suffix}", path.display()))
+}
+
+fn gzip(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let mut encoder = GzEncoder::new(Vec::with_capacity(bytes.len() / 2), Compression::best());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?)
+}
+
+/// Brotli at its best quality (11) with the default 4 MiB window, which
+/// every browser that sends `Accept-Encoding: br` decodes.
+fn brotli(bytes: &[u8]) -> anyhow::Result<Vec<u8>> {
+    let params = brotli::enc::BrotliEncoderParams {
+        quality: 11,
+        size_hint: bytes.len(),
+        ..Default::default()
+    };
+    let mut output = Vec::with_capacity(bytes.len() / 3);
+    brotli::BrotliCompress(&mut &bytes[..], &mut output, &params)?;
+    Ok(output)
+}
+
+/// A bundle file's size raw and in each encoding.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+struct Sizes {
+    raw: u64,
+    gzip: u64,
+    brotli: u64,
+}
+
+impl Sizes {
+    fn of(directory: &Path, name: &str) -> anyhow::Result<Self> {
+        Ok(Self {
+            raw: file_size(&directory.join(name))?,
+            gzip: file_size(&directory.join(format!("{name}.gz")))?,
+            brotli: file_size(&directory.join(format!("{name}.br")))?,
+        })
+    }
+
+    fn add(&mut self, other: &Self) {
+        self.raw += other.raw;
+        self.gzip += other.gzip;
+        self.brotli += other.brotli;
+    }
+}
+
+impl std::fmt::Display for Sizes {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            formatter,
+            "{} raw, {} gzip -9, {} brotli",
+            human_size(self.raw),
+            human_size(self.gzip),
+            human_size(self.brotli)
+        )
+    }
 }
 
 /// Gives every new file whose bytes equal the old bundle's copy the old
@@ -236,6 +327,22 @@ fn human_size(bytes: u64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn compressed_copies_decode_to_the_original() {
+        let original = b"<!doctype html><title>Enlace</title>".repeat(50);
+        let brotli_bytes = brotli(&original).expect("brotli");
+        let mut decoded = Vec::new();
+        brotli::BrotliDecompress(&mut &brotli_bytes[..], &mut decoded).expect("brotli decode");
+        assert_eq!(decoded, original);
+        assert!(brotli_bytes.len() < original.len() / 10);
+
+        let gzip_bytes = gzip(&original).expect("gzip");
+        let mut decoded = Vec::new();
+        std::io::Read::read_to_end(&mut flate2::read::GzDecoder::new(&gzip_bytes[..]), &mut decoded)
+            .expect("gzip decode");
+        assert_eq!(decoded, original);
+    }
 
     #[test]
     fn sizes_are_readable() {

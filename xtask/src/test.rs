@@ -5,6 +5,22 @@
 //! (passed, failed, skipped) ends the output. Every cargo step sees the same
 //! `ENLACE_CLIENT_DIST`, so the server's build script fingerprint is stable
 //! and nothing is rebuilt twice.
+//!
+//! The steps are ordered and shaped so that each crate is compiled as few
+//! times as possible on a cold cache:
+//! - The wasm32 lint runs with the bundle's profile, so the proc macros and
+//!   build scripts it compiles are the ones the bundle build reuses.
+//! - The bundle is built before anything native, so the server's build
+//!   script embeds it once.
+//! - Native linting and building are one compilation: `clippy-driver` is the
+//!   compiler of the workspace's own crates (`RUSTC_WORKSPACE_WRAPPER`, as
+//!   `cargo clippy` does it), with `-D warnings`, while cargo builds every
+//!   target; `cargo test` then reuses all of it. A separate `cargo clippy`
+//!   would type-check every dependency a second time.
+//! - Every native step selects the same packages (`--workspace` without
+//!   `xtask`), so dependencies resolve to the same features and are built
+//!   once. `xtask` is linted (`cargo clippy`) and tested on its own
+//!   (`-p xtask`), reusing what `cargo xtask` itself was built with.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -26,11 +42,17 @@ const STEPS: [(&str, Step); 6] = [
         install,
     ),
     ("cargo fmt --check", format_check),
-    ("cargo clippy (native and wasm32)", clippy),
+    ("cargo clippy (wasm32 client)", clippy_wasm),
     ("build the client bundle", build_client),
-    ("build the server", build_server),
+    (
+        "cargo clippy + build (native, all targets)",
+        clippy_and_build_native,
+    ),
     ("cargo test --workspace", test_workspace),
 ];
+
+/// `CLIPPY_ARGS` as `cargo clippy -- -D warnings` passes it to clippy-driver.
+const CLIPPY_ARGS: &str = "-D__CLIPPY_HACKERY__warnings__CLIPPY_HACKERY__";
 
 enum Outcome {
     Passed(Duration),
@@ -156,29 +178,20 @@ fn format_check(workspace: &Workspace) -> anyhow::Result<()> {
     run::status(&mut cargo(workspace, &["fmt", "--all", "--", "--check"]))
 }
 
-fn clippy(workspace: &Workspace) -> anyhow::Result<()> {
-    // The client is a wasm32 cdylib: lint it for the target it ships to.
-    run::status(&mut cargo(
-        workspace,
-        &[
-            "clippy",
-            "--workspace",
-            "--all-targets",
-            "--exclude",
-            "enlace-client",
-            "--",
-            "-D",
-            "warnings",
-        ],
-    ))?;
+/// Lints the client for the target it ships to, with the bundle's profile
+/// and package selection so that its build scripts and proc macros are
+/// shared with the bundle build.
+fn clippy_wasm(workspace: &Workspace) -> anyhow::Result<()> {
     run::status(&mut cargo(
         workspace,
         &[
             "clippy",
             "-p",
-            "enlace-client",
+            bundle::CLIENT_PACKAGE,
             "--target",
             WASM_TARGET,
+            "--profile",
+            bundle::Profile::Release.cargo_name(),
             "--all-targets",
             "--",
             "-D",
@@ -191,11 +204,59 @@ fn build_client(workspace: &Workspace) -> anyhow::Result<()> {
     bundle::build_client(workspace, bundle::Profile::Release).map(|_| ())
 }
 
-fn build_server(workspace: &Workspace) -> anyhow::Result<()> {
+/// Lints and builds every native target (the `enlace` binary the tests run
+/// included) in one compilation, then lints `xtask`; see the module
+/// documentation.
+fn clippy_and_build_native(workspace: &Workspace) -> anyhow::Result<()> {
+    let driver = clippy_driver(workspace)?;
+    let mut command = linted_cargo(workspace, &driver, &["build", "--all-targets"]);
+    command.args(WORKSPACE_WITHOUT_XTASK);
+    run::status(&mut command)?;
     run::status(&mut cargo(
         workspace,
-        &["build", "-p", "enlace-server", "--bin", "enlace"],
+        &["clippy", "-p", "xtask", "--all-targets", "--", "-D", "warnings"],
     ))
+}
+
+/// The package selection of every native step but xtask's own. `xtask` is
+/// left out so that the dependencies it shares with the rest resolve to the
+/// same features here as when `cargo xtask` builds it alone, and so that
+/// `cargo xtask` finds its binary fresh: built by clippy-driver, it would be
+/// rebuilt by rustc on every run.
+const WORKSPACE_WITHOUT_XTASK: [&str; 3] = ["--workspace", "--exclude", "xtask"];
+
+/// A cargo command whose workspace crates are compiled by clippy-driver,
+/// which lints them with `-D warnings` and then compiles them as rustc would.
+fn linted_cargo(workspace: &Workspace, driver: &Path, arguments: &[&str]) -> Command {
+    let mut command = cargo(workspace, arguments);
+    command
+        .env("RUSTC_WORKSPACE_WRAPPER", driver)
+        .env("CLIPPY_ARGS", CLIPPY_ARGS);
+    command
+}
+
+/// The toolchain's `clippy-driver` (rust-toolchain.toml installs clippy).
+fn clippy_driver(workspace: &Workspace) -> anyhow::Result<PathBuf> {
+    let rustc = std::env::var_os("RUSTC").unwrap_or_else(|| "rustc".into());
+    let sysroot = run::output(
+        Command::new(rustc)
+            .args(["--print", "sysroot"])
+            .current_dir(&workspace.root),
+    )?;
+    let driver = Path::new(sysroot.trim())
+        .join("bin")
+        .join(format!("clippy-driver{}", std::env::consts::EXE_SUFFIX));
+    if !driver.is_file() {
+        bail!(
+            "{} is missing: install clippy (`rustup component add clippy`)",
+            driver.display()
+        );
+    }
+    eprintln!(
+        "  clippy-driver compiles the workspace crates: {}",
+        driver.display()
+    );
+    Ok(driver)
 }
 
 fn server_binary(workspace: &Workspace) -> PathBuf {
@@ -205,17 +266,21 @@ fn server_binary(workspace: &Workspace) -> PathBuf {
         .join(format!("enlace{}", std::env::consts::EXE_SUFFIX))
 }
 
+/// Runs every test, reusing the builds of the previous step.
 fn test_workspace(workspace: &Workspace) -> anyhow::Result<()> {
     let binary = server_binary(workspace);
     if !binary.exists() {
-        bail!("{} is missing after the server build", binary.display());
+        bail!("{} is missing after the native build", binary.display());
     }
-    let mut command = cargo(workspace, &["test", "--workspace"]);
+    let driver = clippy_driver(workspace)?;
+    let mut command = linted_cargo(workspace, &driver, &["test"]);
     command
+        .args(WORKSPACE_WITHOUT_XTASK)
         .env("ENLACE_BIN", &binary)
         .env("ENLACE_CHROMIUM", CHROMIUM)
         .env("ENLACE_JS_DIR", workspace.root.join("tests").join("js"));
-    run::status(&mut command)
+    run::status(&mut command)?;
+    run::status(&mut cargo(workspace, &["test", "-p", "xtask"]))
 }
 
 #[cfg(test)]
