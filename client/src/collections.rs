@@ -274,25 +274,14 @@ pub fn fold(text: &str) -> String {
         .collect()
 }
 
-/// The fields a collection's list can be filtered by.
+/// The fields a collection's list can be filtered by (from its schema).
 pub fn filter_fields(collection: Collection) -> &'static [&'static str] {
-    match collection {
-        Collection::Organisations => &["kind", "country", "membership"],
-        Collection::Alliances | Collection::Collaborations => &["status", "workplan_lines"],
-        Collection::Activities => &["kind", "workplan_lines"],
-        Collection::Contacts => &["organisation", "focal_point_for"],
-        Collection::PresidencyTerms | Collection::WorkplanLines => &[],
-    }
+    collection.spec().list_filters
 }
 
-/// The date field a collection's list can be sorted by, if any.
+/// The date field a collection's list can be sorted by, if any (from its schema).
 pub fn date_field(collection: Collection) -> Option<&'static str> {
-    match collection {
-        Collection::PresidencyTerms | Collection::Alliances | Collection::Collaborations => Some("start"),
-        Collection::Activities => Some("date"),
-        Collection::Organisations => Some("member_since"),
-        Collection::Contacts | Collection::WorkplanLines => None,
-    }
+    collection.spec().sort_date
 }
 
 /// The options of a filter: `(value, label)`, sorted by label.

@@ -171,6 +171,24 @@ pub const ACTIVITY_KINDS: &[Choice] = &[
 use Collection::*;
 use FieldKind::*;
 
+/// The members of the roundtable taking part in an alliance, collaboration…
+const MEMBERS_INVOLVED: FieldSpec = field(
+    "members",
+    References(Organisations),
+    false,
+    "Miembros participantes",
+    "Members involved",
+);
+
+/// The work-plan lines a record contributes to.
+const ON_WORKPLAN_LINES: FieldSpec = field(
+    "workplan_lines",
+    References(WorkplanLines),
+    false,
+    "Líneas del plan de trabajo",
+    "Work-plan lines",
+);
+
 const ORGANISATION_FIELDS: &[FieldSpec] = &[
     field("name", Line, true, "Nombre", "Name"),
     field("acronym", Line, false, "Siglas", "Acronym"),
@@ -255,20 +273,8 @@ const ALLIANCE_FIELDS: &[FieldSpec] = &[
         "Cámara o empresa",
         "Chamber or company",
     ),
-    field(
-        "members",
-        References(Organisations),
-        false,
-        "Miembros participantes",
-        "Members involved",
-    ),
-    field(
-        "workplan_lines",
-        References(WorkplanLines),
-        false,
-        "Líneas del plan de trabajo",
-        "Work-plan lines",
-    ),
+    MEMBERS_INVOLVED,
+    ON_WORKPLAN_LINES,
     field("status", Choice(ALLIANCE_STATUSES), true, "Estado", "Status"),
     field("commitments", Commitments, false, "Compromisos", "Commitments"),
     field("start", Date, false, "Inicio", "Start"),
@@ -291,20 +297,8 @@ const COLLABORATION_FIELDS: &[FieldSpec] = &[
         "Programa o acción",
         "Programme or action",
     ),
-    field(
-        "members",
-        References(Organisations),
-        false,
-        "Miembros participantes",
-        "Members involved",
-    ),
-    field(
-        "workplan_lines",
-        References(WorkplanLines),
-        false,
-        "Líneas del plan de trabajo",
-        "Work-plan lines",
-    ),
+    MEMBERS_INVOLVED,
+    ON_WORKPLAN_LINES,
     field("status", Choice(COLLABORATION_STATUSES), true, "Estado", "Status"),
     field("start", Date, false, "Inicio", "Start"),
     field("end", Date, false, "Fin", "End"),
@@ -329,13 +323,7 @@ const ACTIVITY_FIELDS: &[FieldSpec] = &[
         "Participan",
         "Participants",
     ),
-    field(
-        "workplan_lines",
-        References(WorkplanLines),
-        false,
-        "Líneas del plan de trabajo",
-        "Work-plan lines",
-    ),
+    ON_WORKPLAN_LINES,
     field("outcome", LongText, false, "Resultado", "Outcome"),
     field("links", Strings, false, "Enlaces", "Links"),
 ];
