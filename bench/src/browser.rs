@@ -84,7 +84,8 @@ pub fn bundle_size(dist: &Path) -> anyhow::Result<BundleSize> {
     for entry in std::fs::read_dir(dist).with_context(|| format!("cannot read {}", dist.display()))? {
         let entry = entry?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        if name.ends_with(".gz") || name.ends_with(".wasm") {
+        // Compressed copies (`.gz`, `.br`) are other encodings of counted files.
+        if name.ends_with(".gz") || name.ends_with(".br") || name.ends_with(".wasm") {
             continue;
         }
         other_bytes += entry.metadata()?.len();
@@ -224,6 +225,8 @@ mod tests {
         std::fs::write(dist.path().join("enlace_bg.wasm.gz"), vec![0u8; 300]).expect("write");
         std::fs::write(dist.path().join("enlace.js"), vec![0u8; 40]).expect("write");
         std::fs::write(dist.path().join("enlace.js.gz"), vec![0u8; 10]).expect("write");
+        std::fs::write(dist.path().join("enlace.js.br"), vec![0u8; 8]).expect("write");
+        std::fs::write(dist.path().join("enlace_bg.wasm.br"), vec![0u8; 200]).expect("write");
         std::fs::write(dist.path().join("index.html"), vec![0u8; 2]).expect("write");
         let size = bundle_size(dist.path()).expect("sizes");
         assert_eq!(

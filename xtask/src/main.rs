@@ -2,11 +2,12 @@
 //!
 //! # Subcommands
 //! - `build-client [--dev]`: wasm32 build of `enlace-client`, wasm-bindgen
-//!   (as a library, so nothing is downloaded), static files and `.gz` copies
-//!   into `<target>/enlace-client/`.
+//!   (as a library, so nothing is downloaded), static files and `.gz` and
+//!   `.br` copies into `<target>/enlace-client/`.
 //! - `serve [args…]`: `build-client`, then the server with the fresh bundle.
-//! - `test`: installs what is missing, then fmt, clippy (native and wasm),
-//!   the bundle, the server and every test suite, with a summary at the end.
+//! - `test`: installs what is missing, then fmt, clippy for wasm32, the
+//!   bundle, clippy and the build of every native target in one compilation,
+//!   and every test suite, with a summary at the end.
 //! - `bench [--quick] [args…]`: the side-by-side load benchmark and the storage micro-benchmarks.
 
 mod bench;
