@@ -89,6 +89,18 @@ pub enum Capability {
     ReadAudit,
 }
 
+impl Capability {
+    pub const ALL: [Capability; 7] = [
+        Self::EditRecords,
+        Self::DeleteOwnRecords,
+        Self::DeleteOthersRecords,
+        Self::EditPresidencyAndWorkplan,
+        Self::EditSettings,
+        Self::ManagePeople,
+        Self::ReadAudit,
+    ];
+}
+
 /// Whether `role` has `capability`.
 pub fn allows(role: Role, capability: Capability) -> bool {
     use Capability::*;
@@ -139,15 +151,7 @@ mod tests {
     fn a_reason_exactly_when_not_allowed() {
         use Capability::*;
         for role in Role::ALL {
-            for capability in [
-                EditRecords,
-                DeleteOwnRecords,
-                DeleteOthersRecords,
-                EditPresidencyAndWorkplan,
-                EditSettings,
-                ManagePeople,
-                ReadAudit,
-            ] {
+            for capability in Capability::ALL {
                 assert_eq!(reason(role, capability).is_none(), allows(role, capability));
             }
         }

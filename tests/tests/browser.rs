@@ -14,11 +14,9 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use anyhow::{Context as _, bail, ensure};
-use enlace_shared::api::{CreateUserRequest, WorkspaceSummary, paths};
+use enlace_shared::api::paths;
 use enlace_shared::roles::Role;
-use enlace_tests::{
-    ADMIN_EMAIL, Credential, RustClient, ServerProcess, TEST_PASSWORD, chromium, js_dir, workspace_root,
-};
+use enlace_tests::{ADMIN_EMAIL, RustClient, ServerProcess, TEST_PASSWORD, chromium, js_dir, workspace_root};
 
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(180);
 const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
@@ -88,45 +86,6 @@ fn check_screenshot(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Creates a person with `role` in the first workspace, as `secretariat`
-/// (on a server started unprovisioned, whose first account came from setup).
-async fn add_person_as(
-    server: &ServerProcess,
-    secretariat: &Credential,
-    email: &str,
-    name: &str,
-    role: Role,
-) -> anyhow::Result<()> {
-    let (status, body, _) = server
-        .api("GET", paths::WORKSPACES, Some(secretariat), None)
-        .await?;
-    ensure!(
-        status == 200,
-        "GET {} answered {status}: {body}",
-        paths::WORKSPACES
-    );
-    let workspaces: Vec<WorkspaceSummary> = serde_json::from_value(body)?;
-    let workspace = workspaces.into_iter().next().context("no workspace")?;
-    let request = CreateUserRequest {
-        email: email.to_owned(),
-        display_name: name.to_owned(),
-        password: Some(TEST_PASSWORD.to_owned()),
-        organisation_id: None,
-        workspace: workspace.id,
-        role,
-    };
-    let (status, body, _) = server
-        .api(
-            "POST",
-            paths::USERS,
-            Some(secretariat),
-            Some(serde_json::to_value(&request)?),
-        )
-        .await?;
-    ensure!(status == 201, "creating {email} answered {status}: {body}");
-    Ok(())
-}
-
 /// Runs `tests/js/<script> <base-url> <screenshot>` with `env`; fails with
 /// its output unless it exits 0, then checks the screenshot is a real PNG.
 async fn run_script(
@@ -173,14 +132,9 @@ async fn two_people_sign_in_co_edit_and_sign_out() -> anyhow::Result<()> {
     // unprovisioned and its first secretariat account comes from the setup link.
     let mut server = start_server_with(data.path(), true, &["--demo"]).await?;
     let secretariat = server.complete_setup(ADMIN_EMAIL).await?;
-    add_person_as(
-        &server,
-        &secretariat,
-        "mara@mesa.test",
-        "Mara Member",
-        Role::Member,
-    )
-    .await?;
+    server
+        .create_person(&secretariat, "mara@mesa.test", "Mara Member", Role::Member)
+        .await?;
     let screenshot = fresh_screenshot_path("directory.png");
     let home_screenshot = fresh_screenshot_path("home.png");
     let home_screenshot_arg = home_screenshot.to_string_lossy().into_owned();
