@@ -140,25 +140,33 @@ impl SimServer {
                         },
                     ));
                 }
-                // Persist first, then acknowledge: the durable-ack order.
-                for change in self.hub.take_new_changes() {
-                    self.stored.push(change.raw_bytes().to_vec());
-                }
-                for outgoing in self.hub.outgoing() {
-                    replies.push((
-                        outgoing.connection,
-                        Message::Sync {
-                            sender_id: self.peer_id.clone(),
-                            target_id: outgoing.peer_id,
-                            document_id: DOCUMENT,
-                            data: outgoing.data,
-                        },
-                    ));
-                }
             }
             _ => {}
         }
         replies
+    }
+
+    /// Ends a round: persists what the round accepted, then sends every
+    /// connection what it needs (the durable-ack order of the real hub).
+    fn fan_out(&mut self) -> Vec<(u64, Message)> {
+        for change in self.hub.take_new_changes() {
+            self.stored.push(change.raw_bytes().to_vec());
+        }
+        self.hub
+            .outgoing()
+            .into_iter()
+            .map(|outgoing| {
+                (
+                    outgoing.connection,
+                    Message::Sync {
+                        sender_id: self.peer_id.clone(),
+                        target_id: outgoing.peer_id,
+                        document_id: DOCUMENT,
+                        data: outgoing.data,
+                    },
+                )
+            })
+            .collect()
     }
 
     fn disconnect(&mut self, connection: u64) {
@@ -297,8 +305,25 @@ impl Network {
         self.delivered += 1;
         let (to_server, index) = links[self.rng.below(links.len())];
         if to_server {
-            let (connection, message) = self.to_server[index].pop_front().expect("non-empty");
-            for (target, reply) in self.server.receive(connection, message) {
+            // The real hub handles every message queued when a round starts
+            // and fans out once at its end: a round here takes one to four
+            // messages, from any connections.
+            let round = 1 + self.rng.below(4);
+            let mut replies = Vec::new();
+            let mut link = index;
+            for _ in 0..round {
+                let (connection, message) = self.to_server[link].pop_front().expect("non-empty");
+                replies.extend(self.server.receive(connection, message));
+                let waiting: Vec<usize> = (0..self.peers.len())
+                    .filter(|other| !self.to_server[*other].is_empty())
+                    .collect();
+                if waiting.is_empty() {
+                    break;
+                }
+                link = waiting[self.rng.below(waiting.len())];
+            }
+            replies.extend(self.server.fan_out());
+            for (target, reply) in replies {
                 if let Some(peer_index) = self
                     .peers
                     .iter()

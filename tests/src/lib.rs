@@ -788,14 +788,34 @@ impl RustClient {
         while !done(self) {
             let remaining = deadline
                 .checked_duration_since(Instant::now())
-                .ok_or_else(|| anyhow!("timed out after {timeout:?}"))?;
+                .ok_or_else(|| self.timed_out(timeout))?;
             let frame = tokio::time::timeout(remaining, self.socket.next())
                 .await
-                .map_err(|_| anyhow!("timed out after {timeout:?}"))?
+                .map_err(|_| self.timed_out(timeout))?
                 .ok_or_else(|| anyhow!("the server closed the connection"))??;
             self.receive_frame(frame).await?;
         }
         Ok(())
+    }
+
+    /// A timeout error that says where this client's sync stood, so that a
+    /// failure seen once on a loaded machine can be understood afterwards.
+    fn timed_out(&self, timeout: Duration) -> anyhow::Error {
+        let mut heads = self.document().get_heads();
+        heads.sort();
+        let mut acknowledged = self.acknowledged_heads();
+        acknowledged.sort();
+        anyhow!(
+            "{}: timed out after {timeout:?}; in sync: {}; heads {heads:?}; \
+             heads the server announced {acknowledged:?}; {} frames received; rejections {:?}",
+            self.author,
+            self.is_in_sync(),
+            self.frames_received,
+            self.rejections
+                .iter()
+                .map(|rejection| rejection.reason.as_str())
+                .collect::<Vec<_>>(),
+        )
     }
 
     /// Processes whatever arrives within `quiet` (used to let things settle).
