@@ -61,6 +61,8 @@ pub struct ServerConfig {
     pub max_frame_bytes: usize,
     /// Seed the demo roundtable when the data directory is empty.
     pub demo: bool,
+    /// Public URL and trusted proxy header, as the account service uses them.
+    pub accounts: accounts::AccountSettings,
 }
 
 /// Errors that stop the server.
@@ -101,7 +103,7 @@ pub async fn run(
             .await
             .map_err(|error| ServerError::Serve(std::io::Error::other(error)))??
     };
-    let accounts = accounts::Accounts::new(storage.clone());
+    let accounts = accounts::Accounts::with_settings(storage.clone(), config.accounts.clone());
     if let Some(secret) = accounts.begin_setup().map_err(ServerError::Setup)? {
         let address = listener.local_addr()?;
         #[allow(clippy::print_stdout)]
