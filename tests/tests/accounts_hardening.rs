@@ -518,3 +518,25 @@ async fn a_secretariat_administers_only_the_people_of_its_workspaces() -> anyhow
     );
     Ok(())
 }
+
+#[tokio::test]
+async fn token_endpoints_need_a_signed_in_caller() -> anyhow::Result<()> {
+    let data = tempfile::tempdir()?;
+    let server = ServerProcess::start(data.path()).await?;
+    let token = paths::token("0123456789abcdef");
+    let user_tokens = paths::user_tokens("someone");
+    let forged = Credential::Bearer("0".repeat(64));
+    for (method, path) in [
+        ("GET", paths::TOKENS),
+        ("DELETE", token.as_str()),
+        ("GET", user_tokens.as_str()),
+    ] {
+        for credential in [None, Some(&forged)] {
+            let (status, body, _) = server.api(method, path, credential, None).await?;
+            assert_eq!(status, 401, "{method} {path} with {credential:?}: {body}");
+        }
+    }
+    let (status, _, _) = server.api("DELETE", &token, Some(&server.admin()), None).await?;
+    assert_eq!(status, 404, "an unknown token id");
+    Ok(())
+}
