@@ -324,6 +324,14 @@ impl Accounts {
         Ok(Some(secret))
     }
 
+    /// Bearer tokens stored before tokens expired keep working, for
+    /// [`DEFAULT_TOKEN_DAYS`] from now; returns how many there were.
+    pub fn expire_old_tokens(&self) -> Result<usize, StorageError> {
+        let expires =
+            now_ms().saturating_add(i64::try_from(days(DEFAULT_TOKEN_DAYS).as_millis()).unwrap_or(i64::MAX));
+        self.inner.storage.expire_unexpiring_credentials(expires)
+    }
+
     /// Whether first-start setup is still open.
     pub fn setup_pending(&self) -> Result<bool, StorageError> {
         Ok(self.inner.storage.user_count()? == 0 && self.inner.storage.setting(SETUP_SETTING)?.is_some())
@@ -558,7 +566,7 @@ mod tests {
     }
 
     #[test]
-    fn a_token_stored_without_expiry_or_id_still_works_and_is_listed() {
+    fn a_token_stored_without_expiry_or_id_still_works_is_listed_and_then_expires() {
         let (_directory, accounts) = accounts();
         let user = accounts.create_account(new_account("ana@x.org")).expect("user");
         // A record as tokens were stored before they expired or were listed.
@@ -579,6 +587,13 @@ mod tests {
         assert_eq!(listed[0].id, token_id_of(&hash));
         assert_eq!(listed[0].expires_at_ms, None);
         assert!(listed[0].last_used_at_ms.is_some(), "its use was recorded");
+        // On the next start it gets the default lifetime and keeps working.
+        assert_eq!(accounts.expire_old_tokens().expect("migrate"), 1);
+        let expires = accounts.tokens_of(&user.id).expect("list")[0].expires_at_ms;
+        let lifetime = i64::from(DEFAULT_TOKEN_DAYS) * 24 * 3600 * 1000;
+        assert!(expires.is_some_and(|expires| expires > now_ms() + lifetime - 60_000));
+        assert!(accounts.authenticate(&secret).expect("read").is_some());
+        assert_eq!(accounts.expire_old_tokens().expect("migrate"), 0);
         let (found, _) = accounts.find_token(&listed[0].id).expect("find").expect("found");
         accounts.revoke_token(&found).expect("revoke");
         assert!(accounts.authenticate(&secret).expect("read").is_none());

@@ -114,6 +114,15 @@ pub async fn run(
             );
         }
     }
+    match accounts.expire_old_tokens() {
+        Ok(0) => {}
+        Ok(count) => tracing::info!(
+            count,
+            days = accounts::DEFAULT_TOKEN_DAYS,
+            "bearer tokens stored without an expiry now expire after the default lifetime"
+        ),
+        Err(error) => tracing::warn!(%error, "cannot give old bearer tokens an expiry"),
+    }
     let (writer, writer_thread) = StorageWriter::start(storage.clone());
     let server_peer_id = PeerId::new(format!(
         "enlace-server-{}",

@@ -214,7 +214,8 @@ pub struct TokenView {
     pub id: String,
     pub user_id: String,
     pub created_at_ms: i64,
-    /// Absent: never expires (only tokens made before tokens expired).
+    /// Absent only for a token stored before tokens expired, until the
+    /// server's next start gives it the default lifetime.
     pub expires_at_ms: Option<i64>,
     /// When it was last used, to the hour; absent if never.
     pub last_used_at_ms: Option<i64>,

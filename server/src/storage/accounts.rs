@@ -63,7 +63,8 @@ pub struct CredentialRecord {
     pub user_id: String,
     pub kind: CredentialKind,
     pub created_at_ms: i64,
-    /// `None`: no expiry (only bearer tokens stored before tokens expired).
+    /// `None` only in bearer tokens stored before tokens expired, until the
+    /// server's next start gives them the default lifetime from then.
     pub expires_at_ms: Option<i64>,
     /// When a bearer token was last used (to the hour); absent in records
     /// written before it was kept.
@@ -248,6 +249,32 @@ impl Storage {
         let mut found = self.credentials_of_kind(kind)?;
         found.retain(|(_, record)| record.user_id == user_id);
         Ok(found)
+    }
+
+    /// Gives every credential without an expiry this one; returns how many.
+    pub fn expire_unexpiring_credentials(&self, expires_at_ms: i64) -> Result<usize, StorageError> {
+        let transaction = self.database.begin_write().map_err(database_error)?;
+        let mut changed = 0;
+        {
+            let mut credentials = transaction.open_table(CREDENTIALS).map_err(database_error)?;
+            let mut unexpiring = Vec::new();
+            for entry in credentials.iter().map_err(database_error)? {
+                let (hash, json) = entry.map_err(database_error)?;
+                let record: CredentialRecord = serde_json::from_str(json.value()).map_err(corrupt)?;
+                if record.expires_at_ms.is_none() {
+                    unexpiring.push((hash.value().to_owned(), record));
+                }
+            }
+            for (hash, mut record) in unexpiring {
+                record.expires_at_ms = Some(expires_at_ms);
+                credentials
+                    .insert(hash.as_str(), to_json(&record)?.as_str())
+                    .map_err(database_error)?;
+                changed += 1;
+            }
+        }
+        transaction.commit().map_err(database_error)?;
+        Ok(changed)
     }
 
     /// Records a credential's last use (if it still exists).
