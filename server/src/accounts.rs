@@ -24,6 +24,10 @@ pub const SETUP_LIFETIME: Duration = Duration::from_secs(3600);
 /// Failed logins allowed per email or address within [`THROTTLE_WINDOW`].
 pub const LOGIN_FAILURE_LIMIT: u32 = 5;
 pub const THROTTLE_WINDOW: Duration = Duration::from_secs(15 * 60);
+/// The longest email an account may have (RFC 5321's path limit).
+const MAX_EMAIL_CHARS: usize = 254;
+/// The longest display name: it is copied into every receipt and list.
+const MAX_DISPLAY_NAME_CHARS: usize = 120;
 /// How long a new bearer token stays valid unless told otherwise (`--days`).
 pub const DEFAULT_TOKEN_DAYS: u32 = 90;
 /// A token's last use is written at most this often, so that using a token
@@ -197,7 +201,8 @@ impl Accounts {
         Ok(LoginOutcome::SignedIn { user, session_secret })
     }
 
-    /// Creates a browser session for a person and returns its secret (shown once).
+    /// Creates a credential for a person (a session, or a token of the
+    /// default lifetime) and returns its secret (shown once).
     pub fn issue_credential(&self, user_id: &str, kind: CredentialKind) -> Result<String, ServiceError> {
         let lifetime = match kind {
             CredentialKind::Session => SESSION_LIFETIME,
@@ -416,13 +421,17 @@ fn token_view(hash: &str, record: &CredentialRecord) -> TokenView {
 /// A new person's record from what was asked: checked, password hashed.
 fn new_user_record(account: NewAccount) -> Result<UserRecord, ServiceError> {
     let email = account.email.trim().to_lowercase();
-    if !email.contains('@') || email.len() < 3 {
+    if !email.contains('@') || email.len() < 3 || email.chars().count() > MAX_EMAIL_CHARS {
         return Err(ServiceError::Invalid(format!(
-            "`{email}` is not an email address"
+            "`{}` is not an email address",
+            email.chars().take(MAX_EMAIL_CHARS).collect::<String>()
         )));
     }
-    if account.display_name.trim().is_empty() {
-        return Err(ServiceError::Invalid("a display name is required".into()));
+    let display_name = account.display_name.trim();
+    if display_name.is_empty() || display_name.chars().count() > MAX_DISPLAY_NAME_CHARS {
+        return Err(ServiceError::Invalid(format!(
+            "a display name of 1 to {MAX_DISPLAY_NAME_CHARS} characters is required"
+        )));
     }
     if let Some(password) = &account.password
         && password.chars().count() < 10
@@ -597,6 +606,17 @@ mod tests {
         let (found, _) = accounts.find_token(&listed[0].id).expect("find").expect("found");
         accounts.revoke_token(&found).expect("revoke");
         assert!(accounts.authenticate(&secret).expect("read").is_none());
+    }
+
+    #[test]
+    fn emails_and_display_names_have_a_length_limit() {
+        let mut long_email = new_account(&format!("{}@x.org", "a".repeat(250)));
+        assert!(new_user_record(long_email.clone()).is_err());
+        long_email.email = "ana@x.org".into();
+        long_email.display_name = "n".repeat(121);
+        assert!(new_user_record(long_email.clone()).is_err());
+        long_email.display_name = "n".repeat(120);
+        assert!(new_user_record(long_email).is_ok());
     }
 
     #[test]

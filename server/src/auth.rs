@@ -185,6 +185,9 @@ pub enum ThrottleKey {
 /// The longest email the throttle keys on; longer input is cut (no real
 /// address is longer), so a huge "email" costs no memory.
 const MAX_KEYED_EMAIL: usize = 320;
+/// The longest address the throttle keys on (an IPv6 address with a zone
+/// is shorter), in case a proxy header carries something else.
+const MAX_KEYED_ADDRESS: usize = 100;
 
 impl ThrottleKey {
     pub fn email(email: &str) -> Self {
@@ -192,7 +195,7 @@ impl ThrottleKey {
     }
 
     pub fn address(address: &str) -> Self {
-        Self::Address(address.to_owned())
+        Self::Address(address.chars().take(MAX_KEYED_ADDRESS).collect())
     }
 }
 
