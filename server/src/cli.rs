@@ -7,7 +7,7 @@ use enlace_shared::roles::Role;
 
 use crate::accounts::{Accounts, NewAccount, ServiceError};
 use crate::config::{TokenCommand, UserCommand};
-use crate::storage::{CredentialKind, Storage, StorageError, UserRecord};
+use crate::storage::{Storage, StorageError, UserRecord};
 
 /// Errors shown to the operator.
 #[derive(Debug, thiserror::Error)]
@@ -141,13 +141,53 @@ pub fn user(
     }
 }
 
-/// Runs a `token` subcommand; returns what to print.
+/// Runs a `token` subcommand; returns what to print. `create` prints the
+/// secret alone (scripts read it), the one time it is ever shown.
 pub fn token(command: TokenCommand) -> Result<String, CliError> {
     match command {
-        TokenCommand::Create { email, data } => {
+        TokenCommand::Create { email, days, data } => {
             let accounts = open(&data.data)?;
             let user = find_user(accounts.storage(), &email)?;
-            Ok(accounts.issue_credential(&user.id, CredentialKind::Token)?)
+            let (secret, _) = accounts.issue_token(&user.id, days)?;
+            Ok(secret)
+        }
+        TokenCommand::List { email, data } => {
+            let accounts = open(&data.data)?;
+            let user = find_user(accounts.storage(), &email)?;
+            let lines: Vec<String> = accounts
+                .tokens_of(&user.id)?
+                .iter()
+                .map(|token| {
+                    format!(
+                        "{}\tcreated {}\texpires {}\tlast used {}",
+                        token.id,
+                        time(Some(token.created_at_ms)),
+                        time(token.expires_at_ms),
+                        time(token.last_used_at_ms),
+                    )
+                })
+                .collect();
+            Ok(lines.join("\n"))
+        }
+        TokenCommand::Revoke { id, data } => {
+            let accounts = open(&data.data)?;
+            let (hash, token) = accounts
+                .find_token(&id)?
+                .ok_or_else(|| CliError::Usage(format!("no token {id}")))?;
+            accounts.revoke_token(&hash)?;
+            let owner = accounts
+                .storage()
+                .user(&token.user_id)?
+                .map_or(token.user_id, |user| user.email);
+            Ok(format!("revoked token {id} of {owner}"))
         }
     }
+}
+
+/// A time in ms since the epoch as an HTTP date (UTC), or `never`.
+fn time(ms: Option<i64>) -> String {
+    ms.and_then(|ms| u64::try_from(ms).ok()).map_or_else(
+        || "never".to_owned(),
+        |ms| httpdate::fmt_http_date(std::time::UNIX_EPOCH + std::time::Duration::from_millis(ms)),
+    )
 }

@@ -52,6 +52,27 @@ pub struct ServeArgs {
     /// published, plus a few records marked as examples). Ignored otherwise.
     #[arg(long, env = "ENLACE_DEMO")]
     pub demo: bool,
+
+    /// The URL people open (e.g. `https://enlace.example.org` behind a TLS
+    /// proxy). When it is https, the session cookie is marked `Secure`.
+    #[arg(long, env = "ENLACE_PUBLIC_URL", value_parser = parse_public_url)]
+    pub public_url: Option<url::Url>,
+
+    /// A header your reverse proxy sets to the client's address (e.g.
+    /// `X-Forwarded-For`; its last entry is used). Sign-in attempts are then
+    /// throttled per reported address instead of per connection. Off by
+    /// default: the header is ignored, since any client can write it.
+    #[arg(long, env = "ENLACE_TRUSTED_PROXY_HEADER")]
+    pub trusted_proxy_header: Option<axum::http::HeaderName>,
+}
+
+/// A public URL must be http or https.
+fn parse_public_url(text: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(text).map_err(|error| format!("not a URL: {error}"))?;
+    match url.scheme() {
+        "http" | "https" => Ok(url),
+        other => Err(format!("the public URL must be http or https, not {other}")),
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -111,6 +132,23 @@ pub enum TokenCommand {
     Create {
         #[arg(long)]
         email: String,
+        /// Days until the token expires.
+        #[arg(long, default_value_t = crate::accounts::DEFAULT_TOKEN_DAYS)]
+        days: u32,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// List a person's bearer tokens: id, created, expires, last used (never the secret).
+    List {
+        #[arg(long)]
+        email: String,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Revoke a bearer token by the id `token list` shows.
+    Revoke {
+        #[arg(long)]
+        id: String,
         #[command(flatten)]
         data: DataArgs,
     },

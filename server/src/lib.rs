@@ -61,6 +61,8 @@ pub struct ServerConfig {
     pub max_frame_bytes: usize,
     /// Seed the demo roundtable when the data directory is empty.
     pub demo: bool,
+    /// Public URL and trusted proxy header, as the account service uses them.
+    pub accounts: accounts::AccountSettings,
 }
 
 /// Errors that stop the server.
@@ -101,7 +103,7 @@ pub async fn run(
             .await
             .map_err(|error| ServerError::Serve(std::io::Error::other(error)))??
     };
-    let accounts = accounts::Accounts::new(storage.clone());
+    let accounts = accounts::Accounts::with_settings(storage.clone(), config.accounts.clone());
     if let Some(secret) = accounts.begin_setup().map_err(ServerError::Setup)? {
         let address = listener.local_addr()?;
         #[allow(clippy::print_stdout)]
@@ -111,6 +113,15 @@ pub async fn run(
                 "No accounts yet. Create the first secretariat account within one hour at:\n  http://{address}/setup#token={secret}"
             );
         }
+    }
+    match accounts.expire_old_tokens() {
+        Ok(0) => {}
+        Ok(count) => tracing::info!(
+            count,
+            days = accounts::DEFAULT_TOKEN_DAYS,
+            "bearer tokens stored without an expiry now expire after the default lifetime"
+        ),
+        Err(error) => tracing::warn!(%error, "cannot give old bearer tokens an expiry"),
     }
     let (writer, writer_thread) = StorageWriter::start(storage.clone());
     let server_peer_id = PeerId::new(format!(

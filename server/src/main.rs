@@ -2,6 +2,7 @@
 
 use anyhow::Context as _;
 use clap::Parser as _;
+use enlace_server::accounts::AccountSettings;
 use enlace_server::config::{Cli, Command};
 use enlace_server::{ServerConfig, run};
 use enlace_server::{cli, logging};
@@ -44,6 +45,13 @@ async fn run_command() -> anyhow::Result<()> {
                 data_dir: args.data.data,
                 max_frame_bytes: args.max_frame_bytes,
                 demo: args.demo,
+                accounts: AccountSettings {
+                    secure_cookies: args
+                        .public_url
+                        .as_ref()
+                        .is_some_and(|url| url.scheme() == "https"),
+                    trusted_proxy_header: args.trusted_proxy_header,
+                },
             };
             run(listener, config, shutdown_signal()).await?;
         }

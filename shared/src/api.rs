@@ -22,6 +22,12 @@ pub mod paths {
     pub const USERS: &str = "/api/users";
     /// The router's pattern for [`user`].
     pub const USER: &str = "/api/users/{id}";
+    /// The caller's own bearer tokens.
+    pub const TOKENS: &str = "/api/tokens";
+    /// The router's pattern for [`token`].
+    pub const TOKEN: &str = "/api/tokens/{id}";
+    /// The router's pattern for [`user_tokens`].
+    pub const USER_TOKENS: &str = "/api/users/{id}/tokens";
     pub const SYNC: &str = "/sync";
     /// The browser's first-start setup page.
     pub const SETUP_PAGE: &str = "/setup";
@@ -34,6 +40,17 @@ pub mod paths {
     /// One person, for the secretariat's changes.
     pub fn user(user_id: &str) -> String {
         USER.replace("{id}", user_id)
+    }
+
+    /// One bearer token, to revoke (`DELETE`): the caller's own, or one of
+    /// a person the caller administers.
+    pub fn token(token_id: &str) -> String {
+        TOKEN.replace("{id}", token_id)
+    }
+
+    /// A person's bearer tokens, for the secretariat.
+    pub fn user_tokens(user_id: &str) -> String {
+        USER_TOKENS.replace("{id}", user_id)
     }
 }
 
@@ -189,6 +206,21 @@ where
     Option::<T>::deserialize(deserializer).map(Some)
 }
 
+/// A bearer token as `GET /api/tokens` and `GET /api/users/{id}/tokens`
+/// list it: never its secret, which is shown once, when it is created.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenView {
+    /// What `DELETE /api/tokens/{id}` and `enlace token revoke --id` take.
+    pub id: String,
+    pub user_id: String,
+    pub created_at_ms: i64,
+    /// Absent only for a token stored before tokens expired, until the
+    /// server's next start gives it the default lifetime.
+    pub expires_at_ms: Option<i64>,
+    /// When it was last used, to the hour; absent if never.
+    pub last_used_at_ms: Option<i64>,
+}
+
 /// The body of every error answer.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ErrorBody {
@@ -223,6 +255,8 @@ mod tests {
     fn paths_fill_their_ids() {
         assert_eq!(paths::workspace_changes("abc"), "/api/workspaces/abc/changes");
         assert_eq!(paths::user("u1"), "/api/users/u1");
+        assert_eq!(paths::token("t1"), "/api/tokens/t1");
+        assert_eq!(paths::user_tokens("u1"), "/api/users/u1/tokens");
     }
 
     #[test]

@@ -938,3 +938,63 @@ fn debug_frame(author: &str, direction: &str, message: &Message) {
         other => eprintln!("{author} {direction} {}", other.kind()),
     }
 }
+
+/// Runs `enlace <args> --data <data_dir>` (a `user` or `token` subcommand,
+/// on a stopped server), writing `stdin` to it if given; returns its
+/// standard output, trimmed.
+pub fn enlace_cli(data_dir: &Path, args: &[&str], stdin: Option<&str>) -> anyhow::Result<String> {
+    let mut child = std::process::Command::new(enlace_binary()?)
+        .args(args)
+        .arg("--data")
+        .arg(data_dir)
+        .env("RUST_LOG", "warn")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()?;
+    if let Some(mut pipe) = child.stdin.take() {
+        use std::io::Write as _;
+        if let Some(text) = stdin {
+            writeln!(pipe, "{text}")?;
+        }
+    }
+    let output = child.wait_with_output()?;
+    if !output.status.success() {
+        bail!(
+            "`enlace {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(String::from_utf8(output.stdout)?.trim().to_owned())
+}
+
+/// Adds a person (password [`TEST_PASSWORD`]) with `role` in `workspace`
+/// through `enlace user add`, on a stopped server's data directory.
+pub fn cli_add_person(
+    data_dir: &Path,
+    email: &str,
+    role: Role,
+    workspace: &DocumentId,
+) -> anyhow::Result<()> {
+    let role = role.to_string();
+    let workspace = workspace.to_string();
+    enlace_cli(
+        data_dir,
+        &[
+            "user",
+            "add",
+            "--email",
+            email,
+            "--name",
+            email,
+            "--role",
+            &role,
+            "--workspace",
+            &workspace,
+            "--password-stdin",
+        ],
+        Some(TEST_PASSWORD),
+    )
+    .map(drop)
+}

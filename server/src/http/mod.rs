@@ -1,7 +1,8 @@
 //! HTTP: the router, the state its handlers share, and the handlers.
 //!
 //! - [`session`]: sign-in, sign-out, the signed-in person, first-start setup.
-//! - [`users`]: people and roles (secretariat).
+//! - [`users`]: people and roles (secretariat, within the workspaces it
+//!   manages) and bearer tokens.
 //! - [`workspaces`]: the workspaces a person may open and their audit trail.
 //! - [`sync_socket`]: the authenticated upgrade to the sync WebSocket.
 //! - [`caller`]: the [`Caller`] extractor (who is asking, or 401).
@@ -19,7 +20,7 @@ mod users;
 mod workspaces;
 
 use axum::Router;
-use axum::routing::{get, patch, post};
+use axum::routing::{delete, get, patch, post};
 use enlace_shared::api::paths;
 use tokio::sync::{mpsc, watch};
 
@@ -56,6 +57,9 @@ pub fn router(state: AppState) -> Router {
         .route(paths::WORKSPACE_CHANGES, get(workspaces::workspace_changes))
         .route(paths::USERS, get(users::list_users).post(users::create_user))
         .route(paths::USER, patch(users::update_user))
+        .route(paths::USER_TOKENS, get(users::user_tokens))
+        .route(paths::TOKENS, get(users::my_tokens))
+        .route(paths::TOKEN, delete(users::revoke_token))
         .route(paths::SYNC, get(sync_socket::sync_socket))
         .fallback(assets::serve)
         .with_state(state)

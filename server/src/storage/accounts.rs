@@ -63,8 +63,13 @@ pub struct CredentialRecord {
     pub user_id: String,
     pub kind: CredentialKind,
     pub created_at_ms: i64,
-    /// `None`: no expiry (bearer tokens, until revoked).
+    /// `None` only in bearer tokens stored before tokens expired, until the
+    /// server's next start gives them the default lifetime from then.
     pub expires_at_ms: Option<i64>,
+    /// When a bearer token was last used (to the hour); absent in records
+    /// written before it was kept.
+    #[serde(default)]
+    pub last_used_at_ms: Option<i64>,
 }
 
 fn corrupt(error: impl std::fmt::Display) -> StorageError {
@@ -82,6 +87,8 @@ pub enum AccountError {
     EmailTaken(String),
     #[error("no account with {0}")]
     NoSuchUser(String),
+    #[error("{0}")]
+    SetupRefused(String),
     #[error(transparent)]
     Storage(#[from] StorageError),
 }
@@ -95,21 +102,37 @@ impl Storage {
 
     /// Adds a person; emails are unique, case-insensitively.
     pub fn create_user(&self, user: &UserRecord) -> Result<(), AccountError> {
-        let email = user.email.trim().to_lowercase();
+        let transaction = self.database.begin_write().map_err(database_error)?;
+        insert_user(&transaction, user)?;
+        transaction.commit().map_err(database_error)?;
+        Ok(())
+    }
+
+    /// Adds the first person, in one write transaction with its conditions:
+    /// no account exists yet, and `admit` accepts the setting `setup_key`
+    /// (the pending setup secret), which is then removed. Two setups at once
+    /// are serialised by redb's single writer, so only one can pass.
+    pub fn create_first_user(
+        &self,
+        user: &UserRecord,
+        setup_key: &str,
+        admit: impl FnOnce(Option<&str>) -> Result<(), String>,
+    ) -> Result<(), AccountError> {
         let transaction = self.database.begin_write().map_err(database_error)?;
         {
-            let mut by_email = transaction.open_table(USERS_BY_EMAIL).map_err(database_error)?;
-            if by_email.get(email.as_str()).map_err(database_error)?.is_some() {
-                return Err(AccountError::EmailTaken(email));
+            let users = transaction.open_table(USERS).map_err(database_error)?;
+            if !users.is_empty().map_err(database_error)? {
+                return Err(AccountError::SetupRefused("setup is already complete".into()));
             }
-            by_email
-                .insert(email.as_str(), user.id.as_str())
-                .map_err(database_error)?;
-            let mut users = transaction.open_table(USERS).map_err(database_error)?;
-            users
-                .insert(user.id.as_str(), to_json(user)?.as_str())
-                .map_err(database_error)?;
+            let mut settings = transaction.open_table(SETTINGS).map_err(database_error)?;
+            let pending = settings
+                .get(setup_key)
+                .map_err(database_error)?
+                .map(|value| value.value().to_owned());
+            admit(pending.as_deref()).map_err(AccountError::SetupRefused)?;
+            settings.remove(setup_key).map_err(database_error)?;
         }
+        insert_user(&transaction, user)?;
         transaction.commit().map_err(database_error)?;
         Ok(())
     }
@@ -199,6 +222,82 @@ impl Storage {
             .transpose()
     }
 
+    /// Every credential of `kind`, with the hash it is stored under.
+    pub fn credentials_of_kind(
+        &self,
+        kind: CredentialKind,
+    ) -> Result<Vec<(String, CredentialRecord)>, StorageError> {
+        let transaction = self.database.begin_read().map_err(database_error)?;
+        let credentials = transaction.open_table(CREDENTIALS).map_err(database_error)?;
+        let mut found = Vec::new();
+        for entry in credentials.iter().map_err(database_error)? {
+            let (hash, json) = entry.map_err(database_error)?;
+            let record: CredentialRecord = serde_json::from_str(json.value()).map_err(corrupt)?;
+            if record.kind == kind {
+                found.push((hash.value().to_owned(), record));
+            }
+        }
+        Ok(found)
+    }
+
+    /// One person's credentials of `kind`.
+    pub fn credentials_of(
+        &self,
+        user_id: &str,
+        kind: CredentialKind,
+    ) -> Result<Vec<(String, CredentialRecord)>, StorageError> {
+        let mut found = self.credentials_of_kind(kind)?;
+        found.retain(|(_, record)| record.user_id == user_id);
+        Ok(found)
+    }
+
+    /// Gives every credential without an expiry this one; returns how many.
+    pub fn expire_unexpiring_credentials(&self, expires_at_ms: i64) -> Result<usize, StorageError> {
+        let transaction = self.database.begin_write().map_err(database_error)?;
+        let mut changed = 0;
+        {
+            let mut credentials = transaction.open_table(CREDENTIALS).map_err(database_error)?;
+            let mut unexpiring = Vec::new();
+            for entry in credentials.iter().map_err(database_error)? {
+                let (hash, json) = entry.map_err(database_error)?;
+                let record: CredentialRecord = serde_json::from_str(json.value()).map_err(corrupt)?;
+                if record.expires_at_ms.is_none() {
+                    unexpiring.push((hash.value().to_owned(), record));
+                }
+            }
+            for (hash, mut record) in unexpiring {
+                record.expires_at_ms = Some(expires_at_ms);
+                credentials
+                    .insert(hash.as_str(), to_json(&record)?.as_str())
+                    .map_err(database_error)?;
+                changed += 1;
+            }
+        }
+        transaction.commit().map_err(database_error)?;
+        Ok(changed)
+    }
+
+    /// Records a credential's last use (if it still exists).
+    pub fn touch_credential(&self, secret_hash: &str, now_ms: i64) -> Result<(), StorageError> {
+        let transaction = self.database.begin_write().map_err(database_error)?;
+        {
+            let mut credentials = transaction.open_table(CREDENTIALS).map_err(database_error)?;
+            let existing = credentials
+                .get(secret_hash)
+                .map_err(database_error)?
+                .map(|json| serde_json::from_str::<CredentialRecord>(json.value()).map_err(corrupt))
+                .transpose()?;
+            if let Some(mut record) = existing {
+                record.last_used_at_ms = Some(now_ms);
+                credentials
+                    .insert(secret_hash, to_json(&record)?.as_str())
+                    .map_err(database_error)?;
+            }
+        }
+        transaction.commit().map_err(database_error)?;
+        Ok(())
+    }
+
     pub fn delete_credential(&self, secret_hash: &str) -> Result<(), StorageError> {
         let transaction = self.database.begin_write().map_err(database_error)?;
         {
@@ -271,6 +370,24 @@ impl Storage {
         transaction.commit().map_err(database_error)?;
         Ok(())
     }
+}
+
+/// Inserts a person and their email inside `transaction`; emails are
+/// unique, case-insensitively.
+fn insert_user(transaction: &redb::WriteTransaction, user: &UserRecord) -> Result<(), AccountError> {
+    let email = user.email.trim().to_lowercase();
+    let mut by_email = transaction.open_table(USERS_BY_EMAIL).map_err(database_error)?;
+    if by_email.get(email.as_str()).map_err(database_error)?.is_some() {
+        return Err(AccountError::EmailTaken(email));
+    }
+    by_email
+        .insert(email.as_str(), user.id.as_str())
+        .map_err(database_error)?;
+    let mut users = transaction.open_table(USERS).map_err(database_error)?;
+    users
+        .insert(user.id.as_str(), to_json(user)?.as_str())
+        .map_err(database_error)?;
+    Ok(())
 }
 
 /// Writes actor bindings and receipts inside the group-commit transaction.
