@@ -606,13 +606,6 @@ struct Judged {
 fn judge(fork: &Automerge, added: &[automerge::Change], judging: Judging<'_>) -> Result<Judged, NotAccepted> {
     let Judging { principal, bindings } = judging;
     for change in added {
-        if !principal.role.may_write() {
-            return Err(Refused {
-                place: format!("change {}", change.hash()),
-                refusal: Refusal::ReadOnlyRole,
-            }
-            .into());
-        }
         if change
             .message()
             .is_some_and(|message| message.len() > MAX_CHANGE_MESSAGE_BYTES)
@@ -647,6 +640,16 @@ fn judge(fork: &Automerge, added: &[automerge::Change], judging: Judging<'_>) ->
     let mut records = Vec::with_capacity(added.len());
     for change in added {
         let edits = policy::edits_in_change(fork, change, &is_own);
+        // The policy refuses every operation of a role that cannot write; a
+        // change without operations gives it none to refuse, yet it would
+        // land in the history and its message in a receipt.
+        if edits.is_empty() && !principal.role.may_write() {
+            return Err(Refused {
+                place: format!("change {}", change.hash()),
+                refusal: Refusal::ReadOnlyRole,
+            }
+            .into());
+        }
         for edit in &edits {
             policy::check(principal.role, edit).map_err(|refusal| Refused {
                 place: place(edit),
@@ -822,6 +825,15 @@ mod tests {
             "{refused}"
         );
         assert!(bindings.take_pending().is_empty());
+        // A change with operations is refused by the policy, at its first edit.
+        let (fork, added) = organisation_added_by(&actor(2));
+        let refused = judged(&fork, &added, &principal("olga", Role::Observer), &mut bindings)
+            .err()
+            .expect("observers write nothing");
+        assert_eq!(
+            refused.to_string(),
+            format!("organisations/org-1: {}", Refusal::ReadOnlyRole)
+        );
     }
 
     #[test]
