@@ -618,19 +618,31 @@ fn judge(fork: &Automerge, added: &[automerge::Change], judging: Judging<'_>) ->
         }
     }
     let mut unbound: Vec<Vec<u8>> = Vec::new();
+    let arriving: std::collections::HashSet<(&[u8], u64)> = added
+        .iter()
+        .map(|change| (change.actor_id().to_bytes(), change.seq()))
+        .collect();
     for change in added {
         let actor = change.actor_id().to_bytes();
-        match bindings.owner(actor)? {
-            Some(owner) if owner != principal.user_id => {
-                return Err(Refused {
-                    place: format!("change {} by actor {}", change.hash(), change.actor_id()),
-                    refusal: Refusal::ForeignActor,
-                }
-                .into());
+        let owner = bindings.owner(actor)?;
+        let foreign = match &owner {
+            Some(owner) => *owner != principal.user_id,
+            // An actor bound to nobody is the sender's to claim only if it is
+            // new: one with earlier changes in the document that did not come
+            // with this message wrote them without a binding, which only the
+            // server does (workspaces created before their actor was bound
+            // to the system principal at creation).
+            None => change.seq() > 1 && !arriving.contains(&(actor, change.seq() - 1)),
+        };
+        if foreign {
+            return Err(Refused {
+                place: format!("change {} by actor {}", change.hash(), change.actor_id()),
+                refusal: Refusal::ForeignActor,
             }
-            Some(_) => {}
-            None if unbound.iter().any(|seen| seen.as_slice() == actor) => {}
-            None => unbound.push(actor.to_vec()),
+            .into());
+        }
+        if owner.is_none() && !unbound.iter().any(|seen| seen.as_slice() == actor) {
+            unbound.push(actor.to_vec());
         }
     }
     let is_own = |actor: &automerge::ActorId| {
@@ -937,6 +949,51 @@ mod tests {
             format!("presidency_terms/term-1: {}", Refusal::PresidencyAndWorkplan)
         );
         assert!(bindings.take_pending().is_empty());
+    }
+
+    #[test]
+    fn an_unbound_actor_with_earlier_changes_is_nobodys_to_claim() {
+        // A workspace stored before its creating actor was bound: the actor
+        // has history but no binding.
+        let (_directory, mut bindings) = empty_bindings();
+        let mut document = Automerge::new().with_actor(actor(9));
+        model::create_workspace(&mut document, "MCIG", 1).expect("workspace");
+        let (fork, added) = {
+            let mut fork = document.fork().with_actor(actor(9));
+            let authorship = Authorship {
+                now_ms: 2,
+                author: "test",
+            };
+            let name = [("name", Initial::Text("GIZ".into()))];
+            records::create_record(&mut fork, Collection::Organisations, "org-1", &name, &authorship)
+                .expect("record");
+            let added = fork.get_changes(&document.get_heads());
+            (fork, added)
+        };
+        assert_eq!(added[0].seq(), 2);
+        let refused = judged(&fork, &added, &principal("ana", Role::Member), &mut bindings)
+            .err()
+            .expect("the creating actor is not Ana's");
+        assert_eq!(refused.refusal(), Some(Refusal::ForeignActor));
+        assert!(bindings.take_pending().is_empty());
+        // A new actor's first changes, all in one message, are claimed.
+        let (fork, added) = organisation_added_by(&actor(3));
+        let mut two = fork.clone();
+        let before = two.get_heads();
+        records::set_deleted(
+            &mut two,
+            Collection::Organisations,
+            "org-1",
+            true,
+            &Authorship {
+                now_ms: 3,
+                author: "test",
+            },
+        )
+        .expect("edit");
+        let mut both = added.clone();
+        both.extend(two.get_changes(&before));
+        let _ = judged_ok(&two, &both, &principal("ana", Role::Member), &mut bindings);
     }
 
     #[test]
