@@ -96,12 +96,17 @@ pub fn RecordAuthorshipLine(
             }
         })
     };
-    view! {
-        <p class="muted record-authorship" data-testid="record-authorship">
-            {move || line(Text::AddedBy, authorship.get().created, "added-by")}
-            {move || authorship.with(|shown| shown.created.is_some() && shown.last_edited.is_some()).then_some(" · ")}
-            {move || line(Text::LastEditedBy, authorship.get().last_edited, "last-edited-by")}
-        </p>
+    let known = move || authorship.with(|shown| shown.created.is_some() || shown.last_edited.is_some());
+    move || {
+        known().then(|| {
+            view! {
+                <p class="muted record-authorship" data-testid="record-authorship">
+                    {move || line(Text::AddedBy, authorship.get().created, "added-by")}
+                    {move || authorship.with(|shown| shown.created.is_some() && shown.last_edited.is_some()).then_some(" · ")}
+                    {move || line(Text::LastEditedBy, authorship.get().last_edited, "last-edited-by")}
+                </p>
+            }
+        })
     }
 }
 
