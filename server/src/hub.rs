@@ -599,9 +599,10 @@ struct Judged {
 /// Decides whether the sender may add `added` (already applied to `fork`):
 /// their role must write at all (a change with no operations still lands in
 /// the history and its message in a receipt), every message must fit
-/// [`MAX_CHANGE_MESSAGE_BYTES`], every change's actor must be theirs (unseen
-/// actors are bound to them if the message is accepted), and every operation
-/// must pass the policy for their role. Accepted, it returns the records each
+/// [`MAX_CHANGE_MESSAGE_BYTES`], every change's actor must be theirs (a new
+/// actor is bound to them if the message is accepted; an unbound one with
+/// earlier changes is nobody's), and every operation must pass the policy for
+/// their role. Accepted, it returns the records each
 /// change touched, so that authorship is recorded with the receipts.
 fn judge(fork: &Automerge, added: &[automerge::Change], judging: Judging<'_>) -> Result<Judged, NotAccepted> {
     let Judging { principal, bindings } = judging;
