@@ -8,7 +8,8 @@
 use std::fmt;
 
 use enlace_shared::api::{
-    ChangesPage, LoginRequest, PersonView, SetupRequest, SetupStatus, WorkspaceSummary, paths,
+    ChangesPage, LoginRequest, PersonView, RecordAuthorship, SetupRequest, SetupStatus, WorkspaceSummary,
+    paths,
 };
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
@@ -201,5 +202,16 @@ pub async fn workspaces() -> Result<Vec<WorkspaceSummary>, HttpError> {
 /// (secretariat and presidency only).
 pub async fn latest_changes(workspace_id: &str, limit: usize) -> Result<ChangesPage, HttpError> {
     let path = format!("{}?limit={limit}", paths::workspace_changes(workspace_id));
+    request("GET", &path, None).await?.json(&path)
+}
+
+/// `GET /api/workspaces/{id}/records/{collection}/{record_id}/authorship`:
+/// who added the record and who last edited it, from the server's receipts.
+pub async fn record_authorship(
+    workspace_id: &str,
+    collection: &str,
+    record_id: &str,
+) -> Result<RecordAuthorship, HttpError> {
+    let path = paths::record_authorship(workspace_id, collection, record_id);
     request("GET", &path, None).await?.json(&path)
 }

@@ -103,6 +103,8 @@ pub enum Text {
     CommitmentText,
     NotFound,
     Pipeline,
+    AddedBy,
+    LastEditedBy,
 }
 
 fn words(key: Text) -> Bilingual {
@@ -235,6 +237,8 @@ fn words(key: Text) -> Bilingual {
             "This record is deleted; references to it are shown struck through.",
         ),
         Text::Example => ("Ejemplo", "Example"),
+        Text::AddedBy => ("Añadido por", "Added by"),
+        Text::LastEditedBy => ("Última edición de", "Last edited by"),
         Text::BackToList => ("Volver a la lista", "Back to the list"),
         Text::Related => (
             "Relacionado con esta organización",

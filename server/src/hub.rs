@@ -10,11 +10,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use automerge::Automerge;
-use enlace_shared::api::{Receipt, close};
+use enlace_shared::api::{Receipt, TouchedRecord, close};
+use enlace_shared::model::MAX_CHANGE_MESSAGE_BYTES;
 use enlace_shared::policy;
 use enlace_shared::protocol::Message;
 use enlace_shared::refusal::Refusal;
 use enlace_shared::roles::Role;
+use enlace_shared::schema::Collection;
 use enlace_shared::sync::{ConnectionKey, DocumentHub, HubError};
 use enlace_shared::{DocumentId, PeerId};
 use tokio::sync::mpsc;
@@ -296,7 +298,7 @@ impl HubTask {
                 let mut accepted = Vec::new();
                 let bindings = &mut self.bindings;
                 let outcome = self.core.receive_checked(connection, &data, |fork, added| {
-                    judge(
+                    let judged = judge(
                         fork,
                         added,
                         Judging {
@@ -306,7 +308,8 @@ impl HubTask {
                     )?;
                     accepted = added
                         .iter()
-                        .map(|change| receipt(change, &principal, received_at_ms))
+                        .zip(judged.records)
+                        .map(|(change, records)| receipt(change, &principal, received_at_ms, records))
                         .collect();
                     Ok::<(), NotAccepted>(())
                 });
@@ -586,44 +589,125 @@ impl NotAccepted {
     }
 }
 
+/// What `judge` learnt from changes it accepted, for their receipts.
+#[must_use]
+struct Judged {
+    /// For each change, in the order given: the records it touched.
+    records: Vec<Vec<TouchedRecord>>,
+}
+
 /// Decides whether the sender may add `added` (already applied to `fork`):
-/// every change's actor must be theirs (unseen actors are bound to them if
-/// the message is accepted), and every operation must pass the policy for
-/// their role.
-fn judge(fork: &Automerge, added: &[automerge::Change], judging: Judging<'_>) -> Result<(), NotAccepted> {
+/// their role must write at all (a change with no operations still lands in
+/// the history and its message in a receipt), every message must fit
+/// [`MAX_CHANGE_MESSAGE_BYTES`], every change's actor must be theirs (a new
+/// actor is bound to them if the message is accepted; an unbound one with
+/// earlier changes is nobody's), and every operation must pass the policy for
+/// their role. Accepted, it returns the records each
+/// change touched, so that authorship is recorded with the receipts.
+fn judge(fork: &Automerge, added: &[automerge::Change], judging: Judging<'_>) -> Result<Judged, NotAccepted> {
     let Judging { principal, bindings } = judging;
+    for change in added {
+        if change
+            .message()
+            .is_some_and(|message| message.len() > MAX_CHANGE_MESSAGE_BYTES)
+        {
+            return Err(Refused {
+                place: format!("the message of change {}", change.hash()),
+                refusal: Refusal::MessageTooLong,
+            }
+            .into());
+        }
+    }
     let mut unbound: Vec<Vec<u8>> = Vec::new();
+    let arriving: std::collections::HashSet<(&[u8], u64)> = added
+        .iter()
+        .map(|change| (change.actor_id().to_bytes(), change.seq()))
+        .collect();
     for change in added {
         let actor = change.actor_id().to_bytes();
-        match bindings.owner(actor)? {
-            Some(owner) if owner != principal.user_id => {
-                return Err(Refused {
-                    place: format!("change {} by actor {}", change.hash(), change.actor_id()),
-                    refusal: Refusal::ForeignActor,
-                }
-                .into());
+        let owner = bindings.owner(actor)?;
+        let foreign = match &owner {
+            Some(owner) => *owner != principal.user_id,
+            // An actor bound to nobody is the sender's to claim only if it is
+            // new: one with earlier changes in the document that did not come
+            // with this message wrote them without a binding, which only the
+            // server does (workspaces created before their actor was bound
+            // to the system principal at creation).
+            None => change.seq() > 1 && !arriving.contains(&(actor, change.seq() - 1)),
+        };
+        if foreign {
+            return Err(Refused {
+                place: format!("change {} by actor {}", change.hash(), change.actor_id()),
+                refusal: Refusal::ForeignActor,
             }
-            Some(_) => {}
-            None if unbound.iter().any(|seen| seen.as_slice() == actor) => {}
-            None => unbound.push(actor.to_vec()),
+            .into());
+        }
+        if owner.is_none() && !unbound.iter().any(|seen| seen.as_slice() == actor) {
+            unbound.push(actor.to_vec());
         }
     }
     let is_own = |actor: &automerge::ActorId| {
         let bytes = actor.to_bytes();
         unbound.iter().any(|seen| seen.as_slice() == bytes) || bindings.is_bound_to(bytes, &principal.user_id)
     };
+    let mut records = Vec::with_capacity(added.len());
     for change in added {
-        for edit in policy::edits_in_change(fork, change, &is_own) {
-            policy::check(principal.role, &edit).map_err(|refusal| Refused {
-                place: place(&edit),
+        let edits = policy::edits_in_change(fork, change, &is_own);
+        // The policy refuses every operation of a role that cannot write; a
+        // change without operations gives it none to refuse, yet it would
+        // land in the history and its message in a receipt.
+        if edits.is_empty() && !principal.role.may_write() {
+            return Err(Refused {
+                place: format!("change {}", change.hash()),
+                refusal: Refusal::ReadOnlyRole,
+            }
+            .into());
+        }
+        for edit in &edits {
+            policy::check(principal.role, edit).map_err(|refusal| Refused {
+                place: place(edit),
                 refusal,
             })?;
         }
+        records.push(touched_records(&edits));
     }
     for actor in unbound {
         bindings.bind(actor, &principal.user_id);
     }
-    Ok(())
+    Ok(Judged { records })
+}
+
+/// The records of the schema's collections that `edits` (one change's)
+/// write into, each once; `created` when the change wrote the record's own
+/// key in its collection.
+pub(crate) fn touched_records(edits: &[policy::Edit]) -> Vec<TouchedRecord> {
+    let mut touched: std::collections::BTreeMap<(&str, &str), bool> = std::collections::BTreeMap::new();
+    for edit in edits {
+        let (collection, record_id, created) = match &edit.location {
+            policy::Location::Collection {
+                collection,
+                record_id,
+            } => (collection, record_id, edit.kind == policy::EditKind::Write),
+            policy::Location::Record {
+                collection,
+                record_id,
+                ..
+            } => (collection, record_id, false),
+            _ => continue,
+        };
+        if Collection::from_key(collection).is_none() {
+            continue;
+        }
+        *touched.entry((collection, record_id)).or_default() |= created;
+    }
+    touched
+        .into_iter()
+        .map(|((collection, record_id), created)| TouchedRecord {
+            collection: collection.to_owned(),
+            record_id: record_id.to_owned(),
+            created,
+        })
+        .collect()
 }
 
 /// Where an edit lands, as a refusal names it.
@@ -644,7 +728,13 @@ fn place(edit: &policy::Edit) -> String {
     }
 }
 
-fn receipt(change: &automerge::Change, principal: &Principal, received_at_ms: i64) -> Receipt {
+/// The server's receipt of `change`, accepted from `principal`.
+pub(crate) fn receipt(
+    change: &automerge::Change,
+    principal: &Principal,
+    received_at_ms: i64,
+    records: Vec<TouchedRecord>,
+) -> Receipt {
     Receipt {
         hash: change.hash().to_string(),
         actor: change.actor_id().to_hex_string(),
@@ -656,12 +746,14 @@ fn receipt(change: &automerge::Change, principal: &Principal, received_at_ms: i6
         organisation_id: principal.organisation_id.clone(),
         role: principal.role,
         received_at_ms,
+        records,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use automerge::ActorId;
+    use automerge::transaction::CommitOptions;
     use enlace_shared::model::{self, Authorship};
     use enlace_shared::records::{self, Initial};
     use enlace_shared::schema::Collection;
@@ -709,15 +801,126 @@ mod tests {
         added: &[automerge::Change],
         principal: &Principal,
         bindings: &mut ActorBindings,
-    ) -> Result<(), NotAccepted> {
+    ) -> Result<Judged, NotAccepted> {
         judge(fork, added, Judging { principal, bindings })
+    }
+
+    /// A fork of a fresh workspace with one change by `by` that has no
+    /// operations, only `message`, and that change.
+    fn empty_change_by(by: &ActorId, message: &str) -> (Automerge, Vec<automerge::Change>) {
+        let mut document = Automerge::new();
+        model::create_workspace(&mut document, "MCIG", 1).expect("workspace");
+        let mut fork = document.fork().with_actor(by.clone());
+        fork.empty_commit(CommitOptions::default().with_message(message.to_owned()));
+        let added = fork.get_changes(&document.get_heads());
+        assert_eq!(added.len(), 1);
+        (fork, added)
+    }
+
+    fn organisation(record_id: &str, created: bool) -> TouchedRecord {
+        TouchedRecord {
+            collection: "organisations".into(),
+            record_id: record_id.into(),
+            created,
+        }
+    }
+
+    #[test]
+    fn an_observers_change_without_operations_is_refused() {
+        let (_directory, mut bindings) = empty_bindings();
+        let (fork, added) = empty_change_by(&actor(1), "hello from an observer");
+        let refused = judged(&fork, &added, &principal("olga", Role::Observer), &mut bindings)
+            .err()
+            .expect("observers write nothing, not even an empty change");
+        assert_eq!(refused.refusal(), Some(Refusal::ReadOnlyRole));
+        assert!(
+            refused.to_string().contains(&added[0].hash().to_string()),
+            "{refused}"
+        );
+        assert!(bindings.take_pending().is_empty());
+        // A change with operations is refused by the policy, at its first edit.
+        let (fork, added) = organisation_added_by(&actor(2));
+        let refused = judged(&fork, &added, &principal("olga", Role::Observer), &mut bindings)
+            .err()
+            .expect("observers write nothing");
+        assert_eq!(
+            refused.to_string(),
+            format!("organisations/org-1: {}", Refusal::ReadOnlyRole)
+        );
+    }
+
+    #[test]
+    fn a_member_may_send_a_change_with_a_normal_message() {
+        let (_directory, mut bindings) = empty_bindings();
+        let (fork, added) = empty_change_by(&actor(1), "edit organisation GIZ: name");
+        let judged = judged(&fork, &added, &principal("ana", Role::Member), &mut bindings).expect("accepted");
+        assert_eq!(judged.records, vec![Vec::new()]);
+        let exact = "a".repeat(MAX_CHANGE_MESSAGE_BYTES);
+        let (fork, added) = empty_change_by(&actor(2), &exact);
+        let _ = judged_ok(&fork, &added, &principal("ana", Role::Member), &mut bindings);
+    }
+
+    fn judged_ok(
+        fork: &Automerge,
+        added: &[automerge::Change],
+        principal: &Principal,
+        bindings: &mut ActorBindings,
+    ) -> Judged {
+        judged(fork, added, principal, bindings).expect("accepted")
+    }
+
+    #[test]
+    fn a_message_over_the_limit_is_refused_for_every_role() {
+        let long = "a".repeat(MAX_CHANGE_MESSAGE_BYTES + 1);
+        for role in [Role::Secretariat, Role::Member] {
+            let (_directory, mut bindings) = empty_bindings();
+            let (fork, added) = empty_change_by(&actor(1), &long);
+            let refused = judged(&fork, &added, &principal("ana", role), &mut bindings)
+                .err()
+                .expect("too long");
+            assert_eq!(refused.refusal(), Some(Refusal::MessageTooLong), "{role}");
+            assert!(bindings.take_pending().is_empty());
+        }
+    }
+
+    #[test]
+    fn accepted_changes_name_the_records_they_create_and_edit() {
+        let (_directory, mut bindings) = empty_bindings();
+        let (mut fork, added) = organisation_added_by(&actor(1));
+        let ana = principal("ana", Role::Member);
+        let judged = judged_ok(&fork, &added, &ana, &mut bindings);
+        assert_eq!(judged.records, vec![vec![organisation("org-1", true)]]);
+        let before = fork.get_heads();
+        let authorship = Authorship {
+            now_ms: 3,
+            author: "test",
+        };
+        records::set_text(
+            &mut fork,
+            Collection::Organisations,
+            "org-1",
+            "acronym",
+            "GIZ",
+            &authorship,
+        )
+        .expect("edit");
+        let edit = fork.get_changes(&before);
+        let judged = judged_ok(&fork, &edit, &ana, &mut bindings);
+        assert_eq!(judged.records, vec![vec![organisation("org-1", false)]]);
+        let stamped = receipt(
+            &edit[0],
+            &ana,
+            4,
+            judged.records.into_iter().next().unwrap_or_default(),
+        );
+        assert_eq!(stamped.records, vec![organisation("org-1", false)]);
     }
 
     #[test]
     fn an_accepted_change_binds_its_new_actor_to_the_sender() {
         let (_directory, mut bindings) = empty_bindings();
         let (fork, added) = organisation_added_by(&actor(1));
-        judged(&fork, &added, &principal("ana", Role::Member), &mut bindings).expect("accepted");
+        let _ = judged_ok(&fork, &added, &principal("ana", Role::Member), &mut bindings);
         assert_eq!(
             bindings.take_pending(),
             vec![(actor(1).to_bytes().to_vec(), "ana".to_owned())]
@@ -728,15 +931,72 @@ mod tests {
     #[test]
     fn a_role_refusal_names_the_place_and_binds_nothing() {
         let (_directory, mut bindings) = empty_bindings();
-        let (fork, added) = organisation_added_by(&actor(1));
-        let refused = judged(&fork, &added, &principal("olga", Role::Observer), &mut bindings)
-            .expect_err("observers write nothing");
-        assert_eq!(refused.refusal(), Some(Refusal::ReadOnlyRole));
+        let mut document = Automerge::new();
+        model::create_workspace(&mut document, "MCIG", 1).expect("workspace");
+        let mut fork = document.fork().with_actor(actor(1));
+        let authorship = Authorship {
+            now_ms: 2,
+            author: "test",
+        };
+        records::create_record(&mut fork, Collection::PresidencyTerms, "term-1", &[], &authorship)
+            .expect("record");
+        let added = fork.get_changes(&document.get_heads());
+        let refused = judged(&fork, &added, &principal("ana", Role::Member), &mut bindings)
+            .err()
+            .expect("presidency terms are not a member's");
+        assert_eq!(refused.refusal(), Some(Refusal::PresidencyAndWorkplan));
         assert_eq!(
             refused.to_string(),
-            format!("organisations/org-1: {}", Refusal::ReadOnlyRole)
+            format!("presidency_terms/term-1: {}", Refusal::PresidencyAndWorkplan)
         );
         assert!(bindings.take_pending().is_empty());
+    }
+
+    #[test]
+    fn an_unbound_actor_with_earlier_changes_is_nobodys_to_claim() {
+        // A workspace stored before its creating actor was bound: the actor
+        // has history but no binding.
+        let (_directory, mut bindings) = empty_bindings();
+        let mut document = Automerge::new().with_actor(actor(9));
+        model::create_workspace(&mut document, "MCIG", 1).expect("workspace");
+        let (fork, added) = {
+            let mut fork = document.fork().with_actor(actor(9));
+            let authorship = Authorship {
+                now_ms: 2,
+                author: "test",
+            };
+            let name = [("name", Initial::Text("GIZ".into()))];
+            records::create_record(&mut fork, Collection::Organisations, "org-1", &name, &authorship)
+                .expect("record");
+            let added = fork.get_changes(&document.get_heads());
+            (fork, added)
+        };
+        assert_eq!(added[0].seq(), 2);
+        let refused = judged(&fork, &added, &principal("ana", Role::Member), &mut bindings)
+            .err()
+            .expect("the creating actor is not Ana's");
+        assert_eq!(refused.refusal(), Some(Refusal::ForeignActor));
+        assert!(bindings.take_pending().is_empty());
+        // A new actor's first changes, all in one message, are claimed.
+        let (mut fork, mut added) = organisation_added_by(&actor(3));
+        let before = fork.get_heads();
+        records::set_deleted(
+            &mut fork,
+            Collection::Organisations,
+            "org-1",
+            true,
+            &Authorship {
+                now_ms: 3,
+                author: "test",
+            },
+        )
+        .expect("edit");
+        added.extend(fork.get_changes(&before));
+        assert_eq!(
+            added.iter().map(automerge::Change::seq).collect::<Vec<_>>(),
+            [1, 2]
+        );
+        let _ = judged_ok(&fork, &added, &principal("ana", Role::Member), &mut bindings);
     }
 
     #[test]
@@ -746,7 +1006,8 @@ mod tests {
         bindings.take_pending();
         let (fork, added) = organisation_added_by(&actor(1));
         let refused = judged(&fork, &added, &principal("ben", Role::Secretariat), &mut bindings)
-            .expect_err("the actor is Ana's");
+            .err()
+            .expect("the actor is Ana's");
         assert_eq!(refused.refusal(), Some(Refusal::ForeignActor));
         assert!(refused.to_string().contains(&actor(1).to_string()), "{refused}");
         assert!(bindings.take_pending().is_empty());

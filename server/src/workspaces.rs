@@ -2,13 +2,25 @@
 //! on request, the demo roundtable), stored with its first changes in one
 //! transaction. The server alone creates the root, so no two writers ever
 //! make competing collection maps.
+//!
+//! The actor that makes those first changes is bound, in the same
+//! transaction, to the system principal ([`SYSTEM_USER_ID`]), which no
+//! account can be: a client that reuses it is refused as a foreign actor, and
+//! the seeded records are "added by" the system, never by whoever came first.
 
 use automerge::Automerge;
+use enlace_shared::api::SYSTEM_USER_ID;
 use enlace_shared::model::{self, ModelError};
+use enlace_shared::policy;
+use enlace_shared::roles::Role;
 use enlace_shared::{DocumentId, demo, ids};
 
-use crate::storage::{Storage, StorageError, WorkspaceRecord};
+use crate::hub::{Principal, receipt, touched_records};
+use crate::storage::{AppendRequest, Storage, StorageError, WorkspaceRecord};
 use crate::system::{NoRandomness, random_bytes};
+
+/// The name the system principal's receipts carry.
+pub const SYSTEM_NAME: &str = "Enlace";
 
 /// Why a workspace could not be created.
 #[derive(Debug, thiserror::Error)]
@@ -42,8 +54,10 @@ pub fn create_workspace(
     Ok(document_id)
 }
 
-/// Stores `document` as the new workspace `document_id`, each change of
-/// its history separately, in one transaction.
+/// Stores `document`, which the server itself made, as the new workspace
+/// `document_id`: each change of its history separately, every actor in it
+/// bound to the system principal, and a system receipt per change (with the
+/// records it touched), in one transaction.
 pub fn store(
     storage: &Storage,
     document_id: DocumentId,
@@ -51,17 +65,39 @@ pub fn store(
     created_at_ms: i64,
     document: &Automerge,
 ) -> Result<(), StorageError> {
-    let changes: Vec<Vec<u8>> = document
-        .get_changes(&[])
+    let history = document.get_changes(&[]);
+    let system = Principal {
+        user_id: SYSTEM_USER_ID.to_owned(),
+        display_name: SYSTEM_NAME.to_owned(),
+        organisation_id: None,
+        role: Role::Secretariat,
+    };
+    let mut bindings: Vec<(Vec<u8>, String)> = Vec::new();
+    for change in &history {
+        let actor = change.actor_id().to_bytes();
+        if !bindings.iter().any(|(bound, _)| bound.as_slice() == actor) {
+            bindings.push((actor.to_vec(), SYSTEM_USER_ID.to_owned()));
+        }
+    }
+    let receipts = history
         .iter()
-        .map(|change| change.raw_bytes().to_vec())
+        .map(|change| {
+            let edits = policy::edits_in_change(document, change, &|_| true);
+            receipt(change, &system, created_at_ms, touched_records(&edits))
+        })
         .collect();
+    let initial = AppendRequest {
+        document_id,
+        changes: history.iter().map(|change| change.raw_bytes().to_vec()).collect(),
+        bindings,
+        receipts,
+    };
     let record = WorkspaceRecord {
         id: None,
         name: name.to_owned(),
         created_at_ms,
     };
-    storage.create_workspace(document_id, &record, &changes)
+    storage.create_workspace_with(&record, &initial)
 }
 
 /// Fills `document` with the demo roundtable, each record under a fresh random id.
@@ -137,5 +173,49 @@ mod tests {
         ids.dedup();
         assert_eq!(ids.len(), organisations.len(), "fresh random ids");
         assert!(ids.iter().all(|id| id.len() == 32));
+    }
+
+    #[test]
+    fn the_first_changes_are_the_system_principals() {
+        let directory = tempfile::tempdir().expect("tempdir");
+        let storage = Storage::open(directory.path()).expect("open");
+        let id = create_workspace(&storage, "MCIG", 7, true).expect("create");
+        let document = load(&storage, &id);
+        let history = document.get_changes(&[]);
+        for change in &history {
+            assert_eq!(
+                storage
+                    .actor_owner(change.actor_id().to_bytes())
+                    .expect("read")
+                    .as_deref(),
+                Some(SYSTEM_USER_ID)
+            );
+        }
+        let receipts = storage.receipts(&id, None, usize::MAX).expect("receipts");
+        assert_eq!(receipts.len(), history.len());
+        assert!(
+            receipts
+                .iter()
+                .all(|(_, receipt)| receipt.user_id == SYSTEM_USER_ID)
+        );
+        let organisation =
+            &records::read_all(&document, Collection::Organisations).expect("organisations")[0];
+        let authorship = storage
+            .record_authorship(&id, "organisations", &organisation.id)
+            .expect("authorship");
+        let created = authorship.created.expect("seeded records have a creator");
+        assert_eq!(
+            (created.user_id.as_str(), created.user_name.as_str()),
+            (SYSTEM_USER_ID, SYSTEM_NAME)
+        );
+        assert_eq!(created.at_ms, 7);
+    }
+
+    #[test]
+    fn no_account_can_have_the_system_principals_id() {
+        // Account ids are 32 hex digits from random bytes; the system id is not hex.
+        let account_id = crate::auth::new_user_id().expect("randomness");
+        assert!(account_id.len() == 32 && account_id.bytes().all(|byte| byte.is_ascii_hexdigit()));
+        assert!(!SYSTEM_USER_ID.bytes().all(|byte| byte.is_ascii_hexdigit()));
     }
 }

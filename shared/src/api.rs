@@ -28,6 +28,8 @@ pub mod paths {
     pub const TOKEN: &str = "/api/tokens/{id}";
     /// The router's pattern for [`user_tokens`].
     pub const USER_TOKENS: &str = "/api/users/{id}/tokens";
+    /// The router's pattern for [`record_authorship`].
+    pub const RECORD_AUTHORSHIP: &str = "/api/workspaces/{id}/records/{collection}/{record_id}/authorship";
     pub const SYNC: &str = "/sync";
     /// The browser's first-start setup page.
     pub const SETUP_PAGE: &str = "/setup";
@@ -52,7 +54,32 @@ pub mod paths {
     pub fn user_tokens(user_id: &str) -> String {
         USER_TOKENS.replace("{id}", user_id)
     }
+
+    /// Who added and who last edited one record. The record id is
+    /// percent-encoded, since a client chooses it.
+    pub fn record_authorship(workspace_id: &str, collection: &str, record_id: &str) -> String {
+        let record_id: String = record_id
+            .bytes()
+            .map(|byte| {
+                if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'_' | b'.' | b'~') {
+                    char::from(byte).to_string()
+                } else {
+                    format!("%{byte:02X}")
+                }
+            })
+            .collect();
+        RECORD_AUTHORSHIP
+            .replace("{id}", workspace_id)
+            .replace("{collection}", collection)
+            .replace("{record_id}", &record_id)
+    }
 }
+
+/// The user id of the server itself, in the receipts of every workspace's
+/// first changes (its root and the demo roundtable) and the binding of the
+/// actor that made them. No account has it (account ids are 32 hex digits),
+/// so nobody signs in as it and a client reusing that actor is refused.
+pub const SYSTEM_USER_ID: &str = "system";
 
 /// WebSocket close codes the server uses (`docs/protocol.md` has the table).
 pub mod close {
@@ -150,6 +177,41 @@ pub struct Receipt {
     pub organisation_id: Option<String>,
     pub role: Role,
     pub received_at_ms: i64,
+    /// The records the change touched, placed by the server when it judged
+    /// the change (receipts stored before this field have none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub records: Vec<TouchedRecord>,
+}
+
+/// A record one accepted change wrote into.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub struct TouchedRecord {
+    /// The collection's key (`organisations`).
+    pub collection: String,
+    pub record_id: String,
+    /// Whether the change wrote the record's own key in its collection (created it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub created: bool,
+}
+
+/// Who made a change to a record, as the server's receipt says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordAuthor {
+    pub user_id: String,
+    pub user_name: String,
+    pub organisation_id: Option<String>,
+    /// When the server received the change (ms since the epoch).
+    pub at_ms: i64,
+}
+
+/// `GET /api/workspaces/{id}/records/{collection}/{record_id}/authorship`:
+/// who added a record and who last edited it, from the receipts. `None`
+/// where the server has no receipt (a record written before receipts named
+/// records, or no such record).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordAuthorship {
+    pub created: Option<RecordAuthor>,
+    pub last_edited: Option<RecordAuthor>,
 }
 
 /// One accepted change of the audit trail.
@@ -257,6 +319,10 @@ mod tests {
         assert_eq!(paths::user("u1"), "/api/users/u1");
         assert_eq!(paths::token("t1"), "/api/tokens/t1");
         assert_eq!(paths::user_tokens("u1"), "/api/users/u1/tokens");
+        assert_eq!(
+            paths::record_authorship("abc", "organisations", "r1/ñ"),
+            "/api/workspaces/abc/records/organisations/r1%2F%C3%B1/authorship"
+        );
     }
 
     #[test]
@@ -297,12 +363,26 @@ mod tests {
                 organisation_id: None,
                 role: Role::Member,
                 received_at_ms: 3,
+                records: vec![TouchedRecord {
+                    collection: "organisations".into(),
+                    record_id: "r1".into(),
+                    created: true,
+                }],
             },
         };
         let json: serde_json::Value = serde_json::to_value(&view).expect("serialises");
         assert_eq!(json["receipt_seq"], 7);
         assert_eq!(json["user_name"], "Ana");
         assert_eq!(json["role"], "member");
+        assert_eq!(json["records"][0]["created"], true);
         assert_eq!(serde_json::from_value::<ChangeView>(json).expect("parses"), view);
+    }
+
+    #[test]
+    fn receipts_stored_without_records_still_load() {
+        let stored = r#"{"hash":"h","actor":"a","seq":1,"client_time_ms":2,"message":null,
+            "user_id":"u","user_name":"Ana","organisation_id":null,"role":"member","received_at_ms":3}"#;
+        let receipt: Receipt = serde_json::from_str(stored).expect("parses");
+        assert!(receipt.records.is_empty());
     }
 }

@@ -5,8 +5,10 @@
 //! one map per collection of [`crate::schema`], created once by the server.
 //! Each collection maps a stable random record id to a map of fields, read
 //! and written by [`crate::records`]. Every record carries `created_at` (ms
-//! since the epoch) and `created_by` (display only; the server trusts the
-//! change graph, not these fields) and a `deleted` tombstone.
+//! since the epoch, for display) and a `deleted` tombstone. Who created or
+//! last edited a record is never a field: the server knows it from its
+//! receipts (bound authorship), and older documents' `created_by` fields are
+//! ignored.
 
 use automerge::transaction::{CommitOptions, Transactable};
 use automerge::{Automerge, AutomergeError, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
@@ -15,6 +17,29 @@ use crate::schema::Collection;
 
 /// The version of the mapping written into `meta.schema_version`.
 pub const SCHEMA_VERSION: u64 = 1;
+
+/// The longest change message (in UTF-8 bytes) the server accepts, from any
+/// role: messages are copied into every receipt and shown in the audit trail.
+/// [`change_message`] keeps Enlace's own messages within it.
+pub const MAX_CHANGE_MESSAGE_BYTES: usize = 1000;
+
+/// `message` cut to at most [`MAX_CHANGE_MESSAGE_BYTES`] on a character
+/// boundary, ending in `…` when cut (a long record title must not make its
+/// edits refused).
+pub fn change_message(message: String) -> String {
+    if message.len() <= MAX_CHANGE_MESSAGE_BYTES {
+        return message;
+    }
+    const ELLIPSIS: &str = "…";
+    let mut end = MAX_CHANGE_MESSAGE_BYTES - ELLIPSIS.len();
+    while !message.is_char_boundary(end) {
+        end -= 1;
+    }
+    let mut cut = message;
+    cut.truncate(end);
+    cut.push_str(ELLIPSIS);
+    cut
+}
 
 /// Why the document could not be read or changed as a workspace.
 #[derive(Debug, thiserror::Error)]
@@ -33,10 +58,13 @@ pub enum ModelError {
     Automerge(#[from] AutomergeError),
 }
 
-/// Who makes a change and when, for the commit metadata and display fields.
+/// Who makes a change and when, for the commit metadata.
 #[derive(Debug, Clone)]
 pub struct Authorship<'a> {
+    /// The change's time, and `created_at` of the records it creates.
     pub now_ms: i64,
+    /// The local person's display name. Nothing is written from it into
+    /// the document: who made a change is what the server's receipt says.
     pub author: &'a str,
 }
 
@@ -48,7 +76,7 @@ pub fn create_workspace(document: &mut Automerge, name: &str, now_ms: i64) -> Re
         .transact_with(
             |_| {
                 CommitOptions::default()
-                    .with_message(format!("create workspace {name}"))
+                    .with_message(change_message(format!("create workspace {name}")))
                     .with_time(now_ms)
             },
             |transaction| -> Result<(), AutomergeError> {
@@ -113,6 +141,20 @@ mod tests {
             );
         }
         assert_eq!(workspace_name(&document).as_deref(), Some("MCIG"));
+    }
+
+    #[test]
+    fn long_change_messages_are_cut_on_a_character_boundary() {
+        assert_eq!(
+            change_message("edit organisation GIZ".into()),
+            "edit organisation GIZ"
+        );
+        let long = format!("add organisation {}", "ñ".repeat(MAX_CHANGE_MESSAGE_BYTES));
+        let cut = change_message(long.clone());
+        assert!(cut.len() <= MAX_CHANGE_MESSAGE_BYTES, "{}", cut.len());
+        assert!(cut.ends_with('…') && long.starts_with(cut.trim_end_matches('…')));
+        let exact = "a".repeat(MAX_CHANGE_MESSAGE_BYTES);
+        assert_eq!(change_message(exact.clone()), exact);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use automerge::transaction::{CommitOptions, Transactable, Transaction};
 use automerge::{Automerge, AutomergeError, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
-use crate::model::{Authorship, ModelError, object, read_string};
+use crate::model::{Authorship, ModelError, change_message, object, read_string};
 use crate::schema::{Collection, FieldKind, FieldSpec};
 
 /// A commitment of an alliance.
@@ -41,8 +41,9 @@ pub struct Record {
     pub id: String,
     pub collection: Collection,
     pub fields: BTreeMap<&'static str, FieldValue>,
+    /// The creating client's clock (ms), for display and ordering only. Who
+    /// created the record is not a field: the server's receipts say it.
     pub created_at: i64,
-    pub created_by: String,
     pub deleted: bool,
     /// Invented demo data, marked so nobody takes it for a published fact.
     pub example: bool,
@@ -160,7 +161,6 @@ fn read_record(document: &Automerge, collection: Collection, id: String, record:
     let boolean = |key: &str| matches!(scalar(document, record, key), Some(ScalarValue::Boolean(true)));
     Record {
         created_at: integer("created_at"),
-        created_by: read_string(document, record, "created_by").unwrap_or_default(),
         deleted: boolean("deleted"),
         example: boolean("example"),
         fields,
@@ -223,7 +223,7 @@ fn commit<T>(
         .transact_with(
             |_| {
                 CommitOptions::default()
-                    .with_message(message)
+                    .with_message(change_message(message))
                     .with_time(authorship.now_ms)
             },
             edit,
@@ -321,7 +321,6 @@ pub fn create_record(
                 }
             }
             transaction.put(&record, "created_at", ScalarValue::Timestamp(authorship.now_ms))?;
-            transaction.put(&record, "created_by", authorship.author)?;
             transaction.put(&record, "deleted", false)?;
             Ok(())
         },

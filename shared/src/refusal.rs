@@ -34,10 +34,12 @@ pub enum Refusal {
     ForeignActor,
     /// Anything else the role does not allow.
     NotPermitted,
+    /// A change's message is longer than [`crate::model::MAX_CHANGE_MESSAGE_BYTES`].
+    MessageTooLong,
 }
 
 impl Refusal {
-    pub const ALL: [Refusal; 12] = [
+    pub const ALL: [Refusal; 13] = [
         Self::ReadOnlyRole,
         Self::DeleteOthersRecords,
         Self::PresidencyAndWorkplan,
@@ -50,6 +52,7 @@ impl Refusal {
         Self::RecordRemoved,
         Self::ForeignActor,
         Self::NotPermitted,
+        Self::MessageTooLong,
     ];
 
     /// The stable code that crosses the wire.
@@ -67,6 +70,7 @@ impl Refusal {
             Self::RecordRemoved => "record_removed",
             Self::ForeignActor => "foreign_actor",
             Self::NotPermitted => "not_permitted",
+            Self::MessageTooLong => "message_too_long",
         }
     }
 
@@ -121,6 +125,10 @@ impl Refusal {
                 "The change is signed with another person's identity.",
             ),
             Self::NotPermitted => Bilingual::new("Tu rol no lo permite.", "Your role does not allow this."),
+            Self::MessageTooLong => Bilingual::new(
+                "El mensaje del cambio es demasiado largo.",
+                "The change's message is too long.",
+            ),
         }
     }
 

@@ -48,6 +48,66 @@ fn sample(kind: FieldKind) -> (Initial, FieldValue) {
 }
 
 #[test]
+fn new_records_carry_no_creator_field() {
+    let mut document = workspace();
+    records::create_record(
+        &mut document,
+        Collection::Organisations,
+        "r1",
+        &[("name", text("GIZ"))],
+        &by("Ana"),
+    )
+    .expect("create");
+    let organisations = automerge::ReadDoc::get(&document, automerge::ROOT, "organisations")
+        .expect("read")
+        .expect("collection")
+        .1;
+    let record = automerge::ReadDoc::get(&document, &organisations, "r1")
+        .expect("read")
+        .expect("record")
+        .1;
+    let keys: Vec<String> = automerge::ReadDoc::keys(&document, &record).collect();
+    assert!(!keys.iter().any(|key| key == "created_by"), "{keys:?}");
+    assert!(keys.iter().any(|key| key == "created_at"), "{keys:?}");
+}
+
+#[test]
+fn records_written_with_a_creator_field_still_read() {
+    use automerge::transaction::Transactable as _;
+    let mut document = workspace();
+    records::create_record(
+        &mut document,
+        Collection::Organisations,
+        "r1",
+        &[("name", text("GIZ"))],
+        &by("Ana"),
+    )
+    .expect("create");
+    // What older clients (and stock ones) wrote: a `created_by` string.
+    let organisations = automerge::ReadDoc::get(&document, automerge::ROOT, "organisations")
+        .expect("read")
+        .expect("collection")
+        .1;
+    let record = automerge::ReadDoc::get(&document, &organisations, "r1")
+        .expect("read")
+        .expect("record")
+        .1;
+    let mut transaction = document.transaction();
+    transaction.put(&record, "created_by", "Mallory").expect("put");
+    transaction.commit();
+    let reloaded = Automerge::load(&document.save()).expect("load");
+    let read = records::read_one(&reloaded, Collection::Organisations, "r1").expect("the record reads");
+    assert_eq!(read.title(), "GIZ");
+    assert!(!read.deleted);
+    assert_eq!(
+        records::read_all(&reloaded, Collection::Organisations)
+            .expect("all")
+            .len(),
+        1
+    );
+}
+
+#[test]
 fn every_collection_maps_to_and_from_the_document() {
     for collection in Collection::ALL {
         let mut document = workspace();
@@ -63,7 +123,6 @@ fn every_collection_maps_to_and_from_the_document() {
         assert_eq!(all.len(), 1, "{collection:?}");
         let record = &all[0];
         assert_eq!(record.id, "r1");
-        assert_eq!(record.created_by, "Ana");
         assert!(!record.deleted && !record.example);
         for spec in collection.fields() {
             assert_eq!(
@@ -324,7 +383,6 @@ fn record(collection: Collection, id: &str, fields: &[(&'static str, &str)]) -> 
             })
             .collect(),
         created_at: 0,
-        created_by: String::new(),
         deleted: false,
         example: false,
     }

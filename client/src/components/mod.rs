@@ -16,6 +16,7 @@ pub mod nav_bar;
 pub mod new_record_form;
 pub mod organisation_related;
 pub mod pipeline;
+pub mod record_authorship;
 pub mod record_context;
 pub mod reference_picker;
 pub mod rejection_notice;

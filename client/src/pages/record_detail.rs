@@ -11,6 +11,7 @@ use crate::collections::display_title;
 use crate::components::field_editor::FieldEditor;
 use crate::components::organisation_related::OrganisationRelated;
 use crate::components::pipeline::Pipeline;
+use crate::components::record_authorship::RecordAuthorshipLine;
 use crate::components::record_context::RecordContext;
 use crate::context::{use_language, use_sync, use_workspace};
 use crate::i18n::{Text, text};
@@ -81,6 +82,7 @@ pub fn RecordDetail(collection: Collection, id: String) -> impl IntoView {
         }
         .into_any()
     };
+    let authorship_id = id.clone();
     let badge = move |key: Text, class: &'static str| view! { <span class=class>{move || text(language.get(), key)}</span> };
     view! {
         <section class="record-detail" class:deleted=deleted data-collection=collection.key() data-id=id>
@@ -94,6 +96,7 @@ pub fn RecordDetail(collection: Collection, id: String) -> impl IntoView {
                     {move || text(language.get(), if deleted() { Text::Restore } else { Text::Delete })}
                 </button>
             </div>
+            <RecordAuthorshipLine collection=collection id=authorship_id record=record />
             {move || deleted().then(|| view! { <p class="read-only-note">{move || text(language.get(), Text::DeletedNotice)}</p> })}
             {move || context.error.get().map(|message| view! { <p class="form-error" role="alert" data-testid="edit-error">{move || message.get(language.get())}</p> })}
             {move || role.get().and(reason.get()).map(|reason| view! { <p class="read-only-note" data-testid="read-only">{reason}</p> })}

@@ -4,6 +4,7 @@
 //! - [`users`]: people and roles (secretariat, within the workspaces it
 //!   manages) and bearer tokens.
 //! - [`workspaces`]: the workspaces a person may open and their audit trail.
+//! - [`authorship`]: who added and who last edited a record.
 //! - [`sync_socket`]: the authenticated upgrade to the sync WebSocket.
 //! - [`caller`]: the [`Caller`] extractor (who is asking, or 401).
 //! - [`error`]: [`ApiError`], the one place a failure becomes a status and an
@@ -12,6 +13,7 @@
 //! Every path comes from [`enlace_shared::api::paths`], every body from
 //! [`enlace_shared::api`], so the client and the tests read what this writes.
 
+mod authorship;
 mod caller;
 mod error;
 mod session;
@@ -55,6 +57,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route(paths::WORKSPACES, get(workspaces::list_workspaces))
         .route(paths::WORKSPACE_CHANGES, get(workspaces::workspace_changes))
+        .route(paths::RECORD_AUTHORSHIP, get(authorship::record_authorship))
         .route(paths::USERS, get(users::list_users).post(users::create_user))
         .route(paths::USER, patch(users::update_user))
         .route(paths::USER_TOKENS, get(users::user_tokens))

@@ -6,6 +6,7 @@
 //! in [`tables`]; the group-committing writer in [`writer`].
 
 mod accounts;
+mod authorship;
 mod tables;
 mod writer;
 
@@ -19,8 +20,8 @@ use serde::{Deserialize, Serialize};
 
 pub use accounts::{AccountError, CredentialKind, CredentialRecord, UserRecord};
 use tables::{
-    ACTORS, CHANGES, CREDENTIALS, RECEIPTS, SETTINGS, SNAPSHOT_NEXT_SEQ, SNAPSHOTS, USERS, USERS_BY_EMAIL,
-    WORKSPACES,
+    ACTORS, CHANGES, CREDENTIALS, RECEIPTS, RECORD_AUTHORSHIP, SETTINGS, SNAPSHOT_NEXT_SEQ, SNAPSHOTS, USERS,
+    USERS_BY_EMAIL, WORKSPACES,
 };
 pub use writer::{StorageWriter, WriteReceipt};
 
@@ -102,6 +103,9 @@ impl Storage {
             transaction.open_table(ACTORS).map_err(database_error)?;
             transaction.open_table(RECEIPTS).map_err(database_error)?;
             transaction.open_table(SETTINGS).map_err(database_error)?;
+            transaction
+                .open_table(RECORD_AUTHORSHIP)
+                .map_err(database_error)?;
         }
         transaction.commit().map_err(database_error)?;
         Ok(Self {
@@ -125,13 +129,26 @@ impl Storage {
         Ok(records)
     }
 
-    /// Creates a workspace and stores its first changes, in one transaction.
+    /// Creates a workspace and stores its first changes, in one transaction
+    /// (without provenance: tests and benchmarks).
     pub fn create_workspace(
         &self,
         id: DocumentId,
         record: &WorkspaceRecord,
         initial_changes: &[Vec<u8>],
     ) -> Result<(), StorageError> {
+        self.create_workspace_with(record, &AppendRequest::changes_only(id, initial_changes.to_vec()))
+    }
+
+    /// Creates the workspace `initial.document_id` and stores its first
+    /// changes with their actor bindings, receipts and record authorship, in
+    /// one transaction.
+    pub fn create_workspace_with(
+        &self,
+        record: &WorkspaceRecord,
+        initial: &AppendRequest,
+    ) -> Result<(), StorageError> {
+        let id = initial.document_id;
         let json =
             serde_json::to_string(record).map_err(|error| StorageError::CorruptRecord(error.to_string()))?;
         let transaction = self.database.begin_write().map_err(database_error)?;
@@ -141,12 +158,14 @@ impl Storage {
                 .insert(id.as_bytes(), json.as_str())
                 .map_err(database_error)?;
             let mut changes = transaction.open_table(CHANGES).map_err(database_error)?;
-            for (seq, change) in (0u64..).zip(initial_changes) {
+            for (seq, change) in (0u64..).zip(&initial.changes) {
                 changes
                     .insert((id.as_bytes(), seq), change.as_slice())
                     .map_err(database_error)?;
             }
         }
+        accounts::record_provenance(&transaction, &id, &initial.bindings, &initial.receipts)?;
+        authorship::record_authorship(&transaction, &id, &initial.receipts)?;
         transaction.commit().map_err(database_error)?;
         Ok(())
     }
@@ -254,6 +273,7 @@ impl Storage {
                 &request.bindings,
                 &request.receipts,
             )?;
+            authorship::record_authorship(&transaction, &request.document_id, &request.receipts)?;
         }
         // Durability::Immediate is redb's default: commit returns after fsync.
         transaction.commit().map_err(database_error)?;

@@ -32,3 +32,9 @@ pub const RECEIPTS: TableDefinition<'_, (&[u8; 16], u64), &str> = TableDefinitio
 
 /// Singleton settings (e.g. the pending first-start setup token) → JSON.
 pub const SETTINGS: TableDefinition<'_, &str, &str> = TableDefinition::new("settings");
+
+/// (document id, collection key, record id) → JSON of
+/// [`enlace_shared::api::RecordAuthorship`]: who added the record and who
+/// last edited it, kept up to date from the receipts in each commit.
+pub const RECORD_AUTHORSHIP: TableDefinition<'_, (&[u8; 16], &str, &str), &str> =
+    TableDefinition::new("record_authorship");
