@@ -1,10 +1,12 @@
 //! The server side of one document: many connections, one document.
 
 use std::collections::{BTreeMap, VecDeque};
+use std::convert::Infallible;
 
 use automerge::sync::{self, SyncDoc};
-use automerge::{Automerge, Change, ChangeHash};
+use automerge::{Automerge, Change, ChangeHash, ReadDoc as _, SaveOptions};
 
+use super::inbound::{self, ChunkKind, InboundError, InboundLimits, Inspection};
 use crate::ids::PeerId;
 
 /// The hub's name for one connection (the server numbers them).
@@ -22,8 +24,10 @@ pub struct Outgoing {
 /// Why the hub refused a peer's message. The document is untouched.
 #[derive(Debug, thiserror::Error)]
 pub enum HubError {
-    #[error("not an automerge sync message: {0}")]
-    BadSyncMessage(String),
+    /// The message is malformed or asks for more than the hub's
+    /// [`InboundLimits`] allow; automerge never saw its changes.
+    #[error("{0}")]
+    BadSyncMessage(#[from] InboundError),
     #[error("automerge rejected the changes: {0}")]
     Rejected(String),
     #[error("connection {0} has not joined this document")]
@@ -49,6 +53,19 @@ struct Link {
     sent_in: BTreeMap<ChangeHash, u64>,
     /// The peer's changes we accepted most recently: hash and dependencies.
     accepted: VecDeque<(ChangeHash, Vec<ChangeHash>)>,
+    /// The peer's changes that wait for dependencies we do not have (see
+    /// [`DocumentHub::receive_checked`]), and their bytes in total.
+    waiting: Vec<Waiting>,
+    waiting_bytes: usize,
+}
+
+/// A change held outside the document until its dependencies arrive.
+#[derive(Debug)]
+struct Waiting {
+    hash: ChangeHash,
+    dependencies: Vec<ChangeHash>,
+    /// The change's storage chunk, as the peer sent it.
+    chunk: Vec<u8>,
 }
 
 /// What one outgoing message told a peer.
@@ -71,6 +88,7 @@ const RECENT_SENDS: usize = 64;
 #[derive(Debug)]
 pub struct DocumentHub {
     document: Automerge,
+    limits: InboundLimits,
     links: BTreeMap<ConnectionKey, Link>,
     persisted_heads: Vec<ChangeHash>,
     /// Acknowledgements settled by [`Link::acknowledge`] without the walk.
@@ -78,11 +96,22 @@ pub struct DocumentHub {
 }
 
 impl DocumentHub {
-    /// Wraps a document whose every change is already persisted.
+    /// Wraps a document whose every change is already persisted, with the
+    /// default [`InboundLimits`].
     pub fn new(document: Automerge) -> Self {
+        Self::with_limits(document, InboundLimits::default())
+    }
+
+    /// Wraps a document whose every change is already persisted. Changes
+    /// the document holds without their dependencies (a snapshot saved by
+    /// an earlier version keeps them) are dropped: the hub's document never
+    /// holds such changes, so neither do its forks and snapshots.
+    pub fn with_limits(document: Automerge, limits: InboundLimits) -> Self {
+        let document = without_waiting_changes(document);
         let persisted_heads = document.get_heads();
         Self {
             document,
+            limits,
             links: BTreeMap::new(),
             persisted_heads,
             shortcut_acknowledgements: 0,
@@ -91,6 +120,21 @@ impl DocumentHub {
 
     pub fn document(&self) -> &Automerge {
         &self.document
+    }
+
+    pub fn limits(&self) -> &InboundLimits {
+        &self.limits
+    }
+
+    /// The document saved whole (deflated), without any change that waits
+    /// for missing dependencies; what a compaction should store.
+    pub fn snapshot(&self) -> Vec<u8> {
+        snapshot(&self.document)
+    }
+
+    /// Bytes of changes held for `connection` until their dependencies arrive.
+    pub fn waiting_bytes(&self, connection: ConnectionKey) -> usize {
+        self.links.get(&connection).map_or(0, |link| link.waiting_bytes)
     }
 
     /// How many incoming messages were acknowledgements settled without
@@ -117,6 +161,8 @@ impl DocumentHub {
             sends: 0,
             sent_in: BTreeMap::new(),
             accepted: VecDeque::new(),
+            waiting: Vec::new(),
+            waiting_bytes: 0,
         });
     }
 
@@ -124,29 +170,13 @@ impl DocumentHub {
         self.links.remove(&connection);
     }
 
-    /// Applies one sync message from `connection`.
-    ///
-    /// The message is decoded and its changes parsed before anything touches
-    /// the document, so malformed data leaves the document as it was.
+    /// Applies one sync message from `connection`, accepting every change
+    /// (the checks of [`DocumentHub::receive_checked`] without a judge).
     pub fn receive(&mut self, connection: ConnectionKey, data: &[u8]) -> Result<(), HubError> {
-        let message =
-            sync::Message::decode(data).map_err(|error| HubError::BadSyncMessage(error.to_string()))?;
-        // Chunks are single changes (v1 messages) or a compressed document
-        // chunk (v2); parsing them into a scratch document checks both kinds
-        // without touching ours. Missing dependencies are not an error here.
-        for chunk in message.changes.iter() {
-            Automerge::new()
-                .load_incremental(chunk)
-                .map_err(|error| HubError::BadSyncMessage(format!("bad change data: {error}")))?;
+        match self.receive_checked(connection, data, |_, _| Ok::<(), Infallible>(()))? {
+            Ok(()) => Ok(()),
+            Err((_, never)) => match never {},
         }
-        let link = self
-            .links
-            .get_mut(&connection)
-            .ok_or(HubError::UnknownConnection(connection))?;
-        link.owes_acknowledgement |= !message.changes.is_empty();
-        self.document
-            .receive_sync_message(&mut link.state, message)
-            .map_err(|error| HubError::Rejected(error.to_string()))
     }
 
     /// Applies one sync message from `connection` only if `check` accepts the
@@ -155,21 +185,35 @@ impl DocumentHub {
     /// acceptance the fork becomes the document; on refusal the document is
     /// untouched, the connection's sync state starts afresh (its peer is told
     /// to drop the refused changes), and the refused change hashes are returned.
+    ///
+    /// Before any of that, the message must keep within the hub's
+    /// [`InboundLimits`] ([`inbound::inspect`] reads its chunks without
+    /// trusting them); if not, the document is untouched and the error says
+    /// which limit.
+    ///
+    /// Changes whose dependencies the hub lacks never enter the document
+    /// (automerge would queue them in it for good, copy them into every fork
+    /// and save them into every snapshot). They wait in the connection's link,
+    /// up to `max_waiting_bytes`, while the hub's next messages to the peer
+    /// ask for the missing dependencies by hash; they are judged and applied
+    /// with the message that completes them. Honest peers send such changes:
+    /// automerge's bloom filter sometimes tells a peer the hub has a change
+    /// it lacks (about one time in a hundred), and the peer then sends that
+    /// change's descendants without it, and the change itself only when asked.
     pub fn receive_checked<E>(
         &mut self,
         connection: ConnectionKey,
         data: &[u8],
         check: impl FnOnce(&Automerge, &[Change]) -> Result<(), E>,
     ) -> Result<Result<(), (Vec<ChangeHash>, E)>, HubError> {
-        let message =
-            sync::Message::decode(data).map_err(|error| HubError::BadSyncMessage(error.to_string()))?;
-        // No scratch parse here: changes go to a fork, so bad change data
-        // fails there and leaves the document untouched.
+        inbound::check_size(data, &self.limits)?;
+        let message = sync::Message::decode(data)
+            .map_err(|error| InboundError::Malformed(format!("not a sync message: {error}")))?;
         let link = self
             .links
             .get_mut(&connection)
             .ok_or(HubError::UnknownConnection(connection))?;
-        if message.changes.is_empty() {
+        if message.changes.is_empty() && link.waiting.is_empty() {
             // Nothing to judge: heads, needs and bloom filters only.
             #[cfg(debug_assertions)]
             let automerge_would = (link.state.clone(), message.clone());
@@ -192,16 +236,49 @@ impl DocumentHub {
                 .map(Ok)
                 .map_err(|error| HubError::Rejected(error.to_string()));
         }
+        // The changes still waiting go in first, checked again with the rest.
+        let mut message = message;
+        if !link.waiting.is_empty() {
+            let entries: Vec<Vec<u8>> = link
+                .waiting
+                .iter()
+                .map(|waiting| waiting.chunk.clone())
+                .chain(message.changes.iter().map(<[u8]>::to_vec))
+                .collect();
+            message.changes = entries.into();
+        }
+        let inspection = inbound::inspect(&message, &self.limits)?;
+        let chunks = message.changes.clone();
         let mut fork = self.document.fork();
         let mut state = link.state.clone();
         fork.receive_sync_message(&mut state, message)
             .map_err(|error| HubError::Rejected(error.to_string()))?;
         let added = fork.get_changes(&self.document.get_heads());
+        let mut waiting = Vec::new();
+        if !fork.get_missing_deps(&[]).is_empty() {
+            // automerge queued some changes in the fork: hold them in the
+            // link and let the document take only the complete ones.
+            waiting = waiting_changes(&chunks, &inspection, &fork)?;
+            let waiting_bytes = waiting.iter().map(|waiting: &Waiting| waiting.chunk.len()).sum::<usize>();
+            if waiting_bytes > self.limits.max_waiting_bytes {
+                return Err(InboundError::TooMuchWaiting {
+                    limit: self.limits.max_waiting_bytes,
+                }
+                .into());
+            }
+            let mut complete = self.document.fork();
+            complete
+                .apply_changes(added.iter().cloned())
+                .map_err(|error| HubError::Rejected(error.to_string()))?;
+            fork = complete;
+        }
         match check(&fork, &added) {
             Ok(()) => {
                 self.document = fork;
                 link.state = state;
                 link.owes_acknowledgement = true;
+                link.waiting_bytes = waiting.iter().map(|waiting| waiting.chunk.len()).sum();
+                link.waiting = waiting;
                 for change in &added {
                     if link.accepted.len() == RECENT_SENDS {
                         link.accepted.pop_front();
@@ -211,9 +288,13 @@ impl DocumentHub {
                 Ok(Ok(()))
             }
             Err(reason) => {
+                // The peer starts afresh and resends whatever we still lack,
+                // waiting changes included.
                 link.state = sync::State::new();
                 link.recent_sends.clear();
                 link.sent_in.clear();
+                link.waiting.clear();
+                link.waiting_bytes = 0;
                 Ok(Err((added.iter().map(Change::hash).collect(), reason)))
             }
         }
@@ -233,6 +314,7 @@ impl DocumentHub {
     /// Replaces the document (after a failed commit, from what storage holds)
     /// and forgets every sync state so that peers resend what is missing.
     pub fn reset(&mut self, document: Automerge) {
+        let document = without_waiting_changes(document);
         self.persisted_heads = document.get_heads();
         self.document = document;
         for link in self.links.values_mut() {
@@ -264,7 +346,15 @@ impl DocumentHub {
                     // peer can infer them.
                     link.state.last_sent_heads.clear();
                 }
-                let message = document.generate_sync_message(&mut link.state)?;
+                let mut message = document.generate_sync_message(&mut link.state)?;
+                // Ask for what the link's waiting changes lack; automerge
+                // only asks for the peer's heads, which the peer already
+                // counts as sent.
+                for hash in link.missing_dependencies(document) {
+                    if !message.need.contains(&hash) {
+                        message.need.push(hash);
+                    }
+                }
                 link.remember_send();
                 Some(Outgoing {
                     connection: *connection,
@@ -276,7 +366,83 @@ impl DocumentHub {
     }
 }
 
+/// The document saved whole and deflated, without changes that wait for
+/// missing dependencies.
+fn snapshot(document: &Automerge) -> Vec<u8> {
+    document.save_with_options(SaveOptions {
+        deflate: true,
+        retain_orphans: false,
+    })
+}
+
+/// `document` without the changes automerge queued for missing dependencies.
+fn without_waiting_changes(document: Automerge) -> Automerge {
+    if document.get_missing_deps(&[]).is_empty() {
+        return document;
+    }
+    match Automerge::load(&snapshot(&document)) {
+        Ok(loaded) => loaded.with_actor(document.get_actor().clone()),
+        // A document automerge saved loads again; if it ever did not, the
+        // queued changes are kept rather than the document lost.
+        Err(_) => document,
+    }
+}
+
+/// The change chunks of a message that `fork` queued instead of applying.
+fn waiting_changes(
+    chunks: &sync::ChunkList,
+    inspection: &Inspection,
+    fork: &Automerge,
+) -> Result<Vec<Waiting>, InboundError> {
+    let entries: Vec<&[u8]> = chunks.iter().collect();
+    let mut waiting: Vec<Waiting> = Vec::new();
+    for chunk in &inspection.chunks {
+        if chunk.kind == ChunkKind::Document {
+            // A document holds every dependency of its changes.
+            continue;
+        }
+        let bytes = entries
+            .get(chunk.entry)
+            .and_then(|entry| entry.get(chunk.bytes.clone()))
+            .ok_or_else(|| InboundError::Malformed("a chunk outside its message".into()))?;
+        // Bounded: `inspect` has checked the chunk's size and operations.
+        let change = Change::try_from(bytes)
+            .map_err(|error| InboundError::Malformed(format!("bad change: {error}")))?;
+        let hash = change.hash();
+        // The checksum automerge verifies before loading a chunk: one that
+        // fails it was skipped, not queued.
+        if bytes.get(4..8) != Some(&hash.0[..4]) {
+            return Err(InboundError::Malformed("a change with a bad checksum".into()));
+        }
+        if fork.get_change_meta_by_hash(&hash).is_none() && waiting.iter().all(|held| held.hash != hash) {
+            waiting.push(Waiting {
+                hash,
+                dependencies: change.deps().to_vec(),
+                chunk: bytes.to_vec(),
+            });
+        }
+    }
+    Ok(waiting)
+}
+
 impl Link {
+    /// Dependencies of the waiting changes that neither the document nor
+    /// the waiting changes hold.
+    fn missing_dependencies(&self, document: &Automerge) -> Vec<ChangeHash> {
+        let mut missing: Vec<ChangeHash> = Vec::new();
+        for waiting in &self.waiting {
+            for hash in &waiting.dependencies {
+                if !missing.contains(hash)
+                    && self.waiting.iter().all(|held| held.hash != *hash)
+                    && document.get_change_meta_by_hash(hash).is_none()
+                {
+                    missing.push(*hash);
+                }
+            }
+        }
+        missing
+    }
+
     fn remember_send(&mut self) {
         if self.recent_sends.len() == RECENT_SENDS {
             self.recent_sends.pop_front();

@@ -1,0 +1,432 @@
+//! What a hub checks in a peer's sync message before automerge sees it.
+//!
+//! automerge 0.12 trusts the bytes it loads: it inflates compressed change
+//! chunks and deflated document columns with no bound on the result, and it
+//! walks run-length encoded columns value by value, so a few bytes can ask
+//! for gigabytes of memory or hours of work. [`inspect`] reads the storage
+//! chunks of a message itself, with a budget: it inflates under a limit, and
+//! counts the values of every column run by run (a run of a billion costs one
+//! step), then refuses a message that goes past its [`InboundLimits`].
+//!
+//! The format (automerge's `storage/chunk.rs`, `storage/change.rs`,
+//! `storage/document.rs`, `storage/columns/`): a chunk is the magic bytes,
+//! a 4-byte checksum, a type byte (0 document, 1 change, 2 compressed change,
+//! 3 bundle) and a LEB128 length, then that many bytes. A change holds its
+//! dependencies, actor, counters, message, other actors, then column
+//! metadata (LEB128 count, then spec and length per column) and the columns.
+//! A compressed change is a change's data deflated as a whole. A document
+//! holds actors, heads, two column metadata lists (changes, then operations)
+//! and their columns, any of which may be deflated on its own (bit 3 of the
+//! spec), and last the head indices.
+
+use std::io::Read as _;
+use std::ops::Range;
+
+use automerge::sync::Message;
+
+/// How much one sync message may ask of the server.
+///
+/// The defaults leave room for every honest message the clients send (a
+/// whole-document message of a large workspace included) while keeping the
+/// worst message to a bounded, modest amount of memory and work.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InboundLimits {
+    /// Bytes of one encoded sync message (heads, bloom filters and changes).
+    pub max_message_bytes: usize,
+    /// Bytes of change data in one message once every compressed chunk and
+    /// deflated column is inflated (uncompressed data counts as it is).
+    pub max_inflated_bytes: usize,
+    /// Values in any one column of the message's changes: at least one per
+    /// operation (and, in a whole-document message, one per change), so this
+    /// caps the operations automerge decodes and applies for one message.
+    pub max_operations: u64,
+    /// Bytes of a connection's changes the hub holds while it asks for their
+    /// missing dependencies (see `DocumentHub::receive_checked`).
+    pub max_waiting_bytes: usize,
+}
+
+impl Default for InboundLimits {
+    /// 8 MiB per message, 64 MiB inflated, 1 000 000 operations, 8 MiB
+    /// waiting per connection.
+    ///
+    /// The largest honest message is a client's whole document (automerge
+    /// sends one when the client has more than a third of the history to
+    /// send): the demo workspace saves to about 20 KiB, so 8 MiB is several
+    /// hundred times a busy roundtable's document, and below the 16 MiB
+    /// frame limit. automerge's own saves deflate to about a quarter or a
+    /// tenth; 64 MiB inflated covers 8:1. Typing or pasting text costs one
+    /// operation per character, so a million operations is a pasted book,
+    /// and applying that many takes about a second on a small server.
+    fn default() -> Self {
+        Self {
+            max_message_bytes: 8 * 1024 * 1024,
+            max_inflated_bytes: 64 * 1024 * 1024,
+            max_operations: 1_000_000,
+            max_waiting_bytes: 8 * 1024 * 1024,
+        }
+    }
+}
+
+/// Why a peer's sync message was not handed to automerge.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum InboundError {
+    #[error("not an automerge sync message: {0}")]
+    Malformed(String),
+    #[error("the sync message has {bytes} bytes; the limit is {limit}")]
+    MessageTooLarge { bytes: usize, limit: usize },
+    #[error("the changes inflate to more than {limit} bytes")]
+    InflatesTooMuch { limit: usize },
+    #[error("the changes hold more than {limit} operations")]
+    TooManyOperations { limit: u64 },
+    #[error("a sync message carries changes and documents, not a {0} chunk")]
+    UnexpectedChunk(&'static str),
+    #[error("changes waiting for their dependencies would pass {limit} bytes")]
+    TooMuchWaiting { limit: usize },
+}
+
+/// The kinds of storage chunk a sync message may carry.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ChunkKind {
+    /// A whole document (automerge's v2 "send the whole doc" message).
+    Document,
+    /// One change.
+    Change,
+    /// One change, deflated as a whole.
+    CompressedChange,
+}
+
+/// One storage chunk of a message: which entry of the message's change list
+/// holds it, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChunkAt {
+    pub entry: usize,
+    pub bytes: Range<usize>,
+    pub kind: ChunkKind,
+}
+
+/// What [`inspect`] found in a message within its limits.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Inspection {
+    pub chunks: Vec<ChunkAt>,
+    /// Bytes of change data after inflating.
+    pub inflated_bytes: usize,
+    /// The most values of any column, summed over the chunks.
+    pub operations: u64,
+}
+
+const MAGIC_BYTES: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
+const DEFLATE_BIT: u32 = 0b1000;
+
+/// Checks the size of an encoded message; the first check, before decoding.
+pub fn check_size(data: &[u8], limits: &InboundLimits) -> Result<(), InboundError> {
+    if data.len() > limits.max_message_bytes {
+        return Err(InboundError::MessageTooLarge {
+            bytes: data.len(),
+            limit: limits.max_message_bytes,
+        });
+    }
+    Ok(())
+}
+
+/// Reads every storage chunk of `message`'s changes within `limits`.
+///
+/// Each entry of the change list must hold whole chunks (automerge's
+/// encoders write one change, or one run of changes, or one document per
+/// entry). Bundle chunks are refused: no sync message carries one.
+pub fn inspect(message: &Message, limits: &InboundLimits) -> Result<Inspection, InboundError> {
+    inspect_entries(message.changes.iter(), limits)
+}
+
+/// [`inspect`] for a list of change-list entries.
+pub fn inspect_entries<'a>(
+    entries: impl Iterator<Item = &'a [u8]>,
+    limits: &InboundLimits,
+) -> Result<Inspection, InboundError> {
+    let mut budget = Budget {
+        limits,
+        inspection: Inspection::default(),
+    };
+    for (entry, bytes) in entries.enumerate() {
+        let mut offset = 0;
+        while offset < bytes.len() {
+            let mut input = Input::new(&bytes[offset..]);
+            let (kind, data) = chunk(&mut input)?;
+            match kind {
+                ChunkKind::Change => {
+                    budget.inflate_by(data.len())?;
+                    change(data, &mut budget)?;
+                }
+                ChunkKind::CompressedChange => {
+                    let inflated = budget.inflate(data)?;
+                    change(&inflated, &mut budget)?;
+                }
+                ChunkKind::Document => document(data, &mut budget)?,
+            }
+            let end = offset + input.position;
+            budget.inspection.chunks.push(ChunkAt {
+                entry,
+                bytes: offset..end,
+                kind,
+            });
+            offset = end;
+        }
+    }
+    Ok(budget.inspection)
+}
+
+struct Budget<'a> {
+    limits: &'a InboundLimits,
+    inspection: Inspection,
+}
+
+impl Budget<'_> {
+    fn inflate_by(&mut self, bytes: usize) -> Result<(), InboundError> {
+        let limit = self.limits.max_inflated_bytes;
+        self.inspection.inflated_bytes = self.inspection.inflated_bytes.saturating_add(bytes);
+        if self.inspection.inflated_bytes > limit {
+            return Err(InboundError::InflatesTooMuch { limit });
+        }
+        Ok(())
+    }
+
+    /// Inflates `deflated`, reading at most one byte past what the budget
+    /// has left, so a deflate bomb costs no more than the limit.
+    fn inflate(&mut self, deflated: &[u8]) -> Result<Vec<u8>, InboundError> {
+        let limit = self.limits.max_inflated_bytes;
+        let left = limit.saturating_sub(self.inspection.inflated_bytes);
+        let mut inflated = Vec::new();
+        flate2::read::DeflateDecoder::new(deflated)
+            .take(u64::try_from(left).unwrap_or(u64::MAX).saturating_add(1))
+            .read_to_end(&mut inflated)
+            .map_err(|error| InboundError::Malformed(format!("bad deflate data: {error}")))?;
+        if inflated.len() > left {
+            return Err(InboundError::InflatesTooMuch { limit });
+        }
+        self.inflate_by(inflated.len())?;
+        Ok(inflated)
+    }
+
+    fn count_operations(&mut self, values: u64) -> Result<(), InboundError> {
+        let limit = self.limits.max_operations;
+        self.inspection.operations = self.inspection.operations.saturating_add(values);
+        if self.inspection.operations > limit {
+            return Err(InboundError::TooManyOperations { limit });
+        }
+        Ok(())
+    }
+
+    /// What is left of the operation budget, for counting one chunk's columns.
+    fn operations_left(&self) -> u64 {
+        self.limits.max_operations.saturating_sub(self.inspection.operations)
+    }
+}
+
+/// A chunk header and its data.
+fn chunk<'a>(input: &mut Input<'a>) -> Result<(ChunkKind, &'a [u8]), InboundError> {
+    if input.take(4)? != MAGIC_BYTES {
+        return Err(malformed("a chunk without automerge's magic bytes"));
+    }
+    input.take(4)?; // checksum: automerge verifies it
+    let kind = match input.take(1)?[0] {
+        0 => ChunkKind::Document,
+        1 => ChunkKind::Change,
+        2 => ChunkKind::CompressedChange,
+        3 => return Err(InboundError::UnexpectedChunk("bundle")),
+        _ => return Err(malformed("an unknown chunk type")),
+    };
+    let length = input.length()?;
+    Ok((kind, input.take(length)?))
+}
+
+/// A change chunk's data (for a compressed change, once inflated).
+fn change(data: &[u8], budget: &mut Budget<'_>) -> Result<(), InboundError> {
+    let mut input = Input::new(data);
+    let dependencies = input.length()?;
+    for _ in 0..dependencies {
+        input.take(32)?;
+    }
+    input.bytes()?; // actor
+    input.unsigned()?; // seq
+    input.unsigned()?; // start op
+    input.signed()?; // time
+    input.bytes()?; // message
+    let other_actors = input.length()?;
+    for _ in 0..other_actors {
+        input.bytes()?;
+    }
+    let columns = input.columns()?;
+    if columns.iter().any(|(spec, _)| spec & DEFLATE_BIT != 0) {
+        // automerge refuses these too; refusing here spares the inflating.
+        return Err(malformed("a change with deflated columns"));
+    }
+    let mut most = 0;
+    for (spec, length) in columns {
+        most = most.max(count_values(spec, input.take(length)?, budget.operations_left())?);
+    }
+    budget.count_operations(most)
+}
+
+/// A document chunk's data: every deflated column is inflated under the
+/// budget, and the changes and operations are counted.
+fn document(data: &[u8], budget: &mut Budget<'_>) -> Result<(), InboundError> {
+    let mut input = Input::new(data);
+    let actors = input.length()?;
+    for _ in 0..actors {
+        input.bytes()?;
+    }
+    let heads = input.length()?;
+    for _ in 0..heads {
+        input.take(32)?;
+    }
+    let change_columns = input.columns()?;
+    let operation_columns = input.columns()?;
+    let mut counted = 0;
+    for columns in [change_columns, operation_columns] {
+        let mut most = 0;
+        for (spec, length) in columns {
+            let raw = input.take(length)?;
+            let values = if spec & DEFLATE_BIT == 0 {
+                budget.inflate_by(raw.len())?;
+                count_values(spec, raw, budget.operations_left())?
+            } else {
+                let inflated = budget.inflate(raw)?;
+                count_values(spec, &inflated, budget.operations_left())?
+            };
+            most = most.max(values);
+        }
+        counted = counted.max(most);
+    }
+    budget.count_operations(counted)
+}
+
+/// How many values a column holds; counting stops once past `limit`.
+///
+/// Column types (the low three bits of the spec): 0 group, 1 actor,
+/// 2 integer, 3 delta integer, 4 boolean, 5 string, 6 value metadata,
+/// 7 value. All but boolean and value are run-length encoded: a signed
+/// LEB128 count, then for a positive count one value repeated, for a
+/// negative count that many values, for zero an unsigned count of nulls.
+/// Booleans are alternating run lengths. Values are raw bytes whose lengths
+/// the value metadata column holds, so they add no values of their own.
+fn count_values(spec: u32, column: &[u8], limit: u64) -> Result<u64, InboundError> {
+    let mut input = Input::new(column);
+    let mut values: u64 = 0;
+    match spec & 0b111 {
+        7 => {}
+        4 => {
+            while !input.is_empty() && values <= limit {
+                values = values.saturating_add(input.unsigned()?);
+            }
+        }
+        column_type => {
+            let skip_value = |input: &mut Input<'_>| -> Result<(), InboundError> {
+                match column_type {
+                    3 => input.signed().map(drop),
+                    5 => input.bytes().map(drop),
+                    _ => input.unsigned().map(drop),
+                }
+            };
+            while !input.is_empty() && values <= limit {
+                let count = input.signed()?;
+                if count > 0 {
+                    values = values.saturating_add(count.unsigned_abs());
+                    skip_value(&mut input)?;
+                } else if count < 0 {
+                    let literals = count.unsigned_abs();
+                    values = values.saturating_add(literals);
+                    if values > limit {
+                        break;
+                    }
+                    for _ in 0..literals {
+                        skip_value(&mut input)?;
+                    }
+                } else {
+                    values = values.saturating_add(input.unsigned()?);
+                }
+            }
+        }
+    }
+    Ok(values)
+}
+
+fn malformed(what: &str) -> InboundError {
+    InboundError::Malformed(what.to_owned())
+}
+
+/// A cursor over bytes whose every read is bounds-checked.
+struct Input<'a> {
+    bytes: &'a [u8],
+    position: usize,
+}
+
+impl<'a> Input<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Self { bytes, position: 0 }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.position >= self.bytes.len()
+    }
+
+    fn take(&mut self, count: usize) -> Result<&'a [u8], InboundError> {
+        let rest = &self.bytes[self.position..];
+        if rest.len() < count {
+            return Err(malformed("a chunk ends early"));
+        }
+        self.position += count;
+        Ok(&rest[..count])
+    }
+
+    fn unsigned(&mut self) -> Result<u64, InboundError> {
+        let mut rest = &self.bytes[self.position..];
+        let before = rest.len();
+        let value = leb128::read::unsigned(&mut rest).map_err(|_| malformed("a bad LEB128 number"))?;
+        self.position += before - rest.len();
+        Ok(value)
+    }
+
+    fn signed(&mut self) -> Result<i64, InboundError> {
+        let mut rest = &self.bytes[self.position..];
+        let before = rest.len();
+        let value = leb128::read::signed(&mut rest).map_err(|_| malformed("a bad LEB128 number"))?;
+        self.position += before - rest.len();
+        Ok(value)
+    }
+
+    /// A length or count, which must fit in what is left of the input (every
+    /// counted item takes at least a byte), so no loop runs past the data.
+    fn length(&mut self) -> Result<usize, InboundError> {
+        let value = self.unsigned()?;
+        let left = self.bytes.len() - self.position;
+        usize::try_from(value)
+            .ok()
+            .filter(|length| *length <= left)
+            .ok_or_else(|| malformed("a length past the end of the chunk"))
+    }
+
+    /// A LEB128 length and that many bytes.
+    fn bytes(&mut self) -> Result<&'a [u8], InboundError> {
+        let length = self.length()?;
+        self.take(length)
+    }
+
+    /// Column metadata: a count, then a spec and a length per column. The
+    /// lengths together must fit in the rest of the input.
+    fn columns(&mut self) -> Result<Vec<(u32, usize)>, InboundError> {
+        let count = self.length()?;
+        let mut columns = Vec::with_capacity(count);
+        let mut total: usize = 0;
+        for _ in 0..count {
+            let spec = u32::try_from(self.unsigned()?).map_err(|_| malformed("a bad column spec"))?;
+            let length = usize::try_from(self.unsigned()?).map_err(|_| malformed("a bad column length"))?;
+            total = total
+                .checked_add(length)
+                .ok_or_else(|| malformed("column lengths overflow"))?;
+            columns.push((spec, length));
+        }
+        if total > self.bytes.len() - self.position {
+            return Err(malformed("columns past the end of the chunk"));
+        }
+        Ok(columns)
+    }
+}
