@@ -150,7 +150,12 @@ pub fn edits_in_change(
                     match path.as_deref() {
                         // path[i] = (object, the key under which the next level lives)
                         Some([(_, Prop::Map(root_key)), ..]) if root_key == "meta" => Location::Settings,
-                        Some([(_, Prop::Map(collection)), (collection_object, Prop::Map(record_id))]) => {
+                        Some(
+                            [
+                                (_, Prop::Map(collection)),
+                                (collection_object, Prop::Map(record_id)),
+                            ],
+                        ) => {
                             // Only a new map under a key that held nothing,
                             // and that is the key's only value once applied.
                             let creates = matches!(operation.action, OpType::Make(ObjType::Map))
@@ -514,7 +519,8 @@ mod tests {
         fn nobody_removes_a_record() {
             refused_for_everyone(
                 decisions_at_the_key(|transaction, organisations| {
-                    automerge::transaction::Transactable::delete(transaction, organisations, "r1").expect("delete");
+                    automerge::transaction::Transactable::delete(transaction, organisations, "r1")
+                        .expect("delete");
                 }),
                 Refusal::RecordRemoved,
             );
@@ -524,14 +530,20 @@ mod tests {
         fn nobody_puts_null_or_a_scalar_over_a_record() {
             refused_for_everyone(
                 decisions_at_the_key(|transaction, organisations| {
-                    automerge::transaction::Transactable::put(transaction, organisations, "r1", automerge::ScalarValue::Null)
-                        .expect("put");
+                    automerge::transaction::Transactable::put(
+                        transaction,
+                        organisations,
+                        "r1",
+                        automerge::ScalarValue::Null,
+                    )
+                    .expect("put");
                 }),
                 Refusal::RecordReplaced,
             );
             refused_for_everyone(
                 decisions_at_the_key(|transaction, organisations| {
-                    automerge::transaction::Transactable::put(transaction, organisations, "r1", "GIZ").expect("put");
+                    automerge::transaction::Transactable::put(transaction, organisations, "r1", "GIZ")
+                        .expect("put");
                 }),
                 Refusal::RecordReplaced,
             );
@@ -582,7 +594,8 @@ mod tests {
             let mut document = workspace().with_actor(ben.clone());
             let organisations = organisations(&document);
             let mut transaction = document.transaction();
-            automerge::transaction::Transactable::put(&mut transaction, &organisations, "deleted", true).expect("put");
+            automerge::transaction::Transactable::put(&mut transaction, &organisations, "deleted", true)
+                .expect("put");
             transaction.commit();
             let edits = last_edits(&document, &ben);
             assert_eq!(edits[0].kind, EditKind::Replace);
@@ -610,7 +623,10 @@ mod tests {
             let tombstoned = last_edits(&document, &ana);
             for role in [Role::Member, Role::Secretariat] {
                 assert!(created.iter().all(|edit| check(role, edit).is_ok()), "{role:?}");
-                assert!(tombstoned.iter().all(|edit| check(role, edit).is_ok()), "{role:?}");
+                assert!(
+                    tombstoned.iter().all(|edit| check(role, edit).is_ok()),
+                    "{role:?}"
+                );
             }
         }
     }

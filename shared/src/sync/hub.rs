@@ -259,7 +259,10 @@ impl DocumentHub {
             // automerge queued some changes in the fork: hold them in the
             // link and let the document take only the complete ones.
             waiting = waiting_changes(&chunks, &inspection, &fork)?;
-            let waiting_bytes = waiting.iter().map(|waiting: &Waiting| waiting.chunk.len()).sum::<usize>();
+            let waiting_bytes = waiting
+                .iter()
+                .map(|waiting: &Waiting| waiting.chunk.len())
+                .sum::<usize>();
             if waiting_bytes > self.limits.max_waiting_bytes {
                 return Err(InboundError::TooMuchWaiting {
                     limit: self.limits.max_waiting_bytes,
@@ -349,11 +352,12 @@ impl DocumentHub {
                 let mut message = document.generate_sync_message(&mut link.state)?;
                 // Ask for what the link's waiting changes lack; automerge
                 // only asks for the peer's heads, which the peer already
-                // counts as sent.
-                for hash in link.missing_dependencies(document) {
-                    if !message.need.contains(&hash) {
-                        message.need.push(hash);
-                    }
+                // counts as sent. Hash lists travel sorted.
+                let missing = link.missing_dependencies(document);
+                if !missing.is_empty() {
+                    message.need.extend(missing);
+                    message.need.sort_unstable();
+                    message.need.dedup();
                 }
                 link.remember_send();
                 Some(Outgoing {
