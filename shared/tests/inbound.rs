@@ -367,6 +367,40 @@ fn a_change_with_a_missing_dependency_waits_outside_the_document() {
     assert!(hub.document().get_missing_deps(&[]).is_empty());
 }
 
+/// A chain arriving backwards: each change waits for the one before it,
+/// and the first to arrive last brings them all in.
+#[test]
+fn a_chain_of_waiting_changes_applies_when_its_root_arrives() {
+    let (base, mut hub) = hub_with(InboundLimits::default());
+    let mut peer = base.fork().with_actor(ActorId::from(vec![2u8; 16]));
+    let mut chain = Vec::new();
+    for index in 0..3 {
+        peer.transact(|transaction| transaction.put(ROOT, format!("k{index}"), index))
+            .expect("edit");
+        chain.push(peer.get_last_local_change().expect("change"));
+    }
+    let asked = |hub: &mut DocumentHub| -> Vec<ChangeHash> {
+        hub.outgoing()
+            .iter()
+            .flat_map(|outgoing| Message::decode(&outgoing.data).expect("decode").need)
+            .collect()
+    };
+    for (index, change) in chain.iter().enumerate().rev() {
+        hub.receive(
+            PEER,
+            &message_with(peer.get_heads(), vec![change.raw_bytes().to_vec()]),
+        )
+        .expect("accepted or held");
+        assert!(hub.document().get_missing_deps(&[]).is_empty());
+        if index > 0 {
+            assert_eq!(hub.document().get_heads(), base.get_heads());
+            assert!(asked(&mut hub).contains(&chain[index - 1].hash()));
+        }
+    }
+    assert_eq!(hub.document().get_heads(), peer.get_heads());
+    assert_eq!(hub.waiting_bytes(PEER), 0);
+}
+
 /// The honest case of a missing dependency, through automerge's own sync:
 /// the hub's bloom filter wrongly tells the peer it has the peer's first
 /// change (about one time in a hundred, and every time for the same filter),

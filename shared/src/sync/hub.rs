@@ -1,6 +1,6 @@
 //! The server side of one document: many connections, one document.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 use std::convert::Infallible;
 
 use automerge::sync::{self, SyncDoc};
@@ -53,19 +53,21 @@ struct Link {
     sent_in: BTreeMap<ChangeHash, u64>,
     /// The peer's changes we accepted most recently: hash and dependencies.
     accepted: VecDeque<(ChangeHash, Vec<ChangeHash>)>,
-    /// The peer's changes that wait for dependencies we do not have (see
-    /// [`DocumentHub::receive_checked`]), and their bytes in total.
-    waiting: Vec<Waiting>,
-    waiting_bytes: usize,
+    /// The peer's changes that wait for dependencies the document lacks
+    /// (see [`DocumentHub::receive_checked`]).
+    waiting: Waiting,
 }
 
-/// A change held outside the document until its dependencies arrive.
-#[derive(Debug)]
+/// Changes held outside the document until their dependencies arrive.
+#[derive(Debug, Default)]
 struct Waiting {
-    hash: ChangeHash,
-    dependencies: Vec<ChangeHash>,
-    /// The change's storage chunk, as the peer sent it.
-    chunk: Vec<u8>,
+    changes: Vec<Change>,
+    /// Their bytes in total.
+    bytes: usize,
+    /// Their dependencies that neither the document nor they themselves
+    /// held when they were stored: what the hub asks the peer for, and
+    /// what must arrive before any of them can apply.
+    missing: Vec<ChangeHash>,
 }
 
 /// What one outgoing message told a peer.
@@ -134,7 +136,7 @@ impl DocumentHub {
 
     /// Bytes of changes held for `connection` until their dependencies arrive.
     pub fn waiting_bytes(&self, connection: ConnectionKey) -> usize {
-        self.links.get(&connection).map_or(0, |link| link.waiting_bytes)
+        self.links.get(&connection).map_or(0, |link| link.waiting.bytes)
     }
 
     /// How many incoming messages were acknowledgements settled without
@@ -161,8 +163,7 @@ impl DocumentHub {
             sends: 0,
             sent_in: BTreeMap::new(),
             accepted: VecDeque::new(),
-            waiting: Vec::new(),
-            waiting_bytes: 0,
+            waiting: Waiting::default(),
         });
     }
 
@@ -196,7 +197,8 @@ impl DocumentHub {
     /// and save them into every snapshot). They wait in the connection's link,
     /// up to `max_waiting_bytes`, while the hub's next messages to the peer
     /// ask for the missing dependencies by hash; they are judged and applied
-    /// with the message that completes them. Honest peers send such changes:
+    /// with the first message after their dependencies arrive (they are not
+    /// looked at again before). Honest peers send such changes:
     /// automerge's bloom filter sometimes tells a peer the hub has a change
     /// it lacks (about one time in a hundred), and the peer then sends that
     /// change's descendants without it, and the change itself only when asked.
@@ -213,7 +215,8 @@ impl DocumentHub {
             .links
             .get_mut(&connection)
             .ok_or(HubError::UnknownConnection(connection))?;
-        if message.changes.is_empty() && link.waiting.is_empty() {
+        let unblocked = link.waiting.unblocked(&self.document);
+        if message.changes.is_empty() && !unblocked {
             // Nothing to judge: heads, needs and bloom filters only.
             #[cfg(debug_assertions)]
             let automerge_would = (link.state.clone(), message.clone());
@@ -236,52 +239,63 @@ impl DocumentHub {
                 .map(Ok)
                 .map_err(|error| HubError::Rejected(error.to_string()));
         }
-        // The changes still waiting go in first, checked again with the rest.
-        let mut message = message;
-        if !link.waiting.is_empty() {
-            let entries: Vec<Vec<u8>> = link
-                .waiting
-                .iter()
-                .map(|waiting| waiting.chunk.clone())
-                .chain(message.changes.iter().map(<[u8]>::to_vec))
-                .collect();
-            message.changes = entries.into();
-        }
         let inspection = inbound::inspect(&message, &self.limits)?;
-        let chunks = message.changes.clone();
+        let chunks = (!message.changes.is_empty()).then(|| message.changes.clone());
         let mut fork = self.document.fork();
         let mut state = link.state.clone();
         fork.receive_sync_message(&mut state, message)
             .map_err(|error| HubError::Rejected(error.to_string()))?;
-        let added = fork.get_changes(&self.document.get_heads());
-        let mut waiting = Vec::new();
-        if !fork.get_missing_deps(&[]).is_empty() {
-            // automerge queued some changes in the fork: hold them in the
-            // link and let the document take only the complete ones.
-            waiting = waiting_changes(&chunks, &inspection, &fork)?;
-            let waiting_bytes = waiting
-                .iter()
-                .map(|waiting: &Waiting| waiting.chunk.len())
-                .sum::<usize>();
-            if waiting_bytes > self.limits.max_waiting_bytes {
+        // Changes automerge queued in the fork join the link's waiting ones.
+        let queued = !fork.get_missing_deps(&[]).is_empty();
+        let mut waiting: Vec<Change> = Vec::new();
+        if queued && let Some(chunks) = &chunks {
+            waiting = queued_changes(chunks, &inspection, &fork)?;
+        }
+        let mut waiting_changed = queued;
+        if unblocked || link.waiting.unblocked(&fork) {
+            let mut candidates = link.waiting.changes.clone();
+            candidates.append(&mut waiting);
+            let ready = ready_in_order(&candidates, &fork);
+            fork.apply_changes(ready.into_iter().map(|index| candidates[index].clone()))
+                .map_err(|error| HubError::Rejected(error.to_string()))?;
+            candidates.retain(|change| fork.get_change_meta_by_hash(&change.hash()).is_none());
+            waiting = candidates;
+            waiting_changed = true;
+        } else if waiting_changed {
+            let mut candidates = link.waiting.changes.clone();
+            candidates.append(&mut waiting);
+            waiting = candidates;
+        }
+        if queued {
+            // The fork holds the queued changes for good: the document
+            // takes a fork with only the complete ones instead.
+            let mut complete = self.document.fork();
+            complete
+                .apply_changes(fork.get_changes(&self.document.get_heads()))
+                .map_err(|error| HubError::Rejected(error.to_string()))?;
+            fork = complete;
+        }
+        let waiting = if waiting_changed {
+            let waiting = Waiting::new(waiting, &fork);
+            if waiting.bytes > self.limits.max_waiting_bytes {
                 return Err(InboundError::TooMuchWaiting {
                     limit: self.limits.max_waiting_bytes,
                 }
                 .into());
             }
-            let mut complete = self.document.fork();
-            complete
-                .apply_changes(added.iter().cloned())
-                .map_err(|error| HubError::Rejected(error.to_string()))?;
-            fork = complete;
-        }
+            Some(waiting)
+        } else {
+            None
+        };
+        let added = fork.get_changes(&self.document.get_heads());
         match check(&fork, &added) {
             Ok(()) => {
                 self.document = fork;
                 link.state = state;
                 link.owes_acknowledgement = true;
-                link.waiting_bytes = waiting.iter().map(|waiting| waiting.chunk.len()).sum();
-                link.waiting = waiting;
+                if let Some(waiting) = waiting {
+                    link.waiting = waiting;
+                }
                 for change in &added {
                     if link.accepted.len() == RECENT_SENDS {
                         link.accepted.pop_front();
@@ -296,8 +310,7 @@ impl DocumentHub {
                 link.state = sync::State::new();
                 link.recent_sends.clear();
                 link.sent_in.clear();
-                link.waiting.clear();
-                link.waiting_bytes = 0;
+                link.waiting = Waiting::default();
                 Ok(Err((added.iter().map(Change::hash).collect(), reason)))
             }
         }
@@ -353,9 +366,13 @@ impl DocumentHub {
                 // Ask for what the link's waiting changes lack; automerge
                 // only asks for the peer's heads, which the peer already
                 // counts as sent. Hash lists travel sorted.
-                let missing = link.missing_dependencies(document);
-                if !missing.is_empty() {
-                    message.need.extend(missing);
+                if !link.waiting.missing.is_empty() {
+                    message.need.extend(
+                        link.waiting
+                            .missing
+                            .iter()
+                            .filter(|hash| document.get_change_meta_by_hash(hash).is_none()),
+                    );
                     message.need.sort_unstable();
                     message.need.dedup();
                 }
@@ -393,13 +410,14 @@ fn without_waiting_changes(document: Automerge) -> Automerge {
 }
 
 /// The change chunks of a message that `fork` queued instead of applying.
-fn waiting_changes(
+fn queued_changes(
     chunks: &sync::ChunkList,
     inspection: &Inspection,
     fork: &Automerge,
-) -> Result<Vec<Waiting>, InboundError> {
+) -> Result<Vec<Change>, InboundError> {
     let entries: Vec<&[u8]> = chunks.iter().collect();
-    let mut waiting: Vec<Waiting> = Vec::new();
+    let mut queued: Vec<Change> = Vec::new();
+    let mut seen: HashSet<ChangeHash> = HashSet::new();
     for chunk in &inspection.chunks {
         if chunk.kind == ChunkKind::Document {
             // A document holds every dependency of its changes.
@@ -418,35 +436,78 @@ fn waiting_changes(
         if bytes.get(4..8) != Some(&hash.0[..4]) {
             return Err(InboundError::Malformed("a change with a bad checksum".into()));
         }
-        if fork.get_change_meta_by_hash(&hash).is_none() && waiting.iter().all(|held| held.hash != hash) {
-            waiting.push(Waiting {
-                hash,
-                dependencies: change.deps().to_vec(),
-                chunk: bytes.to_vec(),
-            });
+        if fork.get_change_meta_by_hash(&hash).is_none() && seen.insert(hash) {
+            queued.push(change);
         }
     }
-    Ok(waiting)
+    Ok(queued)
+}
+
+/// Which of `changes` can apply to `document`, in an order that puts every
+/// change after its dependencies among them; the rest lack a dependency.
+fn ready_in_order(changes: &[Change], document: &Automerge) -> Vec<usize> {
+    let positions: HashMap<ChangeHash, usize> = changes
+        .iter()
+        .enumerate()
+        .map(|(position, change)| (change.hash(), position))
+        .collect();
+    let mut blocked = vec![false; changes.len()];
+    let mut unmet = vec![0usize; changes.len()];
+    let mut dependents: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (position, change) in changes.iter().enumerate() {
+        for dependency in change.deps() {
+            if let Some(&other) = positions.get(dependency) {
+                unmet[position] += 1;
+                dependents.entry(other).or_default().push(position);
+            } else if document.get_change_meta_by_hash(dependency).is_none() {
+                blocked[position] = true;
+            }
+        }
+    }
+    let mut ready: Vec<usize> = (0..changes.len())
+        .filter(|&position| unmet[position] == 0 && !blocked[position])
+        .collect();
+    let mut next = 0;
+    while let Some(&position) = ready.get(next) {
+        next += 1;
+        for &dependent in dependents.get(&position).into_iter().flatten() {
+            unmet[dependent] -= 1;
+            if unmet[dependent] == 0 && !blocked[dependent] {
+                ready.push(dependent);
+            }
+        }
+    }
+    ready
+}
+
+impl Waiting {
+    /// Holds `changes` (none of them in `document`).
+    fn new(changes: Vec<Change>, document: &Automerge) -> Self {
+        let held: HashSet<ChangeHash> = changes.iter().map(Change::hash).collect();
+        let mut missing: Vec<ChangeHash> = changes
+            .iter()
+            .flat_map(|change| change.deps().iter().copied())
+            .filter(|hash| !held.contains(hash) && document.get_change_meta_by_hash(hash).is_none())
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        Self {
+            bytes: changes.iter().map(|change| change.raw_bytes().len()).sum(),
+            changes,
+            missing,
+        }
+    }
+
+    /// Whether a dependency the waiting changes lacked is now in `document`,
+    /// so some of them may apply.
+    fn unblocked(&self, document: &Automerge) -> bool {
+        self.missing
+            .iter()
+            .any(|hash| document.get_change_meta_by_hash(hash).is_some())
+    }
 }
 
 impl Link {
-    /// Dependencies of the waiting changes that neither the document nor
-    /// the waiting changes hold.
-    fn missing_dependencies(&self, document: &Automerge) -> Vec<ChangeHash> {
-        let mut missing: Vec<ChangeHash> = Vec::new();
-        for waiting in &self.waiting {
-            for hash in &waiting.dependencies {
-                if !missing.contains(hash)
-                    && self.waiting.iter().all(|held| held.hash != *hash)
-                    && document.get_change_meta_by_hash(hash).is_none()
-                {
-                    missing.push(*hash);
-                }
-            }
-        }
-        missing
-    }
-
     fn remember_send(&mut self) {
         if self.recent_sends.len() == RECENT_SENDS {
             self.recent_sends.pop_front();
