@@ -509,3 +509,118 @@ fn snapshots_hold_no_changes_with_missing_dependencies() {
     let snapshot = Automerge::load(&hub.snapshot()).expect("load");
     assert!(snapshot.get_missing_deps(&[]).is_empty());
 }
+
+/// One edit of the property tests below.
+#[derive(Debug, Clone)]
+enum Edit {
+    Put(u8, i64),
+    Delete(u8),
+    Splice { at: usize, delete: usize, text: String },
+    Counter(u8, i64),
+}
+
+fn edit() -> impl proptest::strategy::Strategy<Value = Edit> {
+    use proptest::prelude::*;
+    prop_oneof![
+        (0u8..4, any::<i64>()).prop_map(|(key, value)| Edit::Put(key, value)),
+        (0u8..4).prop_map(Edit::Delete),
+        (0usize..50, 0usize..5, "[a-zé]{0,30}").prop_map(|(at, delete, text)| Edit::Splice {
+            at,
+            delete,
+            text
+        }),
+        (0u8..2, -5i64..5).prop_map(|(key, by)| Edit::Counter(key, by)),
+    ]
+}
+
+/// Applies `edits` as one change each to a peer made of two concurrent
+/// writers (so some puts and deletes have several predecessors).
+fn edited(edits: &[Edit]) -> Automerge {
+    let mut document = workspace();
+    let text = document
+        .transact(|transaction| transaction.put_object(ROOT, "text", ObjType::Text))
+        .expect("text")
+        .result;
+    document
+        .transact(|transaction| {
+            transaction.put(ROOT, "c0", automerge::ScalarValue::counter(0))?;
+            transaction.put(ROOT, "c1", automerge::ScalarValue::counter(0))
+        })
+        .expect("counters");
+    let mut other = document.fork().with_actor(ActorId::from(vec![3u8; 16]));
+    let mut document = document.with_actor(ActorId::from(vec![2u8; 16]));
+    for (index, edit) in edits.iter().enumerate() {
+        let writer = if index % 3 == 2 { &mut other } else { &mut document };
+        let _ = writer.transact(|transaction| match edit {
+            Edit::Put(key, value) => transaction.put(ROOT, format!("k{key}"), *value),
+            Edit::Delete(key) => transaction.delete(ROOT, format!("k{key}")),
+            Edit::Splice {
+                at,
+                delete,
+                text: inserted,
+            } => {
+                let length = transaction.length(&text);
+                let at = (*at).min(length);
+                let delete = (*delete).min(length - at) as isize;
+                transaction.splice_text(&text, at, delete, inserted)
+            }
+            Edit::Counter(key, by) => transaction.increment(ROOT, format!("c{key}"), *by),
+        });
+        if index % 5 == 4 {
+            document.merge(&mut other).expect("merge");
+        }
+    }
+    document.merge(&mut other).expect("merge");
+    document
+}
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig { cases: 48, ..proptest::prelude::ProptestConfig::default() })]
+
+    /// The operation count never falls below automerge's own (or the cap
+    /// could be passed), and stays close to it for honest changes: a change
+    /// counts as many values as its fullest column, which is at most its
+    /// operations plus the extra predecessors of operations over conflicts.
+    #[test]
+    fn operations_are_counted_as_automerge_counts_them(edits in proptest::collection::vec(edit(), 1..40)) {
+        let document = edited(&edits);
+        let limits = InboundLimits::default();
+        let mut total = 0u64;
+        for change in document.get_changes(&[]) {
+            let message = Message::decode(&message_with(Vec::new(), vec![change.raw_bytes().to_vec()])).expect("decode");
+            let counted = inbound::inspect(&message, &limits).expect("within limits").operations;
+            let operations = change.len() as u64;
+            proptest::prop_assert!(counted >= operations, "{counted} < {operations}");
+            proptest::prop_assert!(counted <= operations * 2 + 2, "{counted} for {operations}");
+            total += operations;
+        }
+        // The whole document, saved and deflated as automerge sends it.
+        let whole = Message::decode(&message_with(Vec::new(), vec![document.save()])).expect("decode");
+        let counted = inbound::inspect(&whole, &limits).expect("within limits").operations;
+        proptest::prop_assert!(counted >= total, "{counted} < {total}");
+    }
+
+    /// Whatever the bytes, the inbound checks return; they never panic.
+    #[test]
+    fn inspecting_arbitrary_or_damaged_chunks_never_panics(
+        edits in proptest::collection::vec(edit(), 1..10),
+        flips in proptest::collection::vec((proptest::prelude::any::<usize>(), proptest::prelude::any::<u8>()), 0..8),
+        noise in proptest::collection::vec(proptest::prelude::any::<u8>(), 0..200),
+    ) {
+        let document = edited(&edits);
+        let limits = InboundLimits::default();
+        let mut saved = document.save();
+        let mut change = document.get_changes(&[]).last().expect("a change").raw_bytes().to_vec();
+        for (position, byte) in &flips {
+            let length = saved.len();
+            saved[position % length] ^= byte;
+            let length = change.len();
+            change[position % length] ^= byte;
+        }
+        let mut magic_noise = vec![0x85, 0x6f, 0x4a, 0x83];
+        magic_noise.extend_from_slice(&noise);
+        for entry in [saved, change, noise, magic_noise] {
+            let _ = inbound::inspect_entries(std::iter::once(entry.as_slice()), &limits);
+        }
+    }
+}

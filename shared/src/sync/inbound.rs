@@ -121,6 +121,9 @@ pub struct Inspection {
 
 const MAGIC_BYTES: [u8; 4] = [0x85, 0x6f, 0x4a, 0x83];
 const DEFLATE_BIT: u32 = 0b1000;
+/// A document's column of successor actors (column 8, actor type): one
+/// value per successor of an operation.
+const SUCCESSOR_ACTOR_COLUMN: u32 = (8 << 4) | 1;
 
 /// Checks the size of an encoded message; the first check, before decoding.
 pub fn check_size(data: &[u8], limits: &InboundLimits) -> Result<(), InboundError> {
@@ -287,9 +290,10 @@ fn document(data: &[u8], budget: &mut Budget<'_>) -> Result<(), InboundError> {
     }
     let change_columns = input.columns()?;
     let operation_columns = input.columns()?;
-    let mut counted = 0;
-    for columns in [change_columns, operation_columns] {
-        let mut most = 0;
+    let mut counted: u64 = 0;
+    for (columns, operations) in [(change_columns, false), (operation_columns, true)] {
+        let mut most: u64 = 0;
+        let mut successors: u64 = 0;
         for (spec, length) in columns {
             let raw = input.take(length)?;
             let values = if spec & DEFLATE_BIT == 0 {
@@ -300,13 +304,20 @@ fn document(data: &[u8], budget: &mut Budget<'_>) -> Result<(), InboundError> {
                 count_values(spec, &inflated, budget.operations_left())?
             };
             most = most.max(values);
+            if operations && spec & !DEFLATE_BIT == SUCCESSOR_ACTOR_COLUMN {
+                successors = values;
+            }
         }
-        counted = counted.max(most);
+        // A document stores a deletion as a successor of what it deleted,
+        // not as an operation of its own; rebuilding the changes makes it
+        // one again.
+        counted = counted.max(most.saturating_add(successors));
     }
     budget.count_operations(counted)
 }
 
-/// How many values a column holds; counting stops once past `limit`.
+/// How many values a column holds (for a group column, how many grouped
+/// values its counts add up to, if more); counting stops once past `limit`.
 ///
 /// Column types (the low three bits of the spec): 0 group, 1 actor,
 /// 2 integer, 3 delta integer, 4 boolean, 5 string, 6 value metadata,
@@ -318,26 +329,32 @@ fn document(data: &[u8], budget: &mut Budget<'_>) -> Result<(), InboundError> {
 fn count_values(spec: u32, column: &[u8], limit: u64) -> Result<u64, InboundError> {
     let mut input = Input::new(column);
     let mut values: u64 = 0;
-    match spec & 0b111 {
+    // For a group column: the sum of its counts.
+    let mut grouped: u64 = 0;
+    let column_type = spec & 0b111;
+    // Reads one value of the column, returning it if it is a group count.
+    let read_value = |input: &mut Input<'_>| -> Result<u64, InboundError> {
+        match column_type {
+            3 => input.signed().map(|_| 0),
+            5 => input.bytes().map(|_| 0),
+            0 => input.unsigned(),
+            _ => input.unsigned().map(|_| 0),
+        }
+    };
+    match column_type {
         7 => {}
         4 => {
             while !input.is_empty() && values <= limit {
                 values = values.saturating_add(input.unsigned()?);
             }
         }
-        column_type => {
-            let skip_value = |input: &mut Input<'_>| -> Result<(), InboundError> {
-                match column_type {
-                    3 => input.signed().map(drop),
-                    5 => input.bytes().map(drop),
-                    _ => input.unsigned().map(drop),
-                }
-            };
-            while !input.is_empty() && values <= limit {
+        _ => {
+            while !input.is_empty() && values.max(grouped) <= limit {
                 let count = input.signed()?;
                 if count > 0 {
-                    values = values.saturating_add(count.unsigned_abs());
-                    skip_value(&mut input)?;
+                    let repeated = count.unsigned_abs();
+                    values = values.saturating_add(repeated);
+                    grouped = grouped.saturating_add(read_value(&mut input)?.saturating_mul(repeated));
                 } else if count < 0 {
                     let literals = count.unsigned_abs();
                     values = values.saturating_add(literals);
@@ -345,7 +362,7 @@ fn count_values(spec: u32, column: &[u8], limit: u64) -> Result<u64, InboundErro
                         break;
                     }
                     for _ in 0..literals {
-                        skip_value(&mut input)?;
+                        grouped = grouped.saturating_add(read_value(&mut input)?);
                     }
                 } else {
                     values = values.saturating_add(input.unsigned()?);
@@ -353,7 +370,7 @@ fn count_values(spec: u32, column: &[u8], limit: u64) -> Result<u64, InboundErro
             }
         }
     }
-    Ok(values)
+    Ok(values.max(grouped))
 }
 
 fn malformed(what: &str) -> InboundError {
