@@ -220,16 +220,17 @@ fn oversized_messages_and_bundles_are_refused() {
         ..InboundLimits::default()
     });
     let big = message_with(Vec::new(), vec![vec![0u8; 2048]]);
+    let too_large = refused_with(&mut hub, &big);
     assert!(matches!(
-        refused_with(&mut hub, &big),
+        too_large,
         InboundError::MessageTooLarge { limit: 1024, .. }
     ));
+    assert!(too_large.exceeds_limit());
     let (_, mut hub) = hub_with(InboundLimits::default());
     let bundle = chunk(3, [0; 4], &[0]);
-    assert_eq!(
-        refused_with(&mut hub, &message_with(Vec::new(), vec![bundle])),
-        InboundError::UnexpectedChunk("bundle")
-    );
+    let unexpected = refused_with(&mut hub, &message_with(Vec::new(), vec![bundle]));
+    assert_eq!(unexpected, InboundError::UnexpectedChunk("bundle"));
+    assert!(!unexpected.exceeds_limit());
     let mut truncated = chunk(1, [0; 4], &[0; 64]);
     truncated.truncate(40);
     assert!(matches!(

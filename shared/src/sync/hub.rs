@@ -209,8 +209,8 @@ impl DocumentHub {
         check: impl FnOnce(&Automerge, &[Change]) -> Result<(), E>,
     ) -> Result<Result<(), (Vec<ChangeHash>, E)>, HubError> {
         inbound::check_size(data, &self.limits)?;
-        let message = sync::Message::decode(data)
-            .map_err(|error| InboundError::Malformed(format!("not a sync message: {error}")))?;
+        let message =
+            sync::Message::decode(data).map_err(|error| InboundError::Malformed(error.to_string()))?;
         let link = self
             .links
             .get_mut(&connection)

@@ -89,6 +89,16 @@ pub enum InboundError {
     TooMuchWaiting { limit: usize },
 }
 
+impl InboundError {
+    /// Whether the message was refused for asking too much (a limit of
+    /// [`InboundLimits`]) rather than for being malformed; a server may
+    /// close with "message too big" (1009) for these and "invalid payload"
+    /// (1007) for the rest.
+    pub fn exceeds_limit(&self) -> bool {
+        !matches!(self, Self::Malformed(_) | Self::UnexpectedChunk(_))
+    }
+}
+
 /// The kinds of storage chunk a sync message may carry.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ChunkKind {
@@ -115,7 +125,7 @@ pub struct Inspection {
     pub chunks: Vec<ChunkAt>,
     /// Bytes of change data after inflating.
     pub inflated_bytes: usize,
-    /// The most values of any column, summed over the chunks.
+    /// Operations, as [`InboundLimits::max_operations`] counts them.
     pub operations: u64,
 }
 
