@@ -479,6 +479,30 @@ fn waiting_changes_are_bounded() {
     assert_eq!(error, InboundError::TooMuchWaiting { limit: 64 });
     assert_eq!(hub.waiting_bytes(PEER), 0);
     assert!(hub.document().get_missing_deps(&[]).is_empty());
+
+    // Two changes of two writers, each lacking its own first change.
+    let (_, mut hub) = hub_with(InboundLimits {
+        max_missing_dependencies: 1,
+        ..InboundLimits::default()
+    });
+    let (ana, _, ana_second) = two_changes(&base);
+    let mut ben = base.fork().with_actor(ActorId::from(vec![3u8; 16]));
+    for index in 0..2 {
+        ben.transact(|transaction| transaction.put(ROOT, format!("ben{index}"), index))
+            .expect("edit");
+    }
+    let ben_second = ben.get_last_local_change().expect("change");
+    let mut heads = vec![ana.get_heads()[0], ben.get_heads()[0]];
+    heads.sort_unstable();
+    let error = refused_with(
+        &mut hub,
+        &message_with(
+            heads,
+            vec![ana_second.raw_bytes().to_vec(), ben_second.raw_bytes().to_vec()],
+        ),
+    );
+    assert_eq!(error, InboundError::TooManyMissing { limit: 1 });
+    assert_eq!(hub.waiting_bytes(PEER), 0);
 }
 
 /// automerge's `save()` keeps queued changes; a document loaded from such a

@@ -240,7 +240,6 @@ impl DocumentHub {
                 .map_err(|error| HubError::Rejected(error.to_string()));
         }
         let inspection = inbound::inspect(&message, &self.limits)?;
-        let chunks = (!message.changes.is_empty()).then(|| message.changes.clone());
         let mut fork = self.document.fork();
         let mut state = link.state.clone();
         fork.receive_sync_message(&mut state, message)
@@ -248,8 +247,12 @@ impl DocumentHub {
         // Changes automerge queued in the fork join the link's waiting ones.
         let queued = !fork.get_missing_deps(&[]).is_empty();
         let mut waiting: Vec<Change> = Vec::new();
-        if queued && let Some(chunks) = &chunks {
-            waiting = queued_changes(chunks, &inspection, &fork)?;
+        if queued {
+            // The message was consumed; decoding it again is cheaper than
+            // copying every message's changes for this rare case.
+            let message =
+                sync::Message::decode(data).map_err(|error| InboundError::Malformed(error.to_string()))?;
+            waiting = queued_changes(&message.changes, &inspection, &fork)?;
         }
         let mut waiting_changed = queued;
         if unblocked || link.waiting.unblocked(&fork) {
@@ -280,6 +283,12 @@ impl DocumentHub {
             if waiting.bytes > self.limits.max_waiting_bytes {
                 return Err(InboundError::TooMuchWaiting {
                     limit: self.limits.max_waiting_bytes,
+                }
+                .into());
+            }
+            if waiting.missing.len() > self.limits.max_missing_dependencies {
+                return Err(InboundError::TooManyMissing {
+                    limit: self.limits.max_missing_dependencies,
                 }
                 .into());
             }

@@ -44,11 +44,14 @@ pub struct InboundLimits {
     /// Bytes of a connection's changes the hub holds while it asks for their
     /// missing dependencies (see `DocumentHub::receive_checked`).
     pub max_waiting_bytes: usize,
+    /// How many missing dependencies those changes may have; the hub asks
+    /// for each and checks for each on every message of the connection.
+    pub max_missing_dependencies: usize,
 }
 
 impl Default for InboundLimits {
     /// 8 MiB per message, 64 MiB inflated, 1 000 000 operations, 8 MiB
-    /// waiting per connection.
+    /// waiting per connection with at most 1 024 missing dependencies.
     ///
     /// Operations are what honest messages have most of: typing or pasting
     /// text costs one per character, and automerge sends a client's whole
@@ -61,13 +64,16 @@ impl Default for InboundLimits {
     /// and a change message with 100 000 operations is 100 KB. 8 MiB leaves
     /// room for long string values and stays under the 16 MiB frame limit;
     /// 64 MiB inflated is room for a million operations' columns and values.
-    /// Waiting changes are at most one message's worth.
+    /// Waiting changes are at most one message's worth; an honest peer's
+    /// lack a handful of dependencies (one per bloom-filter false positive,
+    /// about one change in a hundred).
     fn default() -> Self {
         Self {
             max_message_bytes: 8 * 1024 * 1024,
             max_inflated_bytes: 64 * 1024 * 1024,
             max_operations: 1_000_000,
             max_waiting_bytes: 8 * 1024 * 1024,
+            max_missing_dependencies: 1024,
         }
     }
 }
@@ -87,6 +93,8 @@ pub enum InboundError {
     UnexpectedChunk(&'static str),
     #[error("changes waiting for their dependencies would pass {limit} bytes")]
     TooMuchWaiting { limit: usize },
+    #[error("changes waiting for their dependencies would lack more than {limit} of them")]
+    TooManyMissing { limit: usize },
 }
 
 impl InboundError {
