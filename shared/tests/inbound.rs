@@ -52,6 +52,17 @@ fn chunk(kind: u8, checksum: [u8; 4], data: &[u8]) -> Vec<u8> {
 /// The data of a change chunk (actor 16 × `actor`, seq 1, no
 /// dependencies) whose operation columns are `columns` (spec, bytes).
 fn change_data(actor: u8, columns: &[(u32, &[u8])]) -> Vec<u8> {
+    let lengths: Vec<(u32, usize)> = columns.iter().map(|(spec, bytes)| (*spec, bytes.len())).collect();
+    let mut out = change_header(actor, &lengths);
+    for (_, bytes) in columns {
+        out.extend_from_slice(bytes);
+    }
+    out
+}
+
+/// A change chunk's data up to its columns, which are to follow with the
+/// given specs and lengths.
+fn change_header(actor: u8, columns: &[(u32, usize)]) -> Vec<u8> {
     let mut out = Vec::new();
     uleb(&mut out, 0); // dependencies
     uleb(&mut out, 16);
@@ -62,12 +73,9 @@ fn change_data(actor: u8, columns: &[(u32, &[u8])]) -> Vec<u8> {
     uleb(&mut out, 0); // message
     uleb(&mut out, 0); // other actors
     uleb(&mut out, columns.len() as u64);
-    for (spec, bytes) in columns {
+    for (spec, length) in columns {
         uleb(&mut out, u64::from(*spec));
-        uleb(&mut out, bytes.len() as u64);
-    }
-    for (_, bytes) in columns {
-        out.extend_from_slice(bytes);
+        uleb(&mut out, *length as u64);
     }
     out
 }
@@ -117,11 +125,26 @@ fn refused_with(hub: &mut DocumentHub, data: &[u8]) -> InboundError {
 /// runs). automerge would inflate all of it before reading a byte.
 #[test]
 fn a_deflate_bomb_in_a_compressed_change_is_refused_before_inflating() {
-    let zeros = vec![0u8; 256 * 1024 * 1024];
-    let data = change_data(9, &[(ACTION_COLUMN, &zeros)]);
-    drop(zeros);
-    let compressed = chunk(2, checksum(1, &data), &deflate(&data));
-    drop(data);
+    // Deflated and hashed a mebibyte at a time, so the test itself never
+    // holds the inflated change.
+    const MEBIBYTES: usize = 256;
+    let zeros = vec![0u8; 1024 * 1024];
+    let header = change_header(9, &[(ACTION_COLUMN, MEBIBYTES * zeros.len())]);
+    let mut hashed = sha2::Sha256::new();
+    hashed.update([1]);
+    let mut length = Vec::new();
+    uleb(&mut length, (header.len() + MEBIBYTES * zeros.len()) as u64);
+    hashed.update(&length);
+    hashed.update(&header);
+    let mut deflated = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+    deflated.write_all(&header).expect("deflating into a Vec");
+    for _ in 0..MEBIBYTES {
+        hashed.update(&zeros);
+        deflated.write_all(&zeros).expect("deflating into a Vec");
+    }
+    let digest = hashed.finalize();
+    let deflated = deflated.finish().expect("deflating into a Vec");
+    let compressed = chunk(2, [digest[0], digest[1], digest[2], digest[3]], &deflated);
     assert!(compressed.len() < 1024 * 1024, "the bomb is small on the wire");
     let (_, mut hub) = hub_with(InboundLimits::default());
     let error = refused_with(&mut hub, &message_with(Vec::new(), vec![compressed]));
