@@ -113,7 +113,10 @@ pub fn edits_in_change(
     expanded
         .operations
         .iter()
-        .map(|operation| {
+        .enumerate()
+        .map(|(index, operation)| {
+            // The operation's own id: counters run on from the change's start.
+            let counter = expanded.start_op.get().saturating_add(index as u64);
             let key = match &operation.key {
                 Key::Map(key) => Some(key.to_string()),
                 Key::Seq(_) => None,
@@ -161,9 +164,14 @@ pub fn edits_in_change(
                             let creates = matches!(operation.action, OpType::Make(ObjType::Map))
                                 && operation.pred.is_empty()
                                 && key.is_some()
-                                && document
-                                    .get_all(collection_object, record_id.as_str())
-                                    .is_ok_and(|values| values.len() == 1);
+                                && document.get_all(collection_object, record_id.as_str()).is_ok_and(
+                                    |values| match values.as_slice() {
+                                        [(_, ObjId::Id(value_counter, value_actor, _))] => {
+                                            *value_counter == counter && *value_actor == expanded.actor_id
+                                        }
+                                        _ => false,
+                                    },
+                                );
                             kind = match kind {
                                 EditKind::Remove => EditKind::Remove,
                                 _ if creates => EditKind::Write,
@@ -585,6 +593,42 @@ mod tests {
                 for role in [Role::Member, Role::Secretariat] {
                     assert_eq!(check(role, &edits[0]), Err(Refusal::RecordReplaced));
                 }
+            }
+        }
+
+        /// The same, with the conflict settled in a second change of the
+        /// same message: the first is judged in a document where the key's
+        /// only value is the second's, and is still not a new record.
+        #[test]
+        fn a_concurrent_record_settled_by_a_later_change_is_refused() {
+            let ana = ActorId::from(vec![2u8; 16]);
+            let ben = ActorId::from(vec![3u8; 16]);
+            let base = workspace();
+            let mut document = base.fork().with_actor(ana);
+            create_organisation(&mut document, "r1", "GIZ");
+            let mut attacker = base.fork().with_actor(ben.clone());
+            create_organisation(&mut attacker, "r1", "Otra");
+            let concurrent = attacker.get_last_local_change().expect("change");
+            attacker.merge(&mut document.clone()).expect("merge");
+            let organisations = organisations(&attacker);
+            let mut transaction = attacker.transaction();
+            automerge::transaction::Transactable::put_object(
+                &mut transaction,
+                &organisations,
+                "r1",
+                automerge::ObjType::Map,
+            )
+            .expect("put");
+            transaction.commit();
+            let settling = attacker.get_last_local_change().expect("change");
+            document
+                .apply_changes([concurrent.clone(), settling.clone()])
+                .expect("merge");
+            for change in [&concurrent, &settling] {
+                let own = ben.clone();
+                let edits = edits_in_change(&document, change, &move |actor| *actor == own);
+                assert_eq!(edits[0].kind, EditKind::Replace);
+                assert!(check(Role::Secretariat, &edits[0]).is_err());
             }
         }
 
