@@ -672,3 +672,45 @@ proptest::proptest! {
         }
     }
 }
+
+/// A raw v1 sync message with no heads, needs or changes and one `have`
+/// whose bloom filter header is `entries`, `bits_per_entry`, `probes`,
+/// followed by `bits`.
+fn message_with_bloom(entries: u64, bits_per_entry: u64, probes: u64, bits: &[u8]) -> Vec<u8> {
+    let mut bloom = Vec::new();
+    uleb(&mut bloom, entries);
+    uleb(&mut bloom, bits_per_entry);
+    uleb(&mut bloom, probes);
+    bloom.extend_from_slice(bits);
+    let mut out = vec![0x42];
+    uleb(&mut out, 0); // heads
+    uleb(&mut out, 0); // need
+    uleb(&mut out, 1); // have
+    uleb(&mut out, 0); // last sync
+    uleb(&mut out, bloom.len() as u64);
+    out.extend_from_slice(&bloom);
+    uleb(&mut out, 0); // changes
+    out
+}
+
+/// automerge trusts a bloom filter's header: with no bits it divides by
+/// zero, and it allocates a probe list as long as the header says, both
+/// when the hub next answers. Such filters are refused on arrival.
+#[test]
+fn a_bloom_filter_that_would_crash_the_hub_is_refused() {
+    for data in [
+        message_with_bloom(1, 0, 7, &[]),
+        message_with_bloom(1, 10, u64::from(u32::MAX), &[0, 0]),
+    ] {
+        let (_, mut hub) = hub_with(InboundLimits::default());
+        assert!(matches!(
+            refused_with(&mut hub, &data),
+            InboundError::Malformed(_)
+        ));
+        assert!(hub.outgoing().len() <= 1);
+    }
+    // automerge's own filters pass.
+    let (_, mut hub) = hub_with(InboundLimits::default());
+    hub.receive(PEER, &message_with_bloom(1, 10, 7, &[0, 0]))
+        .expect("an honest filter");
+}

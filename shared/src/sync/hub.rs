@@ -211,6 +211,7 @@ impl DocumentHub {
         inbound::check_size(data, &self.limits)?;
         let message =
             sync::Message::decode(data).map_err(|error| InboundError::Malformed(error.to_string()))?;
+        inbound::check_summaries(&message)?;
         let link = self
             .links
             .get_mut(&connection)

@@ -154,6 +154,39 @@ pub fn check_size(data: &[u8], limits: &InboundLimits) -> Result<(), InboundErro
     Ok(())
 }
 
+/// The most bloom filters (`have`) a message may carry; automerge sends one.
+const MAX_HAVES: usize = 4;
+/// Bounds on a bloom filter's header; automerge writes 10 bits per entry
+/// and 7 probes.
+const MAX_BITS_PER_ENTRY: u64 = 32;
+const MAX_PROBES: u64 = 16;
+
+/// Checks what automerge will later trust in a message's summaries of the
+/// peer's changes: its bloom filters. automerge divides by the filter's
+/// size, zero when a header claims entries but no bits per entry, and it
+/// computes as many probes per lookup as the header says (billions stall a
+/// hub for minutes), for each of the hub's changes.
+pub fn check_summaries(message: &Message) -> Result<(), InboundError> {
+    if message.have.len() > MAX_HAVES {
+        return Err(malformed("more bloom filters than a peer sends"));
+    }
+    for have in &message.have {
+        let bytes = have.bloom.to_bytes();
+        if bytes.is_empty() {
+            // No entries: automerge never probes it.
+            continue;
+        }
+        let mut input = Input::new(&bytes);
+        input.unsigned()?; // entries
+        let bits_per_entry = input.unsigned()?;
+        let probes = input.unsigned()?;
+        if !(1..=MAX_BITS_PER_ENTRY).contains(&bits_per_entry) || !(1..=MAX_PROBES).contains(&probes) {
+            return Err(malformed("a bloom filter automerge cannot probe safely"));
+        }
+    }
+    Ok(())
+}
+
 /// Reads every storage chunk of `message`'s changes within `limits`.
 ///
 /// Each entry of the change list must hold whole chunks (automerge's
