@@ -709,6 +709,20 @@ fn a_bloom_filter_that_would_crash_the_hub_is_refused() {
         ));
         assert!(hub.outgoing().len() <= 1);
     }
+    // Nor does a peer name thousands of heads.
+    let (_, mut hub) = hub_with(InboundLimits::default());
+    let mut heads: Vec<ChangeHash> = (0..5000u32)
+        .map(|index| {
+            let mut hash = [0u8; 32];
+            hash[..4].copy_from_slice(&index.to_be_bytes());
+            ChangeHash(hash)
+        })
+        .collect();
+    heads.sort_unstable();
+    assert!(matches!(
+        refused_with(&mut hub, &message_with(heads, Vec::new())),
+        InboundError::Malformed(_)
+    ));
     // automerge's own filters pass.
     let (_, mut hub) = hub_with(InboundLimits::default());
     hub.receive(PEER, &message_with_bloom(1, 10, 7, &[0, 0]))

@@ -156,19 +156,33 @@ pub fn check_size(data: &[u8], limits: &InboundLimits) -> Result<(), InboundErro
 
 /// The most bloom filters (`have`) a message may carry; automerge sends one.
 const MAX_HAVES: usize = 4;
+/// The most hashes in a message's heads, needs or a filter's last sync. A
+/// peer has as many heads as concurrent branches and needs the few changes
+/// that lead to the hub's heads; the hub checks each hash against its own
+/// recent messages, so thousands of them would cost every message dearly.
+const MAX_HASHES: usize = 4096;
 /// Bounds on a bloom filter's header; automerge writes 10 bits per entry
 /// and 7 probes.
 const MAX_BITS_PER_ENTRY: u64 = 32;
 const MAX_PROBES: u64 = 16;
 
-/// Checks what automerge will later trust in a message's summaries of the
-/// peer's changes: its bloom filters. automerge divides by the filter's
-/// size, zero when a header claims entries but no bits per entry, and it
-/// computes as many probes per lookup as the header says (billions stall a
-/// hub for minutes), for each of the hub's changes.
+/// Checks a message's summaries of the peer's changes: no more hashes than
+/// a peer has reason to send, and bloom filters automerge can probe safely.
+/// automerge trusts a filter's header when the hub next answers: it divides
+/// by the filter's size, zero when a header claims entries but no bits per
+/// entry, and it computes as many probes per lookup as the header says
+/// (billions stall a hub for minutes), for each of the hub's changes.
 pub fn check_summaries(message: &Message) -> Result<(), InboundError> {
     if message.have.len() > MAX_HAVES {
         return Err(malformed("more bloom filters than a peer sends"));
+    }
+    let lists = [&message.heads, &message.need]
+        .into_iter()
+        .chain(message.have.iter().map(|have| &have.last_sync));
+    for list in lists {
+        if list.len() > MAX_HASHES {
+            return Err(malformed("more hashes than a peer sends"));
+        }
     }
     for have in &message.have {
         let bytes = have.bloom.to_bytes();
