@@ -7,6 +7,9 @@
 //! chunks of a message itself, with a budget: it inflates under a limit, and
 //! counts the values of every column run by run (a run of a billion costs one
 //! step), then refuses a message that goes past its [`InboundLimits`].
+//! Bundle chunks, which no sync message carries, are refused.
+//! [`check_summaries`] bounds what automerge trusts in the rest of the
+//! message: the number of hashes and the headers of bloom filters.
 //!
 //! The format (automerge's `storage/chunk.rs`, `storage/change.rs`,
 //! `storage/document.rs`, `storage/columns/`): a chunk is the magic bytes,
