@@ -16,6 +16,7 @@ pub enum Location {
     /// Inside `meta` (workspace settings).
     Settings,
     /// A key of a collection map: creating, replacing or removing a record.
+    /// Only creating is ever allowed (see [`EditKind::Replace`]).
     Collection { collection: String, record_id: String },
     /// Inside a record (a field, or anything nested in a field).
     Record {
@@ -36,6 +37,12 @@ pub enum EditKind {
     Remove,
     /// Sets a record's `deleted` tombstone to true.
     Tombstone,
+    /// At a collection key, anything but creating a new record: a value put
+    /// over the key's current record, a value that is not a map (`null`, a
+    /// string, a list), or a record created concurrently with another under
+    /// the same key (automerge would show only one of the two, so a peer
+    /// could hide someone's record by creating one "before" it).
+    Replace,
 }
 
 /// One operation of an incoming change, as the policy sees it.
@@ -48,13 +55,24 @@ pub struct Edit {
 }
 
 /// Decides one edit for a person with `role`.
+///
+/// Records are never removed or replaced, by anyone: a collection key may
+/// only receive a new record, and a record leaves through its `deleted`
+/// tombstone, so every reference to it keeps resolving and its history stays.
 pub fn check(role: Role, edit: &Edit) -> Result<(), Refusal> {
     let require = |capability| reason(role, capability).map_or(Ok(()), Err);
-    if role == Role::Secretariat {
-        return Ok(());
-    }
     if !role.may_write() {
         return Err(Refusal::ReadOnlyRole);
+    }
+    if let Location::Collection { .. } = edit.location {
+        match edit.kind {
+            EditKind::Remove => return Err(Refusal::RecordRemoved),
+            EditKind::Replace | EditKind::Tombstone => return Err(Refusal::RecordReplaced),
+            EditKind::Write => {}
+        }
+    }
+    if role == Role::Secretariat {
+        return Ok(());
     }
     match &edit.location {
         Location::Root { .. } => Err(Refusal::WorkspaceStructure),
@@ -66,7 +84,6 @@ pub fn check(role: Role, edit: &Edit) -> Result<(), Refusal> {
             };
             require(collection.edit_capability())?;
             match (&edit.location, edit.kind) {
-                (Location::Collection { .. }, EditKind::Remove) => Err(Refusal::RecordRemoved),
                 (Location::Record { .. }, EditKind::Tombstone) if !edit.own_record => {
                     require(Capability::DeleteOthersRecords)
                 }
@@ -89,19 +106,22 @@ pub fn edits_in_change(
     is_own_actor: &dyn Fn(&automerge::ActorId) -> bool,
 ) -> Vec<Edit> {
     use automerge::legacy::{Key, ObjectId, OpType};
-    use automerge::{ObjId, Prop, ReadDoc as _, ScalarValue};
+    use automerge::{ObjId, ObjType, Prop, ReadDoc as _, ScalarValue};
 
     let expanded = change.decode();
     let mut paths: std::collections::HashMap<String, Option<PlacedObject>> = std::collections::HashMap::new();
     expanded
         .operations
         .iter()
-        .map(|operation| {
+        .enumerate()
+        .map(|(index, operation)| {
+            // The operation's own id: counters run on from the change's start.
+            let counter = expanded.start_op.get().saturating_add(index as u64);
             let key = match &operation.key {
                 Key::Map(key) => Some(key.to_string()),
                 Key::Seq(_) => None,
             };
-            let kind = match &operation.action {
+            let mut kind = match &operation.action {
                 OpType::Delete => EditKind::Remove,
                 OpType::Put(ScalarValue::Boolean(true)) if key.as_deref() == Some("deleted") => {
                     EditKind::Tombstone
@@ -133,7 +153,30 @@ pub fn edits_in_change(
                     match path.as_deref() {
                         // path[i] = (object, the key under which the next level lives)
                         Some([(_, Prop::Map(root_key)), ..]) if root_key == "meta" => Location::Settings,
-                        Some([(_, Prop::Map(collection)), (_, Prop::Map(record_id))]) => {
+                        Some(
+                            [
+                                (_, Prop::Map(collection)),
+                                (collection_object, Prop::Map(record_id)),
+                            ],
+                        ) => {
+                            // Only a new map under a key that held nothing,
+                            // and that is the key's only value once applied.
+                            let creates = matches!(operation.action, OpType::Make(ObjType::Map))
+                                && operation.pred.is_empty()
+                                && key.is_some()
+                                && document.get_all(collection_object, record_id.as_str()).is_ok_and(
+                                    |values| match values.as_slice() {
+                                        [(_, ObjId::Id(value_counter, value_actor, _))] => {
+                                            *value_counter == counter && *value_actor == expanded.actor_id
+                                        }
+                                        _ => false,
+                                    },
+                                );
+                            kind = match kind {
+                                EditKind::Remove => EditKind::Remove,
+                                _ if creates => EditKind::Write,
+                                _ => EditKind::Replace,
+                            };
                             Location::Collection {
                                 collection: collection.clone(),
                                 record_id: record_id.clone(),
@@ -436,6 +479,199 @@ mod tests {
             let edits = last_edits(&document, &ana);
             assert_eq!(edits[0].location, Location::Settings);
             assert_eq!(edits[1].location, Location::Root { key: "rogue".into() });
+        }
+
+        fn organisations(document: &Automerge) -> automerge::ObjId {
+            match automerge::ReadDoc::get(document, automerge::ROOT, "organisations") {
+                Ok(Some((_, organisations))) => organisations,
+                _ => panic!("the workspace has organisations"),
+            }
+        }
+
+        /// Ben's edit at the key of Ana's record `r1`, as the policy decides
+        /// it for each role that writes.
+        fn decisions_at_the_key(
+            edit: impl FnOnce(&mut automerge::transaction::Transaction<'_>, &automerge::ObjId),
+        ) -> Vec<(Role, Result<(), Refusal>)> {
+            let ana = ActorId::from(vec![2u8; 16]);
+            let ben = ActorId::from(vec![3u8; 16]);
+            let mut document = workspace().with_actor(ana);
+            create_organisation(&mut document, "r1", "GIZ");
+            let mut document = document.with_actor(ben.clone());
+            let organisations = organisations(&document);
+            let mut transaction = document.transaction();
+            edit(&mut transaction, &organisations);
+            transaction.commit();
+            let edits = last_edits(&document, &ben);
+            assert_eq!(edits.len(), 1);
+            assert_eq!(
+                edits[0].location,
+                Location::Collection {
+                    collection: "organisations".into(),
+                    record_id: "r1".into()
+                }
+            );
+            [Role::Member, Role::Presidency, Role::Secretariat]
+                .into_iter()
+                .map(|role| (role, check(role, &edits[0])))
+                .collect()
+        }
+
+        fn refused_for_everyone(decisions: Vec<(Role, Result<(), Refusal>)>, refusal: Refusal) {
+            for (role, decision) in decisions {
+                assert_eq!(decision, Err(refusal), "{role:?}");
+            }
+        }
+
+        #[test]
+        fn nobody_removes_a_record() {
+            refused_for_everyone(
+                decisions_at_the_key(|transaction, organisations| {
+                    automerge::transaction::Transactable::delete(transaction, organisations, "r1")
+                        .expect("delete");
+                }),
+                Refusal::RecordRemoved,
+            );
+        }
+
+        #[test]
+        fn nobody_puts_null_or_a_scalar_over_a_record() {
+            refused_for_everyone(
+                decisions_at_the_key(|transaction, organisations| {
+                    automerge::transaction::Transactable::put(
+                        transaction,
+                        organisations,
+                        "r1",
+                        automerge::ScalarValue::Null,
+                    )
+                    .expect("put");
+                }),
+                Refusal::RecordReplaced,
+            );
+            refused_for_everyone(
+                decisions_at_the_key(|transaction, organisations| {
+                    automerge::transaction::Transactable::put(transaction, organisations, "r1", "GIZ")
+                        .expect("put");
+                }),
+                Refusal::RecordReplaced,
+            );
+        }
+
+        #[test]
+        fn nobody_replaces_a_record_with_a_new_map() {
+            refused_for_everyone(
+                decisions_at_the_key(|transaction, organisations| {
+                    automerge::transaction::Transactable::put_object(
+                        transaction,
+                        organisations,
+                        "r1",
+                        automerge::ObjType::Map,
+                    )
+                    .expect("put");
+                }),
+                Refusal::RecordReplaced,
+            );
+        }
+
+        /// A record created without seeing Ana's (its change does not depend
+        /// on hers) lands beside hers under the same key, and automerge shows
+        /// only one of the two: refused, whichever wins.
+        #[test]
+        fn a_record_created_concurrently_under_an_existing_key_is_refused() {
+            let ana = ActorId::from(vec![2u8; 16]);
+            let base = workspace();
+            for ben in [ActorId::from(vec![1u8; 16]), ActorId::from(vec![3u8; 16])] {
+                let mut document = base.fork().with_actor(ana.clone());
+                create_organisation(&mut document, "r1", "GIZ");
+                let mut concurrent = base.fork().with_actor(ben.clone());
+                create_organisation(&mut concurrent, "r1", "Otra");
+                let change = concurrent.get_last_local_change().expect("change");
+                document.apply_changes([change.clone()]).expect("merge");
+                let own = ben.clone();
+                let edits = edits_in_change(&document, &change, &move |actor| *actor == own);
+                assert_eq!(edits[0].kind, EditKind::Replace);
+                for role in [Role::Member, Role::Secretariat] {
+                    assert_eq!(check(role, &edits[0]), Err(Refusal::RecordReplaced));
+                }
+            }
+        }
+
+        /// The same, with the conflict settled in a second change of the
+        /// same message: the first is judged in a document where the key's
+        /// only value is the second's, and is still not a new record.
+        #[test]
+        fn a_concurrent_record_settled_by_a_later_change_is_refused() {
+            let ana = ActorId::from(vec![2u8; 16]);
+            let ben = ActorId::from(vec![3u8; 16]);
+            let base = workspace();
+            let mut document = base.fork().with_actor(ana);
+            create_organisation(&mut document, "r1", "GIZ");
+            let mut attacker = base.fork().with_actor(ben.clone());
+            create_organisation(&mut attacker, "r1", "Otra");
+            let concurrent = attacker.get_last_local_change().expect("change");
+            attacker.merge(&mut document.clone()).expect("merge");
+            let organisations = organisations(&attacker);
+            let mut transaction = attacker.transaction();
+            automerge::transaction::Transactable::put_object(
+                &mut transaction,
+                &organisations,
+                "r1",
+                automerge::ObjType::Map,
+            )
+            .expect("put");
+            transaction.commit();
+            let settling = attacker.get_last_local_change().expect("change");
+            document
+                .apply_changes([concurrent.clone(), settling.clone()])
+                .expect("merge");
+            for change in [&concurrent, &settling] {
+                let own = ben.clone();
+                let edits = edits_in_change(&document, change, &move |actor| *actor == own);
+                assert_eq!(edits[0].kind, EditKind::Replace);
+                assert!(check(Role::Secretariat, &edits[0]).is_err());
+            }
+        }
+
+        #[test]
+        fn a_scalar_under_a_new_key_is_not_a_record() {
+            let ben = ActorId::from(vec![3u8; 16]);
+            let mut document = workspace().with_actor(ben.clone());
+            let organisations = organisations(&document);
+            let mut transaction = document.transaction();
+            automerge::transaction::Transactable::put(&mut transaction, &organisations, "deleted", true)
+                .expect("put");
+            transaction.commit();
+            let edits = last_edits(&document, &ben);
+            assert_eq!(edits[0].kind, EditKind::Replace);
+            assert_eq!(check(Role::Member, &edits[0]), Err(Refusal::RecordReplaced));
+        }
+
+        #[test]
+        fn creating_and_tombstoning_records_still_pass() {
+            let ana = ActorId::from(vec![2u8; 16]);
+            let mut document = workspace().with_actor(ana.clone());
+            create_organisation(&mut document, "r1", "GIZ");
+            let created = last_edits(&document, &ana);
+            assert_eq!(created[0].kind, EditKind::Write);
+            records::set_deleted(
+                &mut document,
+                Collection::Organisations,
+                "r1",
+                true,
+                &Authorship {
+                    now_ms: 2,
+                    author: "Ana",
+                },
+            )
+            .expect("delete");
+            let tombstoned = last_edits(&document, &ana);
+            for role in [Role::Member, Role::Secretariat] {
+                assert!(created.iter().all(|edit| check(role, edit).is_ok()), "{role:?}");
+                assert!(
+                    tombstoned.iter().all(|edit| check(role, edit).is_ok()),
+                    "{role:?}"
+                );
+            }
         }
     }
 }

@@ -30,6 +30,9 @@ pub enum Refusal {
     UnknownCollection,
     /// Records are tombstoned with their `deleted` flag, never removed.
     RecordRemoved,
+    /// A collection key only ever receives a new record; nothing is put over
+    /// an existing one, and nothing but a record is put there.
+    RecordReplaced,
     /// The change is signed by an actor bound to another person.
     ForeignActor,
     /// Anything else the role does not allow.
@@ -50,6 +53,7 @@ impl Refusal {
         Self::DetachedObject,
         Self::UnknownCollection,
         Self::RecordRemoved,
+        Self::RecordReplaced,
         Self::ForeignActor,
         Self::NotPermitted,
         Self::MessageTooLong,
@@ -68,6 +72,7 @@ impl Refusal {
             Self::DetachedObject => "detached_object",
             Self::UnknownCollection => "unknown_collection",
             Self::RecordRemoved => "record_removed",
+            Self::RecordReplaced => "record_replaced",
             Self::ForeignActor => "foreign_actor",
             Self::NotPermitted => "not_permitted",
             Self::MessageTooLong => "message_too_long",
@@ -119,6 +124,10 @@ impl Refusal {
             Self::RecordRemoved => Bilingual::new(
                 "Los registros se marcan como borrados; nunca se eliminan ni se reemplazan.",
                 "Records are marked deleted; they are never removed or replaced.",
+            ),
+            Self::RecordReplaced => Bilingual::new(
+                "Un registro existente no se puede reemplazar; solo se crean registros nuevos.",
+                "An existing record cannot be replaced; only new records are created.",
             ),
             Self::ForeignActor => Bilingual::new(
                 "El cambio está firmado con la identidad de otra persona.",

@@ -8,9 +8,13 @@
 //!   clients, the load generator).
 //! - [`DocumentHub`]: the server's side of one document shared with many
 //!   connections. It applies and fans out; persisting is its owner's job.
+//!   What it accepts from a peer is bounded by [`InboundLimits`], checked
+//!   by [`inbound`] before automerge reads a byte of the changes.
 
 mod hub;
+pub mod inbound;
 mod peer;
 
 pub use hub::{ConnectionKey, DocumentHub, HubError, Outgoing};
+pub use inbound::{InboundError, InboundLimits};
 pub use peer::{Input, Output, PeerSession, SessionEvent, SyncError};

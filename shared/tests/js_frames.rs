@@ -130,6 +130,21 @@ fn sync_with_changes_from_js() {
         "the follow-up sync carries the document's changes"
     );
 
+    // A hub's inbound checks read it within the default limits: the stock
+    // client sent its new document whole, as a document chunk.
+    let limits = enlace_shared::sync::InboundLimits::default();
+    let inspection = enlace_shared::sync::inbound::inspect(&message, &limits).expect("within the limits");
+    assert!(
+        inspection
+            .chunks
+            .iter()
+            .all(|chunk| chunk.kind == enlace_shared::sync::inbound::ChunkKind::Document)
+    );
+    let mut hub = enlace_shared::sync::DocumentHub::new(automerge::Automerge::new());
+    hub.join(1, enlace_shared::PeerId::new("js"));
+    hub.receive(1, &data).expect("the hub takes the JS document");
+    assert_eq!(hub.document().get_heads(), message.heads);
+
     // The changes make the document the JS client created.
     let mut document = automerge::Automerge::new();
     let mut state = automerge::sync::State::new();

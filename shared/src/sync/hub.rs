@@ -1,10 +1,12 @@
 //! The server side of one document: many connections, one document.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::convert::Infallible;
 
 use automerge::sync::{self, SyncDoc};
-use automerge::{Automerge, Change, ChangeHash};
+use automerge::{Automerge, Change, ChangeHash, ReadDoc as _, SaveOptions};
 
+use super::inbound::{self, ChunkKind, InboundError, InboundLimits, Inspection};
 use crate::ids::PeerId;
 
 /// The hub's name for one connection (the server numbers them).
@@ -22,8 +24,10 @@ pub struct Outgoing {
 /// Why the hub refused a peer's message. The document is untouched.
 #[derive(Debug, thiserror::Error)]
 pub enum HubError {
-    #[error("not an automerge sync message: {0}")]
-    BadSyncMessage(String),
+    /// The message is malformed or asks for more than the hub's
+    /// [`InboundLimits`] allow; automerge never saw its changes.
+    #[error("{0}")]
+    BadSyncMessage(#[from] InboundError),
     #[error("automerge rejected the changes: {0}")]
     Rejected(String),
     #[error("connection {0} has not joined this document")]
@@ -49,6 +53,21 @@ struct Link {
     sent_in: BTreeMap<ChangeHash, u64>,
     /// The peer's changes we accepted most recently: hash and dependencies.
     accepted: VecDeque<(ChangeHash, Vec<ChangeHash>)>,
+    /// The peer's changes that wait for dependencies the document lacks
+    /// (see [`DocumentHub::receive_checked`]).
+    waiting: Waiting,
+}
+
+/// Changes held outside the document until their dependencies arrive.
+#[derive(Debug, Default)]
+struct Waiting {
+    changes: Vec<Change>,
+    /// Their bytes in total.
+    bytes: usize,
+    /// Their dependencies that neither the document nor they themselves
+    /// held when they were stored: what the hub asks the peer for, and
+    /// what must arrive before any of them can apply.
+    missing: Vec<ChangeHash>,
 }
 
 /// What one outgoing message told a peer.
@@ -71,6 +90,7 @@ const RECENT_SENDS: usize = 64;
 #[derive(Debug)]
 pub struct DocumentHub {
     document: Automerge,
+    limits: InboundLimits,
     links: BTreeMap<ConnectionKey, Link>,
     persisted_heads: Vec<ChangeHash>,
     /// Acknowledgements settled by [`Link::acknowledge`] without the walk.
@@ -78,11 +98,22 @@ pub struct DocumentHub {
 }
 
 impl DocumentHub {
-    /// Wraps a document whose every change is already persisted.
+    /// Wraps a document whose every change is already persisted, with the
+    /// default [`InboundLimits`].
     pub fn new(document: Automerge) -> Self {
+        Self::with_limits(document, InboundLimits::default())
+    }
+
+    /// Wraps a document whose every change is already persisted. Changes
+    /// the document holds without their dependencies (a snapshot saved by
+    /// an earlier version keeps them) are dropped: the hub's document never
+    /// holds such changes, so neither do its forks and snapshots.
+    pub fn with_limits(document: Automerge, limits: InboundLimits) -> Self {
+        let document = without_waiting_changes(document);
         let persisted_heads = document.get_heads();
         Self {
             document,
+            limits,
             links: BTreeMap::new(),
             persisted_heads,
             shortcut_acknowledgements: 0,
@@ -91,6 +122,21 @@ impl DocumentHub {
 
     pub fn document(&self) -> &Automerge {
         &self.document
+    }
+
+    pub fn limits(&self) -> &InboundLimits {
+        &self.limits
+    }
+
+    /// The document saved whole (deflated), without any change that waits
+    /// for missing dependencies; what a compaction should store.
+    pub fn snapshot(&self) -> Vec<u8> {
+        snapshot(&self.document)
+    }
+
+    /// Bytes of changes held for `connection` until their dependencies arrive.
+    pub fn waiting_bytes(&self, connection: ConnectionKey) -> usize {
+        self.links.get(&connection).map_or(0, |link| link.waiting.bytes)
     }
 
     /// How many incoming messages were acknowledgements settled without
@@ -117,6 +163,7 @@ impl DocumentHub {
             sends: 0,
             sent_in: BTreeMap::new(),
             accepted: VecDeque::new(),
+            waiting: Waiting::default(),
         });
     }
 
@@ -124,29 +171,13 @@ impl DocumentHub {
         self.links.remove(&connection);
     }
 
-    /// Applies one sync message from `connection`.
-    ///
-    /// The message is decoded and its changes parsed before anything touches
-    /// the document, so malformed data leaves the document as it was.
+    /// Applies one sync message from `connection`, accepting every change
+    /// (the checks of [`DocumentHub::receive_checked`] without a judge).
     pub fn receive(&mut self, connection: ConnectionKey, data: &[u8]) -> Result<(), HubError> {
-        let message =
-            sync::Message::decode(data).map_err(|error| HubError::BadSyncMessage(error.to_string()))?;
-        // Chunks are single changes (v1 messages) or a compressed document
-        // chunk (v2); parsing them into a scratch document checks both kinds
-        // without touching ours. Missing dependencies are not an error here.
-        for chunk in message.changes.iter() {
-            Automerge::new()
-                .load_incremental(chunk)
-                .map_err(|error| HubError::BadSyncMessage(format!("bad change data: {error}")))?;
+        match self.receive_checked(connection, data, |_, _| Ok::<(), Infallible>(()))? {
+            Ok(()) => Ok(()),
+            Err((_, never)) => match never {},
         }
-        let link = self
-            .links
-            .get_mut(&connection)
-            .ok_or(HubError::UnknownConnection(connection))?;
-        link.owes_acknowledgement |= !message.changes.is_empty();
-        self.document
-            .receive_sync_message(&mut link.state, message)
-            .map_err(|error| HubError::Rejected(error.to_string()))
     }
 
     /// Applies one sync message from `connection` only if `check` accepts the
@@ -155,21 +186,38 @@ impl DocumentHub {
     /// acceptance the fork becomes the document; on refusal the document is
     /// untouched, the connection's sync state starts afresh (its peer is told
     /// to drop the refused changes), and the refused change hashes are returned.
+    ///
+    /// Before any of that, the message must keep within the hub's
+    /// [`InboundLimits`] ([`inbound::inspect`] reads its chunks without
+    /// trusting them); if not, the document is untouched and the error says
+    /// which limit.
+    ///
+    /// Changes whose dependencies the hub lacks never enter the document
+    /// (automerge would queue them in it for good, copy them into every fork
+    /// and save them into every snapshot). They wait in the connection's link,
+    /// up to `max_waiting_bytes`, while the hub's next messages to the peer
+    /// ask for the missing dependencies by hash; they are judged and applied
+    /// with the first message after their dependencies arrive (they are not
+    /// looked at again before). Honest peers send such changes:
+    /// automerge's bloom filter sometimes tells a peer the hub has a change
+    /// it lacks (about one time in a hundred), and the peer then sends that
+    /// change's descendants without it, and the change itself only when asked.
     pub fn receive_checked<E>(
         &mut self,
         connection: ConnectionKey,
         data: &[u8],
         check: impl FnOnce(&Automerge, &[Change]) -> Result<(), E>,
     ) -> Result<Result<(), (Vec<ChangeHash>, E)>, HubError> {
+        inbound::check_size(data, &self.limits)?;
         let message =
-            sync::Message::decode(data).map_err(|error| HubError::BadSyncMessage(error.to_string()))?;
-        // No scratch parse here: changes go to a fork, so bad change data
-        // fails there and leaves the document untouched.
+            sync::Message::decode(data).map_err(|error| InboundError::Malformed(error.to_string()))?;
+        inbound::check_summaries(&message)?;
         let link = self
             .links
             .get_mut(&connection)
             .ok_or(HubError::UnknownConnection(connection))?;
-        if message.changes.is_empty() {
+        let unblocked = link.waiting.unblocked(&self.document);
+        if message.changes.is_empty() && !unblocked {
             // Nothing to judge: heads, needs and bloom filters only.
             #[cfg(debug_assertions)]
             let automerge_would = (link.state.clone(), message.clone());
@@ -192,16 +240,72 @@ impl DocumentHub {
                 .map(Ok)
                 .map_err(|error| HubError::Rejected(error.to_string()));
         }
+        let inspection = inbound::inspect(&message, &self.limits)?;
         let mut fork = self.document.fork();
         let mut state = link.state.clone();
         fork.receive_sync_message(&mut state, message)
             .map_err(|error| HubError::Rejected(error.to_string()))?;
+        // Changes automerge queued in the fork join the link's waiting ones.
+        let queued = !fork.get_missing_deps(&[]).is_empty();
+        let mut waiting: Vec<Change> = Vec::new();
+        if queued {
+            // The message was consumed; decoding it again is cheaper than
+            // copying every message's changes for this rare case.
+            let message =
+                sync::Message::decode(data).map_err(|error| InboundError::Malformed(error.to_string()))?;
+            waiting = queued_changes(&message.changes, &inspection, &fork)?;
+        }
+        let mut waiting_changed = queued;
+        if unblocked || link.waiting.unblocked(&fork) {
+            let mut candidates = link.waiting.changes.clone();
+            candidates.append(&mut waiting);
+            let ready = ready_in_order(&candidates, &fork);
+            fork.apply_changes(ready.into_iter().map(|index| candidates[index].clone()))
+                .map_err(|error| HubError::Rejected(error.to_string()))?;
+            candidates.retain(|change| fork.get_change_meta_by_hash(&change.hash()).is_none());
+            waiting = candidates;
+            waiting_changed = true;
+        } else if waiting_changed {
+            let mut candidates = link.waiting.changes.clone();
+            candidates.append(&mut waiting);
+            waiting = candidates;
+        }
+        if queued {
+            // The fork holds the queued changes for good: the document
+            // takes a fork with only the complete ones instead.
+            let mut complete = self.document.fork();
+            complete
+                .apply_changes(fork.get_changes(&self.document.get_heads()))
+                .map_err(|error| HubError::Rejected(error.to_string()))?;
+            fork = complete;
+        }
+        let waiting = if waiting_changed {
+            let waiting = Waiting::new(waiting, &fork);
+            if waiting.bytes > self.limits.max_waiting_bytes {
+                return Err(InboundError::TooMuchWaiting {
+                    limit: self.limits.max_waiting_bytes,
+                }
+                .into());
+            }
+            if waiting.missing.len() > self.limits.max_missing_dependencies {
+                return Err(InboundError::TooManyMissing {
+                    limit: self.limits.max_missing_dependencies,
+                }
+                .into());
+            }
+            Some(waiting)
+        } else {
+            None
+        };
         let added = fork.get_changes(&self.document.get_heads());
         match check(&fork, &added) {
             Ok(()) => {
                 self.document = fork;
                 link.state = state;
                 link.owes_acknowledgement = true;
+                if let Some(waiting) = waiting {
+                    link.waiting = waiting;
+                }
                 for change in &added {
                     if link.accepted.len() == RECENT_SENDS {
                         link.accepted.pop_front();
@@ -211,9 +315,12 @@ impl DocumentHub {
                 Ok(Ok(()))
             }
             Err(reason) => {
+                // The peer starts afresh and resends whatever we still lack,
+                // waiting changes included.
                 link.state = sync::State::new();
                 link.recent_sends.clear();
                 link.sent_in.clear();
+                link.waiting = Waiting::default();
                 Ok(Err((added.iter().map(Change::hash).collect(), reason)))
             }
         }
@@ -233,6 +340,7 @@ impl DocumentHub {
     /// Replaces the document (after a failed commit, from what storage holds)
     /// and forgets every sync state so that peers resend what is missing.
     pub fn reset(&mut self, document: Automerge) {
+        let document = without_waiting_changes(document);
         self.persisted_heads = document.get_heads();
         self.document = document;
         for link in self.links.values_mut() {
@@ -264,7 +372,20 @@ impl DocumentHub {
                     // peer can infer them.
                     link.state.last_sent_heads.clear();
                 }
-                let message = document.generate_sync_message(&mut link.state)?;
+                let mut message = document.generate_sync_message(&mut link.state)?;
+                // Ask for what the link's waiting changes lack; automerge
+                // only asks for the peer's heads, which the peer already
+                // counts as sent. Hash lists travel sorted.
+                if !link.waiting.missing.is_empty() {
+                    message.need.extend(
+                        link.waiting
+                            .missing
+                            .iter()
+                            .filter(|hash| document.get_change_meta_by_hash(hash).is_none()),
+                    );
+                    message.need.sort_unstable();
+                    message.need.dedup();
+                }
                 link.remember_send();
                 Some(Outgoing {
                     connection: *connection,
@@ -273,6 +394,126 @@ impl DocumentHub {
                 })
             })
             .collect()
+    }
+}
+
+/// The document saved whole and deflated, without changes that wait for
+/// missing dependencies.
+fn snapshot(document: &Automerge) -> Vec<u8> {
+    document.save_with_options(SaveOptions {
+        deflate: true,
+        retain_orphans: false,
+    })
+}
+
+/// `document` without the changes automerge queued for missing dependencies.
+fn without_waiting_changes(document: Automerge) -> Automerge {
+    if document.get_missing_deps(&[]).is_empty() {
+        return document;
+    }
+    match Automerge::load(&snapshot(&document)) {
+        Ok(loaded) => loaded.with_actor(document.get_actor().clone()),
+        // A document automerge saved loads again; if it ever did not, the
+        // queued changes are kept rather than the document lost.
+        Err(_) => document,
+    }
+}
+
+/// The change chunks of a message that `fork` queued instead of applying.
+fn queued_changes(
+    chunks: &sync::ChunkList,
+    inspection: &Inspection,
+    fork: &Automerge,
+) -> Result<Vec<Change>, InboundError> {
+    let entries: Vec<&[u8]> = chunks.iter().collect();
+    let mut queued: Vec<Change> = Vec::new();
+    let mut seen: HashSet<ChangeHash> = HashSet::new();
+    for chunk in &inspection.chunks {
+        if chunk.kind == ChunkKind::Document {
+            // A document holds every dependency of its changes.
+            continue;
+        }
+        let bytes = entries
+            .get(chunk.entry)
+            .and_then(|entry| entry.get(chunk.bytes.clone()))
+            .ok_or_else(|| InboundError::Malformed("a chunk outside its message".into()))?;
+        // Bounded: `inspect` has checked the chunk's size and operations.
+        let change = Change::try_from(bytes)
+            .map_err(|error| InboundError::Malformed(format!("bad change: {error}")))?;
+        let hash = change.hash();
+        // The checksum automerge verifies before loading a chunk: one that
+        // fails it was skipped, not queued.
+        if bytes.get(4..8) != Some(&hash.0[..4]) {
+            return Err(InboundError::Malformed("a change with a bad checksum".into()));
+        }
+        if fork.get_change_meta_by_hash(&hash).is_none() && seen.insert(hash) {
+            queued.push(change);
+        }
+    }
+    Ok(queued)
+}
+
+/// Which of `changes` can apply to `document`, in an order that puts every
+/// change after its dependencies among them; the rest lack a dependency.
+fn ready_in_order(changes: &[Change], document: &Automerge) -> Vec<usize> {
+    let positions: HashMap<ChangeHash, usize> = changes
+        .iter()
+        .enumerate()
+        .map(|(position, change)| (change.hash(), position))
+        .collect();
+    let mut blocked = vec![false; changes.len()];
+    let mut unmet = vec![0usize; changes.len()];
+    let mut dependents: HashMap<usize, Vec<usize>> = HashMap::new();
+    for (position, change) in changes.iter().enumerate() {
+        for dependency in change.deps() {
+            if let Some(&other) = positions.get(dependency) {
+                unmet[position] += 1;
+                dependents.entry(other).or_default().push(position);
+            } else if document.get_change_meta_by_hash(dependency).is_none() {
+                blocked[position] = true;
+            }
+        }
+    }
+    let mut ready: Vec<usize> = (0..changes.len())
+        .filter(|&position| unmet[position] == 0 && !blocked[position])
+        .collect();
+    let mut next = 0;
+    while let Some(&position) = ready.get(next) {
+        next += 1;
+        for &dependent in dependents.get(&position).into_iter().flatten() {
+            unmet[dependent] -= 1;
+            if unmet[dependent] == 0 && !blocked[dependent] {
+                ready.push(dependent);
+            }
+        }
+    }
+    ready
+}
+
+impl Waiting {
+    /// Holds `changes` (none of them in `document`).
+    fn new(changes: Vec<Change>, document: &Automerge) -> Self {
+        let held: HashSet<ChangeHash> = changes.iter().map(Change::hash).collect();
+        let mut missing: Vec<ChangeHash> = changes
+            .iter()
+            .flat_map(|change| change.deps().iter().copied())
+            .filter(|hash| !held.contains(hash) && document.get_change_meta_by_hash(hash).is_none())
+            .collect();
+        missing.sort_unstable();
+        missing.dedup();
+        Self {
+            bytes: changes.iter().map(|change| change.raw_bytes().len()).sum(),
+            changes,
+            missing,
+        }
+    }
+
+    /// Whether a dependency the waiting changes lacked is now in `document`,
+    /// so some of them may apply.
+    fn unblocked(&self, document: &Automerge) -> bool {
+        self.missing
+            .iter()
+            .any(|hash| document.get_change_meta_by_hash(hash).is_some())
     }
 }
 
