@@ -31,6 +31,12 @@ use crate::outbox::{CloseOrders, Outbox, outbox};
 /// reach a peer before the socket is dropped without it.
 const GOODBYE_GRACE: Duration = Duration::from_secs(5);
 
+/// How long a socket refused for an oversized frame stays open after its
+/// close frame. The rest of the frame is never read, so closing the socket
+/// makes the kernel reset the connection; waiting a moment lets the peer
+/// read the close frame (and its 1009) before the reset discards it.
+const OVERSIZED_LINGER: Duration = Duration::from_millis(500);
+
 static NEXT_CONNECTION: AtomicU64 = AtomicU64::new(1);
 
 /// Limits applied to every connection.
@@ -133,6 +139,7 @@ pub async fn serve_connection<S, E>(
                 Some(ToConnection::Send(message)) => {
                     // Roles may have changed since the hub queued this.
                     if let Some(document_id) = document_of(&message)
+                        && state.documents.contains_key(&document_id)
                         && state.principal(&document_id).is_none()
                     {
                         break Closing::new(close::ACCESS_REMOVED, format!("no longer has access to {document_id}"));
@@ -219,6 +226,9 @@ pub async fn serve_connection<S, E>(
         let _ = sink.close().await;
     };
     let _ = tokio::time::timeout(GOODBYE_GRACE, goodbye).await;
+    if closing.code == close::MESSAGE_TOO_BIG {
+        tokio::time::sleep(OVERSIZED_LINGER).await;
+    }
     tracing::debug!(connection, "connection closed");
 }
 
