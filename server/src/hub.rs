@@ -97,6 +97,10 @@ pub enum HubCommand {
     /// Unit tests only: the hub panics, as a bug would make it.
     #[cfg(test)]
     Crash,
+    /// Unit tests only: handling takes until the sender lets go, as a
+    /// heavy message would.
+    #[cfg(test)]
+    Block(std::sync::mpsc::Receiver<()>),
 }
 
 impl HubCommand {
@@ -202,7 +206,12 @@ struct HubsInner {
 impl Hubs {
     /// `max_queue_bytes`: the bytes of sync and presence data that may wait
     /// in one hub's queue.
-    pub fn new(storage: Storage, writer: StorageWriter, server_peer_id: PeerId, max_queue_bytes: usize) -> Self {
+    pub fn new(
+        storage: Storage,
+        writer: StorageWriter,
+        server_peer_id: PeerId,
+        max_queue_bytes: usize,
+    ) -> Self {
         Self {
             inner: Arc::new(HubsInner {
                 storage,
@@ -278,7 +287,10 @@ impl Hubs {
                 // The hub's state is gone; its peers would wait forever.
                 tracing::error!(document = %document_id, %error, "hub ended abnormally; closing its peers");
                 for outbox in peers.take_all().into_values() {
-                    outbox.close(close::INTERNAL_ERROR, "the document failed on the server; reconnect");
+                    outbox.close(
+                        close::INTERNAL_ERROR,
+                        "the document failed on the server; reconnect",
+                    );
                 }
             }
         });
@@ -522,6 +534,10 @@ impl HubTask {
             }
             #[cfg(test)]
             HubCommand::Crash => panic!("a test asked the hub to crash"),
+            #[cfg(test)]
+            HubCommand::Block(until) => {
+                let _ = until.recv();
+            }
         }
     }
 
@@ -667,7 +683,10 @@ impl HubTask {
     fn stop_failed(&mut self, error: &StorageError) {
         tracing::error!(document = %self.document_id, %error, "storage failed and the document cannot be reloaded; its hub stops");
         lock(&self.failed).insert(self.document_id, error.to_string());
-        self.close_all(close::INTERNAL_ERROR, "the server cannot store this document; reconnect later");
+        self.close_all(
+            close::INTERNAL_ERROR,
+            "the server cannot store this document; reconnect later",
+        );
     }
 
     /// Sends every peer the sync message it needs now.
@@ -695,7 +714,11 @@ impl HubTask {
             }
         }
         for connection in too_slow {
-            self.close(connection, close::TRY_AGAIN_LATER, "peer is not reading its messages");
+            self.close(
+                connection,
+                close::TRY_AGAIN_LATER,
+                "peer is not reading its messages",
+            );
         }
     }
 
@@ -709,7 +732,9 @@ impl HubTask {
                 tracing::info!(document = %self.document_id, next_seq = self.next_seq, "compacted");
                 self.snapshot_next_seq = self.next_seq;
             }
-            Err(error) => tracing::warn!(document = %self.document_id, %error, "compaction failed; changes kept"),
+            Err(error) => {
+                tracing::warn!(document = %self.document_id, %error, "compaction failed; changes kept");
+            }
         }
     }
 }

@@ -5,9 +5,9 @@
 use std::sync::atomic::Ordering;
 
 use automerge::sync;
+use enlace_shared::model::Authorship;
 use enlace_shared::records::{self, Initial};
 use enlace_shared::schema::Collection;
-use enlace_shared::model::Authorship;
 
 use super::*;
 use crate::outbox::{CloseOrder, CloseOrders, OutboxReceiver, outbox};
@@ -57,8 +57,14 @@ fn new_organisation(storage: &Storage, document_id: DocumentId) -> (Vec<u8>, aut
         now_ms: 2,
         author: "ana",
     };
-    records::create_record(&mut document, Collection::Organisations, "org-1", &name, &authorship)
-        .expect("record");
+    records::create_record(
+        &mut document,
+        Collection::Organisations,
+        "org-1",
+        &name,
+        &authorship,
+    )
+    .expect("record");
     let changes = document.get_changes(&before);
     let hash = changes[0].hash();
     let message = sync::Message {
@@ -91,7 +97,8 @@ async fn joined(hub: &HubHandle, connection: ConnectionKey) -> (OutboxReceiver, 
 /// Every sync message queued for a connection, decoded.
 async fn queued_syncs(receiver: &mut OutboxReceiver) -> Vec<sync::Message> {
     let mut syncs = Vec::new();
-    while let Ok(Some(message)) = tokio::time::timeout(std::time::Duration::from_millis(1), receiver.recv()).await
+    while let Ok(Some(message)) =
+        tokio::time::timeout(std::time::Duration::from_millis(1), receiver.recv()).await
     {
         if let ToConnection::Send(Message::Sync { data, .. }) = message {
             syncs.push(sync::Message::decode(&data).expect("sync message"));
@@ -210,5 +217,74 @@ async fn a_hub_that_panics_closes_its_peers_and_reopens_on_next_use() {
         .await
         .expect("an answer")
         .expect("outbox open");
-    assert!(matches!(answer, ToConnection::Send(Message::Sync { .. })), "{answer:?}");
+    assert!(
+        matches!(answer, ToConnection::Send(Message::Sync { .. })),
+        "{answer:?}"
+    );
+}
+
+#[test]
+fn a_hub_busy_with_a_heavy_message_leaves_the_async_thread_free() {
+    let (release, blocked) = std::sync::mpsc::channel::<()>();
+    let (done, finished) = std::sync::mpsc::channel::<()>();
+    // One async thread: if the hub handled commands on it, nothing else could run.
+    let runtime = std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        runtime.block_on(async move {
+            let Setup {
+                _directory,
+                storage: _,
+                hubs,
+                document_id,
+            } = setup();
+            let hub = hubs.get(document_id).await.expect("opens").expect("exists");
+            hub.send(HubCommand::Block(blocked)).await.expect("hub running");
+            // Let the hub start on the command, then show other work still runs.
+            for _ in 0..10 {
+                tokio::task::yield_now().await;
+            }
+            tokio::spawn(async {}).await.expect("another task ran");
+            let _ = done.send(());
+        });
+    });
+    let outcome = finished.recv_timeout(std::time::Duration::from_secs(20));
+    let _ = release.send(());
+    let _ = runtime.join();
+    assert!(outcome.is_ok(), "the hub's work held the only async thread");
+}
+
+#[tokio::test]
+async fn the_hub_queue_is_bounded_by_bytes() {
+    let (sender, mut receiver) = mpsc::channel(COMMAND_QUEUE);
+    let handle = HubHandle {
+        sender,
+        bytes: Arc::new(Semaphore::new(1000)),
+        max_bytes: 1000,
+    };
+    let sync = |bytes: usize| HubCommand::Sync {
+        connection: 1,
+        data: vec![0; bytes],
+        principal: secretariat(),
+    };
+    use futures_util::FutureExt as _;
+    handle.send(sync(800)).await.expect("queued");
+    assert!(
+        handle.send(sync(800)).now_or_never().is_none(),
+        "a second message past the byte budget waits"
+    );
+    let waiting = tokio::spawn({
+        let handle = handle.clone();
+        async move { handle.send(sync(800)).await }
+    });
+    drop(receiver.recv().await.expect("the first command"));
+    waiting
+        .await
+        .expect("task")
+        .expect("queued once the first was handled");
+    // A message larger than the whole budget still gets through, alone.
+    drop(receiver.recv().await.expect("the second command"));
+    handle.send(sync(5000)).await.expect("queued");
 }

@@ -47,9 +47,9 @@ use tokio::sync::{mpsc, watch};
 
 use crate::http::AppState;
 use crate::hub::Hubs;
+use crate::limits::{ConnectionLimits, PersonConnections};
 use crate::storage::{Storage, StorageError, StorageWriter};
 use crate::system::{NoRandomness, now_ms, random_bytes};
-use crate::limits::{ConnectionLimits, PersonConnections};
 use crate::ws::SocketLimits;
 
 /// The name of the workspace created in an empty data directory.

@@ -87,7 +87,9 @@ fn weight(message: &ToConnection) -> usize {
         ToConnection::Send(Message::Sync { data, .. } | Message::Ephemeral { data, .. }) => data.len(),
         ToConnection::Send(_) => 0,
         ToConnection::Rejected {
-            change_hashes, reason, ..
+            change_hashes,
+            reason,
+            ..
         } => change_hashes.len() * 64 + reason.len(),
     };
     payload + MESSAGE_OVERHEAD_BYTES

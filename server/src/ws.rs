@@ -234,7 +234,11 @@ pub async fn serve_connection<S, E>(
 
 /// Sends one frame, unless the connection is ordered closed meanwhile (a
 /// peer that stopped reading blocks the send; the hub's order must still win).
-async fn send_unless_closed<K>(sink: &mut K, frame: WsMessage, orders: &mut CloseOrders) -> Result<(), Closing>
+async fn send_unless_closed<K>(
+    sink: &mut K,
+    frame: WsMessage,
+    orders: &mut CloseOrders,
+) -> Result<(), Closing>
 where
     K: Sink<WsMessage> + Unpin,
 {
@@ -345,7 +349,9 @@ impl ConnectionState {
                 .await
                 .map_err(|_| Closing::new(close::GOING_AWAY, "document closed"))
             }
-            message @ Message::Ephemeral { document_id, .. } => self.presence(document_id, &peer_id, message).await,
+            message @ Message::Ephemeral { document_id, .. } => {
+                self.presence(document_id, &peer_id, message).await
+            }
             Message::Leave { .. } => Err(Closing::new(close::NORMAL, "peer left")),
             Message::Error { message, .. } => {
                 tracing::info!(connection = self.connection, %message, "peer reported an error");
@@ -366,12 +372,21 @@ impl ConnectionState {
     /// Relays presence if the person may read the document, the payload is
     /// within the size limit and the connection within its rate; otherwise
     /// drops it (presence is best effort).
-    async fn presence(&mut self, document_id: DocumentId, peer_id: &PeerId, message: Message) -> Result<(), Closing> {
+    async fn presence(
+        &mut self,
+        document_id: DocumentId,
+        peer_id: &PeerId,
+        message: Message,
+    ) -> Result<(), Closing> {
         let Message::Ephemeral { data, .. } = &message else {
             return Ok(());
         };
         if data.len() > self.limits.connection.max_presence_bytes || !self.presence.take(Instant::now()) {
-            tracing::debug!(connection = self.connection, bytes = data.len(), "presence dropped");
+            tracing::debug!(
+                connection = self.connection,
+                bytes = data.len(),
+                "presence dropped"
+            );
             return Ok(());
         }
         let Some(sender) = self.ephemeral_sender(&document_id) else {
@@ -474,7 +489,11 @@ impl ConnectionState {
             .copied()
     }
 
-    async fn hub_for(&mut self, document_id: DocumentId, peer_id: &PeerId) -> Result<Option<HubHandle>, Closing> {
+    async fn hub_for(
+        &mut self,
+        document_id: DocumentId,
+        peer_id: &PeerId,
+    ) -> Result<Option<HubHandle>, Closing> {
         if let Some(hub) = self.documents.get(&document_id) {
             return Ok(Some(hub.clone()));
         }
@@ -515,7 +534,9 @@ mod tests {
 
     #[test]
     fn tungstenites_size_refusals_are_recognised() {
-        assert!(is_too_big("Space limit exceeded: Message too long: 70000 > 65536"));
+        assert!(is_too_big(
+            "Space limit exceeded: Message too long: 70000 > 65536"
+        ));
         assert!(!is_too_big("IO error: connection reset"));
     }
 }

@@ -982,7 +982,11 @@ pub async fn joined_socket_as(
 
 /// Asks for `document_id` on a joined raw socket (as a peer with an empty
 /// document) and waits for the server's first sync message.
-pub async fn open_document(socket: &mut Socket, peer_id: &str, document_id: DocumentId) -> anyhow::Result<()> {
+pub async fn open_document(
+    socket: &mut Socket,
+    peer_id: &str,
+    document_id: DocumentId,
+) -> anyhow::Result<()> {
     use automerge::sync::SyncDoc as _;
     let first = Automerge::new()
         .generate_sync_message(&mut automerge::sync::State::new())

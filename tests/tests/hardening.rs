@@ -84,9 +84,7 @@ async fn presence_carries_the_senders_own_peer_id_and_person() -> anyhow::Result
             organisation_id: None,
         }),
     };
-    spoofer
-        .send(WsMessage::Binary(forged.encode().into()))
-        .await?;
+    spoofer.send(WsMessage::Binary(forged.encode().into())).await?;
     let relayed = loop {
         if let message @ Message::Ephemeral { .. } = next_message(&mut watcher).await? {
             break message;
@@ -330,7 +328,10 @@ async fn one_person_holds_only_so_many_connections() -> anyhow::Result<()> {
 }
 
 /// A WebSocket upgrade written by hand, so that a frame can be sent in part.
-async fn raw_upgrade(server: &ServerProcess, credential: &Credential) -> anyhow::Result<tokio::net::TcpStream> {
+async fn raw_upgrade(
+    server: &ServerProcess,
+    credential: &Credential,
+) -> anyhow::Result<tokio::net::TcpStream> {
     let mut stream = tokio::net::TcpStream::connect(server.address()).await?;
     let (name, value) = credential.header();
     let request = format!(
@@ -347,7 +348,10 @@ async fn raw_upgrade(server: &ServerProcess, credential: &Credential) -> anyhow:
         response.push(byte[0]);
     }
     let response = String::from_utf8_lossy(&response);
-    anyhow::ensure!(response.starts_with("HTTP/1.1 101"), "upgrade refused: {response}");
+    anyhow::ensure!(
+        response.starts_with("HTTP/1.1 101"),
+        "upgrade refused: {response}"
+    );
     Ok(stream)
 }
 
@@ -368,5 +372,50 @@ async fn an_oversized_frame_is_refused_from_its_header() -> anyhow::Result<()> {
         .map_err(|_| anyhow::anyhow!("the server is still reading the oversized frame"))??;
     assert_eq!(reply[0], 0x88, "a close frame");
     assert_eq!(u16::from_be_bytes([reply[2], reply[3]]), close::MESSAGE_TOO_BIG);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_connection_never_waits_on_its_own_outbox() -> anyhow::Result<()> {
+    let (_data, server, workspace) =
+        start(&["--presence-burst", "1000000", "--presence-per-second", "1000000"]).await?;
+    let document = document_id(&workspace)?;
+    let mut curious = joined_socket_as(&server, &server.admin(), "curious").await?;
+    open_document(&mut curious, "curious", document).await?;
+    let mut flooder = joined_socket_as(&server, &server.admin(), "flooder").await?;
+    open_document(&mut flooder, "flooder", document).await?;
+    // Presence fills the curious connection's outbox while that connection
+    // answers its own requests for an unknown document through it.
+    let flood = tokio::spawn(async move {
+        for count in 0..20_000 {
+            flooder.send(presence("flooder", document, count, 1000)).await?;
+        }
+        anyhow::Ok(flooder)
+    });
+    let (mut sink, mut stream) = curious.split();
+    let reader = tokio::spawn(async move {
+        loop {
+            match tokio::time::timeout(PATIENCE, stream.next()).await {
+                Err(_) => anyhow::bail!("the connection stopped answering"),
+                Ok(None | Some(Err(_))) => anyhow::bail!("the connection ended without a close frame"),
+                Ok(Some(Ok(WsMessage::Close(frame)))) => return Ok(frame.map(|frame| u16::from(frame.code))),
+                Ok(Some(Ok(_))) => {}
+            }
+        }
+    });
+    let unknown = DocumentId::from_bytes([0xee; 16]);
+    let request = Message::Request {
+        sender_id: PeerId::new("curious"),
+        target_id: PeerId::new("server"),
+        document_id: unknown,
+        data: vec![0x42, 0, 0, 1, 0, 0],
+    };
+    for _ in 0..3000 {
+        sink.send(WsMessage::Binary(request.encode().into())).await?;
+    }
+    let _flooder = flood.await??;
+    // The connection still reads its frames: a text frame closes it.
+    sink.send(WsMessage::Text("still there?".into())).await?;
+    assert_eq!(reader.await??, Some(close::UNSUPPORTED_DATA));
     Ok(())
 }
