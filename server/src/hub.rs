@@ -429,6 +429,9 @@ impl HubTask {
                     }
                 }
             }
+            // A round with nothing to commit is handled and answered in one
+            // trip to the blocking pool; one with changes goes back there
+            // after the commit to fan out.
             let handled = off_the_workers(move || {
                 let mut task = task;
                 let mut round = round;
@@ -436,28 +439,33 @@ impl HubTask {
                     task.handle(queued.command);
                 }
                 let append = task.prepare_commit();
-                (task, round, append)
+                let end = append.is_none().then(|| task.finish_round(None));
+                (task, round, append, end)
             })
             .await;
-            let Some((handled_task, emptied, append)) = handled else {
+            let Some((handled_task, emptied, append, end)) = handled else {
                 return;
             };
             task = handled_task;
             round = emptied;
-            let committed = match append {
-                Some(append) => Some(task.writer.append_with(append).await),
-                None => None,
+            let end = match (append, end) {
+                (Some(append), _) => {
+                    let committed = task.writer.append_with(append).await;
+                    let Some((finished_task, end)) = off_the_workers(move || {
+                        let mut task = task;
+                        let end = task.finish_round(Some(committed));
+                        (task, end)
+                    })
+                    .await
+                    else {
+                        return;
+                    };
+                    task = finished_task;
+                    end
+                }
+                (None, Some(end)) => end,
+                (None, None) => RoundEnd::Continue { fanned_out: false },
             };
-            let Some((finished_task, end)) = off_the_workers(move || {
-                let mut task = task;
-                let end = task.finish_round(committed);
-                (task, end)
-            })
-            .await
-            else {
-                return;
-            };
-            task = finished_task;
             match end {
                 RoundEnd::Continue { fanned_out: true } => last_fan_out = Some(tokio::time::Instant::now()),
                 RoundEnd::Continue { fanned_out: false } => {}
