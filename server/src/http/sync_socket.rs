@@ -5,13 +5,13 @@ use std::collections::HashMap;
 use axum::extract::{Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
+use enlace_shared::api::close;
 
 use super::AppState;
 use super::caller::authenticate;
 use super::error::ApiError;
 use crate::auth::{CredentialSource, credential_from};
 use crate::ws::{refuse_connection, serve_connection};
-use enlace_shared::api::close;
 
 /// The WebSocket read buffer each connection starts with.
 const READ_BUFFER_BYTES: usize = 8 * 1024;
