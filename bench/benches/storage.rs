@@ -130,7 +130,7 @@ async fn open_through_server(directory: &Path, document_id: DocumentId) {
     #[allow(clippy::expect_used)]
     let storage = Storage::open(directory).expect("open storage");
     let (writer, writer_thread) = StorageWriter::start(storage.clone());
-    let hubs = Hubs::new(storage, writer, PeerId::new("bench"));
+    let hubs = Hubs::new(storage, writer, PeerId::new("bench"), 64 * 1024 * 1024);
     #[allow(clippy::expect_used)]
     let hub = hubs
         .get(document_id)

@@ -48,6 +48,9 @@ pub struct ServeArgs {
     #[arg(long, env = "ENLACE_MAX_FRAME_BYTES", default_value_t = 16 * 1024 * 1024)]
     pub max_frame_bytes: usize,
 
+    #[command(flatten)]
+    pub limits: crate::limits::ConnectionLimits,
+
     /// On an empty data directory, start with the demo roundtable (the MCIG as
     /// published, plus a few records marked as examples). Ignored otherwise.
     #[arg(long, env = "ENLACE_DEMO")]

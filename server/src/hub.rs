@@ -5,24 +5,31 @@
 //! writer, and only after the commit sends anyone a sync message. Since sync
 //! messages carry the hub's heads, a peer sees its change acknowledged only
 //! once it is durable.
+//!
+//! The work of a round (applying, judging, which reads redb, saving,
+//! generating sync messages) runs on the blocking pool with the hub's state
+//! moved in and out, so that a heavy message stalls neither the async
+//! workers nor other documents. A hub whose storage fails beyond repair, or
+//! that panics, closes its peers (1011) and is opened afresh on next use.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use automerge::Automerge;
 use enlace_shared::api::{Receipt, TouchedRecord, close};
 use enlace_shared::model::MAX_CHANGE_MESSAGE_BYTES;
 use enlace_shared::policy;
-use enlace_shared::protocol::Message;
+use enlace_shared::protocol::{EphemeralSender, Message};
 use enlace_shared::refusal::Refusal;
 use enlace_shared::roles::Role;
 use enlace_shared::schema::Collection;
 use enlace_shared::sync::{ConnectionKey, DocumentHub, HubError};
 use enlace_shared::{DocumentId, PeerId};
-use tokio::sync::mpsc;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::task::JoinSet;
 
-use crate::storage::{AppendRequest, Storage, StorageError, StorageWriter};
+use crate::outbox::{NotQueued, Outbox};
+use crate::storage::{AppendRequest, Storage, StorageError, StorageWriter, WriteReceipt};
 
 /// How many changes may pile up after a snapshot before the hub compacts.
 const COMPACT_AFTER_CHANGES: u64 = 1000;
@@ -36,6 +43,7 @@ const MAX_COMMANDS_PER_ROUND: usize = 4096;
 /// measurements).
 const MIN_ROUND_INTERVAL: std::time::Duration = std::time::Duration::from_millis(10);
 /// Per-hub command queue length; senders wait when it is full (backpressure).
+/// The queue is also bounded by bytes (`--max-hub-queue-bytes`).
 const COMMAND_QUEUE: usize = 1024;
 
 /// The person behind a connection, as of the message being handled.
@@ -47,7 +55,8 @@ pub struct Principal {
     pub role: Role,
 }
 
-/// What a hub tells a connection.
+/// What a hub tells a connection. Closing goes around the queue
+/// ([`Outbox::close`]), so that a full outbox cannot swallow it.
 #[derive(Debug)]
 pub enum ToConnection {
     Send(Message),
@@ -61,11 +70,6 @@ pub enum ToConnection {
         /// the server could not decide (a storage failure).
         refusal: Option<Refusal>,
     },
-    /// Send an `error` message, then close with this code and reason.
-    Close {
-        code: u16,
-        reason: String,
-    },
 }
 
 /// What a connection tells a hub.
@@ -74,20 +78,96 @@ pub enum HubCommand {
     Join {
         connection: ConnectionKey,
         peer_id: PeerId,
-        outbox: mpsc::Sender<ToConnection>,
+        outbox: Outbox,
     },
     Sync {
         connection: ConnectionKey,
         data: Vec<u8>,
         principal: Principal,
     },
+    /// Presence to relay to the document's other peers, from the joined
+    /// `connection` (the relayed sender id is its peer id) and the person
+    /// `sender` (from the connection's credential).
     Ephemeral {
         connection: ConnectionKey,
         message: Message,
+        sender: EphemeralSender,
     },
     Leave {
         connection: ConnectionKey,
     },
+    /// Unit tests only: the hub panics, as a bug would make it.
+    #[cfg(test)]
+    Crash,
+    /// Unit tests only: handling takes until the sender lets go, as a
+    /// heavy message would.
+    #[cfg(test)]
+    Block(std::sync::mpsc::Receiver<()>),
+}
+
+impl HubCommand {
+    /// The bytes this command holds while it waits in the queue.
+    fn bytes(&self) -> usize {
+        match self {
+            Self::Sync { data, .. } => data.len(),
+            Self::Ephemeral {
+                message: Message::Ephemeral { data, .. },
+                ..
+            } => data.len(),
+            _ => 0,
+        }
+    }
+}
+
+/// A queued command and the share of the hub's byte budget it holds until
+/// it is handled.
+#[derive(Debug)]
+struct Queued {
+    command: HubCommand,
+    _bytes: Option<OwnedSemaphorePermit>,
+}
+
+/// The way into one document's hub; cheap to clone.
+#[derive(Debug, Clone)]
+pub struct HubHandle {
+    sender: mpsc::Sender<Queued>,
+    bytes: Arc<Semaphore>,
+    max_bytes: usize,
+}
+
+/// The hub has stopped (its document failed, or the server is stopping).
+#[derive(Debug, thiserror::Error)]
+#[error("the document's hub has stopped")]
+pub struct HubGone;
+
+impl HubHandle {
+    /// Queues a command, waiting while the hub's queue is full by count or
+    /// by bytes (a command larger than the whole budget waits for all of it).
+    pub async fn send(&self, command: HubCommand) -> Result<(), HubGone> {
+        let bytes = command.bytes().min(self.max_bytes);
+        let permit = if bytes == 0 {
+            None
+        } else {
+            let permits = u32::try_from(bytes).unwrap_or(u32::MAX);
+            Some(
+                Arc::clone(&self.bytes)
+                    .acquire_many_owned(permits)
+                    .await
+                    .map_err(|_| HubGone)?,
+            )
+        };
+        self.sender
+            .send(Queued {
+                command,
+                _bytes: permit,
+            })
+            .await
+            .map_err(|_| HubGone)
+    }
+
+    fn is_stopped(&self) -> bool {
+        self.sender.is_closed()
+    }
 }
 
 /// Errors opening a document.
@@ -101,6 +181,14 @@ pub enum OpenError {
     Interrupted(DocumentId, tokio::task::JoinError),
 }
 
+/// Documents whose hub stopped because storage failed, and why.
+type FailedDocuments = Arc<Mutex<BTreeMap<DocumentId, String>>>;
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // Every map guarded here stays valid even if a holder panicked.
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
 /// The open documents and their hub tasks.
 #[derive(Clone)]
 pub struct Hubs {
@@ -111,19 +199,31 @@ struct HubsInner {
     storage: Storage,
     writer: StorageWriter,
     server_peer_id: PeerId,
-    open: Mutex<HashMap<DocumentId, mpsc::Sender<HubCommand>>>,
+    max_queue_bytes: usize,
+    open: Mutex<HashMap<DocumentId, HubHandle>>,
     tasks: Mutex<JoinSet<()>>,
+    failed: FailedDocuments,
 }
 
 impl Hubs {
-    pub fn new(storage: Storage, writer: StorageWriter, server_peer_id: PeerId) -> Self {
+    /// `max_queue_bytes`: the bytes of sync and presence data that may wait
+    /// in one hub's queue.
+    pub fn new(
+        storage: Storage,
+        writer: StorageWriter,
+        server_peer_id: PeerId,
+        max_queue_bytes: usize,
+    ) -> Self {
         Self {
             inner: Arc::new(HubsInner {
                 storage,
                 writer,
                 server_peer_id,
+                // The semaphore counts in u32 chunks and must hold at least one byte.
+                max_queue_bytes: max_queue_bytes.clamp(1, u32::MAX as usize),
                 open: Mutex::new(HashMap::new()),
                 tasks: Mutex::new(JoinSet::new()),
+                failed: Arc::default(),
             }),
         }
     }
@@ -136,11 +236,23 @@ impl Hubs {
         &self.inner.storage
     }
 
-    /// The command queue of a document's hub, starting the hub if needed.
+    /// Documents whose hub stopped because storage failed and could not be
+    /// reloaded, with the error; empty when all is well. A document leaves
+    /// the list once it opens again.
+    pub fn failed_documents(&self) -> Vec<(DocumentId, String)> {
+        lock(&self.inner.failed)
+            .iter()
+            .map(|(id, error)| (*id, error.clone()))
+            .collect()
+    }
+
+    /// The hub of a document, starting it if needed (again, if it stopped).
     /// `Ok(None)` if no such workspace exists.
-    pub async fn get(&self, document_id: DocumentId) -> Result<Option<mpsc::Sender<HubCommand>>, OpenError> {
-        if let Some(sender) = self.lock_open().get(&document_id) {
-            return Ok(Some(sender.clone()));
+    pub async fn get(&self, document_id: DocumentId) -> Result<Option<HubHandle>, OpenError> {
+        if let Some(handle) = lock(&self.inner.open).get(&document_id)
+            && !handle.is_stopped()
+        {
+            return Ok(Some(handle.clone()));
         }
         let storage = self.inner.storage.clone();
         let loaded = tokio::task::spawn_blocking(move || load_document(&storage, document_id))
@@ -149,16 +261,19 @@ impl Hubs {
         let Some(loaded) = loaded else {
             return Ok(None);
         };
-        let mut open = self.lock_open();
+        let mut open = lock(&self.inner.open);
         // Another connection may have opened it while we were loading.
-        if let Some(sender) = open.get(&document_id) {
-            return Ok(Some(sender.clone()));
+        if let Some(handle) = open.get(&document_id)
+            && !handle.is_stopped()
+        {
+            return Ok(Some(handle.clone()));
         }
         let (sender, receiver) = mpsc::channel(COMMAND_QUEUE);
+        let peers = Peers::default();
         let hub = HubTask {
             document_id,
             core: DocumentHub::new(loaded.document),
-            outboxes: HashMap::new(),
+            peers: peers.clone(),
             storage: self.inner.storage.clone(),
             writer: self.inner.writer.clone(),
             server_peer_id: self.inner.server_peer_id.clone(),
@@ -166,33 +281,64 @@ impl Hubs {
             snapshot_next_seq: loaded.snapshot_next_seq,
             bindings: ActorBindings::new(self.inner.storage.clone()),
             pending_receipts: Vec::new(),
+            failed: Arc::clone(&self.inner.failed),
         };
-        self.lock_tasks().spawn(hub.run(receiver));
-        open.insert(document_id, sender.clone());
-        Ok(Some(sender))
+        let run = tokio::spawn(hub.run(receiver));
+        lock(&self.inner.tasks).spawn(async move {
+            if let Err(error) = run.await {
+                // The hub's state is gone; its peers would wait forever.
+                tracing::error!(document = %document_id, %error, "hub ended abnormally; closing its peers");
+                for outbox in peers.take_all().into_values() {
+                    outbox.close(
+                        close::INTERNAL_ERROR,
+                        "the document failed on the server; reconnect",
+                    );
+                }
+            }
+        });
+        let handle = HubHandle {
+            sender,
+            bytes: Arc::new(Semaphore::new(self.inner.max_queue_bytes)),
+            max_bytes: self.inner.max_queue_bytes,
+        };
+        open.insert(document_id, handle.clone());
+        lock(&self.inner.failed).remove(&document_id);
+        Ok(Some(handle))
     }
 
     /// Stops accepting work: hubs finish what is queued, commit, and end once
     /// their last connection has let go. Resolves when every hub has ended.
     pub async fn shut_down(&self) {
-        self.lock_open().clear();
-        let mut tasks = std::mem::take(&mut *self.lock_tasks());
+        lock(&self.inner.open).clear();
+        let mut tasks = std::mem::take(&mut *lock(&self.inner.tasks));
         while tasks.join_next().await.is_some() {}
     }
+}
 
-    fn lock_open(&self) -> std::sync::MutexGuard<'_, HashMap<DocumentId, mpsc::Sender<HubCommand>>> {
-        // A poisoned lock means a panic while inserting into a map; the map is still valid.
-        self.inner
-            .open
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+/// The outboxes of a hub's connections. Shared with the task that watches
+/// the hub, which closes them if the hub panics.
+#[derive(Clone, Default)]
+struct Peers(Arc<Mutex<HashMap<ConnectionKey, Outbox>>>);
+
+impl Peers {
+    fn insert(&self, connection: ConnectionKey, outbox: Outbox) {
+        lock(&self.0).insert(connection, outbox);
     }
 
-    fn lock_tasks(&self) -> std::sync::MutexGuard<'_, JoinSet<()>> {
-        self.inner
-            .tasks
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    fn remove(&self, connection: ConnectionKey) -> Option<Outbox> {
+        lock(&self.0).remove(&connection)
+    }
+
+    fn get(&self, connection: ConnectionKey) -> Option<Outbox> {
+        lock(&self.0).get(&connection).cloned()
+    }
+
+    fn take_all(&self) -> HashMap<ConnectionKey, Outbox> {
+        std::mem::take(&mut *lock(&self.0))
+    }
+
+    fn connections(&self) -> Vec<ConnectionKey> {
+        lock(&self.0).keys().copied().collect()
     }
 }
 
@@ -228,10 +374,31 @@ fn load_document(storage: &Storage, document_id: DocumentId) -> Result<Option<Lo
     }))
 }
 
+/// Runs `work` on the blocking pool. A panic in it continues in the caller
+/// (the hub's watcher then closes its peers); `None` if the runtime is
+/// shutting down and dropped it.
+async fn off_the_workers<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    match tokio::task::spawn_blocking(work).await {
+        Ok(value) => Some(value),
+        Err(error) => match error.try_into_panic() {
+            Ok(panic) => std::panic::resume_unwind(panic),
+            Err(_) => None,
+        },
+    }
+}
+
+/// How a round ended.
+enum RoundEnd {
+    /// Carry on; `fanned_out` when the round committed changes and sent them.
+    Continue { fanned_out: bool },
+    /// Storage failed and the document could not be reloaded: the hub stops.
+    Stop(StorageError),
+}
+
 struct HubTask {
     document_id: DocumentId,
     core: DocumentHub,
-    outboxes: HashMap<ConnectionKey, mpsc::Sender<ToConnection>>,
+    peers: Peers,
     storage: Storage,
     writer: StorageWriter,
     server_peer_id: PeerId,
@@ -240,12 +407,14 @@ struct HubTask {
     bindings: ActorBindings,
     /// Receipts of the changes accepted this round, committed with them.
     pending_receipts: Vec<Receipt>,
+    failed: FailedDocuments,
 }
 
 impl HubTask {
-    async fn run(mut self, mut commands: mpsc::Receiver<HubCommand>) {
+    async fn run(self, mut commands: mpsc::Receiver<Queued>) {
         tracing::debug!(document = %self.document_id, "hub started");
-        let mut round = Vec::with_capacity(64);
+        let mut task = self;
+        let mut round: Vec<Queued> = Vec::with_capacity(64);
         let mut last_fan_out: Option<tokio::time::Instant> = None;
         while commands.recv_many(&mut round, MAX_COMMANDS_PER_ROUND).await > 0 {
             // Under load, wait out the round interval and take everything
@@ -262,16 +431,58 @@ impl HubTask {
                     }
                 }
             }
-            for command in round.drain(..) {
-                self.handle(command);
-            }
-            if self.commit_and_fan_out().await {
-                last_fan_out = Some(tokio::time::Instant::now());
+            // A round with nothing to commit is handled and answered in one
+            // trip to the blocking pool; one with changes goes back there
+            // after the commit to fan out.
+            let handled = off_the_workers(move || {
+                let mut task = task;
+                let mut round = round;
+                for queued in round.drain(..) {
+                    task.handle(queued.command);
+                }
+                let append = task.prepare_commit();
+                let end = append.is_none().then(|| task.finish_round(None));
+                (task, round, append, end)
+            })
+            .await;
+            let Some((handled_task, emptied, append, end)) = handled else {
+                return;
+            };
+            task = handled_task;
+            round = emptied;
+            let end = match (append, end) {
+                (Some(append), _) => {
+                    let committed = task.writer.append_with(append).await;
+                    let Some((finished_task, end)) = off_the_workers(move || {
+                        let mut task = task;
+                        let end = task.finish_round(Some(committed));
+                        (task, end)
+                    })
+                    .await
+                    else {
+                        return;
+                    };
+                    task = finished_task;
+                    end
+                }
+                (None, Some(end)) => end,
+                (None, None) => RoundEnd::Continue { fanned_out: false },
+            };
+            match end {
+                RoundEnd::Continue { fanned_out: true } => last_fan_out = Some(tokio::time::Instant::now()),
+                RoundEnd::Continue { fanned_out: false } => {}
+                RoundEnd::Stop(error) => {
+                    // Refuse new work first, so that no connection joins a
+                    // hub that is going away, then close the peers.
+                    commands.close();
+                    task.stop_failed(&error);
+                    break;
+                }
             }
         }
         tracing::debug!(
-            document = %self.document_id,
-            acknowledgements_without_walk = self.core.shortcut_acknowledgements(),
+            document = %task.document_id,
+            acknowledgements_without_walk = task.core.shortcut_acknowledgements(),
             "hub stopped"
         );
     }
@@ -287,7 +498,7 @@ impl HubTask {
                 outbox,
             } => {
                 self.core.join(connection, peer_id);
-                self.outboxes.insert(connection, outbox);
+                self.peers.insert(connection, outbox);
             }
             HubCommand::Sync {
                 connection,
@@ -323,23 +534,43 @@ impl HubTask {
                     }
                 }
             }
-            HubCommand::Ephemeral { connection, message } => self.relay_ephemeral(connection, &message),
+            HubCommand::Ephemeral {
+                connection,
+                message,
+                sender,
+            } => self.relay_ephemeral(connection, &message, &sender),
             HubCommand::Leave { connection } => {
                 self.core.leave(connection);
-                self.outboxes.remove(&connection);
+                self.peers.remove(connection);
+            }
+            #[cfg(test)]
+            HubCommand::Crash => panic!("a test asked the hub to crash"),
+            #[cfg(test)]
+            HubCommand::Block(until) => {
+                let _ = until.recv();
             }
         }
     }
 
-    fn relay_ephemeral(&self, from: ConnectionKey, message: &Message) {
+    /// Relays presence to every other peer of the document, best effort: a
+    /// full outbox drops it rather than stall the hub. The sender id is the
+    /// connection's own peer id and `sender` the person behind it, whatever
+    /// the message claimed.
+    fn relay_ephemeral(&self, from: ConnectionKey, message: &Message, sender: &EphemeralSender) {
         let Message::Ephemeral {
-            sender_id,
             count,
             session_id,
-            document_id,
             data,
             ..
         } = message
+        else {
+            return;
+        };
+        let Some(sender_id) = self
+            .core
+            .connections()
+            .find(|(connection, _)| *connection == from)
+            .map(|(_, peer_id)| peer_id.clone())
         else {
             return;
         };
@@ -347,15 +578,15 @@ impl HubTask {
             if connection == from {
                 continue;
             }
-            if let Some(outbox) = self.outboxes.get(&connection) {
-                // Presence is best effort: a full outbox drops it rather than stall the hub.
+            if let Some(outbox) = self.peers.get(connection) {
                 let _ = outbox.try_send(ToConnection::Send(Message::Ephemeral {
                     sender_id: sender_id.clone(),
                     target_id: peer_id.clone(),
                     count: *count,
                     session_id: session_id.clone(),
-                    document_id: *document_id,
+                    document_id: self.document_id,
                     data: data.clone(),
+                    enlace_sender: Some(sender.clone()),
                 }));
             }
         }
@@ -364,7 +595,7 @@ impl HubTask {
     fn reject(&mut self, connection: ConnectionKey, hashes: &[automerge::ChangeHash], why: &NotAccepted) {
         let reason = why.to_string();
         tracing::info!(document = %self.document_id, connection, changes = hashes.len(), %reason, "rejected changes");
-        if let Some(outbox) = self.outboxes.get(&connection) {
+        if let Some(outbox) = self.peers.get(connection) {
             let _ = outbox.try_send(ToConnection::Rejected {
                 document_id: self.document_id,
                 change_hashes: hashes.iter().map(ToString::to_string).collect(),
@@ -374,78 +605,107 @@ impl HubTask {
         }
     }
 
-    fn close(&mut self, connection: ConnectionKey, code: u16, reason: String) {
+    /// Forgets a connection and closes it at once, ahead of its queue.
+    fn close(&mut self, connection: ConnectionKey, code: u16, reason: impl Into<String>) {
+        let reason = reason.into();
         tracing::warn!(document = %self.document_id, connection, code, %reason, "closing connection");
         self.core.leave(connection);
-        if let Some(outbox) = self.outboxes.remove(&connection) {
-            let _ = outbox.try_send(ToConnection::Close { code, reason });
+        if let Some(outbox) = self.peers.remove(connection) {
+            outbox.close(code, reason);
         }
+    }
+
+    fn close_all(&mut self, code: u16, reason: &str) {
+        for connection in self.peers.connections() {
+            self.close(connection, code, reason);
+        }
+    }
+
+    /// The changes of this round, with their bindings and receipts, for the
+    /// writer. They reach nobody until the commit succeeds (`finish_round`).
+    fn prepare_commit(&mut self) -> Option<AppendRequest> {
+        let changes = self.core.take_new_changes();
+        if changes.is_empty() {
+            return None;
+        }
+        Some(AppendRequest {
+            document_id: self.document_id,
+            changes: changes.iter().map(|change| change.raw_bytes().to_vec()).collect(),
+            bindings: self.bindings.take_pending(),
+            receipts: std::mem::take(&mut self.pending_receipts),
+        })
+    }
+
+    /// After the commit (if any): compacts, then sends every peer what it
+    /// needs. A failed commit sends nothing; the hub reloads what storage
+    /// holds, or stops if it cannot.
+    fn finish_round(&mut self, committed: Option<Result<WriteReceipt, StorageError>>) -> RoundEnd {
+        let fanned_out = match committed {
+            None => false,
+            Some(Ok(receipt)) => {
+                self.next_seq = receipt.next_seq;
+                tracing::trace!(document = %self.document_id, group = receipt.group_size, "committed");
+                self.maybe_compact();
+                true
+            }
+            Some(Err(error)) => {
+                tracing::error!(document = %self.document_id, %error, "commit failed; nothing acknowledged");
+                return if self.recover() {
+                    RoundEnd::Continue { fanned_out: false }
+                } else {
+                    RoundEnd::Stop(error)
+                };
+            }
+        };
+        self.fan_out();
+        RoundEnd::Continue { fanned_out }
     }
 
     /// After a failed commit the in-memory document holds changes storage does
     /// not, and nobody was told they are stored. Reload what storage holds and
     /// make every peer resync from scratch (they still have their changes).
-    async fn recover(&mut self) {
-        let storage = self.storage.clone();
-        let document_id = self.document_id;
-        match tokio::task::spawn_blocking(move || load_document(&storage, document_id)).await {
-            Ok(Ok(Some(loaded))) => {
+    /// False when the document cannot be reloaded.
+    fn recover(&mut self) -> bool {
+        match load_document(&self.storage, self.document_id) {
+            Ok(Some(loaded)) => {
                 self.bindings.forget();
                 self.pending_receipts.clear();
                 self.core.reset(loaded.document);
                 self.next_seq = loaded.next_seq;
                 self.snapshot_next_seq = loaded.snapshot_next_seq;
+                self.close_all(close::SERVICE_RESTART, "document reloaded; reconnect");
+                true
             }
-            Ok(Ok(None)) => {
+            Ok(None) => {
                 tracing::error!(document = %self.document_id, "reload after a failed commit found no workspace");
-            }
-            Ok(Err(error)) => {
-                tracing::error!(document = %self.document_id, %error, "reload after a failed commit failed");
+                false
             }
             Err(error) => {
-                tracing::error!(document = %self.document_id, %error, "reload after a failed commit did not finish");
+                tracing::error!(document = %self.document_id, %error, "reload after a failed commit failed");
+                false
             }
-        }
-        let connections: Vec<ConnectionKey> = self.outboxes.keys().copied().collect();
-        for connection in connections {
-            self.close(
-                connection,
-                close::SERVICE_RESTART,
-                "document reloaded; reconnect".into(),
-            );
         }
     }
 
-    /// Commits what the round accepted, then sends every peer what it needs.
-    /// True when the round had changes to commit and fan out.
-    async fn commit_and_fan_out(&mut self) -> bool {
-        let changes = self.core.take_new_changes();
-        let committed = !changes.is_empty();
-        if committed {
-            let raw: Vec<Vec<u8>> = changes.iter().map(|change| change.raw_bytes().to_vec()).collect();
-            let append = AppendRequest {
-                document_id: self.document_id,
-                changes: raw,
-                bindings: self.bindings.take_pending(),
-                receipts: std::mem::take(&mut self.pending_receipts),
-            };
-            match self.writer.append_with(append).await {
-                Ok(receipt) => {
-                    self.next_seq = receipt.next_seq;
-                    tracing::trace!(document = %self.document_id, changes = changes.len(), group = receipt.group_size, "committed");
-                }
-                Err(error) => {
-                    tracing::error!(document = %self.document_id, %error, "commit failed; nothing acknowledged");
-                    self.recover().await;
-                    return false;
-                }
-            }
-            self.maybe_compact().await;
-        }
+    /// The document in memory holds changes storage does not, and storage
+    /// cannot give the stored state back: stop serving it. Its peers are
+    /// closed (1011), `/healthz` names it, and the next connection that asks
+    /// for it loads it afresh.
+    fn stop_failed(&mut self, error: &StorageError) {
+        tracing::error!(document = %self.document_id, %error, "storage failed and the document cannot be reloaded; its hub stops");
+        lock(&self.failed).insert(self.document_id, error.to_string());
+        self.close_all(
+            close::INTERNAL_ERROR,
+            "the server cannot store this document; reconnect later",
+        );
+    }
+
+    /// Sends every peer the sync message it needs now.
+    fn fan_out(&mut self) {
         let mut too_slow = Vec::new();
         for outgoing in self.core.outgoing() {
             tracing::debug!(document = %self.document_id, connection = outgoing.connection, bytes = outgoing.data.len(), "outgoing");
-            let Some(outbox) = self.outboxes.get(&outgoing.connection) else {
+            let Some(outbox) = self.peers.get(outgoing.connection) else {
                 continue;
             };
             let message = Message::Sync {
@@ -459,38 +719,40 @@ impl HubTask {
             // outbox means the peer stopped reading.
             match outbox.try_send(ToConnection::Send(message)) {
                 Ok(()) => {}
-                Err(mpsc::error::TrySendError::Full(_)) => too_slow.push(outgoing.connection),
+                Err(NotQueued::Full) => too_slow.push(outgoing.connection),
                 // The connection is gone; its Leave command is on its way.
-                Err(mpsc::error::TrySendError::Closed(_)) => {}
+                Err(NotQueued::Closed) => {}
             }
         }
         for connection in too_slow {
             self.close(
                 connection,
                 close::TRY_AGAIN_LATER,
-                "peer is not reading its messages".into(),
+                "peer is not reading its messages",
             );
         }
-        committed
     }
 
-    async fn maybe_compact(&mut self) {
+    fn maybe_compact(&mut self) {
         if self.next_seq.saturating_sub(self.snapshot_next_seq) < COMPACT_AFTER_CHANGES {
             return;
         }
         let snapshot = self.core.document().save();
-        let storage = self.storage.clone();
-        let document_id = self.document_id;
-        let next_seq = self.next_seq;
-        match tokio::task::spawn_blocking(move || storage.compact(&document_id, &snapshot, next_seq)).await {
-            Ok(Ok(())) => {
-                tracing::info!(document = %self.document_id, next_seq, "compacted");
-                self.snapshot_next_seq = next_seq;
+        match self.storage.compact(&self.document_id, &snapshot, self.next_seq) {
+            Ok(()) => {
+                tracing::info!(document = %self.document_id, next_seq = self.next_seq, "compacted");
+                self.snapshot_next_seq = self.next_seq;
             }
-            other => tracing::warn!(document = %self.document_id, ?other, "compaction failed; changes kept"),
+            Err(error) => {
+                tracing::warn!(document = %self.document_id, %error, "compaction failed; changes kept");
+            }
         }
     }
 }
+
+#[cfg(test)]
+#[path = "hub_failures.rs"]
+mod failure_tests;
 
 /// Which person each actor id belongs to, as far as this hub has looked,
 /// and the bindings its accepted changes made since the last commit.

@@ -9,7 +9,9 @@
 //! - [`auth`]: passwords, secrets, credentials in requests, the login
 //!   throttle, live revocation; [`accounts`]: the account service on top.
 //! - [`ws`]: one connection: handshake, framing limits, routing to hubs,
-//!   close codes.
+//!   close codes; [`outbox`]: what hubs send it, bounded by bytes, and the
+//!   close order that skips the queue; [`limits`]: the options bounding what
+//!   one connection may cost.
 //! - [`hub`]: one task per open document; the only code that changes a document.
 //! - [`workspaces`]: creating a workspace (the first one, the demo roundtable).
 //! - [`storage`]: the only code that touches redb; group commit, snapshots.
@@ -26,7 +28,9 @@ pub mod cli;
 pub mod config;
 pub mod http;
 pub mod hub;
+pub mod limits;
 pub mod logging;
+pub mod outbox;
 pub mod storage;
 pub mod system;
 pub mod workspaces;
@@ -43,9 +47,10 @@ use tokio::sync::{mpsc, watch};
 
 use crate::http::AppState;
 use crate::hub::Hubs;
+use crate::limits::{ConnectionLimits, PersonConnections};
 use crate::storage::{Storage, StorageError, StorageWriter};
 use crate::system::{NoRandomness, now_ms, random_bytes};
-use crate::ws::ConnectionLimits;
+use crate::ws::SocketLimits;
 
 /// The name of the workspace created in an empty data directory.
 pub const FIRST_WORKSPACE_NAME: &str =
@@ -59,6 +64,8 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(10);
 pub struct ServerConfig {
     pub data_dir: PathBuf,
     pub max_frame_bytes: usize,
+    /// What one connection may cost (outbox, presence, refusals, ...).
+    pub limits: ConnectionLimits,
     /// Seed the demo roundtable when the data directory is empty.
     pub demo: bool,
     /// Public URL and trusted proxy header, as the account service uses them.
@@ -128,15 +135,17 @@ pub async fn run(
         "enlace-server-{}",
         enlace_shared::ids::hex(&random_bytes::<16>()?)
     ));
-    let hubs = Hubs::new(storage, writer, server_peer_id);
+    let hubs = Hubs::new(storage, writer, server_peer_id, config.limits.max_hub_queue_bytes);
     let (shutdown_sender, shutdown_receiver) = watch::channel(false);
     let (connections_alive, mut all_connections_gone) = mpsc::channel::<()>(1);
     let state = AppState {
         hubs: hubs.clone(),
         accounts: accounts.clone(),
-        limits: ConnectionLimits {
+        limits: SocketLimits {
             max_frame_bytes: config.max_frame_bytes,
+            connection: config.limits,
         },
+        connections: PersonConnections::default(),
         shutdown: shutdown_receiver,
         connections_alive,
     };

@@ -44,6 +44,7 @@ async fn run_command() -> anyhow::Result<()> {
             let config = ServerConfig {
                 data_dir: args.data.data,
                 max_frame_bytes: args.max_frame_bytes,
+                limits: args.limits,
                 demo: args.demo,
                 accounts: AccountSettings {
                     secure_cookies: args

@@ -105,6 +105,15 @@ pub mod close {
     pub const TRY_AGAIN_LATER: u16 = 1013;
     /// The session ended (signed out, disabled, credential revoked): sign in again.
     pub const SIGNED_OUT: u16 = 4001;
+    /// The person lost their role in a workspace this connection follows
+    /// (still signed in): stop syncing it; reconnecting syncs what remains.
+    pub const ACCESS_REMOVED: u16 = 4010;
+    /// More refused sync messages than the limit within its window
+    /// (`--max-refusals`, `--refusal-window-seconds`).
+    pub const TOO_MANY_REFUSALS: u16 = 4011;
+    /// The person already holds the most sync connections allowed
+    /// (`--max-connections-per-person`); close another first.
+    pub const TOO_MANY_CONNECTIONS: u16 = 4012;
 }
 
 /// `POST /api/login`.

@@ -30,6 +30,18 @@ pub struct PeerMetadata {
     pub enlace: Option<u32>,
 }
 
+/// Who sent an `ephemeral` message, as the server knows it from the
+/// connection (Enlace's addition, field `enlaceSender`; stock clients ignore
+/// it). Whatever a client writes there is replaced before it is relayed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EphemeralSender {
+    pub person_id: String,
+    pub display_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation_id: Option<String>,
+}
+
 /// The version of Enlace's additions to the protocol (`enlace-rejected`).
 pub const ENLACE_EXTENSION_VERSION: u32 = 1;
 
@@ -85,6 +97,8 @@ pub enum Message {
         session_id: String,
         document_id: DocumentId,
         data: Vec<u8>,
+        /// Set by the server when it relays the message; `None` from clients.
+        enlace_sender: Option<EphemeralSender>,
     },
     /// Storage-id subscriptions; Enlace tolerates and ignores them.
     RemoteSubscriptionChange {
@@ -163,6 +177,8 @@ struct WireMessage {
     change_hashes: Option<Vec<String>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     refusal: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    enlace_sender: Option<EphemeralSender>,
 }
 
 impl Message {
@@ -285,6 +301,7 @@ impl Message {
                 session_id,
                 document_id,
                 data,
+                enlace_sender,
                 ..
             } => {
                 wire.target_id = Some(target_id.0.clone());
@@ -292,6 +309,7 @@ impl Message {
                 wire.session_id = Some(session_id.clone());
                 wire.document_id = Some(document_id.to_string());
                 wire.data = Some(data.clone());
+                wire.enlace_sender.clone_from(enlace_sender);
             }
             Self::RemoteSubscriptionChange {
                 target_id,
@@ -386,6 +404,7 @@ impl Message {
                 session_id: wire.session_id.ok_or_else(|| missing("sessionId"))?,
                 document_id: document(wire.document_id)?,
                 data: wire.data.ok_or_else(|| missing("data"))?,
+                enlace_sender: wire.enlace_sender,
             },
             "remote-subscription-change" => Self::RemoteSubscriptionChange {
                 sender_id,
@@ -470,6 +489,11 @@ mod tests {
                 session_id: "session".into(),
                 document_id,
                 data: vec![0xa0],
+                enlace_sender: Some(EphemeralSender {
+                    person_id: "u1".into(),
+                    display_name: "Ana".into(),
+                    organisation_id: None,
+                }),
             },
             Message::RemoteSubscriptionChange {
                 sender_id: peer("client"),

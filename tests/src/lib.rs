@@ -998,3 +998,84 @@ pub fn cli_add_person(
     )
     .map(drop)
 }
+
+impl RustClient {
+    /// Processes frames until the server closes the connection; returns the
+    /// close code and reason.
+    pub async fn close_code(&mut self) -> anyhow::Result<(u16, String)> {
+        let deadline = Instant::now() + PATIENCE;
+        loop {
+            let remaining = deadline
+                .checked_duration_since(Instant::now())
+                .ok_or_else(|| self.timed_out(PATIENCE))?;
+            let frame = tokio::time::timeout(remaining, self.socket.next())
+                .await
+                .map_err(|_| self.timed_out(PATIENCE))?
+                .ok_or_else(|| anyhow!("the connection ended without a close frame"))??;
+            match frame {
+                WsMessage::Close(Some(frame)) => return Ok((frame.code.into(), frame.reason.to_string())),
+                WsMessage::Close(None) => bail!("close frame without a code"),
+                other => self.receive_frame(other).await?,
+            }
+        }
+    }
+}
+
+/// A raw socket presenting `credential` that has joined as `peer_id`.
+pub async fn joined_socket_as(
+    server: &ServerProcess,
+    credential: &Credential,
+    peer_id: &str,
+) -> anyhow::Result<Socket> {
+    let mut socket = authenticated_socket(server, credential).await?;
+    let join = Message::Join {
+        sender_id: PeerId::new(peer_id),
+        supported_protocol_versions: vec!["1".into()],
+        peer_metadata: enlace_shared::protocol::PeerMetadata::default(),
+    };
+    socket.send(WsMessage::Binary(join.encode().into())).await?;
+    match next_message(&mut socket).await? {
+        Message::Peer { .. } => Ok(socket),
+        other => bail!("expected `peer`, got `{}`", other.kind()),
+    }
+}
+
+/// Asks for `document_id` on a joined raw socket (as a peer with an empty
+/// document) and waits for the server's first sync message.
+pub async fn open_document(
+    socket: &mut Socket,
+    peer_id: &str,
+    document_id: DocumentId,
+) -> anyhow::Result<()> {
+    use automerge::sync::SyncDoc as _;
+    let first = Automerge::new()
+        .generate_sync_message(&mut automerge::sync::State::new())
+        .ok_or_else(|| anyhow!("automerge has no first sync message"))?;
+    let request = Message::Request {
+        sender_id: PeerId::new(peer_id),
+        target_id: PeerId::new("server"),
+        document_id,
+        data: first.encode(),
+    };
+    socket.send(WsMessage::Binary(request.encode().into())).await?;
+    loop {
+        if let Message::Sync { .. } = next_message(socket).await? {
+            return Ok(());
+        }
+    }
+}
+
+/// The next protocol message on a raw socket (control frames skipped).
+pub async fn next_message(socket: &mut Socket) -> anyhow::Result<Message> {
+    loop {
+        let frame = tokio::time::timeout(PATIENCE, socket.next())
+            .await
+            .context("no message in time")?
+            .ok_or_else(|| anyhow!("the connection ended"))??;
+        match frame {
+            WsMessage::Binary(bytes) => return Ok(Message::decode(&bytes)?),
+            WsMessage::Close(frame) => bail!("the server closed the connection: {frame:?}"),
+            _ => {}
+        }
+    }
+}

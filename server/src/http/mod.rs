@@ -22,6 +22,7 @@ mod users;
 mod workspaces;
 
 use axum::Router;
+use axum::http::StatusCode;
 use axum::routing::{delete, get, patch, post};
 use enlace_shared::api::paths;
 use tokio::sync::{mpsc, watch};
@@ -32,14 +33,17 @@ pub use error::ApiError;
 use crate::accounts::Accounts;
 use crate::assets;
 use crate::hub::Hubs;
-use crate::ws::ConnectionLimits;
+use crate::limits::PersonConnections;
+use crate::ws::SocketLimits;
 
 /// Everything a request handler may need.
 #[derive(Clone)]
 pub struct AppState {
     pub hubs: Hubs,
     pub accounts: Accounts,
-    pub limits: ConnectionLimits,
+    pub limits: SocketLimits,
+    /// Open sync connections per person.
+    pub connections: PersonConnections,
     pub shutdown: watch::Receiver<bool>,
     /// Held by every open connection; the server waits for all to drop at shutdown.
     pub connections_alive: mpsc::Sender<()>,
@@ -47,7 +51,7 @@ pub struct AppState {
 
 pub fn router(state: AppState) -> Router {
     Router::new()
-        .route(paths::HEALTH, get(|| async { "ok" }))
+        .route(paths::HEALTH, get(health))
         .route(paths::LOGIN, post(session::login))
         .route(paths::LOGOUT, post(session::logout))
         .route(paths::ME, get(session::me))
@@ -66,6 +70,24 @@ pub fn router(state: AppState) -> Router {
         .route(paths::SYNC, get(sync_socket::sync_socket))
         .fallback(assets::serve)
         .with_state(state)
+}
+
+/// `GET /healthz`: `ok`, or 503 naming every document whose storage failed
+/// beyond a reload (its hub stopped; see `hub::HubTask::stop_failed`).
+async fn health(axum::extract::State(state): axum::extract::State<AppState>) -> (StatusCode, String) {
+    health_of(&state.hubs)
+}
+
+pub(crate) fn health_of(hubs: &Hubs) -> (StatusCode, String) {
+    let failed = hubs.failed_documents();
+    if failed.is_empty() {
+        return (StatusCode::OK, "ok".to_owned());
+    }
+    let mut body = String::from("storage failed for:\n");
+    for (document_id, error) in failed {
+        body.push_str(&format!("{document_id}: {error}\n"));
+    }
+    (StatusCode::SERVICE_UNAVAILABLE, body)
 }
 
 /// Runs blocking work (storage, password hashing) off the async threads.

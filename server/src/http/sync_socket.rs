@@ -5,12 +5,13 @@ use std::collections::HashMap;
 use axum::extract::{Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
+use enlace_shared::api::close;
 
 use super::AppState;
 use super::caller::authenticate;
 use super::error::ApiError;
 use crate::auth::{CredentialSource, credential_from};
-use crate::ws::serve_connection;
+use crate::ws::{refuse_connection, serve_connection};
 
 /// The WebSocket read buffer each connection starts with.
 const READ_BUFFER_BYTES: usize = 8 * 1024;
@@ -56,19 +57,29 @@ pub async fn sync_socket(
         .live()
         .watch(&authenticated.credential_hash, &authenticated.user);
     let limits = state.limits;
-    // The transport refuses frames far beyond the protocol limit outright;
-    // frames just over it are read and refused with a clear close reason.
-    let transport_limit = limits.max_frame_bytes.saturating_mul(2).max(1024 * 1024);
+    let user_id = authenticated.user.id;
+    // The transport refuses a frame or message over the limit from its
+    // header, before reading it; the connection closes with 1009.
     Ok(upgrade
-        .max_message_size(transport_limit)
-        .max_frame_size(transport_limit)
+        .max_message_size(limits.max_frame_bytes)
+        .max_frame_size(limits.max_frame_bytes)
         // tungstenite allocates its read buffer eagerly, 128 KiB by default:
         // most of an idle connection's memory. Sync messages are small; a
         // large one (a first sync) grows the buffer while it is read.
         .read_buffer_size(READ_BUFFER_BYTES)
         .on_upgrade(move |socket| async move {
             let alive = state.connections_alive;
-            serve_connection(socket, state.hubs, limits, state.shutdown, live_user).await;
+            let max = limits.connection.max_connections_per_person;
+            match state.connections.try_open(&user_id, max) {
+                Some(slot) => {
+                    serve_connection(socket, state.hubs, limits, state.shutdown, live_user).await;
+                    drop(slot);
+                }
+                None => {
+                    let reason = format!("more than {max} sync connections for one person");
+                    refuse_connection(socket, close::TOO_MANY_CONNECTIONS, &reason).await;
+                }
+            }
             drop(alive);
         }))
 }

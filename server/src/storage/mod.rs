@@ -76,6 +76,31 @@ pub struct StoredDocument {
 #[derive(Clone, Debug)]
 pub struct Storage {
     database: Arc<Database>,
+    /// Unit tests only: make commits or loads fail, as a full or broken disk would.
+    #[cfg(test)]
+    faults: Arc<Faults>,
+}
+
+/// Failures a unit test can switch on (compiled only in tests).
+#[cfg(test)]
+#[derive(Debug, Default)]
+pub(crate) struct Faults {
+    pub(crate) fail_commits: std::sync::atomic::AtomicBool,
+    pub(crate) fail_loads: std::sync::atomic::AtomicBool,
+}
+
+#[cfg(test)]
+impl Storage {
+    pub(crate) fn faults(&self) -> &Faults {
+        &self.faults
+    }
+
+    fn injected(flag: &std::sync::atomic::AtomicBool, what: &str) -> Result<(), StorageError> {
+        if flag.load(std::sync::atomic::Ordering::SeqCst) {
+            return Err(StorageError::CommitFailed(format!("injected fault: {what}")));
+        }
+        Ok(())
+    }
 }
 
 impl Storage {
@@ -110,6 +135,8 @@ impl Storage {
         transaction.commit().map_err(database_error)?;
         Ok(Self {
             database: Arc::new(database),
+            #[cfg(test)]
+            faults: Arc::default(),
         })
     }
 
@@ -179,6 +206,8 @@ impl Storage {
 
     /// The snapshot and subsequent changes of a document.
     pub fn load_document(&self, id: &DocumentId) -> Result<StoredDocument, StorageError> {
+        #[cfg(test)]
+        Self::injected(&self.faults.fail_loads, "cannot read")?;
         let transaction = self.database.begin_read().map_err(database_error)?;
         let snapshots = transaction.open_table(SNAPSHOTS).map_err(database_error)?;
         let snapshot_seqs = transaction
@@ -236,6 +265,8 @@ impl Storage {
     /// receipts, in one durable transaction and returns, per document, the
     /// sequence number the next change will get.
     pub(crate) fn append_changes(&self, batch: &[AppendRequest]) -> Result<Vec<u64>, StorageError> {
+        #[cfg(test)]
+        Self::injected(&self.faults.fail_commits, "disk full")?;
         let transaction = self.database.begin_write().map_err(database_error)?;
         let mut next_seqs = Vec::with_capacity(batch.len());
         {
