@@ -20,6 +20,7 @@ use automerge::Automerge;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use enlace_bench::fixtures::workspace_with_changes;
 use enlace_server::hub::Hubs;
+use enlace_server::limits::ConnectionLimits;
 use enlace_server::storage::{Storage, StorageWriter, WorkspaceRecord};
 use enlace_server::workspaces;
 use enlace_shared::{DocumentId, PeerId};
@@ -130,7 +131,12 @@ async fn open_through_server(directory: &Path, document_id: DocumentId) {
     #[allow(clippy::expect_used)]
     let storage = Storage::open(directory).expect("open storage");
     let (writer, writer_thread) = StorageWriter::start(storage.clone());
-    let hubs = Hubs::new(storage, writer, PeerId::new("bench"), 64 * 1024 * 1024);
+    let hubs = Hubs::new(
+        storage,
+        writer,
+        PeerId::new("bench"),
+        ConnectionLimits::default().hub(),
+    );
     #[allow(clippy::expect_used)]
     let hub = hubs
         .get(document_id)

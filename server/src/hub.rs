@@ -23,7 +23,7 @@ use enlace_shared::protocol::{EphemeralSender, Message};
 use enlace_shared::refusal::Refusal;
 use enlace_shared::roles::Role;
 use enlace_shared::schema::Collection;
-use enlace_shared::sync::{ConnectionKey, DocumentHub, HubError};
+use enlace_shared::sync::{ConnectionKey, DocumentHub, HubError, InboundLimits};
 use enlace_shared::{DocumentId, PeerId};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::task::JoinSet;
@@ -200,27 +200,31 @@ struct HubsInner {
     writer: StorageWriter,
     server_peer_id: PeerId,
     max_queue_bytes: usize,
+    inbound: InboundLimits,
     open: Mutex<HashMap<DocumentId, HubHandle>>,
     tasks: Mutex<JoinSet<()>>,
     failed: FailedDocuments,
 }
 
+/// What a hub lets one document's traffic cost.
+#[derive(Debug, Clone, Copy)]
+pub struct HubLimits {
+    /// Bytes of sync and presence data that may wait in one hub's queue.
+    pub max_queue_bytes: usize,
+    /// What one sync message may cost before automerge reads it.
+    pub inbound: InboundLimits,
+}
+
 impl Hubs {
-    /// `max_queue_bytes`: the bytes of sync and presence data that may wait
-    /// in one hub's queue.
-    pub fn new(
-        storage: Storage,
-        writer: StorageWriter,
-        server_peer_id: PeerId,
-        max_queue_bytes: usize,
-    ) -> Self {
+    pub fn new(storage: Storage, writer: StorageWriter, server_peer_id: PeerId, limits: HubLimits) -> Self {
         Self {
             inner: Arc::new(HubsInner {
                 storage,
                 writer,
                 server_peer_id,
                 // The semaphore counts in u32 chunks and must hold at least one byte.
-                max_queue_bytes: max_queue_bytes.clamp(1, u32::MAX as usize),
+                max_queue_bytes: limits.max_queue_bytes.clamp(1, u32::MAX as usize),
+                inbound: limits.inbound,
                 open: Mutex::new(HashMap::new()),
                 tasks: Mutex::new(JoinSet::new()),
                 failed: Arc::default(),
@@ -272,7 +276,7 @@ impl Hubs {
         let peers = Peers::default();
         let hub = HubTask {
             document_id,
-            core: DocumentHub::new(loaded.document),
+            core: DocumentHub::with_limits(loaded.document, self.inner.inbound),
             peers: peers.clone(),
             storage: self.inner.storage.clone(),
             writer: self.inner.writer.clone(),
@@ -529,6 +533,9 @@ impl HubTask {
                     Ok(Ok(())) => self.pending_receipts.extend(accepted),
                     Ok(Err((hashes, not_accepted))) => self.reject(connection, &hashes, &not_accepted),
                     Err(HubError::UnknownConnection(_)) => {}
+                    Err(HubError::BadSyncMessage(error)) if error.exceeds_limit() => {
+                        self.close(connection, close::MESSAGE_TOO_BIG, error.to_string());
+                    }
                     Err(error @ (HubError::BadSyncMessage(_) | HubError::Rejected(_))) => {
                         self.close(connection, close::INVALID_PAYLOAD, error.to_string());
                     }
@@ -737,7 +744,9 @@ impl HubTask {
         if self.next_seq.saturating_sub(self.snapshot_next_seq) < COMPACT_AFTER_CHANGES {
             return;
         }
-        let snapshot = self.core.document().save();
+        // Without orphans: changes waiting for dependencies never reach the
+        // document, and a snapshot must not carry any it was loaded with.
+        let snapshot = self.core.snapshot();
         match self.storage.compact(&self.document_id, &snapshot, self.next_seq) {
             Ok(()) => {
                 tracing::info!(document = %self.document_id, next_seq = self.next_seq, "compacted");

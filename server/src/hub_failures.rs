@@ -25,7 +25,15 @@ fn setup() -> Setup {
     let document_id =
         crate::workspaces::create_workspace(&storage, "MCIG", 1, false).expect("first workspace");
     let (writer, _thread) = StorageWriter::start(storage.clone());
-    let hubs = Hubs::new(storage.clone(), writer, PeerId::new("server"), 1 << 20);
+    let hubs = Hubs::new(
+        storage.clone(),
+        writer,
+        PeerId::new("server"),
+        crate::hub::HubLimits {
+            max_queue_bytes: 1 << 20,
+            inbound: enlace_shared::sync::InboundLimits::default(),
+        },
+    );
     Setup {
         _directory: directory,
         storage,

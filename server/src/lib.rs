@@ -135,7 +135,7 @@ pub async fn run(
         "enlace-server-{}",
         enlace_shared::ids::hex(&random_bytes::<16>()?)
     ));
-    let hubs = Hubs::new(storage, writer, server_peer_id, config.limits.max_hub_queue_bytes);
+    let hubs = Hubs::new(storage, writer, server_peer_id, config.limits.hub());
     let (shutdown_sender, shutdown_receiver) = watch::channel(false);
     let (connections_alive, mut all_connections_gone) = mpsc::channel::<()>(1);
     let state = AppState {

@@ -10,6 +10,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use clap::Args;
+use enlace_shared::sync::InboundLimits;
+
+use crate::hub::HubLimits;
 
 /// The limits every sync connection lives under.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Args)]
@@ -58,10 +61,51 @@ pub struct ConnectionLimits {
     /// connections wait to add more (backpressure).
     #[arg(long, env = "ENLACE_MAX_HUB_QUEUE_BYTES", default_value_t = 64 * 1024 * 1024)]
     pub max_hub_queue_bytes: usize,
+
+    /// Largest sync message (automerge's bytes inside a `sync`/`request`
+    /// frame); a larger one closes the connection with 1009.
+    #[arg(long, env = "ENLACE_MAX_SYNC_MESSAGE_BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub max_sync_message_bytes: usize,
+
+    /// Bytes the change data of one sync message may inflate to; checked
+    /// before automerge decompresses anything. Over it: 1009.
+    #[arg(long, env = "ENLACE_MAX_INFLATED_BYTES", default_value_t = 64 * 1024 * 1024)]
+    pub max_inflated_bytes: usize,
+
+    /// Operations one sync message may carry, counted before automerge
+    /// decodes them. Over it: 1009.
+    #[arg(long, env = "ENLACE_MAX_OPERATIONS_PER_MESSAGE", default_value_t = 1_000_000)]
+    pub max_operations_per_message: u64,
+
+    /// Bytes of a connection's changes held while the hub asks for their
+    /// missing dependencies. Over it, the message is refused (1009).
+    #[arg(long, env = "ENLACE_MAX_WAITING_BYTES", default_value_t = 8 * 1024 * 1024)]
+    pub max_waiting_bytes: usize,
+
+    /// Missing dependencies those held changes may have.
+    #[arg(long, env = "ENLACE_MAX_MISSING_DEPENDENCIES", default_value_t = 1024)]
+    pub max_missing_dependencies: usize,
+}
+
+impl ConnectionLimits {
+    /// What each document's hub enforces.
+    pub fn hub(&self) -> HubLimits {
+        HubLimits {
+            max_queue_bytes: self.max_hub_queue_bytes,
+            inbound: InboundLimits {
+                max_message_bytes: self.max_sync_message_bytes,
+                max_inflated_bytes: self.max_inflated_bytes,
+                max_operations: self.max_operations_per_message,
+                max_waiting_bytes: self.max_waiting_bytes,
+                max_missing_dependencies: self.max_missing_dependencies,
+            },
+        }
+    }
 }
 
 impl Default for ConnectionLimits {
     fn default() -> Self {
+        let inbound = InboundLimits::default();
         Self {
             max_outbox_bytes: 32 * 1024 * 1024,
             max_presence_bytes: 4096,
@@ -72,6 +116,11 @@ impl Default for ConnectionLimits {
             max_peer_id_bytes: 256,
             max_connections_per_person: 16,
             max_hub_queue_bytes: 64 * 1024 * 1024,
+            max_sync_message_bytes: inbound.max_message_bytes,
+            max_inflated_bytes: inbound.max_inflated_bytes,
+            max_operations_per_message: inbound.max_operations,
+            max_waiting_bytes: inbound.max_waiting_bytes,
+            max_missing_dependencies: inbound.max_missing_dependencies,
         }
     }
 }

@@ -42,7 +42,7 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    pub const ALL: [Refusal; 13] = [
+    pub const ALL: [Refusal; 14] = [
         Self::ReadOnlyRole,
         Self::DeleteOthersRecords,
         Self::PresidencyAndWorkplan,

@@ -419,3 +419,48 @@ async fn a_connection_never_waits_on_its_own_outbox() -> anyhow::Result<()> {
     assert_eq!(reader.await??, Some(close::UNSUPPORTED_DATA));
     Ok(())
 }
+
+/// The hub reads a sync message under the operator's limits before automerge
+/// does: a change with more operations than `--max-operations-per-message`
+/// closes its connection with 1009 and never reaches the document, while
+/// the same edit under the limit is accepted.
+#[tokio::test]
+async fn a_message_over_the_operation_limit_closes_with_1009_and_changes_nothing() -> anyhow::Result<()> {
+    let (_data, server, workspace) = start(&["--max-operations-per-message", "100"]).await?;
+    let mut ana = RustClient::connect_named(&server, &workspace, "ana").await?;
+    let small = ana
+        .add_organisation("GIZ", "cooperation_agency", "Alemania")
+        .await?;
+    assert!(!small.is_empty());
+    // Forty records in one change: well over a hundred operations.
+    ana.change(|document, authorship| {
+        for index in 0..40 {
+            let fields = [("name", Initial::Text(format!("Embajada {index}")))];
+            records::create_record(
+                document,
+                Collection::Organisations,
+                &random_record_id(),
+                &fields,
+                authorship,
+            )?;
+        }
+        Ok(())
+    })
+    .await?;
+    let (code, reason) = ana.close_code().await?;
+    assert_eq!(code, close::MESSAGE_TOO_BIG, "{reason}");
+    assert!(reason.contains("operations"), "{reason}");
+
+    let carla = RustClient::connect_named(&server, &workspace, "carla").await?;
+    let names: Vec<String> = carla
+        .organisations()
+        .iter()
+        .map(|org| org.text("name").to_owned())
+        .collect();
+    assert_eq!(
+        names,
+        vec!["GIZ".to_owned()],
+        "the oversized edit never reached the document"
+    );
+    Ok(())
+}
