@@ -71,6 +71,18 @@ pub struct Report {
     /// Distinct crashes (by panic location): the message and the file that
     /// reproduces it (a new one, or the saved input that already did).
     pub crashes: BTreeMap<String, (String, PathBuf)>,
+    /// The locations among `crashes` that a saved input already reproduced
+    /// (the `regressions` test fails on those until they are fixed).
+    pub known: BTreeSet<String>,
+}
+
+impl Report {
+    /// Crashes no saved input reproduced before this run.
+    pub fn new_crashes(&self) -> impl Iterator<Item = (&String, &(String, PathBuf))> {
+        self.crashes
+            .iter()
+            .filter(|(location, _)| !self.known.contains(*location))
+    }
 }
 
 /// A crash caught while running one input.
@@ -166,6 +178,7 @@ pub fn fuzz(target: &dyn Target, budget: Duration, seed: u64, regressions: &Path
                     continue;
                 }
                 if let Some(path) = known.get(&crash.location) {
+                    report.known.insert(crash.location.clone());
                     report.crashes.insert(crash.location, (crash.message, path.clone()));
                     continue;
                 }

@@ -81,7 +81,12 @@ fn run() -> anyhow::Result<bool> {
         for (location, (message, path)) in &report.crashes {
             clean = false;
             let first_line = message.lines().next().unwrap_or_default();
-            eprintln!("    crash at {location}: {first_line}\n      input saved as {}", path.display());
+            let saved = if report.known.contains(location) {
+                "already saved as"
+            } else {
+                "input saved as"
+            };
+            eprintln!("    crash at {location}: {first_line}\n      {saved} {}", path.display());
         }
     }
     Ok(clean)
