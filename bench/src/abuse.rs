@@ -263,7 +263,9 @@ pub fn markdown(config: &AbuseConfig, results: &[AbuseResult]) -> String {
 
 /// The accounts of one scenario's server.
 struct Accounts {
-    honest: (Account, String),
+    /// The honest peers take turns between these (each under any
+    /// per-person connection limit the server may set).
+    honest: Vec<(Account, String)>,
     member: (Account, String),
     observer: (Account, String),
 }
@@ -292,7 +294,10 @@ impl Server {
             Ok((account, token))
         };
         let accounts = Accounts {
-            honest: provision(account("honesta@bench.invalid", "member"))?,
+            honest: vec![
+                provision(account("honesta@bench.invalid", "member"))?,
+                provision(account("honesto@bench.invalid", "member"))?,
+            ],
             member: provision(account("atacante@bench.invalid", "member"))?,
             observer: provision(account("observadora@bench.invalid", "observer"))?,
         };
@@ -319,7 +324,7 @@ impl Server {
         .await
         .context("enlace did not start in time")??;
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-        let url = servers::first_workspace_url(&address, Some(&accounts.honest.1)).await?;
+        let url = servers::first_workspace_url(&address, Some(&accounts.member.1)).await?;
         let document_id = DocumentId::parse(&url).map_err(|error| anyhow!("bad url {url}: {error}"))?;
         Ok(Self {
             child,
@@ -357,7 +362,12 @@ async fn scenario(config: &AbuseConfig, attack: Option<Attack>) -> anyhow::Resul
     load_config.drain_deadline = Duration::from_secs(20);
     load_config.setup_deadline = Duration::from_secs(60);
     load_config.server_pid = server.pid();
-    load_config.bearer_token = Some(server.accounts.honest.1.clone());
+    load_config.bearer_tokens = server
+        .accounts
+        .honest
+        .iter()
+        .map(|(_, token)| token.clone())
+        .collect();
 
     let (stop, stopped) = watch::channel(false);
     let target = Target {
