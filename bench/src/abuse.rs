@@ -68,10 +68,14 @@ pub enum Attack {
     /// A sync message whose bloom filter has entries but no bits (found by
     /// the fuzzer: automerge divides by its size when answering).
     EmptyBloom,
+    /// A sync message whose bloom filter asks for `bloom_probes` probes per
+    /// hash (automerge allocates and computes that many for every hash it
+    /// checks against the filter).
+    BloomProbes,
 }
 
 impl Attack {
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::DeflateBomb,
         Self::EphemeralFlood,
         Self::StopsReading,
@@ -84,6 +88,7 @@ impl Attack {
         Self::ManyConnections,
         Self::ParallelLogins,
         Self::EmptyBloom,
+        Self::BloomProbes,
     ];
 
     pub fn label(self) -> &'static str {
@@ -100,6 +105,7 @@ impl Attack {
             Self::ManyConnections => "many connections for one person",
             Self::ParallelLogins => "parallel wrong-password logins",
             Self::EmptyBloom => "bloom filter without bits",
+            Self::BloomProbes => "bloom filter with huge probe count",
         }
     }
 }
@@ -124,6 +130,9 @@ pub struct AttackParams {
     pub connections_per_person: usize,
     #[arg(long, default_value_t = 16)]
     pub login_concurrency: usize,
+    /// Probes per hash of the crafted bloom filter.
+    #[arg(long, default_value_t = u32::MAX)]
+    pub bloom_probes: u32,
 }
 
 impl Default for AttackParams {
@@ -136,6 +145,7 @@ impl Default for AttackParams {
             oversized_frame_bytes: 32 << 20,
             connections_per_person: 200,
             login_concurrency: 16,
+            bloom_probes: u32::MAX,
         }
     }
 }
@@ -215,7 +225,11 @@ pub fn line(result: &AbuseResult) -> String {
         result.p50_ms,
         result.p99_ms,
         result.deliveries_lost,
-        if result.converged { "converged" } else { "NOT converged" },
+        if result.converged {
+            "converged"
+        } else {
+            "NOT converged"
+        },
         result
             .server_peak_rss_mib
             .map_or_else(|| "?".to_owned(), |mib| format!("{mib:.0} MiB")),
@@ -254,7 +268,10 @@ pub fn markdown(config: &AbuseConfig, results: &[AbuseResult]) -> String {
             result
                 .error
                 .as_ref()
-                .map_or_else(|| result.attacker.clone(), |error| format!("{}; run: {error}", result.attacker))
+                .map_or_else(
+                    || result.attacker.clone(),
+                    |error| format!("{}; run: {error}", result.attacker)
+                )
                 .replace('|', "/"),
         ));
     }
@@ -457,7 +474,14 @@ async fn run_attack(attack: Attack, target: &Target, stop: watch::Receiver<bool>
         Attack::OversizedFrames => oversized_frames(target, stop).await,
         Attack::ManyConnections => many_connections(target, stop).await,
         Attack::ParallelLogins => parallel_logins(target, stop).await,
-        Attack::EmptyBloom => empty_bloom(target, stop).await,
+        Attack::EmptyBloom => crafted_bloom(target, stop, &[1, 0, 1]).await,
+        Attack::BloomProbes => {
+            // One entry, 10 bits (two bytes), then the probe count.
+            let mut bytes = vec![1u8, 10];
+            leb128::write::unsigned(&mut bytes, u64::from(target.params.bloom_probes))?;
+            bytes.extend([0xff, 0xff]);
+            crafted_bloom(target, stop, &bytes).await
+        }
     }
 }
 
@@ -521,7 +545,9 @@ impl Raw {
     }
 
     async fn send(&mut self, message: &Message) -> anyhow::Result<()> {
-        self.socket.send(WsMessage::Binary(message.encode().into())).await?;
+        self.socket
+            .send(WsMessage::Binary(message.encode().into()))
+            .await?;
         Ok(())
     }
 
@@ -620,33 +646,47 @@ fn collection_entries(document: &Automerge) -> Vec<(automerge::ObjId, String)> {
     entries
 }
 
-async fn deflate_bomb(target: &Target, stop: watch::Receiver<bool>) -> anyhow::Result<String> {
-    let mut raw = Raw::connect(target, &target.member_token, "bomb").await?;
-    raw.catch_up(Duration::from_millis(500)).await?;
-    let mut rounds = 0;
-    while !stopped(&stop) && rounds < 5 {
-        let mut bomb = raw.document.fork();
-        let heads = bomb.get_heads();
-        bomb.transact_with(
-            |_| CommitOptions::default().with_time(0),
-            |transaction| transaction.put(ROOT, format!("bomb{rounds}"), "a".repeat(target.params.bomb_bytes)),
-        )
-        .map_err(|failure| anyhow!("{}", failure.error))?;
-        // `bytes()` deflates the change's columns: a few KiB on the wire.
-        let chunks: Vec<Vec<u8>> = bomb
-            .get_changes(&heads)
+/// Builds change chunks off the async workers (the honest peers share
+/// them). The changes start from an empty history, so they apply to any
+/// document (concurrent with everything there).
+async fn build_changes(
+    build: impl FnOnce(&mut automerge::transaction::Transaction<'_>) -> Result<(), automerge::AutomergeError>
+    + Send
+    + 'static,
+) -> anyhow::Result<Vec<Vec<u8>>> {
+    tokio::task::spawn_blocking(move || {
+        let mut document = Automerge::new();
+        document
+            .transact_with(|_| CommitOptions::default().with_time(0), build)
+            .map_err(|failure| anyhow!("{}", failure.error))?;
+        // `bytes()` deflates large columns, as a client would on the wire.
+        Ok(document
+            .get_changes(&[])
             .into_iter()
             .map(|mut change| change.bytes().into_owned())
-            .collect();
-        let size: usize = chunks.iter().map(Vec::len).sum();
+            .collect())
+    })
+    .await?
+}
+
+async fn deflate_bomb(target: &Target, stop: watch::Receiver<bool>) -> anyhow::Result<String> {
+    let mut raw = Raw::connect(target, &target.member_token, "bomb").await?;
+    let bytes = target.params.bomb_bytes;
+    let mut rounds = 0;
+    let mut size = 0;
+    while !stopped(&stop) && rounds < 5 {
+        let key = format!("bomb{rounds}");
+        let chunks =
+            build_changes(move |transaction| transaction.put(ROOT, key.as_str(), "a".repeat(bytes))).await?;
+        size = chunks.iter().map(Vec::len).sum::<usize>();
         raw.send_changes(chunks).await?;
         count(target);
         rounds += 1;
-        if let Err(error) = raw.catch_up(Duration::from_millis(500)).await {
+        if let Err(error) = raw.drain().await {
             return Ok(format!("{rounds} bombs of {size} bytes on the wire; {error:#}"));
         }
     }
-    Ok(format!("{rounds} bombs"))
+    Ok(format!("{rounds} bombs of {size} bytes on the wire"))
 }
 
 async fn ephemeral_flood(target: &Target, stop: watch::Receiver<bool>) -> anyhow::Result<String> {
@@ -721,12 +761,15 @@ async fn delete_records(target: &Target, stop: watch::Receiver<bool>) -> anyhow:
             // A refusal resets the attacker's view: start from the server's.
             raw.document = Automerge::new();
             raw.state = sync::State::new();
-            let request = raw.document.generate_sync_message(&mut raw.state).map(|message| Message::Request {
-                sender_id: raw.peer_id.clone(),
-                target_id: raw.server_id.clone(),
-                document_id: raw.document_id,
-                data: message.encode(),
-            });
+            let request =
+                raw.document
+                    .generate_sync_message(&mut raw.state)
+                    .map(|message| Message::Request {
+                        sender_id: raw.peer_id.clone(),
+                        target_id: raw.server_id.clone(),
+                        document_id: raw.document_id,
+                        data: message.encode(),
+                    });
             if let Some(request) = request {
                 raw.send(&request).await?;
             }
@@ -801,31 +844,20 @@ async fn missing_dependencies(target: &Target, stop: watch::Receiver<bool>) -> a
 
 async fn many_operations(target: &Target, stop: watch::Receiver<bool>) -> anyhow::Result<String> {
     let mut raw = Raw::connect(target, &target.member_token, "many-ops").await?;
-    raw.catch_up(Duration::from_millis(500)).await?;
+    let operations = target.params.operations;
     let mut rounds = 0;
     while !stopped(&stop) && rounds < 3 {
-        let heads = raw.document.get_heads();
-        let operations = target.params.operations;
-        let _ = raw.document.transact_with(
-            |_| CommitOptions::default(),
-            |transaction| {
-                let list = transaction.put_object(ROOT, format!("list{rounds}"), ObjType::List)?;
-                for index in 0..operations {
-                    transaction.insert(&list, index, index as i64)?;
-                }
-                Ok::<(), automerge::AutomergeError>(())
-            },
-        );
-        let chunks: Vec<Vec<u8>> = raw
-            .document
-            .get_changes(&heads)
-            .into_iter()
-            .map(|mut change| change.bytes().into_owned())
-            .collect();
+        let key = format!("text{rounds}");
+        let chunks = build_changes(move |transaction| {
+            // One insert operation per character.
+            let text = transaction.put_object(ROOT, key.as_str(), ObjType::Text)?;
+            transaction.splice_text(&text, 0, 0, &"x".repeat(operations))
+        })
+        .await?;
         raw.send_changes(chunks).await?;
         count(target);
         rounds += 1;
-        raw.catch_up(Duration::from_millis(500)).await?;
+        raw.drain().await?;
     }
     Ok(format!("{rounds} changes"))
 }
@@ -912,7 +944,9 @@ async fn many_connections(target: &Target, stop: watch::Receiver<bool>) -> anyho
 }
 
 async fn parallel_logins(target: &Target, stop: watch::Receiver<bool>) -> anyhow::Result<String> {
-    let statuses = Arc::new(std::sync::Mutex::new(std::collections::BTreeMap::<u16, u64>::new()));
+    let statuses = Arc::new(std::sync::Mutex::new(
+        std::collections::BTreeMap::<u16, u64>::new(),
+    ));
     let mut tasks = tokio::task::JoinSet::new();
     for _ in 0..target.params.login_concurrency {
         let target = target.clone();
@@ -934,38 +968,53 @@ async fn parallel_logins(target: &Target, stop: watch::Receiver<bool>) -> anyhow
         });
     }
     while tasks.join_next().await.is_some() {}
-    let statuses = statuses.lock().map(|statuses| statuses.clone()).unwrap_or_default();
+    let statuses = statuses
+        .lock()
+        .map(|statuses| statuses.clone())
+        .unwrap_or_default();
     Ok(format!("answers {statuses:?}"))
 }
 
-async fn empty_bloom(target: &Target, stop: watch::Receiver<bool>) -> anyhow::Result<String> {
+/// Sends a sync message whose `have` carries this encoded bloom filter
+/// (`[1, 0, 1]`: one entry, zero bits per entry, one probe: no bits at all).
+async fn crafted_bloom(
+    target: &Target,
+    stop: watch::Receiver<bool>,
+    encoded: &[u8],
+) -> anyhow::Result<String> {
     let mut raw = Raw::connect(target, &target.member_token, "bloom").await?;
     raw.catch_up(Duration::from_millis(500)).await?;
-    // One entry, zero bits per entry, one probe: no bits at all.
-    let bloom = sync::BloomFilter::try_from(&[1u8, 0, 1][..]).map_err(|error| anyhow!("{error}"))?;
-    let mut heads = raw.document.get_heads();
-    heads.sort();
-    let message = sync::Message {
-        heads,
-        need: Vec::new(),
-        have: vec![sync::Have {
-            last_sync: Vec::new(),
-            bloom,
-        }],
-        changes: Vec::<Vec<u8>>::new().into(),
-        flags: None,
-        version: sync::MessageVersion::V1,
-    };
-    let message = raw.sync_message(message.encode());
+    let bloom = sync::BloomFilter::try_from(encoded).map_err(|error| anyhow!("{error}"))?;
+    // Three shapes (no heads, the heads the attacker has, a head nobody
+    // has): whichever makes the server answer with changes checked against
+    // the filter.
+    let mut known = raw.document.get_heads();
+    known.sort();
+    let shapes = [Vec::new(), known, vec![automerge::ChangeHash([7; 32])]];
     let mut sent = 0;
-    while !stopped(&stop) && sent < 3 {
+    for heads in shapes {
+        if stopped(&stop) {
+            break;
+        }
+        let message = sync::Message {
+            heads,
+            need: Vec::new(),
+            have: vec![sync::Have {
+                last_sync: Vec::new(),
+                bloom: bloom.clone(),
+            }],
+            changes: Vec::<Vec<u8>>::new().into(),
+            flags: None,
+            version: sync::MessageVersion::V1,
+        };
+        let message = raw.sync_message(message.encode());
         if let Err(error) = raw.send(&message).await {
             return Ok(format!("{error:#}"));
         }
         count(target);
         sent += 1;
         if let Err(error) = raw.catch_up(Duration::from_millis(500)).await {
-            return Ok(format!("{error:#}"));
+            return Ok(format!("after {sent}: {error:#}"));
         }
     }
     Ok(String::new())

@@ -156,7 +156,8 @@ impl<'a> Harness<'a> {
     /// One message from `connection`; true if the hub accepted it.
     fn deliver(&mut self, connection: u64, data: &[u8]) -> bool {
         if !self.hub.is_joined(connection) {
-            self.hub.join(connection, PeerId::new(format!("peer-{connection}")));
+            self.hub
+                .join(connection, PeerId::new(format!("peer-{connection}")));
         }
         let before = self.hub.document().get_heads();
         let role = self.role;
@@ -277,7 +278,10 @@ enum Operation {
     /// is in seconds, so ±68 years around 1970 in milliseconds: automerge's
     /// change graph stores times as deltas, and a delta past i64 overflows
     /// (a panic in debug builds, in the sender's own commit too).
-    Commit { message: Option<String>, time: i32 },
+    Commit {
+        message: Option<String>,
+        time: i32,
+    },
     /// Later changes are made by another actor (forging, or a second device).
     SwitchActor(bool),
 }
@@ -610,9 +614,7 @@ pub fn capture_traffic(base: &Automerge) -> Vec<(u64, Vec<u8>)> {
         .enumerate()
         .map(|(index, actor)| {
             let mut session = PeerSession::new(PeerId::new(format!("browser-{index}")));
-            session
-                .handle(0, Input::Connected)
-                .expect("connected");
+            session.handle(0, Input::Connected).expect("connected");
             let _ = session.open(DOCUMENT, Automerge::new().with_actor(ActorId::from(*actor)));
             session
         })
@@ -631,10 +633,10 @@ pub fn capture_traffic(base: &Automerge) -> Vec<(u64, Vec<u8>)> {
         .collect();
     let mut outbox: Vec<Vec<Message>> = vec![Vec::new(); sessions.len()];
     let pump = |sessions: &mut Vec<PeerSession>,
-                    inbox: &mut Vec<Vec<Message>>,
-                    outbox: &mut Vec<Vec<Message>>,
-                    hub: &mut DocumentHub,
-                    traffic: &mut Vec<(u64, Vec<u8>)>| {
+                inbox: &mut Vec<Vec<Message>>,
+                outbox: &mut Vec<Vec<Message>>,
+                hub: &mut DocumentHub,
+                traffic: &mut Vec<(u64, Vec<u8>)>| {
         for _ in 0..50 {
             let mut moved = false;
             for (index, session) in sessions.iter_mut().enumerate() {
@@ -689,9 +691,35 @@ pub fn capture_traffic(base: &Automerge) -> Vec<(u64, Vec<u8>)> {
                 &authorship,
             )
         },
-        &|document| records::set_text(document, Collection::Organisations, RECORD_IDS[2], "name", "Otra", &authorship),
-        &|document| records::set_deleted(document, Collection::Organisations, RECORD_IDS[2], true, &authorship),
-        &|document| records::set_text(document, Collection::Organisations, RECORD_IDS[0], "name", "Ajena", &authorship),
+        &|document| {
+            records::set_text(
+                document,
+                Collection::Organisations,
+                RECORD_IDS[2],
+                "name",
+                "Otra",
+                &authorship,
+            )
+        },
+        &|document| {
+            records::set_deleted(
+                document,
+                Collection::Organisations,
+                RECORD_IDS[2],
+                true,
+                &authorship,
+            )
+        },
+        &|document| {
+            records::set_text(
+                document,
+                Collection::Organisations,
+                RECORD_IDS[0],
+                "name",
+                "Ajena",
+                &authorship,
+            )
+        },
     ];
     for (step, edit) in edits.iter().enumerate() {
         let index = step % sessions.len();
@@ -699,7 +727,9 @@ pub fn capture_traffic(base: &Automerge) -> Vec<(u64, Vec<u8>)> {
         if let Some(document) = session.document_mut(&DOCUMENT) {
             let _ = edit(document);
         }
-        let output = session.handle(0, Input::LocalChange(DOCUMENT)).expect("local change");
+        let output = session
+            .handle(0, Input::LocalChange(DOCUMENT))
+            .expect("local change");
         outbox[index].extend(output.send);
         pump(&mut sessions, &mut inbox, &mut outbox, &mut hub, &mut traffic);
     }

@@ -102,9 +102,10 @@ fn install_panic_hook() {
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     INSTALLED.call_once(|| {
         std::panic::set_hook(Box::new(|info| {
-            let location = info
-                .location()
-                .map_or_else(|| "unknown".to_owned(), |at| format!("{}:{}:{}", at.file(), at.line(), at.column()));
+            let location = info.location().map_or_else(
+                || "unknown".to_owned(),
+                |at| format!("{}:{}:{}", at.file(), at.line(), at.column()),
+            );
             let message = info
                 .payload()
                 .downcast_ref::<&str>()
@@ -179,7 +180,9 @@ pub fn fuzz(target: &dyn Target, budget: Duration, seed: u64, regressions: &Path
                 }
                 if let Some(path) = known.get(&crash.location) {
                     report.known.insert(crash.location.clone());
-                    report.crashes.insert(crash.location, (crash.message, path.clone()));
+                    report
+                        .crashes
+                        .insert(crash.location, (crash.message, path.clone()));
                     continue;
                 }
                 let dir = regressions.join(target.name());
@@ -316,7 +319,14 @@ pub fn fuzz_all(total: Duration, seed: u64, regressions: &Path) -> anyhow::Resul
     targets
         .iter()
         .enumerate()
-        .map(|(index, target)| fuzz(target.as_ref(), share, seed.wrapping_add(index as u64), regressions))
+        .map(|(index, target)| {
+            fuzz(
+                target.as_ref(),
+                share,
+                seed.wrapping_add(index as u64),
+                regressions,
+            )
+        })
         .collect()
 }
 

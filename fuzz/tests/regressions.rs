@@ -8,11 +8,21 @@ fn saved_crashes_no_longer_crash() {
     let regressions = enlace_fuzz::regressions_dir();
     let mut failing = Vec::new();
     for target in enlace_fuzz::targets() {
-        for (path, crash) in enlace_fuzz::replay(target.as_ref(), &regressions).expect("regressions readable") {
-            failing.push(format!("{}: {} at {}", path.display(), crash.message, crash.location));
+        for (path, crash) in enlace_fuzz::replay(target.as_ref(), &regressions).expect("regressions readable")
+        {
+            failing.push(format!(
+                "{}: {} at {}",
+                path.display(),
+                crash.message,
+                crash.location
+            ));
         }
     }
-    assert!(failing.is_empty(), "saved fuzz inputs still crash:\n{}", failing.join("\n"));
+    assert!(
+        failing.is_empty(),
+        "saved fuzz inputs still crash:\n{}",
+        failing.join("\n")
+    );
 }
 
 #[test]
@@ -20,7 +30,12 @@ fn seeds_run_clean() {
     for target in enlace_fuzz::targets() {
         for seed in target.seeds() {
             if let Err(crash) = enlace_fuzz::run_one(target.as_ref(), &seed) {
-                panic!("{} seed crashes: {} at {}", target.name(), crash.message, crash.location);
+                panic!(
+                    "{} seed crashes: {} at {}",
+                    target.name(),
+                    crash.message,
+                    crash.location
+                );
             }
         }
     }
@@ -47,18 +62,26 @@ fn short_fuzzing_run_finds_no_crash() {
         .get(..12)
         .and_then(|hex| u64::from_str_radix(hex, 16).ok())
         .unwrap_or(1);
-    let reports = enlace_fuzz::fuzz_all(Duration::from_secs(seconds), seed, &enlace_fuzz::regressions_dir())
-        .expect("fuzzing runs");
+    let reports = enlace_fuzz::fuzz_all(
+        Duration::from_secs(seconds),
+        seed,
+        &enlace_fuzz::regressions_dir(),
+    )
+    .expect("fuzzing runs");
     for report in &reports {
         eprintln!("{}: {} inputs tried (seed {seed})", report.target, report.tried);
     }
     let crashes: Vec<String> = reports
         .iter()
         .flat_map(|report| {
-            report
-                .new_crashes()
-                .map(|(location, (message, path))| format!("{location}: {message} (saved as {})", path.display()))
+            report.new_crashes().map(|(location, (message, path))| {
+                format!("{location}: {message} (saved as {})", path.display())
+            })
         })
         .collect();
-    assert!(crashes.is_empty(), "fuzzing found crashes (seed {seed}):\n{}", crashes.join("\n"));
+    assert!(
+        crashes.is_empty(),
+        "fuzzing found crashes (seed {seed}):\n{}",
+        crashes.join("\n")
+    );
 }

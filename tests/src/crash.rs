@@ -141,7 +141,14 @@ impl Writer {
             let sent = self
                 .client
                 .change(|document, authorship| {
-                    records::set_text(document, Collection::Organisations, &id, "country", &value, authorship)
+                    records::set_text(
+                        document,
+                        Collection::Organisations,
+                        &id,
+                        "country",
+                        &value,
+                        authorship,
+                    )
                 })
                 .await;
             if let Some(change) = self.client.document().get_last_local_change() {
@@ -171,7 +178,11 @@ pub async fn run(options: &CrashOptions, scratch: &Path) -> anyhow::Result<Crash
     let mut writers = Vec::with_capacity(options.peers);
     for index in 0..options.peers {
         let (_, person) = server
-            .add_person(&format!("crash-{index}@enlace.test"), &format!("Persona {index}"), "member")
+            .add_person(
+                &format!("crash-{index}@enlace.test"),
+                &format!("Persona {index}"),
+                "member",
+            )
             .await?;
         let mut client = connect(&server, &workspace, index, &person).await?;
         let record_id = client
@@ -248,10 +259,7 @@ pub async fn run(options: &CrashOptions, scratch: &Path) -> anyhow::Result<Crash
                 let server_address = server.ws_url();
                 tokio::spawn(async move {
                     let credential = writer.credential.clone();
-                    let result = writer
-                        .client
-                        .reconnect(&server_address, &credential, limit)
-                        .await;
+                    let result = writer.client.reconnect(&server_address, &credential, limit).await;
                     writer.settle();
                     (writer, result)
                 })
@@ -283,7 +291,10 @@ pub async fn run(options: &CrashOptions, scratch: &Path) -> anyhow::Result<Crash
             cycle + 1,
             options.cycles,
             wait.as_millis(),
-            writers.iter().map(|writer| writer.acknowledged.len()).sum::<usize>(),
+            writers
+                .iter()
+                .map(|writer| writer.acknowledged.len())
+                .sum::<usize>(),
             restarted.elapsed().as_secs_f64()
         );
     }
@@ -315,7 +326,10 @@ async fn settle_all(writers: &mut [Writer], limit: Duration) -> anyhow::Result<(
             return Err(anyhow!(
                 "{} different heads among the peers, {} not in sync",
                 heads.len(),
-                writers.iter().filter(|writer| !writer.client.is_in_sync()).count()
+                writers
+                    .iter()
+                    .filter(|writer| !writer.client.is_in_sync())
+                    .count()
             ));
         }
         for writer in writers.iter_mut() {

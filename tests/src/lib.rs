@@ -960,7 +960,12 @@ impl RustClient {
     /// Reconnects to `ws_url` (a restarted server) keeping this client's
     /// document, unacknowledged changes included, as a browser does; waits
     /// until everything is in sync.
-    pub async fn reconnect(&mut self, ws_url: &str, credential: &Credential, limit: Duration) -> anyhow::Result<()> {
+    pub async fn reconnect(
+        &mut self,
+        ws_url: &str,
+        credential: &Credential,
+        limit: Duration,
+    ) -> anyhow::Result<()> {
         use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
         self.session.handle(now_ms(), Input::Disconnected)?;
         let mut request = ws_url.into_client_request()?;

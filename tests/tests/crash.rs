@@ -18,7 +18,11 @@ async fn acknowledged_writes_survive_sigkill() -> anyhow::Result<()> {
     let report = crash::run(&options, scratch.path()).await?;
     eprintln!("seed {}\n{}", options.seed, report.summary());
     assert_eq!(report.cycles, 3);
-    assert!(report.acknowledged_writes > 0, "no write was acknowledged: {}", report.summary());
+    assert!(
+        report.acknowledged_writes > 0,
+        "no write was acknowledged: {}",
+        report.summary()
+    );
     assert_eq!(report.lost_writes, 0, "{}", report.summary());
     Ok(())
 }

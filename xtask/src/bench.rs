@@ -114,7 +114,15 @@ fn abuse(workspace: &Workspace, quick: bool, arguments: &[String]) -> anyhow::Re
     let out = workspace.root.join("target").join("bench");
     let mut command = run::cargo(workspace);
     command
-        .args(["run", "--release", "-p", "enlace-bench", "--bin", "enlace-abuse", "--"])
+        .args([
+            "run",
+            "--release",
+            "-p",
+            "enlace-bench",
+            "--bin",
+            "enlace-abuse",
+            "--",
+        ])
         .arg("--out")
         .arg(&out)
         .args(arguments)

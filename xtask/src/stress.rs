@@ -21,9 +21,10 @@ pub fn fuzz(workspace: &Workspace, arguments: &[String]) -> anyhow::Result<()> {
     if !arguments.iter().any(|argument| argument == "--seconds") {
         command.args(["--seconds", "60"]);
     }
-    command
-        .args(arguments)
-        .env("ENLACE_FUZZ_REGRESSIONS", workspace.root.join("fuzz").join("regressions"));
+    command.args(arguments).env(
+        "ENLACE_FUZZ_REGRESSIONS",
+        workspace.root.join("fuzz").join("regressions"),
+    );
     run::status(&mut command)
 }
 

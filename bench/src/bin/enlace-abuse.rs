@@ -35,9 +35,15 @@ struct Args {
     out: PathBuf,
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+fn main() -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Runtime::new()?;
+    let outcome = runtime.block_on(run(Args::parse()));
+    // An attacker still building a payload must not keep the process alive.
+    runtime.shutdown_timeout(Duration::from_secs(1));
+    outcome
+}
+
+async fn run(args: Args) -> anyhow::Result<()> {
     let config = AbuseConfig {
         honest_peers: args.peers,
         edits_per_second: args.rate,

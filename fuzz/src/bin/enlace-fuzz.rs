@@ -22,17 +22,23 @@ fn main() -> ExitCode {
 
 fn run() -> anyhow::Result<bool> {
     let mut seconds = 60u64;
-    let mut seed = enlace_fuzz::input_hash(&std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |elapsed| elapsed.as_nanos())
-        .to_le_bytes())
+    let mut seed = enlace_fuzz::input_hash(
+        &std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |elapsed| elapsed.as_nanos())
+            .to_le_bytes(),
+    )
     .get(..16)
     .and_then(|hex| u64::from_str_radix(hex, 16).ok())
     .unwrap_or(1);
     let mut only: Option<String> = None;
     let mut arguments = std::env::args().skip(1);
     while let Some(argument) = arguments.next() {
-        let mut value = || arguments.next().with_context(|| format!("{argument} needs a value"));
+        let mut value = || {
+            arguments
+                .next()
+                .with_context(|| format!("{argument} needs a value"))
+        };
         match argument.as_str() {
             "--seconds" => seconds = value()?.parse().context("--seconds")?,
             "--seed" => seed = value()?.parse().context("--seed")?,
@@ -56,11 +62,16 @@ fn run() -> anyhow::Result<bool> {
                 eprintln!("enlace-fuzz: {} ran without a crash", path.display());
                 return Ok(true);
             }
-            other => bail!("unknown argument {other:?} (usage: enlace-fuzz [--seconds N] [--seed S] [--target frame|hub] [--replay regressions/<target>/<file>])"),
+            other => bail!(
+                "unknown argument {other:?} (usage: enlace-fuzz [--seconds N] [--seed S] [--target frame|hub] [--replay regressions/<target>/<file>])"
+            ),
         }
     }
     let regressions = enlace_fuzz::regressions_dir();
-    eprintln!("enlace-fuzz: {seconds} s in all, seed {seed}, crashes saved under {}", regressions.display());
+    eprintln!(
+        "enlace-fuzz: {seconds} s in all, seed {seed}, crashes saved under {}",
+        regressions.display()
+    );
     let targets: Vec<_> = enlace_fuzz::targets()
         .into_iter()
         .filter(|target| only.as_deref().is_none_or(|name| name == target.name()))
@@ -71,7 +82,12 @@ fn run() -> anyhow::Result<bool> {
     let share = Duration::from_secs(seconds) / u32::try_from(targets.len()).unwrap_or(1);
     let mut clean = true;
     for (index, target) in targets.iter().enumerate() {
-        let report = enlace_fuzz::fuzz(target.as_ref(), share, seed.wrapping_add(index as u64), &regressions)?;
+        let report = enlace_fuzz::fuzz(
+            target.as_ref(),
+            share,
+            seed.wrapping_add(index as u64),
+            &regressions,
+        )?;
         eprintln!(
             "  {:<6} {:>9} inputs tried, {} distinct crashes",
             report.target,
@@ -86,7 +102,10 @@ fn run() -> anyhow::Result<bool> {
             } else {
                 "input saved as"
             };
-            eprintln!("    crash at {location}: {first_line}\n      {saved} {}", path.display());
+            eprintln!(
+                "    crash at {location}: {first_line}\n      {saved} {}",
+                path.display()
+            );
         }
     }
     Ok(clean)

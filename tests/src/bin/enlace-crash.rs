@@ -31,12 +31,17 @@ async fn run() -> anyhow::Result<bool> {
     let mut options = CrashOptions::default();
     let mut arguments = std::env::args().skip(1);
     while let Some(argument) = arguments.next() {
-        let mut value = || arguments.next().with_context(|| format!("{argument} needs a value"));
+        let mut value = || {
+            arguments
+                .next()
+                .with_context(|| format!("{argument} needs a value"))
+        };
         match argument.as_str() {
             "--cycles" => options.cycles = value()?.parse().context("--cycles")?,
             "--peers" => options.peers = value()?.parse().context("--peers")?,
             "--limit-seconds" => {
-                options.reconvergence_limit = Duration::from_secs_f64(value()?.parse().context("--limit-seconds")?);
+                options.reconvergence_limit =
+                    Duration::from_secs_f64(value()?.parse().context("--limit-seconds")?);
             }
             "--seed" => options.seed = value()?.parse().context("--seed")?,
             other => bail!(
