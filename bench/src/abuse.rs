@@ -705,7 +705,7 @@ async fn ephemeral_flood(target: &Target, stop: watch::Receiver<bool>) -> anyhow
         raw.send(&message).await?;
         count(target);
         count_sent += 1;
-        if count_sent % 64 == 0 {
+        if count_sent.is_multiple_of(64) {
             raw.drain().await?;
         }
     }

@@ -95,13 +95,21 @@ pub struct Crash {
 
 thread_local! {
     static LAST_PANIC: std::cell::RefCell<Option<Crash>> = const { std::cell::RefCell::new(None) };
+    /// True while [`run_one`] runs an input on this thread.
+    static CATCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
-/// Makes panics quiet and remembered for [`run_one`] (once per process).
+/// Makes panics inside [`run_one`] quiet and remembered; every other panic
+/// (a failing test's) goes to the hook that was there before.
 fn install_panic_hook() {
     static INSTALLED: std::sync::Once = std::sync::Once::new();
     INSTALLED.call_once(|| {
-        std::panic::set_hook(Box::new(|info| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !CATCHING.with(std::cell::Cell::get) {
+                previous(info);
+                return;
+            }
             let location = info.location().map_or_else(
                 || "unknown".to_owned(),
                 |at| format!("{}:{}:{}", at.file(), at.line(), at.column()),
@@ -121,7 +129,10 @@ fn install_panic_hook() {
 pub fn run_one(target: &dyn Target, input: &[u8]) -> Result<bool, Crash> {
     install_panic_hook();
     LAST_PANIC.with(|slot| slot.borrow_mut().take());
-    std::panic::catch_unwind(AssertUnwindSafe(|| target.run(input))).map_err(|_| {
+    CATCHING.with(|catching| catching.set(true));
+    let outcome = std::panic::catch_unwind(AssertUnwindSafe(|| target.run(input)));
+    CATCHING.with(|catching| catching.set(false));
+    outcome.map_err(|_| {
         LAST_PANIC
             .with(|slot| slot.borrow_mut().take())
             .unwrap_or_else(|| Crash {
@@ -336,4 +347,43 @@ pub fn crash_locations(reports: &[Report]) -> BTreeSet<String> {
         .iter()
         .flat_map(|report| report.crashes.keys().cloned())
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Panics on any input that contains the byte 0x42 after a 0x41.
+    struct Planted;
+
+    impl Target for Planted {
+        fn name(&self) -> &'static str {
+            "planted"
+        }
+
+        fn seeds(&self) -> Vec<Vec<u8>> {
+            vec![vec![0x41, 0x00, 0x00]]
+        }
+
+        fn run(&self, input: &[u8]) -> bool {
+            assert!(!input.windows(2).any(|pair| pair == [0x41, 0x42]), "planted bug");
+            true
+        }
+    }
+
+    #[test]
+    fn finds_saves_and_replays_a_planted_crash() {
+        let directory = std::env::temp_dir().join(format!("enlace-fuzz-planted-{}", std::process::id()));
+        let report = fuzz(&Planted, Duration::from_secs(2), 1, &directory).expect("fuzzing runs");
+        assert!(report.tried > 0);
+        assert_eq!(report.crashes.len(), 1, "{report:?}");
+        let failing = replay(&Planted, &directory).expect("replay");
+        assert_eq!(failing.len(), 1);
+        assert_eq!(failing[0].1.message, "planted bug");
+        // A second run knows the crash: nothing new is saved.
+        let again = fuzz(&Planted, Duration::from_millis(500), 2, &directory).expect("fuzzing runs");
+        assert_eq!(again.new_crashes().count(), 0);
+        assert_eq!(saved_inputs(&directory.join("planted")).expect("saved").len(), 1);
+        let _ = std::fs::remove_dir_all(&directory);
+    }
 }

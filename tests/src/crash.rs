@@ -151,11 +151,11 @@ impl Writer {
                     )
                 })
                 .await;
-            if let Some(change) = self.client.document().get_last_local_change() {
-                if !self.pending.contains(&change.hash()) {
-                    self.pending.push(change.hash());
-                    self.writes += 1;
-                }
+            if let Some(change) = self.client.document().get_last_local_change()
+                && !self.pending.contains(&change.hash())
+            {
+                self.pending.push(change.hash());
+                self.writes += 1;
             }
             let pumped = match sent {
                 Ok(()) => self.client.pump_during(Duration::from_millis(15)).await,
