@@ -61,8 +61,11 @@ pub struct CrashReport {
     pub in_flight_at_kill: usize,
     /// Acknowledged writes missing after a restart (must be 0).
     pub lost_writes: usize,
-    /// Per cycle: restart to every peer in sync with equal heads.
+    /// Per cycle: from the peers' reconnecting (once the restarted server
+    /// is up and checked) to every peer in sync with equal heads.
     pub reconvergence: Vec<Duration>,
+    /// Per cycle: from starting the server again to its answering health checks.
+    pub restart: Vec<Duration>,
 }
 
 impl CrashReport {
@@ -73,12 +76,18 @@ impl CrashReport {
     /// One line per figure, for the binary and for test output.
     pub fn summary(&self) -> String {
         format!(
-            "cycles: {}\nwrites: {} ({} acknowledged, {} in flight at a kill)\nacknowledged writes lost: {}\nreconvergence: max {:.2} s, per cycle [{}]",
+            "cycles: {}\nwrites: {} ({} acknowledged, {} in flight at a kill)\nacknowledged writes lost: {}\nrestart: max {:.2} s\nreconvergence: max {:.2} s, per cycle [{}]",
             self.cycles,
             self.writes,
             self.acknowledged_writes,
             self.in_flight_at_kill,
             self.lost_writes,
+            self.restart
+                .iter()
+                .max()
+                .copied()
+                .unwrap_or_default()
+                .as_secs_f64(),
             self.max_reconvergence().as_secs_f64(),
             self.reconvergence
                 .iter()
@@ -227,8 +236,9 @@ pub async fn run(options: &CrashOptions, scratch: &Path) -> anyhow::Result<Crash
         report.in_flight_at_kill += writers.iter().map(|writer| writer.pending.len()).sum::<usize>();
 
         // Restart on the same directory; check before anyone resends.
+        let starting = Instant::now();
         server = ServerProcess::start(&data_dir).await?;
-        let restarted = Instant::now();
+        report.restart.push(starting.elapsed());
         let checker = RustClient::connect_as(&server, &workspace, "crash-checker", &credential)
             .await
             .context("the restarted server did not sync a fresh client")?;
@@ -252,6 +262,7 @@ pub async fn run(options: &CrashOptions, scratch: &Path) -> anyhow::Result<Crash
         }
 
         // Everyone reconnects with what they have and resyncs.
+        let restarted = Instant::now();
         let limit = options.reconvergence_limit;
         let tasks: Vec<_> = writers
             .drain(..)
