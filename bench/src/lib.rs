@@ -22,6 +22,7 @@
 //! Nothing here asserts a time: the smoke test in `tests/` checks only that
 //! no edit is lost and every peer converges.
 
+pub mod abuse;
 pub mod browser;
 pub mod disk;
 pub mod fixtures;

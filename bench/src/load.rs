@@ -62,6 +62,9 @@ pub struct LoadConfig {
     pub connect_concurrency: usize,
     /// Sent as `Authorization: Bearer` on the upgrade (Enlace requires one).
     pub bearer_token: Option<String>,
+    /// If not empty, peer `i` presents `bearer_tokens[i % len]` instead, so
+    /// that a fleet can stay under a per-person connection limit.
+    pub bearer_tokens: Vec<String>,
 }
 
 impl LoadConfig {
@@ -77,6 +80,7 @@ impl LoadConfig {
             server_pid: None,
             connect_concurrency: 32,
             bearer_token: None,
+            bearer_tokens: Vec::new(),
         }
     }
 }
@@ -567,7 +571,15 @@ impl Peer {
         let mut socket = {
             let _permit = permits.acquire().await.context("connect permits closed")?;
             let config = &self.shared.config;
-            let mut socket = connect(&config.ws_url, config.bearer_token.as_deref()).await?;
+            let token = if config.bearer_tokens.is_empty() {
+                config.bearer_token.as_deref()
+            } else {
+                config
+                    .bearer_tokens
+                    .get(self.index % config.bearer_tokens.len())
+                    .map(String::as_str)
+            };
+            let mut socket = connect(&config.ws_url, token).await?;
             let output = self.session.handle(now_ms(), Input::Connected)?;
             send_all(&mut socket, output.send).await?;
             let document = Automerge::new().with_actor(self.shared.actor(self.index));

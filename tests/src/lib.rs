@@ -1079,3 +1079,52 @@ pub async fn next_message(socket: &mut Socket) -> anyhow::Result<Message> {
         }
     }
 }
+
+pub mod crash;
+
+impl RustClient {
+    /// Processes whatever arrives for `duration` (traffic or not); an error
+    /// if the connection ends.
+    pub async fn pump_during(&mut self, duration: Duration) -> anyhow::Result<()> {
+        let deadline = tokio::time::Instant::now() + duration;
+        loop {
+            match tokio::time::timeout_at(deadline, self.socket.next()).await {
+                Err(_) => return Ok(()),
+                Ok(frame) => {
+                    let frame = frame.ok_or_else(|| anyhow!("the server closed the connection"))??;
+                    self.receive_frame(frame).await?;
+                }
+            }
+        }
+    }
+
+    /// Reconnects to `ws_url` (a restarted server) keeping this client's
+    /// document, unacknowledged changes included, as a browser does; waits
+    /// until everything is in sync.
+    pub async fn reconnect(
+        &mut self,
+        ws_url: &str,
+        credential: &Credential,
+        limit: Duration,
+    ) -> anyhow::Result<()> {
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+        self.session.handle(now_ms(), Input::Disconnected)?;
+        let mut request = ws_url.into_client_request()?;
+        let (name, value) = credential.header();
+        request.headers_mut().insert(name, value.parse()?);
+        let deadline = Instant::now() + limit;
+        // The new server may still be starting its listener's backlog.
+        let socket = loop {
+            match tokio_tungstenite::connect_async(request.clone()).await {
+                Ok((socket, _)) => break socket,
+                Err(error) if Instant::now() > deadline => return Err(error.into()),
+                Err(_) => tokio::time::sleep(Duration::from_millis(20)).await,
+            }
+        };
+        self.socket = socket;
+        let output = self.session.handle(now_ms(), Input::Connected)?;
+        self.send_all(output.send).await?;
+        let remaining = deadline.saturating_duration_since(Instant::now());
+        self.pump_until(remaining, |client| client.is_in_sync()).await
+    }
+}

@@ -9,7 +9,11 @@
 //!    server, samod): the scenario matrix, the sustained-rate search and the
 //!    memory per idle connection;
 //! 3. the browser figures in headless Chromium, against a release server that
-//!    embeds the release client bundle.
+//!    embeds the release client bundle;
+//! 4. the abuse run (`enlace-abuse`): honest peers' latency and the server's
+//!    peak memory while an attacker runs each attack, against a baseline,
+//!    written to `abuse.md` and `abuse.json`. `--abuse-only` runs just this
+//!    part (no bundle, no browser, no Criterion).
 //!
 //! The harness reads the Criterion results back so that one report holds
 //! everything. Benchmarks report figures; they never assert times.
@@ -22,6 +26,19 @@ use crate::{Workspace, run, test};
 
 pub fn run_all(workspace: &Workspace, arguments: &[String]) -> anyhow::Result<()> {
     let quick = arguments.iter().any(|argument| argument == "--quick");
+    if arguments.iter().any(|argument| argument == "--abuse-only") {
+        let rest: Vec<String> = arguments
+            .iter()
+            .filter(|argument| *argument != "--abuse-only" && *argument != "--quick")
+            .cloned()
+            .collect();
+        run::status(
+            run::cargo(workspace)
+                .args(["build", "--release", "-p", "enlace-server", "--bin", "enlace"])
+                .args(["-p", "enlace-bench", "--bin", "enlace-abuse"]),
+        )?;
+        return abuse(workspace, quick, &rest);
+    }
     bundle::ensure_wasm_target(workspace)?;
     test::install_chromium()?;
     test::install_npm_packages(&workspace.root.join("bench").join("js"))?;
@@ -83,6 +100,35 @@ pub fn run_all(workspace: &Workspace, arguments: &[String]) -> anyhow::Result<()
         harness.args(["--browser-runs", "1"]);
     }
     run::status(&mut harness)?;
+    abuse(workspace, quick, &[])?;
     eprintln!("xtask bench: results in {}", out.display());
     Ok(())
+}
+
+/// The abuse run against the release server; `arguments` go to `enlace-abuse`.
+fn abuse(workspace: &Workspace, quick: bool, arguments: &[String]) -> anyhow::Result<()> {
+    let binary = workspace
+        .target_dir
+        .join("release")
+        .join(format!("enlace{}", std::env::consts::EXE_SUFFIX));
+    let out = workspace.root.join("target").join("bench");
+    let mut command = run::cargo(workspace);
+    command
+        .args([
+            "run",
+            "--release",
+            "-p",
+            "enlace-bench",
+            "--bin",
+            "enlace-abuse",
+            "--",
+        ])
+        .arg("--out")
+        .arg(&out)
+        .args(arguments)
+        .env("ENLACE_BIN", &binary);
+    if quick && !arguments.iter().any(|argument| argument == "--duration") {
+        command.args(["--duration", "5"]);
+    }
+    run::status(&mut command)
 }

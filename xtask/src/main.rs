@@ -8,11 +8,15 @@
 //! - `test`: installs what is missing, then fmt, clippy for wasm32, the
 //!   bundle, clippy and the build of every native target in one compilation,
 //!   and every test suite, with a summary at the end.
-//! - `bench [--quick] [args…]`: the side-by-side load benchmark and the storage micro-benchmarks.
+//! - `bench [--quick] [--abuse-only] [args…]`: the side-by-side load
+//!   benchmark, the abuse run and the storage micro-benchmarks.
+//! - `fuzz [--seconds N]`: the fuzz targets for N seconds (see `stress`).
+//! - `crash [--cycles N]`: the SIGKILL crash suite (see `stress`).
 
 mod bench;
 mod bundle;
 mod run;
+mod stress;
 mod test;
 
 use std::path::PathBuf;
@@ -26,7 +30,10 @@ commands:
   build-client [--dev]   build the browser bundle into <target>/enlace-client
   serve [args…]          build the bundle, then run `enlace serve [args…]` with it
   test                   install what is missing, then lint, build and run every test
-  bench [--quick] [args…] load benchmark vs automerge-repo and samod, storage benches";
+  bench [--quick] [args…] load benchmark vs automerge-repo and samod, abuse run, storage benches
+  bench --abuse-only     only the abuse run (honest peers' latency under each attack)
+  fuzz [--seconds N]     fuzz the frame decoder and the hub for N seconds (default 60)
+  crash [--cycles N]     SIGKILL the server under 20 writing peers N times (default 50)";
 
 fn main() -> ExitCode {
     let arguments: Vec<String> = std::env::args().skip(1).collect();
@@ -82,6 +89,14 @@ fn dispatch(arguments: &[String]) -> anyhow::Result<ExitCode> {
         "test" => test::run_all(&workspace),
         "bench" => {
             bench::run_all(&workspace, rest)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        "fuzz" => {
+            stress::fuzz(&workspace, rest)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        "crash" => {
+            stress::crash(&workspace, rest)?;
             Ok(ExitCode::SUCCESS)
         }
         "help" | "--help" | "-h" => {

@@ -2,7 +2,10 @@
 //! only the Rust toolchain.
 //!
 //! Steps run in order and stop at the first failure; a summary of every step
-//! (passed, failed, skipped) ends the output. Every cargo step sees the same
+//! (passed, failed, skipped) ends the output. The robustness checks run
+//! inside `cargo test --workspace`: the `enlace-fuzz` crate replays every
+//! saved crash input and fuzzes for 10 s (`ENLACE_FUZZ_SECONDS`), and
+//! `tests/tests/crash.rs` runs three cycles of the SIGKILL crash suite. Every cargo step sees the same
 //! `ENLACE_CLIENT_DIST`, so the server's build script fingerprint is stable
 //! and nothing is rebuilt twice.
 //!
