@@ -701,6 +701,7 @@ async fn ephemeral_flood(target: &Target, stop: watch::Receiver<bool>) -> anyhow
             session_id: "flood".into(),
             document_id: raw.document_id,
             data: data.clone(),
+            enlace_sender: None,
         };
         raw.send(&message).await?;
         count(target);

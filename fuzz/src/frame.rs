@@ -6,7 +6,7 @@
 //! which must survive encode → decode unchanged.
 
 use arbitrary::{Arbitrary, Unstructured};
-use enlace_shared::protocol::{Message, PeerMetadata};
+use enlace_shared::protocol::{EphemeralSender, Message, PeerMetadata};
 use enlace_shared::refusal::Refusal;
 use enlace_shared::{DocumentId, PeerId};
 
@@ -60,6 +60,8 @@ pub enum ArbitraryMessage {
         session: String,
         document: [u8; 16],
         data: Vec<u8>,
+        /// Enlace's stamp of who sent it: person id, name, organisation.
+        stamp: Option<(String, String, Option<String>)>,
     },
     RemoteSubscriptionChange {
         sender: String,
@@ -174,6 +176,7 @@ impl From<ArbitraryMessage> for Message {
                 session,
                 document: bytes,
                 data,
+                stamp,
             } => Self::Ephemeral {
                 sender_id: PeerId(sender),
                 target_id: PeerId(target),
@@ -181,6 +184,11 @@ impl From<ArbitraryMessage> for Message {
                 session_id: session,
                 document_id: document(bytes),
                 data,
+                enlace_sender: stamp.map(|(person_id, display_name, organisation_id)| EphemeralSender {
+                    person_id,
+                    display_name,
+                    organisation_id,
+                }),
             },
             A::RemoteSubscriptionChange {
                 sender,
@@ -273,6 +281,11 @@ fn sample_frames() -> Vec<Message> {
             session_id: "s".into(),
             document_id: document,
             data: vec![0xa1, 0x61, 0x78, 0x01],
+            enlace_sender: Some(EphemeralSender {
+                person_id: "p1".into(),
+                display_name: "Ana".into(),
+                organisation_id: Some("giz".into()),
+            }),
         },
         Message::RemoteSubscriptionChange {
             sender_id: peer("browser-1"),
