@@ -64,6 +64,12 @@ pub fn check(role: Role, edit: &Edit) -> Result<(), Refusal> {
     if !role.may_write() {
         return Err(Refusal::ReadOnlyRole);
     }
+    if let Location::Root { key } = &edit.location
+        && Collection::from_key(key).is_some()
+        && matches!(edit.kind, EditKind::Remove | EditKind::Replace)
+    {
+        return Err(Refusal::WorkspaceStructure);
+    }
     if let Location::Collection { .. } = edit.location {
         match edit.kind {
             EditKind::Remove => return Err(Refusal::RecordRemoved),
@@ -131,7 +137,27 @@ pub fn edits_in_change(
             let mut own_record = true;
             let location = match &operation.obj {
                 ObjectId::Root => match key.as_deref() {
-                    Some(key) => Location::Root { key: key.to_owned() },
+                    Some(key) => {
+                        // A collection's map holds every record of it: it may
+                        // only be created where nothing was (as the workspace
+                        // is made), never removed or put over.
+                        if Collection::from_key(key).is_some() && kind == EditKind::Write {
+                            let creates = matches!(operation.action, OpType::Make(ObjType::Map))
+                                && operation.pred.is_empty()
+                                && document.get_all(automerge::ROOT, key).is_ok_and(|values| {
+                                    match values.as_slice() {
+                                        [(_, ObjId::Id(value_counter, value_actor, _))] => {
+                                            *value_counter == counter && *value_actor == expanded.actor_id
+                                        }
+                                        _ => false,
+                                    }
+                                });
+                            if !creates {
+                                kind = EditKind::Replace;
+                            }
+                        }
+                        Location::Root { key: key.to_owned() }
+                    }
                     None => Location::Unknown,
                 },
                 ObjectId::Id(op_id) => {
@@ -479,6 +505,62 @@ mod tests {
             let edits = last_edits(&document, &ana);
             assert_eq!(edits[0].location, Location::Settings);
             assert_eq!(edits[1].location, Location::Root { key: "rogue".into() });
+        }
+
+        /// Ben's edit at the root key of a collection, as the policy decides
+        /// it for each role that writes (the secretariat included).
+        fn decisions_at_the_root(
+            edit: impl FnOnce(&mut automerge::transaction::Transaction<'_>),
+        ) -> Vec<(Role, Result<(), Refusal>)> {
+            let ana = ActorId::from(vec![2u8; 16]);
+            let ben = ActorId::from(vec![3u8; 16]);
+            let mut document = workspace().with_actor(ana);
+            create_organisation(&mut document, "r1", "GIZ");
+            let mut document = document.with_actor(ben.clone());
+            let mut transaction = document.transaction();
+            edit(&mut transaction);
+            transaction.commit();
+            let edits = last_edits(&document, &ben);
+            assert_eq!(edits.len(), 1);
+            assert_eq!(
+                edits[0].location,
+                Location::Root {
+                    key: "organisations".into()
+                }
+            );
+            [Role::Member, Role::Presidency, Role::Secretariat]
+                .into_iter()
+                .map(|role| (role, check(role, &edits[0])))
+                .collect()
+        }
+
+        #[test]
+        fn nobody_removes_or_replaces_a_whole_collection() {
+            use automerge::transaction::Transactable as _;
+            refused_for_everyone(
+                decisions_at_the_root(|transaction| {
+                    transaction
+                        .delete(automerge::ROOT, "organisations")
+                        .expect("delete");
+                }),
+                Refusal::WorkspaceStructure,
+            );
+            refused_for_everyone(
+                decisions_at_the_root(|transaction| {
+                    transaction
+                        .put_object(automerge::ROOT, "organisations", automerge::ObjType::Map)
+                        .expect("put");
+                }),
+                Refusal::WorkspaceStructure,
+            );
+            refused_for_everyone(
+                decisions_at_the_root(|transaction| {
+                    transaction
+                        .put(automerge::ROOT, "organisations", automerge::ScalarValue::Null)
+                        .expect("put");
+                }),
+                Refusal::WorkspaceStructure,
+            );
         }
 
         fn organisations(document: &Automerge) -> automerge::ObjId {
