@@ -529,6 +529,14 @@ impl HubTask {
                     Ok::<(), NotAccepted>(())
                 });
                 tracing::debug!(document = %self.document_id, connection, accepted = accepted.len(), ok = matches!(outcome, Ok(Ok(()))), "sync message");
+                let built_on_refused = self.core.take_built_on_refused(connection);
+                if !built_on_refused.is_empty() {
+                    let refused = NotAccepted::Refused(Refused {
+                        place: format!("{} changes built on a refused change", built_on_refused.len()),
+                        refusal: Refusal::BuiltOnRefused,
+                    });
+                    self.reject(connection, &built_on_refused, &refused);
+                }
                 match outcome {
                     Ok(Ok(())) => self.pending_receipts.extend(accepted),
                     Ok(Err((hashes, not_accepted))) => self.reject(connection, &hashes, &not_accepted),

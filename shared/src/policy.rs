@@ -68,7 +68,7 @@ pub fn check(role: Role, edit: &Edit) -> Result<(), Refusal> {
         && Collection::from_key(key).is_some()
         && matches!(edit.kind, EditKind::Remove | EditKind::Replace)
     {
-        return Err(Refusal::WorkspaceStructure);
+        return Err(Refusal::CollectionReplaced);
     }
     if let Location::Collection { .. } = edit.location {
         match edit.kind {
@@ -543,7 +543,7 @@ mod tests {
                         .delete(automerge::ROOT, "organisations")
                         .expect("delete");
                 }),
-                Refusal::WorkspaceStructure,
+                Refusal::CollectionReplaced,
             );
             refused_for_everyone(
                 decisions_at_the_root(|transaction| {
@@ -551,7 +551,7 @@ mod tests {
                         .put_object(automerge::ROOT, "organisations", automerge::ObjType::Map)
                         .expect("put");
                 }),
-                Refusal::WorkspaceStructure,
+                Refusal::CollectionReplaced,
             );
             refused_for_everyone(
                 decisions_at_the_root(|transaction| {
@@ -559,7 +559,7 @@ mod tests {
                         .put(automerge::ROOT, "organisations", automerge::ScalarValue::Null)
                         .expect("put");
                 }),
-                Refusal::WorkspaceStructure,
+                Refusal::CollectionReplaced,
             );
         }
 

@@ -39,10 +39,16 @@ pub enum Refusal {
     NotPermitted,
     /// A change's message is longer than [`crate::model::MAX_CHANGE_MESSAGE_BYTES`].
     MessageTooLong,
+    /// A collection's map holds every record of it: nobody removes it or
+    /// puts anything over it.
+    CollectionReplaced,
+    /// The change was made on top of a change that was refused, so it can
+    /// never apply.
+    BuiltOnRefused,
 }
 
 impl Refusal {
-    pub const ALL: [Refusal; 14] = [
+    pub const ALL: [Refusal; 16] = [
         Self::ReadOnlyRole,
         Self::DeleteOthersRecords,
         Self::PresidencyAndWorkplan,
@@ -57,6 +63,8 @@ impl Refusal {
         Self::ForeignActor,
         Self::NotPermitted,
         Self::MessageTooLong,
+        Self::CollectionReplaced,
+        Self::BuiltOnRefused,
     ];
 
     /// The stable code that crosses the wire.
@@ -76,6 +84,8 @@ impl Refusal {
             Self::ForeignActor => "foreign_actor",
             Self::NotPermitted => "not_permitted",
             Self::MessageTooLong => "message_too_long",
+            Self::CollectionReplaced => "collection_replaced",
+            Self::BuiltOnRefused => "built_on_refused",
         }
     }
 
@@ -137,6 +147,14 @@ impl Refusal {
             Self::MessageTooLong => Bilingual::new(
                 "El mensaje del cambio es demasiado largo.",
                 "The change's message is too long.",
+            ),
+            Self::CollectionReplaced => Bilingual::new(
+                "Una colección entera no se puede borrar ni reemplazar.",
+                "A whole collection cannot be removed or replaced.",
+            ),
+            Self::BuiltOnRefused => Bilingual::new(
+                "Esta edición se hizo sobre otra que fue rechazada.",
+                "This edit was made on top of an edit that was refused.",
             ),
         }
     }

@@ -391,6 +391,40 @@ fn a_change_with_a_missing_dependency_waits_outside_the_document() {
     assert!(hub.document().get_missing_deps(&[]).is_empty());
 }
 
+/// A change built on one the hub refused can never apply: it is not held
+/// (an attacker could otherwise chain changes on a refused one without ever
+/// collecting another refusal), and the hub reports it as refused too.
+#[test]
+fn a_change_built_on_a_refused_change_is_dropped_and_reported() {
+    let (base, mut hub) = hub_with(InboundLimits::default());
+    let (peer, first, second) = two_changes(&base);
+    let refused = hub
+        .receive_checked(
+            PEER,
+            &message_with(peer.get_heads(), vec![first.raw_bytes().to_vec()]),
+            |_, _| Err("refused"),
+        )
+        .expect("a valid message");
+    assert_eq!(refused, Err((vec![first.hash()], "refused")));
+    assert!(hub.take_built_on_refused(PEER).is_empty());
+
+    let accepted = hub
+        .receive_checked(
+            PEER,
+            &message_with(peer.get_heads(), vec![second.raw_bytes().to_vec()]),
+            |_, added| {
+                assert!(added.is_empty(), "nothing applies");
+                Ok::<(), &str>(())
+            },
+        )
+        .expect("a valid message");
+    assert_eq!(accepted, Ok(()));
+    assert_eq!(hub.waiting_bytes(PEER), 0, "nothing is held");
+    assert_eq!(hub.take_built_on_refused(PEER), vec![second.hash()]);
+    assert!(hub.take_built_on_refused(PEER).is_empty(), "reported once");
+    assert!(hub.document().get_change_by_hash(&second.hash()).is_none());
+}
+
 /// A chain arriving backwards: each change waits for the one before it,
 /// and the first to arrive last brings them all in.
 #[test]

@@ -56,6 +56,12 @@ struct Link {
     /// The peer's changes that wait for dependencies the document lacks
     /// (see [`DocumentHub::receive_checked`]).
     waiting: Waiting,
+    /// The peer's changes refused most recently (at most `RECENT_REFUSED`):
+    /// a change built on one of them can never apply.
+    refused: VecDeque<ChangeHash>,
+    /// Changes of the peer's dropped because they were built on a refused
+    /// change, not yet reported to the owner.
+    built_on_refused: Vec<ChangeHash>,
 }
 
 /// Changes held outside the document until their dependencies arrive.
@@ -80,6 +86,8 @@ struct SentHeads {
 /// How many recent sends a link remembers: enough for the acknowledgements
 /// in flight on a busy document.
 const RECENT_SENDS: usize = 64;
+/// How many refused change hashes a link remembers.
+const RECENT_REFUSED: usize = 4096;
 
 /// One document and the sync state of every connection that follows it.
 ///
@@ -134,6 +142,18 @@ impl DocumentHub {
         snapshot(&self.document)
     }
 
+    /// Changes of `connection`'s peer that the hub dropped since the last call
+    /// because they were built on a change it refused: they can never apply,
+    /// so they are not held. The owner reports them as refused too (an
+    /// honest peer drops them itself once told of the refusal; one that
+    /// keeps building on refused changes keeps collecting refusals).
+    pub fn take_built_on_refused(&mut self, connection: ConnectionKey) -> Vec<ChangeHash> {
+        self.links
+            .get_mut(&connection)
+            .map(|link| std::mem::take(&mut link.built_on_refused))
+            .unwrap_or_default()
+    }
+
     /// Bytes of changes held for `connection` until their dependencies arrive.
     pub fn waiting_bytes(&self, connection: ConnectionKey) -> usize {
         self.links.get(&connection).map_or(0, |link| link.waiting.bytes)
@@ -164,6 +184,8 @@ impl DocumentHub {
             sent_in: BTreeMap::new(),
             accepted: VecDeque::new(),
             waiting: Waiting::default(),
+            refused: VecDeque::new(),
+            built_on_refused: Vec::new(),
         });
     }
 
@@ -280,6 +302,7 @@ impl DocumentHub {
             fork = complete;
         }
         let waiting = if waiting_changed {
+            let waiting = link.drop_built_on_refused(waiting);
             let waiting = Waiting::new(waiting, &fork);
             if waiting.bytes > self.limits.max_waiting_bytes {
                 return Err(InboundError::TooMuchWaiting {
@@ -321,7 +344,9 @@ impl DocumentHub {
                 link.recent_sends.clear();
                 link.sent_in.clear();
                 link.waiting = Waiting::default();
-                Ok(Err((added.iter().map(Change::hash).collect(), reason)))
+                let refused: Vec<ChangeHash> = added.iter().map(Change::hash).collect();
+                link.remember_refused(&refused);
+                Ok(Err((refused, reason)))
             }
         }
     }
@@ -518,6 +543,42 @@ impl Waiting {
 }
 
 impl Link {
+    fn remember_refused(&mut self, hashes: &[ChangeHash]) {
+        for hash in hashes {
+            if self.refused.len() == RECENT_REFUSED {
+                self.refused.pop_front();
+            }
+            self.refused.push_back(*hash);
+        }
+    }
+
+    /// The waiting changes minus those built, directly or through other
+    /// waiting changes, on a change this link's peer had refused; those are
+    /// remembered as refused and kept for the owner to report.
+    fn drop_built_on_refused(&mut self, waiting: Vec<Change>) -> Vec<Change> {
+        if self.refused.is_empty() {
+            return waiting;
+        }
+        let mut poisoned: Vec<ChangeHash> = Vec::new();
+        let mut kept = waiting;
+        loop {
+            let before = kept.len();
+            let (dropped, rest): (Vec<Change>, Vec<Change>) = kept.into_iter().partition(|change| {
+                change
+                    .deps()
+                    .iter()
+                    .any(|dependency| self.refused.contains(dependency) || poisoned.contains(dependency))
+            });
+            kept = rest;
+            poisoned.extend(dropped.iter().map(Change::hash));
+            if kept.len() == before {
+                break;
+            }
+        }
+        self.remember_refused(&poisoned);
+        self.built_on_refused.extend(poisoned);
+        kept
+    }
     fn remember_send(&mut self) {
         if self.recent_sends.len() == RECENT_SENDS {
             self.recent_sends.pop_front();
