@@ -18,6 +18,8 @@
 //! - [`sync`]: the only module that touches the WebSocket; owns the automerge
 //!   document through `enlace_shared::sync::PeerSession` and exposes signals.
 //! - [`http`]: every HTTP call, typed with `enlace_shared::api`.
+//! - [`refetch`]: fetches that follow the document (once, then a little
+//!   after each change).
 //! - [`browser`]: the clock, randomness, `localStorage` and the address bar.
 //!
 //! Views:
@@ -48,6 +50,7 @@ pub mod http;
 pub mod i18n;
 pub mod overview;
 pub mod pages;
+pub mod refetch;
 pub mod route;
 pub mod sync;
 

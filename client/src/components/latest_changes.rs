@@ -14,6 +14,7 @@ use crate::context::{use_language, use_sync, use_workspace};
 use crate::http;
 use crate::i18n::{Text, text};
 use crate::overview::{latest_records, time_ago};
+use crate::refetch::refetch_after_changes;
 use crate::route::Route;
 
 /// How many changes or records the card lists.
@@ -42,39 +43,24 @@ fn Receipts() -> impl IntoView {
     let (sync, language) = (use_sync(), use_language());
     let (revision, workspace_id) = (sync.revision(), sync.workspace_id());
     let receipts = RwSignal::new(Vec::<Receipt>::new());
-    let scheduled = StoredValue::new(false);
-    Effect::new(move |previous: Option<()>| {
-        revision.track();
-        let Some(id) = workspace_id.get() else { return };
-        if scheduled.get_value() {
-            return;
-        }
-        scheduled.set_value(true);
-        let delay = if previous.is_some() {
-            REFRESH_DELAY
-        } else {
-            Duration::ZERO
-        };
-        set_timeout(
-            move || {
-                if scheduled.try_set_value(false).is_some() {
-                    return;
-                }
-                spawn_local(async move {
-                    match http::latest_changes(&id.to_string(), SHOWN).await {
-                        Ok(page) => {
-                            let _ = receipts
-                                .try_set(page.changes.into_iter().map(|change| change.receipt).collect());
-                        }
-                        Err(error) => {
-                            web_sys::console::warn_1(&format!("enlace: latest changes: {error}").into());
-                        }
+    refetch_after_changes(
+        workspace_id,
+        move || revision.track(),
+        REFRESH_DELAY,
+        move |id| {
+            spawn_local(async move {
+                match http::latest_changes(&id.to_string(), SHOWN).await {
+                    Ok(page) => {
+                        let _ =
+                            receipts.try_set(page.changes.into_iter().map(|change| change.receipt).collect());
                     }
-                });
-            },
-            delay,
-        );
-    });
+                    Err(error) => {
+                        web_sys::console::warn_1(&format!("enlace: latest changes: {error}").into());
+                    }
+                }
+            });
+        },
+    );
     let item = move |receipt: Receipt| {
         view! {
             <li data-testid="change">

@@ -16,6 +16,7 @@ use crate::context::{use_language, use_sync, use_workspace};
 use crate::http;
 use crate::i18n::{Text, text};
 use crate::overview::time_ago;
+use crate::refetch::refetch_after_changes;
 
 /// How long after a change of the record its authorship is fetched again
 /// (the receipt is written once the server has committed the change).
@@ -48,43 +49,24 @@ pub fn RecordAuthorshipLine(
     let workspace_id = sync.workspace_id();
     let authorship = RwSignal::new(RecordAuthorship::default());
     let id = StoredValue::new(id);
-    let scheduled = StoredValue::new(false);
-    Effect::new(move |previous: Option<()>| {
-        record.track();
-        let Some(workspace_id) = workspace_id.get() else {
-            return;
-        };
-        if scheduled.get_value() {
-            return;
-        }
-        scheduled.set_value(true);
-        let delay = if previous.is_some() {
-            REFRESH_DELAY
-        } else {
-            Duration::ZERO
-        };
-        set_timeout(
-            move || {
-                if scheduled.try_set_value(false).is_some() {
-                    return;
-                }
-                let record_id = id.get_value();
-                spawn_local(async move {
-                    match http::record_authorship(&workspace_id.to_string(), collection.key(), &record_id)
-                        .await
-                    {
-                        Ok(answer) => {
-                            let _ = authorship.try_set(answer);
-                        }
-                        Err(error) => {
-                            web_sys::console::warn_1(&format!("enlace: record authorship: {error}").into());
-                        }
+    refetch_after_changes(
+        workspace_id,
+        move || record.track(),
+        REFRESH_DELAY,
+        move |workspace_id| {
+            let record_id = id.get_value();
+            spawn_local(async move {
+                match http::record_authorship(&workspace_id.to_string(), collection.key(), &record_id).await {
+                    Ok(answer) => {
+                        let _ = authorship.try_set(answer);
                     }
-                });
-            },
-            delay,
-        );
-    });
+                    Err(error) => {
+                        web_sys::console::warn_1(&format!("enlace: record authorship: {error}").into());
+                    }
+                }
+            });
+        },
+    );
     let line = move |key: Text, author: Option<RecordAuthor>, testid: &'static str| {
         author.map(|author| {
             let who = workspace.snapshot.with(|snapshot| author_label(&author, snapshot));
