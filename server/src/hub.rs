@@ -28,7 +28,7 @@ use enlace_shared::{DocumentId, PeerId};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::task::JoinSet;
 
-use crate::outbox::{NotQueued, Outbox};
+use crate::outbox::{NotQueued, Outbox, ToConnection};
 use crate::storage::{AppendRequest, Storage, StorageError, StorageWriter, WriteReceipt};
 
 /// How many changes may pile up after a snapshot before the hub compacts.
@@ -53,23 +53,6 @@ pub struct Principal {
     pub display_name: String,
     pub organisation_id: Option<String>,
     pub role: Role,
-}
-
-/// What a hub tells a connection. Closing goes around the queue
-/// ([`Outbox::close`]), so that a full outbox cannot swallow it.
-#[derive(Debug)]
-pub enum ToConnection {
-    Send(Message),
-    /// These changes were refused and never applied; tell the peer.
-    Rejected {
-        document_id: DocumentId,
-        change_hashes: Vec<String>,
-        /// An English sentence: which edit, and why.
-        reason: String,
-        /// Why, for the client to say in the person's language; `None` when
-        /// the server could not decide (a storage failure).
-        refusal: Option<Refusal>,
-    },
 }
 
 /// What a connection tells a hub.

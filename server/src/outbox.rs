@@ -8,9 +8,27 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use enlace_shared::DocumentId;
+use enlace_shared::protocol::Message;
+use enlace_shared::refusal::Refusal;
 use tokio::sync::{mpsc, watch};
 
-use crate::hub::ToConnection;
+/// What a hub tells a connection. Closing goes around the queue
+/// ([`Outbox::close`]), so that a full outbox cannot swallow it.
+#[derive(Debug)]
+pub enum ToConnection {
+    Send(Message),
+    /// These changes were refused and never applied; tell the peer.
+    Rejected {
+        document_id: DocumentId,
+        change_hashes: Vec<String>,
+        /// An English sentence: which edit, and why.
+        reason: String,
+        /// Why, for the client to say in the person's language; `None` when
+        /// the server could not decide (a storage failure).
+        refusal: Option<Refusal>,
+    },
+}
 
 /// How many messages may wait for one connection.
 const OUTBOX_LENGTH: usize = 256;

@@ -23,9 +23,9 @@ use futures_util::{Sink, SinkExt, Stream, StreamExt};
 use tokio::sync::watch;
 
 use crate::auth::LiveUser;
-use crate::hub::{HubCommand, HubHandle, Hubs, Principal, ToConnection};
+use crate::hub::{HubCommand, HubHandle, Hubs, Principal};
 use crate::limits::{ConnectionLimits, RefusalCount, TokenBucket};
-use crate::outbox::{CloseOrders, Outbox, outbox};
+use crate::outbox::{CloseOrders, Outbox, ToConnection, outbox};
 
 /// How long the goodbye (an `error` message and the close frame) may take to
 /// reach a peer before the socket is dropped without it.
