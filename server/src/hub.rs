@@ -382,6 +382,14 @@ enum RoundEnd {
     Stop(StorageError),
 }
 
+/// What handling a round's commands left to do.
+enum Handled {
+    /// These changes must be committed before the round can fan out.
+    Commit(AppendRequest),
+    /// Nothing to commit: the round is over.
+    Ended(RoundEnd),
+}
+
 struct HubTask {
     document_id: DocumentId,
     core: DocumentHub,
@@ -427,18 +435,20 @@ impl HubTask {
                 for queued in round.drain(..) {
                     task.handle(queued.command);
                 }
-                let append = task.prepare_commit();
-                let end = append.is_none().then(|| task.finish_round(None));
-                (task, round, append, end)
+                let next = match task.prepare_commit() {
+                    Some(append) => Handled::Commit(append),
+                    None => Handled::Ended(task.finish_round(None)),
+                };
+                (task, round, next)
             })
             .await;
-            let Some((handled_task, emptied, append, end)) = handled else {
+            let Some((handled_task, emptied, next)) = handled else {
                 return;
             };
             task = handled_task;
             round = emptied;
-            let end = match (append, end) {
-                (Some(append), _) => {
+            let end = match next {
+                Handled::Commit(append) => {
                     let committed = task.writer.append_with(append).await;
                     let Some((finished_task, end)) = off_the_workers(move || {
                         let mut task = task;
@@ -452,8 +462,7 @@ impl HubTask {
                     task = finished_task;
                     end
                 }
-                (None, Some(end)) => end,
-                (None, None) => RoundEnd::Continue { fanned_out: false },
+                Handled::Ended(end) => end,
             };
             match end {
                 RoundEnd::Continue { fanned_out: true } => last_fan_out = Some(tokio::time::Instant::now()),

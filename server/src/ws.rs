@@ -73,16 +73,22 @@ where
     S: Sink<WsMessage> + Unpin,
 {
     let mut socket = socket;
-    let _ = tokio::time::timeout(GOODBYE_GRACE, async {
-        let _ = socket
-            .send(WsMessage::Close(Some(CloseFrame {
-                code,
-                reason: truncate_reason(reason).into(),
-            })))
-            .await;
-        let _ = socket.close().await;
-    })
-    .await;
+    let _ = tokio::time::timeout(GOODBYE_GRACE, send_close(&mut socket, code, reason)).await;
+}
+
+/// Sends the close frame (`code`, `reason` cut to fit) and closes the sink;
+/// a peer that is gone makes both no-ops.
+async fn send_close<S>(socket: &mut S, code: u16, reason: &str)
+where
+    S: Sink<WsMessage> + Unpin,
+{
+    let _ = socket
+        .send(WsMessage::Close(Some(CloseFrame {
+            code,
+            reason: truncate_reason(reason).into(),
+        })))
+        .await;
+    let _ = socket.close().await;
 }
 
 /// Serves one upgraded socket of an authenticated person until it closes,
@@ -216,14 +222,7 @@ pub async fn serve_connection<S, E>(
             };
             let _ = sink.send(WsMessage::Binary(error.encode().into())).await;
         }
-        let reason = truncate_reason(&closing.reason);
-        let _ = sink
-            .send(WsMessage::Close(Some(CloseFrame {
-                code: closing.code,
-                reason: reason.into(),
-            })))
-            .await;
-        let _ = sink.close().await;
+        send_close(&mut sink, closing.code, &closing.reason).await;
     };
     let _ = tokio::time::timeout(GOODBYE_GRACE, goodbye).await;
     if closing.code == close::MESSAGE_TOO_BIG {
