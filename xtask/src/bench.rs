@@ -69,12 +69,8 @@ pub fn run_all(workspace: &Workspace, arguments: &[String]) -> anyhow::Result<()
     }
     run::status(&mut criterion)?;
 
-    let binary = workspace
-        .target_dir
-        .join("release")
-        .join(format!("enlace{}", std::env::consts::EXE_SUFFIX));
-    // `target/bench` of the checkout, wherever CARGO_TARGET_DIR points.
-    let out = workspace.root.join("target").join("bench");
+    let binary = release_server(workspace);
+    let out = results_dir(workspace);
     let mut harness = run::cargo(workspace);
     harness
         .args([
@@ -107,11 +103,8 @@ pub fn run_all(workspace: &Workspace, arguments: &[String]) -> anyhow::Result<()
 
 /// The abuse run against the release server; `arguments` go to `enlace-abuse`.
 fn abuse(workspace: &Workspace, quick: bool, arguments: &[String]) -> anyhow::Result<()> {
-    let binary = workspace
-        .target_dir
-        .join("release")
-        .join(format!("enlace{}", std::env::consts::EXE_SUFFIX));
-    let out = workspace.root.join("target").join("bench");
+    let binary = release_server(workspace);
+    let out = results_dir(workspace);
     let mut command = run::cargo(workspace);
     command
         .args([
@@ -131,4 +124,17 @@ fn abuse(workspace: &Workspace, quick: bool, arguments: &[String]) -> anyhow::Re
         command.args(["--duration", "5"]);
     }
     run::status(&mut command)
+}
+
+/// The release `enlace` binary the benchmarks run.
+fn release_server(workspace: &Workspace) -> std::path::PathBuf {
+    workspace
+        .target_dir
+        .join("release")
+        .join(format!("enlace{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// `target/bench` of the checkout, wherever CARGO_TARGET_DIR points.
+fn results_dir(workspace: &Workspace) -> std::path::PathBuf {
+    workspace.root.join("target").join("bench")
 }
