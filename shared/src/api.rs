@@ -30,6 +30,14 @@ pub mod paths {
     pub const USER_TOKENS: &str = "/api/users/{id}/tokens";
     /// The router's pattern for [`record_authorship`].
     pub const RECORD_AUTHORSHIP: &str = "/api/workspaces/{id}/records/{collection}/{record_id}/authorship";
+    /// The router's pattern for [`history`].
+    pub const HISTORY: &str = "/api/workspaces/{id}/history";
+    /// The router's pattern for [`history_csv`].
+    pub const HISTORY_CSV: &str = "/api/workspaces/{id}/history.csv";
+    /// The router's pattern for [`history_refused`].
+    pub const HISTORY_REFUSED: &str = "/api/workspaces/{id}/history/refused";
+    /// The router's pattern for [`history_moment`].
+    pub const HISTORY_MOMENT: &str = "/api/workspaces/{id}/history/moment";
     pub const SYNC: &str = "/sync";
     /// The browser's first-start setup page.
     pub const SETUP_PAGE: &str = "/setup";
@@ -37,6 +45,26 @@ pub mod paths {
     /// The audit trail of one workspace.
     pub fn workspace_changes(workspace_id: &str) -> String {
         WORKSPACE_CHANGES.replace("{id}", workspace_id)
+    }
+
+    /// The workspace's timeline (query: [`super::HistoryQuery`]).
+    pub fn history(workspace_id: &str) -> String {
+        HISTORY.replace("{id}", workspace_id)
+    }
+
+    /// The timeline as CSV, same filters as [`history`].
+    pub fn history_csv(workspace_id: &str) -> String {
+        HISTORY_CSV.replace("{id}", workspace_id)
+    }
+
+    /// Refused attempts (secretariat; query: [`super::PageQuery`]).
+    pub fn history_refused(workspace_id: &str) -> String {
+        HISTORY_REFUSED.replace("{id}", workspace_id)
+    }
+
+    /// The document heads at a moment (query: [`super::MomentQuery`]).
+    pub fn history_moment(workspace_id: &str) -> String {
+        HISTORY_MOMENT.replace("{id}", workspace_id)
     }
 
     /// One person, for the secretariat's changes.
@@ -237,6 +265,186 @@ pub struct ChangesPage {
     pub changes: Vec<ChangeView>,
     /// Pass as `before` for the next (older) page; absent on the last page.
     pub next_before: Option<u64>,
+}
+
+/// What a change did to one record, as a timeline entry shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntryKind {
+    /// The change created the record.
+    Created,
+    /// The change wrote fields of an existing record.
+    Edited,
+    /// The change set the record's `deleted` tombstone.
+    Deleted,
+    /// The change cleared the tombstone (undelete), or its message says it
+    /// restored earlier values (`restore …`).
+    Restored,
+}
+
+impl EntryKind {
+    pub const ALL: [EntryKind; 4] = [Self::Created, Self::Edited, Self::Deleted, Self::Restored];
+
+    /// The wire name (`created`, …), also the query value.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Created => "created",
+            Self::Edited => "edited",
+            Self::Deleted => "deleted",
+            Self::Restored => "restored",
+        }
+    }
+}
+
+/// A field's value in the timeline, as read from the document at one moment.
+/// Long texts are cut at [`HISTORY_VALUE_CHARS`] characters (`cut`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum HistoryValue {
+    /// Line, long text, date, choice or reference id.
+    Text {
+        text: String,
+        #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+        cut: bool,
+    },
+    /// References (record ids) or strings.
+    List(Vec<String>),
+    Flag(bool),
+    /// An alliance's commitments, each as "text (due) ✓".
+    Commitments(Vec<String>),
+}
+
+/// Characters of a text kept in a timeline value.
+pub const HISTORY_VALUE_CHARS: usize = 4000;
+
+/// One field one change wrote: its value before the change (at the change's
+/// dependencies) and after it (`None`: absent).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    pub field: String,
+    pub before: Option<HistoryValue>,
+    pub after: Option<HistoryValue>,
+}
+
+/// What one change did to one record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordChange {
+    /// The collection's key (`organisations`).
+    pub collection: String,
+    pub record_id: String,
+    /// The record's title after the change (before it, if the change removed it).
+    pub title: String,
+    pub kind: EntryKind,
+    /// The fields whose value the change altered, in the schema's order.
+    pub fields: Vec<FieldChange>,
+}
+
+/// One accepted change in the timeline: its receipt (who, organisation, role
+/// at that moment, when received, the author's own time, message), what it
+/// did to each record, and the document's heads once it was applied (to
+/// view the workspace as of this entry).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryEntry {
+    /// The receipt's sequence number: the timeline's order and cursor.
+    pub seq: u64,
+    pub receipt: Receipt,
+    /// The author's email, only in answers to the secretariat.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_email: Option<String>,
+    pub records: Vec<RecordChange>,
+    pub heads_after: Vec<String>,
+}
+
+/// Filters and paging of `GET /api/workspaces/{id}/history` (and `.csv`).
+/// Every filter is optional; `record` needs `collection`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryQuery {
+    /// Entries with `seq` below this (the previous page's `next_before`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub before: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limit: Option<usize>,
+    /// A user id.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub person: Option<String>,
+    /// An organisation id (the author's organisation at the time).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub organisation: Option<String>,
+    /// A collection key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection: Option<String>,
+    /// A record id (with `collection`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<String>,
+    /// Received at or after (ms since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub from_ms: Option<i64>,
+    /// Received at or before (ms since the epoch).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub to_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<EntryKind>,
+}
+
+/// `GET /api/workspaces/{id}/history`: newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HistoryPage {
+    pub entries: Vec<HistoryEntry>,
+    /// Pass as `before` for the next (older) page; absent on the last page.
+    pub next_before: Option<u64>,
+}
+
+/// A sync message the server refused: who tried what, when, and why.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedAttempt {
+    pub seq: u64,
+    pub at_ms: i64,
+    pub user_id: String,
+    pub user_name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_email: Option<String>,
+    pub organisation_id: Option<String>,
+    pub role: Role,
+    /// The [`Refusal::code`]; `None` when the server could not judge (its
+    /// storage failed).
+    pub refusal: Option<String>,
+    /// Where the refused edit landed (`organisations/<id>/name`), or why.
+    pub place: String,
+    pub change_hashes: Vec<String>,
+    /// The refused changes' messages (cut to the change-message limit).
+    pub messages: Vec<String>,
+}
+
+impl RefusedAttempt {
+    /// The reason, for the client to say in the reader's language.
+    pub fn refusal(&self) -> Option<Refusal> {
+        self.refusal.as_deref().and_then(Refusal::from_code)
+    }
+}
+
+/// `GET /api/workspaces/{id}/history/refused` (secretariat): newest first.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RefusedPage {
+    pub attempts: Vec<RefusedAttempt>,
+    pub next_before: Option<u64>,
+}
+
+/// `GET /api/workspaces/{id}/history/moment?at_ms=…` (or `?seq=…`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MomentQuery {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub at_ms: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seq: Option<u64>,
+}
+
+/// The workspace as of a moment: the last entry received at or before it
+/// and the document's heads then (`None` before the first change).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Moment {
+    pub seq: Option<u64>,
+    pub at_ms: Option<i64>,
+    pub heads: Vec<String>,
 }
 
 /// `POST /api/users` (secretariat).

@@ -11,7 +11,9 @@
 //! ignored.
 
 use automerge::transaction::{CommitOptions, Transactable};
-use automerge::{Automerge, AutomergeError, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
+use automerge::{
+    Automerge, AutomergeError, ChangeHash, ObjId, ObjType, Prop, ROOT, ReadDoc, ScalarValue, Value,
+};
 
 use crate::schema::Collection;
 
@@ -95,28 +97,106 @@ pub fn create_workspace(document: &mut Automerge, name: &str, now_ms: i64) -> Re
 }
 
 /// The workspace's name from `meta.name`, if present.
-pub fn workspace_name(document: &Automerge) -> Option<String> {
+pub fn workspace_name<R: DocRead + ?Sized>(document: &R) -> Option<String> {
     let meta = object(document, &ROOT, "meta")?;
     read_string(document, &meta, "name")
 }
 
+/// Read access to a workspace document, either as it is now or as it was
+/// at some heads ([`At`]). Every reader of records goes through this, so
+/// "the workspace as of a moment" is the same code as "the workspace now",
+/// with no copy of the document: automerge answers `_at` reads from its
+/// change graph (clocks cached every few changes).
+pub trait DocRead {
+    /// The value under `prop` of `parent`, with its object id.
+    fn value(&self, parent: &ObjId, prop: Prop) -> Option<(Value<'_>, ObjId)>;
+    /// The content of a text object.
+    fn text_of(&self, text: &ObjId) -> Option<String>;
+    /// The length of a list or text object.
+    fn length_of(&self, list: &ObjId) -> usize;
+    /// The keys of a map object.
+    fn keys_of(&self, map: &ObjId) -> Vec<String>;
+    /// The string items of a list object (other items skipped).
+    fn strings_of(&self, list: &ObjId) -> Vec<String>;
+    /// The heads this view reads at.
+    fn view_heads(&self) -> Vec<ChangeHash>;
+}
+
+fn string_items<'a>(items: impl Iterator<Item = automerge::iter::ListRangeItem<'a>>) -> Vec<String> {
+    items
+        .filter_map(|item| match item.value {
+            automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(text)) => Some(text.to_string()),
+            _ => None,
+        })
+        .collect()
+}
+
+impl DocRead for Automerge {
+    fn value(&self, parent: &ObjId, prop: Prop) -> Option<(Value<'_>, ObjId)> {
+        self.get(parent, prop).ok()?
+    }
+    fn text_of(&self, text: &ObjId) -> Option<String> {
+        self.text(text).ok()
+    }
+    fn length_of(&self, list: &ObjId) -> usize {
+        self.length(list)
+    }
+    fn keys_of(&self, map: &ObjId) -> Vec<String> {
+        self.keys(map).collect()
+    }
+    fn strings_of(&self, list: &ObjId) -> Vec<String> {
+        string_items(self.list_range(list, ..))
+    }
+    fn view_heads(&self) -> Vec<ChangeHash> {
+        self.get_heads()
+    }
+}
+
+/// A document as it was at `heads` (which must all be in it).
+#[derive(Debug, Clone, Copy)]
+pub struct At<'a> {
+    pub document: &'a Automerge,
+    pub heads: &'a [ChangeHash],
+}
+
+impl DocRead for At<'_> {
+    fn value(&self, parent: &ObjId, prop: Prop) -> Option<(Value<'_>, ObjId)> {
+        self.document.get_at(parent, prop, self.heads).ok()?
+    }
+    fn text_of(&self, text: &ObjId) -> Option<String> {
+        self.document.text_at(text, self.heads).ok()
+    }
+    fn length_of(&self, list: &ObjId) -> usize {
+        self.document.length_at(list, self.heads)
+    }
+    fn keys_of(&self, map: &ObjId) -> Vec<String> {
+        self.document.keys_at(map, self.heads).collect()
+    }
+    fn strings_of(&self, list: &ObjId) -> Vec<String> {
+        string_items(self.document.list_range_at(list, .., self.heads))
+    }
+    fn view_heads(&self) -> Vec<ChangeHash> {
+        self.heads.to_vec()
+    }
+}
+
 /// The object under `key` of `parent`, if that value is an object.
-pub(crate) fn object(document: &Automerge, parent: &ObjId, key: &str) -> Option<ObjId> {
-    match document.get(parent, key) {
-        Ok(Some((Value::Object(_), id))) => Some(id),
+pub(crate) fn object<R: DocRead + ?Sized>(document: &R, parent: &ObjId, key: &str) -> Option<ObjId> {
+    match document.value(parent, key.into()) {
+        Some((Value::Object(_), id)) => Some(id),
         _ => None,
     }
 }
 
 /// Reads a string field written either as a scalar string (Rust clients) or as
 /// automerge text (JavaScript clients store strings as text by default).
-pub fn read_string(document: &Automerge, parent: &ObjId, key: &str) -> Option<String> {
-    match document.get(parent, key).ok()?? {
+pub fn read_string<R: DocRead + ?Sized>(document: &R, parent: &ObjId, key: &str) -> Option<String> {
+    match document.value(parent, key.into())? {
         (Value::Scalar(scalar), _) => match scalar.as_ref() {
             ScalarValue::Str(text) => Some(text.to_string()),
             _ => None,
         },
-        (Value::Object(ObjType::Text), id) => document.text(&id).ok(),
+        (Value::Object(ObjType::Text), id) => document.text_of(&id),
         (Value::Object(_), _) => None,
     }
 }

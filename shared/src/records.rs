@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 use automerge::transaction::{CommitOptions, Transactable, Transaction};
 use automerge::{Automerge, AutomergeError, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
-use crate::model::{Authorship, ModelError, change_message, object, read_string};
+use crate::model::{Authorship, DocRead, ModelError, change_message, object, read_string};
 use crate::schema::{Collection, FieldKind, FieldSpec};
 
 /// A commitment of an alliance.
@@ -83,11 +83,15 @@ impl Record {
     }
 }
 
-fn collection_object(document: &Automerge, collection: Collection) -> Result<ObjId, ModelError> {
+fn collection_object<R: DocRead + ?Sized>(document: &R, collection: Collection) -> Result<ObjId, ModelError> {
     object(document, &ROOT, collection.key()).ok_or(ModelError::MissingCollection(collection.key()))
 }
 
-fn record_object(document: &Automerge, collection: Collection, id: &str) -> Result<ObjId, ModelError> {
+fn record_object<R: DocRead + ?Sized>(
+    document: &R,
+    collection: Collection,
+    id: &str,
+) -> Result<ObjId, ModelError> {
     let parent = collection_object(document, collection)?;
     object(document, &parent, id).ok_or_else(|| ModelError::MissingRecord {
         collection: collection.key(),
@@ -95,33 +99,27 @@ fn record_object(document: &Automerge, collection: Collection, id: &str) -> Resu
     })
 }
 
-fn scalar(document: &Automerge, parent: &ObjId, key: &str) -> Option<ScalarValue> {
-    match document.get(parent, key).ok()?? {
+fn scalar<R: DocRead + ?Sized>(document: &R, parent: &ObjId, key: &str) -> Option<ScalarValue> {
+    match document.value(parent, key.into())? {
         (Value::Scalar(value), _) => Some(value.into_owned()),
         _ => None,
     }
 }
 
-fn read_list(document: &Automerge, parent: &ObjId, key: &str) -> Vec<String> {
+fn read_list<R: DocRead + ?Sized>(document: &R, parent: &ObjId, key: &str) -> Vec<String> {
     let Some(list) = object(document, parent, key) else {
         return Vec::new();
     };
-    document
-        .list_range(&list, ..)
-        .filter_map(|item| match item.value {
-            automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(text)) => Some(text.to_string()),
-            _ => None,
-        })
-        .collect()
+    document.strings_of(&list)
 }
 
-fn read_commitments(document: &Automerge, parent: &ObjId) -> Vec<Commitment> {
+fn read_commitments<R: DocRead + ?Sized>(document: &R, parent: &ObjId) -> Vec<Commitment> {
     let Some(list) = object(document, parent, "commitments") else {
         return Vec::new();
     };
-    (0..document.length(&list))
-        .filter_map(|index| match document.get(&list, index) {
-            Ok(Some((Value::Object(ObjType::Map), item))) => Some(Commitment {
+    (0..document.length_of(&list))
+        .filter_map(|index| match document.value(&list, index.into()) {
+            Some((Value::Object(ObjType::Map), item)) => Some(Commitment {
                 id: read_string(document, &item, "id").unwrap_or_default(),
                 text: read_string(document, &item, "text").unwrap_or_default(),
                 due: read_string(document, &item, "due").unwrap_or_default(),
@@ -132,7 +130,7 @@ fn read_commitments(document: &Automerge, parent: &ObjId) -> Vec<Commitment> {
         .collect()
 }
 
-fn read_field(document: &Automerge, record: &ObjId, spec: &FieldSpec) -> Option<FieldValue> {
+fn read_field<R: DocRead + ?Sized>(document: &R, record: &ObjId, spec: &FieldSpec) -> Option<FieldValue> {
     Some(match spec.kind {
         FieldKind::References(_) | FieldKind::Strings => {
             FieldValue::List(read_list(document, record, spec.key))
@@ -146,7 +144,12 @@ fn read_field(document: &Automerge, record: &ObjId, spec: &FieldSpec) -> Option<
     })
 }
 
-fn read_record(document: &Automerge, collection: Collection, id: String, record: &ObjId) -> Record {
+fn read_record<R: DocRead + ?Sized>(
+    document: &R,
+    collection: Collection,
+    id: String,
+    record: &ObjId,
+) -> Record {
     let fields = collection
         .fields()
         .iter()
@@ -170,10 +173,14 @@ fn read_record(document: &Automerge, collection: Collection, id: String, record:
 }
 
 /// Every record of a collection, deleted ones included, sorted by title then id.
-pub fn read_all(document: &Automerge, collection: Collection) -> Result<Vec<Record>, ModelError> {
+pub fn read_all<R: DocRead + ?Sized>(
+    document: &R,
+    collection: Collection,
+) -> Result<Vec<Record>, ModelError> {
     let parent = collection_object(document, collection)?;
     let mut records: Vec<Record> = document
-        .keys(&parent)
+        .keys_of(&parent)
+        .into_iter()
         .filter_map(|id| {
             let record = object(document, &parent, &id)?;
             Some(read_record(document, collection, id, &record))
@@ -194,13 +201,13 @@ pub fn sort_records(records: &mut [Record]) {
 }
 
 /// One record, if it exists (deleted or not).
-pub fn read_one(document: &Automerge, collection: Collection, id: &str) -> Option<Record> {
+pub fn read_one<R: DocRead + ?Sized>(document: &R, collection: Collection, id: &str) -> Option<Record> {
     let record = record_object(document, collection, id).ok()?;
     Some(read_record(document, collection, id.to_owned(), &record))
 }
 
 /// The organisation that holds the technical secretariat (`meta.technical_secretariat`).
-pub fn technical_secretariat(document: &Automerge) -> Option<String> {
+pub fn technical_secretariat<R: DocRead + ?Sized>(document: &R) -> Option<String> {
     let meta = object(document, &ROOT, "meta")?;
     read_string(document, &meta, "technical_secretariat").filter(|id| !id.is_empty())
 }

@@ -796,3 +796,82 @@ proptest! {
         }
     }
 }
+
+/// Reading at past heads (`model::At`) sees exactly what a copy of the
+/// document forked at those heads sees, for every collection, without the copy.
+#[test]
+fn reading_at_past_heads_matches_a_fork_at_those_heads() {
+    let mut document = workspace();
+    let mut counter = 0;
+    demo::seed(&mut document, 1_600_000_000_000, &mut || {
+        counter += 1;
+        format!("r{counter}")
+    })
+    .expect("demo");
+    let moments: Vec<Vec<automerge::ChangeHash>> = {
+        let mut moments = vec![document.get_heads()];
+        let alliance = records::read_all(&document, Collection::Alliances).expect("read")[0]
+            .id
+            .clone();
+        records::set_text(
+            &mut document,
+            Collection::Alliances,
+            &alliance,
+            "status",
+            "signed",
+            &by("Ana"),
+        )
+        .expect("status");
+        moments.push(document.get_heads());
+        let organisation = records::read_all(&document, Collection::Organisations).expect("read")[0]
+            .id
+            .clone();
+        records::set_text(
+            &mut document,
+            Collection::Organisations,
+            &organisation,
+            "name",
+            "Nuevo nombre",
+            &by("Ana"),
+        )
+        .expect("rename");
+        records::set_deleted(
+            &mut document,
+            Collection::Organisations,
+            &organisation,
+            true,
+            &by("Ana"),
+        )
+        .expect("delete");
+        moments.push(document.get_heads());
+        moments
+    };
+    for heads in &moments {
+        let fork = document.fork_at(heads).expect("fork");
+        let at = model::At {
+            document: &document,
+            heads,
+        };
+        for collection in Collection::ALL {
+            assert_eq!(
+                records::read_all(&at, collection).expect("read at"),
+                records::read_all(&fork, collection).expect("read fork"),
+                "{collection:?} at {heads:?}"
+            );
+        }
+        assert_eq!(
+            records::technical_secretariat(&at),
+            records::technical_secretariat(&fork)
+        );
+        assert_eq!(model::workspace_name(&at), model::workspace_name(&fork));
+    }
+    // The last moment differs from the first: the view really reads the past.
+    let first = model::At {
+        document: &document,
+        heads: &moments[0],
+    };
+    assert_ne!(
+        records::read_all(&first, Collection::Organisations).expect("read"),
+        records::read_all(&document, Collection::Organisations).expect("read")
+    );
+}
