@@ -27,6 +27,7 @@
 
 pub mod api;
 pub mod demo;
+pub mod history;
 pub mod ids;
 pub mod language;
 pub mod model;
