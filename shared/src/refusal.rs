@@ -22,6 +22,8 @@ pub enum Refusal {
     ManagePeople,
     /// Only the secretariat and the presidency read the change history.
     ReadAudit,
+    /// Only the secretariat downloads the signed audit export.
+    ExportAudit,
     /// Only the secretariat changes the workspace's structure (root keys).
     WorkspaceStructure,
     /// The edit touches an object that is no longer part of the workspace.
@@ -48,13 +50,14 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    pub const ALL: [Refusal; 16] = [
+    pub const ALL: [Refusal; 17] = [
         Self::ReadOnlyRole,
         Self::DeleteOthersRecords,
         Self::PresidencyAndWorkplan,
         Self::Settings,
         Self::ManagePeople,
         Self::ReadAudit,
+        Self::ExportAudit,
         Self::WorkspaceStructure,
         Self::DetachedObject,
         Self::UnknownCollection,
@@ -76,6 +79,7 @@ impl Refusal {
             Self::Settings => "settings",
             Self::ManagePeople => "manage_people",
             Self::ReadAudit => "read_audit",
+            Self::ExportAudit => "export_audit",
             Self::WorkspaceStructure => "workspace_structure",
             Self::DetachedObject => "detached_object",
             Self::UnknownCollection => "unknown_collection",
@@ -118,6 +122,10 @@ impl Refusal {
             Self::ReadAudit => Bilingual::new(
                 "Solo la secretaría y la presidencia consultan el historial de cambios.",
                 "Only the secretariat and the presidency read the change history.",
+            ),
+            Self::ExportAudit => Bilingual::new(
+                "Solo la secretaría descarga la exportación firmada del historial.",
+                "Only the secretariat downloads the signed audit export.",
             ),
             Self::WorkspaceStructure => Bilingual::new(
                 "Solo la secretaría cambia la estructura del espacio de trabajo.",
