@@ -27,10 +27,12 @@ pub enum CliError {
     Password(std::io::Error),
     #[error(transparent)]
     Export(#[from] ExportError),
-    #[error("{}: {source}", path.display())]
-    File { path: PathBuf, source: std::io::Error },
-    #[error("{}: NOT VERIFIED: {source}", path.display())]
-    Verify { path: PathBuf, source: VerifyError },
+    // The cause is a field named `error`, not `source`: the message already
+    // says it, and `{:#}` would print a source a second time.
+    #[error("{}: {error}", path.display())]
+    File { path: PathBuf, error: std::io::Error },
+    #[error("{}: NOT VERIFIED: {error}", path.display())]
+    Verify { path: PathBuf, error: Box<VerifyError> },
 }
 
 fn open(data: &std::path::Path) -> Result<Accounts, CliError> {
@@ -208,9 +210,9 @@ pub fn audit(command: AuditCommand) -> Result<String, CliError> {
             let workspace = workspace(&storage, workspace_arg.as_deref())?;
             let key = export::signing_key(&storage)?;
             let file = export::export_workspace(&storage, &workspace, &key, crate::system::now_ms())?;
-            std::fs::write(&out, &file).map_err(|source| CliError::File {
+            std::fs::write(&out, &file).map_err(|error| CliError::File {
                 path: out.clone(),
-                source,
+                error,
             })?;
             Ok(format!(
                 "wrote the audit export of {workspace} to {} ({} bytes), signed by {}",
@@ -224,18 +226,18 @@ pub fn audit(command: AuditCommand) -> Result<String, CliError> {
             Ok(export::public_key_hex(&export::signing_key(&storage)?))
         }
         AuditCommand::Verify { file: path, key } => {
-            let failed = |source| CliError::Verify {
+            let failed = |error| CliError::Verify {
                 path: path.clone(),
-                source,
+                error: Box::new(error),
             };
             let trusted = key
                 .as_deref()
                 .map(verify::parse_public_key)
                 .transpose()
                 .map_err(failed)?;
-            let file = std::fs::read(&path).map_err(|source| CliError::File {
+            let file = std::fs::read(&path).map_err(|error| CliError::File {
                 path: path.clone(),
-                source,
+                error,
             })?;
             let summary = verify::verify(&file, trusted.as_ref()).map_err(failed)?;
             Ok(format!("{}: verified\n{summary}", path.display()))

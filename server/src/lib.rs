@@ -151,6 +151,7 @@ pub async fn run(
         connections: PersonConnections::default(),
         shutdown: shutdown_receiver,
         connections_alive,
+        audit_exports: http::ExportSlot::default(),
     };
     let app = http::router(state);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())

@@ -30,7 +30,7 @@ pub enum ExportError {
     #[error("no workspace {0}")]
     NoSuchWorkspace(DocumentId),
     #[error("the stored document of workspace {0} does not load: {1}")]
-    Document(DocumentId, automerge::AutomergeError),
+    Document(DocumentId, Box<automerge::AutomergeError>),
     #[error("cannot write the export: {0}")]
     Encode(#[from] serde_json::Error),
 }
@@ -60,7 +60,7 @@ pub fn export_workspace(
     let records = storage
         .audit_records(id)?
         .ok_or(ExportError::NoSuchWorkspace(*id))?;
-    let document = load(&records.document).map_err(|error| ExportError::Document(*id, error))?;
+    let document = load(&records.document).map_err(|error| ExportError::Document(*id, Box::new(error)))?;
     let mut heads: Vec<String> = document.get_heads().iter().map(ToString::to_string).collect();
     heads.sort_unstable();
     let changes = document

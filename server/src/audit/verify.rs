@@ -383,9 +383,10 @@ impl fmt::Display for Summary {
         )?;
         writeln!(formatter, "people: {}", self.people.len())?;
         for person in &self.people {
+            let noun = if person.changes == 1 { "change" } else { "changes" };
             writeln!(
                 formatter,
-                "  {} ({}): {} changes",
+                "  {} ({}): {} {noun}",
                 person.name, person.user_id, person.changes
             )?;
         }
