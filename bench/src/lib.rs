@@ -16,6 +16,8 @@
 //!   an interactive directory, remote edit to repaint).
 //! - [`storage_figures`]: the Criterion storage benchmarks' results, read
 //!   back for the report.
+//! - [`audit`]: the audit export and its verification on a synthetic
+//!   workspace of many changes (`enlace-audit`).
 //! - [`matrix`]: the scenario matrix, the sustained-rate search and the
 //!   Markdown/JSON reports of the `enlace-bench` harness.
 //!
@@ -23,6 +25,7 @@
 //! no edit is lost and every peer converges.
 
 pub mod abuse;
+pub mod audit;
 pub mod browser;
 pub mod disk;
 pub mod fixtures;

@@ -1,12 +1,17 @@
-//! The `user` and `token` subcommands. They open the data directory
-//! directly, so they work on a stopped server; against a running one redb's
-//! file lock makes them fail with a clear message (use the web interface).
+//! The `user`, `token` and `audit` subcommands. They open the data
+//! directory directly, so they work on a stopped server; against a running
+//! one redb's file lock makes them fail with a clear message (use the web
+//! interface). `audit verify` reads only the file it checks.
 
 use enlace_shared::DocumentId;
 use enlace_shared::roles::Role;
 
+use std::path::PathBuf;
+
 use crate::accounts::{Accounts, NewAccount, ServiceError};
-use crate::config::{TokenCommand, UserCommand};
+use crate::audit::export::{self, ExportError};
+use crate::audit::verify::{self, VerifyError};
+use crate::config::{AuditCommand, TokenCommand, UserCommand};
 use crate::storage::{Storage, StorageError, UserRecord};
 
 /// Errors shown to the operator.
@@ -20,6 +25,14 @@ pub enum CliError {
     Usage(String),
     #[error("cannot read the password: {0}")]
     Password(std::io::Error),
+    #[error(transparent)]
+    Export(#[from] ExportError),
+    // The cause is a field named `error`, not `source`: the message already
+    // says it, and `{:#}` would print a source a second time.
+    #[error("{}: {error}", path.display())]
+    File { path: PathBuf, error: std::io::Error },
+    #[error("{}: NOT VERIFIED: {error}", path.display())]
+    Verify { path: PathBuf, error: Box<VerifyError> },
 }
 
 fn open(data: &std::path::Path) -> Result<Accounts, CliError> {
@@ -180,6 +193,54 @@ pub fn token(command: TokenCommand) -> Result<String, CliError> {
                 .user(&token.user_id)?
                 .map_or(token.user_id, |user| user.email);
             Ok(format!("revoked token {id} of {owner}"))
+        }
+    }
+}
+
+/// Runs an `audit` subcommand; returns what to print. A file that does not
+/// verify is an error (the binary exits non-zero).
+pub fn audit(command: AuditCommand) -> Result<String, CliError> {
+    match command {
+        AuditCommand::Export {
+            out,
+            workspace: workspace_arg,
+            data,
+        } => {
+            let storage = Storage::open(&data.data)?;
+            let workspace = workspace(&storage, workspace_arg.as_deref())?;
+            let key = export::signing_key(&storage)?;
+            let file = export::export_workspace(&storage, &workspace, &key, crate::system::now_ms())?;
+            std::fs::write(&out, &file).map_err(|error| CliError::File {
+                path: out.clone(),
+                error,
+            })?;
+            Ok(format!(
+                "wrote the audit export of {workspace} to {} ({} bytes), signed by {}",
+                out.display(),
+                file.len(),
+                export::public_key_hex(&key)
+            ))
+        }
+        AuditCommand::Key { data } => {
+            let storage = Storage::open(&data.data)?;
+            Ok(export::public_key_hex(&export::signing_key(&storage)?))
+        }
+        AuditCommand::Verify { file: path, key } => {
+            let failed = |error| CliError::Verify {
+                path: path.clone(),
+                error: Box::new(error),
+            };
+            let trusted = key
+                .as_deref()
+                .map(verify::parse_public_key)
+                .transpose()
+                .map_err(failed)?;
+            let file = std::fs::read(&path).map_err(|error| CliError::File {
+                path: path.clone(),
+                error,
+            })?;
+            let summary = verify::verify(&file, trusted.as_ref()).map_err(failed)?;
+            Ok(format!("{}: verified\n{summary}", path.display()))
         }
     }
 }

@@ -23,6 +23,10 @@ pub enum Command {
     /// Manage bearer tokens for scripts (works on a stopped server).
     #[command(subcommand)]
     Token(TokenCommand),
+    /// The signed audit export: write one (on a stopped server), print the
+    /// key that signs them, verify one (no server, no account).
+    #[command(subcommand)]
+    Audit(AuditCommand),
 }
 
 /// Where the data lives; every subcommand takes it.
@@ -154,5 +158,39 @@ pub enum TokenCommand {
         id: String,
         #[command(flatten)]
         data: DataArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Write a workspace's signed audit export (every change, receipt and
+    /// actor binding) to a file, from a stopped server's data directory.
+    Export {
+        /// The file to write.
+        #[arg(long)]
+        out: PathBuf,
+        /// Workspace id or `automerge:` URL (default: the first workspace).
+        #[arg(long)]
+        workspace: Option<String>,
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Print the public key that signs this server's audit exports (64 hex
+    /// digits), for the secretariat to publish; made on first use.
+    Key {
+        #[command(flatten)]
+        data: DataArgs,
+    },
+    /// Check an audit export: its signature, every change's hash and
+    /// dependencies up to the signed heads, one receipt per change whose
+    /// person its actor is bound to. Needs no server and no account.
+    Verify {
+        /// The export to check.
+        file: PathBuf,
+        /// The server's public key (as `enlace audit key` prints it). Without
+        /// it, the file is checked against the key it names, which shows only
+        /// that it is intact relative to that key.
+        #[arg(long)]
+        key: Option<String>,
     },
 }

@@ -1,8 +1,8 @@
 //! The Enlace server: HTTP, the automerge-repo sync WebSocket, hubs and storage.
 //!
 //! # Layout
-//! - [`config`]: command line and environment; [`cli`]: the `user` and
-//!   `token` subcommands on a stopped server; [`logging`]: the log filter.
+//! - [`config`]: command line and environment; [`cli`]: the `user`,
+//!   `token` and `audit` subcommands on a stopped server; [`logging`]: the log filter.
 //! - [`http`]: the router and its handlers (sign-in, people, workspaces and
 //!   their audit trail, the `/sync` upgrade); the only code that turns errors
 //!   into HTTP statuses.
@@ -15,6 +15,8 @@
 //! - [`hub`]: one task per open document; the only code that changes a document.
 //! - [`workspaces`]: creating a workspace (the first one, the demo roundtable).
 //! - [`storage`]: the only code that touches redb; group commit, snapshots.
+//! - [`audit`]: the signed audit export of a workspace, the server's
+//!   signing key, and verifying an export with nothing but the file.
 //! - [`assets`]: the embedded browser client.
 //! - [`system`]: the wall clock and the operating system's randomness.
 //!
@@ -23,6 +25,7 @@
 
 pub mod accounts;
 pub mod assets;
+pub mod audit;
 pub mod auth;
 pub mod cli;
 pub mod config;
@@ -148,6 +151,7 @@ pub async fn run(
         connections: PersonConnections::default(),
         shutdown: shutdown_receiver,
         connections_alive,
+        audit_exports: http::ExportSlot::default(),
     };
     let app = http::router(state);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())

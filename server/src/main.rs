@@ -58,6 +58,7 @@ async fn run_command() -> anyhow::Result<()> {
         }
         Command::User(command) => print(&cli::user(command, read_password)?),
         Command::Token(command) => print(&cli::token(command)?),
+        Command::Audit(command) => print(&cli::audit(command)?),
     }
     Ok(())
 }

@@ -19,6 +19,8 @@ pub mod paths {
     pub const WORKSPACES: &str = "/api/workspaces";
     /// The router's pattern for [`workspace_changes`].
     pub const WORKSPACE_CHANGES: &str = "/api/workspaces/{id}/changes";
+    /// The router's pattern for [`workspace_audit_export`].
+    pub const WORKSPACE_AUDIT_EXPORT: &str = "/api/workspaces/{id}/audit-export";
     pub const USERS: &str = "/api/users";
     /// The router's pattern for [`user`].
     pub const USER: &str = "/api/users/{id}";
@@ -65,6 +67,11 @@ pub mod paths {
     /// The document heads at a moment (query: [`super::MomentQuery`]).
     pub fn history_moment(workspace_id: &str) -> String {
         HISTORY_MOMENT.replace("{id}", workspace_id)
+    }
+
+    /// The signed audit export of one workspace (secretariat).
+    pub fn workspace_audit_export(workspace_id: &str) -> String {
+        WORKSPACE_AUDIT_EXPORT.replace("{id}", workspace_id)
     }
 
     /// One person, for the secretariat's changes.

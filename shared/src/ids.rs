@@ -114,6 +114,23 @@ pub fn hex(bytes: &[u8]) -> String {
     text
 }
 
+/// The bytes of hexadecimal `text` (either case), or `None` if it is not
+/// an even number of hex digits.
+pub fn from_hex(text: &str) -> Option<Vec<u8>> {
+    fn digit(byte: u8) -> Option<u8> {
+        char::from(byte)
+            .to_digit(16)
+            .and_then(|value| u8::try_from(value).ok())
+    }
+    let text = text.as_bytes();
+    if !text.len().is_multiple_of(2) {
+        return None;
+    }
+    text.chunks_exact(2)
+        .map(|pair| Some(digit(pair[0])? << 4 | digit(pair[1])?))
+        .collect()
+}
+
 /// A record id: 16 random bytes (chosen by the caller) as 32 hex digits.
 pub fn record_id(random: [u8; 16]) -> String {
     hex(&random)
@@ -122,6 +139,17 @@ pub fn record_id(random: [u8; 16]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn from_hex_reads_what_hex_writes_and_nothing_else() {
+        let bytes = [0u8, 1, 0x7f, 0x80, 0xab, 0xff];
+        assert_eq!(from_hex(&hex(&bytes)).as_deref(), Some(&bytes[..]));
+        assert_eq!(from_hex("ABcd").as_deref(), Some(&[0xab, 0xcd][..]));
+        assert_eq!(from_hex(""), Some(Vec::new()));
+        for bad in ["a", "0g", "+1", "é1"] {
+            assert_eq!(from_hex(bad), None, "{bad}");
+        }
+    }
 
     #[test]
     fn hex_is_lowercase_two_digits_a_byte() {

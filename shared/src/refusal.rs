@@ -22,6 +22,8 @@ pub enum Refusal {
     ManagePeople,
     /// Only the secretariat and the presidency read the change history.
     ReadAudit,
+    /// Only the secretariat downloads the signed audit export.
+    ExportAudit,
     /// Only the secretariat changes the workspace's structure (root keys).
     WorkspaceStructure,
     /// The edit touches an object that is no longer part of the workspace.
@@ -48,7 +50,7 @@ pub enum Refusal {
 }
 
 impl Refusal {
-    pub const ALL: [Refusal; 16] = [
+    pub const ALL: [Refusal; 17] = [
         Self::ReadOnlyRole,
         Self::DeleteOthersRecords,
         Self::PresidencyAndWorkplan,
@@ -65,6 +67,9 @@ impl Refusal {
         Self::MessageTooLong,
         Self::CollectionReplaced,
         Self::BuiltOnRefused,
+        // Last, so that the index of every earlier refusal (which saved fuzz
+        // inputs use) stays as it was.
+        Self::ExportAudit,
     ];
 
     /// The stable code that crosses the wire.
@@ -76,6 +81,7 @@ impl Refusal {
             Self::Settings => "settings",
             Self::ManagePeople => "manage_people",
             Self::ReadAudit => "read_audit",
+            Self::ExportAudit => "export_audit",
             Self::WorkspaceStructure => "workspace_structure",
             Self::DetachedObject => "detached_object",
             Self::UnknownCollection => "unknown_collection",
@@ -118,6 +124,10 @@ impl Refusal {
             Self::ReadAudit => Bilingual::new(
                 "Solo la secretaría y la presidencia consultan el historial de cambios.",
                 "Only the secretariat and the presidency read the change history.",
+            ),
+            Self::ExportAudit => Bilingual::new(
+                "Solo la secretaría descarga la exportación firmada del historial.",
+                "Only the secretariat downloads the signed audit export.",
             ),
             Self::WorkspaceStructure => Bilingual::new(
                 "Solo la secretaría cambia la estructura del espacio de trabajo.",

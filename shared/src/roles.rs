@@ -54,6 +54,12 @@ impl Role {
         allows(self, Capability::ReadAudit)
     }
 
+    /// Whether this role may download the signed audit export (the whole
+    /// history at once, which costs the server seconds of work).
+    pub fn may_export_audit(self) -> bool {
+        allows(self, Capability::ExportAudit)
+    }
+
     /// Whether this role manages people and roles.
     pub fn may_manage_people(self) -> bool {
         allows(self, Capability::ManagePeople)
@@ -87,10 +93,11 @@ pub enum Capability {
     EditSettings,
     ManagePeople,
     ReadAudit,
+    ExportAudit,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 7] = [
+    pub const ALL: [Capability; 8] = [
         Self::EditRecords,
         Self::DeleteOwnRecords,
         Self::DeleteOthersRecords,
@@ -98,6 +105,7 @@ impl Capability {
         Self::EditSettings,
         Self::ManagePeople,
         Self::ReadAudit,
+        Self::ExportAudit,
     ];
 }
 
@@ -122,6 +130,8 @@ pub fn reason(role: Role, capability: Capability) -> Option<Refusal> {
         return None;
     }
     Some(match (role, capability) {
+        // Exporting is not editing: an observer hears the same reason as a member.
+        (_, Capability::ExportAudit) => Refusal::ExportAudit,
         (Role::Observer, _) => Refusal::ReadOnlyRole,
         (_, Capability::DeleteOthersRecords) => Refusal::DeleteOthersRecords,
         (_, Capability::EditPresidencyAndWorkplan) => Refusal::PresidencyAndWorkplan,
@@ -158,6 +168,10 @@ mod tests {
         assert_eq!(reason(Role::Observer, EditRecords), Some(Refusal::ReadOnlyRole));
         assert_eq!(reason(Role::Member, ReadAudit), Some(Refusal::ReadAudit));
         assert!(Role::Presidency.may_audit() && !Role::Member.may_audit());
+        assert!(Role::Secretariat.may_export_audit());
+        for role in [Role::Presidency, Role::Member, Role::Observer] {
+            assert_eq!(reason(role, ExportAudit), Some(Refusal::ExportAudit));
+        }
         assert!(Role::Secretariat.may_manage_people() && !Role::Presidency.may_manage_people());
         assert!(!Role::Observer.may_write());
     }

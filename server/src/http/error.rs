@@ -52,6 +52,14 @@ impl ApiError {
         }
     }
 
+    /// 503 with `Retry-After`: the server is busy with work of this kind.
+    pub fn busy(message: &str, retry_after_seconds: u64) -> Self {
+        Self {
+            retry_after_seconds: Some(retry_after_seconds),
+            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, message)
+        }
+    }
+
     /// 500: logged here, with no detail for the caller.
     pub fn internal(error: impl std::fmt::Display) -> Self {
         tracing::error!(%error, "request failed");

@@ -4,6 +4,7 @@
 //! - [`users`]: people and roles (secretariat, within the workspaces it
 //!   manages) and bearer tokens.
 //! - [`workspaces`]: the workspaces a person may open and their audit trail.
+//! - [`audit_export`]: the signed audit export (secretariat, one at a time).
 //! - [`authorship`]: who added and who last edited a record.
 //! - [`sync_socket`]: the authenticated upgrade to the sync WebSocket.
 //! - [`caller`]: the [`Caller`] extractor (who is asking, or 401).
@@ -13,6 +14,7 @@
 //! Every path comes from [`enlace_shared::api::paths`], every body from
 //! [`enlace_shared::api`], so the client and the tests read what this writes.
 
+mod audit_export;
 mod authorship;
 mod caller;
 mod error;
@@ -27,6 +29,7 @@ use axum::routing::{delete, get, patch, post};
 use enlace_shared::api::paths;
 use tokio::sync::{mpsc, watch};
 
+pub use audit_export::ExportSlot;
 pub use caller::Caller;
 pub use error::ApiError;
 
@@ -47,6 +50,8 @@ pub struct AppState {
     pub shutdown: watch::Receiver<bool>,
     /// Held by every open connection; the server waits for all to drop at shutdown.
     pub connections_alive: mpsc::Sender<()>,
+    /// One permit: at most one audit export is written at a time.
+    pub audit_exports: audit_export::ExportSlot,
 }
 
 pub fn router(state: AppState) -> Router {
@@ -61,6 +66,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route(paths::WORKSPACES, get(workspaces::list_workspaces))
         .route(paths::WORKSPACE_CHANGES, get(workspaces::workspace_changes))
+        .route(paths::WORKSPACE_AUDIT_EXPORT, get(audit_export::audit_export))
         .route(paths::RECORD_AUTHORSHIP, get(authorship::record_authorship))
         .route(paths::USERS, get(users::list_users).post(users::create_user))
         .route(paths::USER, patch(users::update_user))

@@ -6,6 +6,7 @@
 //! in [`tables`]; the group-committing writer in [`writer`].
 
 mod accounts;
+mod audit;
 mod authorship;
 mod tables;
 mod writer;
@@ -19,6 +20,7 @@ use redb::{Database, ReadableDatabase, ReadableTable};
 use serde::{Deserialize, Serialize};
 
 pub use accounts::{AccountError, CredentialKind, CredentialRecord, UserRecord};
+pub use audit::{AuditRecords, BoundActor};
 use tables::{
     ACTORS, CHANGES, CREDENTIALS, RECEIPTS, RECORD_AUTHORSHIP, SETTINGS, SNAPSHOT_NEXT_SEQ, SNAPSHOTS, USERS,
     USERS_BY_EMAIL, WORKSPACES,
@@ -209,34 +211,7 @@ impl Storage {
         #[cfg(test)]
         Self::injected(&self.faults.fail_loads, "cannot read")?;
         let transaction = self.database.begin_read().map_err(database_error)?;
-        let snapshots = transaction.open_table(SNAPSHOTS).map_err(database_error)?;
-        let snapshot_seqs = transaction
-            .open_table(SNAPSHOT_NEXT_SEQ)
-            .map_err(database_error)?;
-        let changes = transaction.open_table(CHANGES).map_err(database_error)?;
-        let snapshot = snapshots
-            .get(id.as_bytes())
-            .map_err(database_error)?
-            .map(|guard| guard.value().to_vec());
-        let snapshot_next_seq = snapshot_seqs
-            .get(id.as_bytes())
-            .map_err(database_error)?
-            .map_or(0, |guard| guard.value());
-        let mut stored = StoredDocument {
-            snapshot,
-            changes: Vec::new(),
-            next_seq: snapshot_next_seq,
-            snapshot_next_seq,
-        };
-        for entry in changes
-            .range((id.as_bytes(), snapshot_next_seq)..=(id.as_bytes(), u64::MAX))
-            .map_err(database_error)?
-        {
-            let (key, value) = entry.map_err(database_error)?;
-            stored.next_seq = key.value().1 + 1;
-            stored.changes.push(value.value().to_vec());
-        }
-        Ok(stored)
+        read_document(&transaction, id)
     }
 
     /// Replaces a document's snapshot with `snapshot`, which must contain every
@@ -310,6 +285,41 @@ impl Storage {
         transaction.commit().map_err(database_error)?;
         Ok(next_seqs)
     }
+}
+
+/// The snapshot and subsequent changes of a document, as `transaction` sees them.
+fn read_document(
+    transaction: &redb::ReadTransaction,
+    id: &DocumentId,
+) -> Result<StoredDocument, StorageError> {
+    let snapshots = transaction.open_table(SNAPSHOTS).map_err(database_error)?;
+    let snapshot_seqs = transaction
+        .open_table(SNAPSHOT_NEXT_SEQ)
+        .map_err(database_error)?;
+    let changes = transaction.open_table(CHANGES).map_err(database_error)?;
+    let snapshot = snapshots
+        .get(id.as_bytes())
+        .map_err(database_error)?
+        .map(|guard| guard.value().to_vec());
+    let snapshot_next_seq = snapshot_seqs
+        .get(id.as_bytes())
+        .map_err(database_error)?
+        .map_or(0, |guard| guard.value());
+    let mut stored = StoredDocument {
+        snapshot,
+        changes: Vec::new(),
+        next_seq: snapshot_next_seq,
+        snapshot_next_seq,
+    };
+    for entry in changes
+        .range((id.as_bytes(), snapshot_next_seq)..=(id.as_bytes(), u64::MAX))
+        .map_err(database_error)?
+    {
+        let (key, value) = entry.map_err(database_error)?;
+        stored.next_seq = key.value().1 + 1;
+        stored.changes.push(value.value().to_vec());
+    }
+    Ok(stored)
 }
 
 /// One document's share of a group commit.
