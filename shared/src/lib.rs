@@ -38,6 +38,7 @@ pub mod refusal;
 pub mod roles;
 pub mod schema;
 pub mod sync;
+pub mod timetravel;
 pub mod validation;
 
 pub use ids::{DocumentId, PeerId};
