@@ -99,10 +99,51 @@ pub(crate) fn record_object<R: DocRead + ?Sized>(
     })
 }
 
-fn scalar<R: DocRead + ?Sized>(document: &R, parent: &ObjId, key: &str) -> Option<ScalarValue> {
-    match document.value(parent, key.into())? {
-        (Value::Scalar(value), _) => Some(value.into_owned()),
-        _ => None,
+/// A map object (a record, a commitment) read in one pass
+/// ([`DocRead::entries_of`]): each key's value and object id. Reading a
+/// record field by field would cost automerge one seek per field.
+struct MapView<'a>(Vec<(String, Value<'a>, ObjId)>);
+
+impl<'a> MapView<'a> {
+    fn read<R: DocRead + ?Sized>(document: &'a R, map: &ObjId) -> Self {
+        Self(document.entries_of(map))
+    }
+
+    fn get(&self, key: &str) -> Option<(&Value<'a>, &ObjId)> {
+        self.0
+            .iter()
+            .find(|(entry, _, _)| entry == key)
+            .map(|(_, value, id)| (value, id))
+    }
+
+    fn scalar(&self, key: &str) -> Option<&ScalarValue> {
+        match self.get(key)? {
+            (Value::Scalar(value), _) => Some(value.as_ref()),
+            _ => None,
+        }
+    }
+
+    fn flag(&self, key: &str) -> bool {
+        matches!(self.scalar(key), Some(ScalarValue::Boolean(true)))
+    }
+
+    fn object(&self, key: &str) -> Option<&ObjId> {
+        match self.get(key)? {
+            (Value::Object(_), id) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// A string written as a scalar or as text, as [`read_string`] reads it.
+    fn string<R: DocRead + ?Sized>(&self, document: &R, key: &str) -> Option<String> {
+        match self.get(key)? {
+            (Value::Scalar(scalar), _) => match scalar.as_ref() {
+                ScalarValue::Str(text) => Some(text.to_string()),
+                _ => None,
+            },
+            (Value::Object(ObjType::Text), id) => document.text_of(id),
+            (Value::Object(_), _) => None,
+        }
     }
 }
 
@@ -113,34 +154,41 @@ fn read_list<R: DocRead + ?Sized>(document: &R, parent: &ObjId, key: &str) -> Ve
     document.strings_of(&list)
 }
 
-fn read_commitments<R: DocRead + ?Sized>(document: &R, parent: &ObjId) -> Vec<Commitment> {
-    let Some(list) = object(document, parent, "commitments") else {
+fn read_commitments<R: DocRead + ?Sized>(document: &R, record: &MapView<'_>) -> Vec<Commitment> {
+    let Some(list) = record.object("commitments") else {
         return Vec::new();
     };
-    (0..document.length_of(&list))
-        .filter_map(|index| match document.value(&list, index.into()) {
-            Some((Value::Object(ObjType::Map), item)) => Some(Commitment {
-                id: read_string(document, &item, "id").unwrap_or_default(),
-                text: read_string(document, &item, "text").unwrap_or_default(),
-                due: read_string(document, &item, "due").unwrap_or_default(),
-                done: matches!(scalar(document, &item, "done"), Some(ScalarValue::Boolean(true))),
-            }),
+    (0..document.length_of(list))
+        .filter_map(|index| match document.value(list, index.into()) {
+            Some((Value::Object(ObjType::Map), item)) => {
+                let item = MapView::read(document, &item);
+                Some(Commitment {
+                    id: item.string(document, "id").unwrap_or_default(),
+                    text: item.string(document, "text").unwrap_or_default(),
+                    due: item.string(document, "due").unwrap_or_default(),
+                    done: item.flag("done"),
+                })
+            }
             _ => None,
         })
         .collect()
 }
 
-fn read_field<R: DocRead + ?Sized>(document: &R, record: &ObjId, spec: &FieldSpec) -> Option<FieldValue> {
+fn read_field<R: DocRead + ?Sized>(
+    document: &R,
+    record: &MapView<'_>,
+    spec: &FieldSpec,
+) -> Option<FieldValue> {
     Some(match spec.kind {
-        FieldKind::References(_) | FieldKind::Strings => {
-            FieldValue::List(read_list(document, record, spec.key))
-        }
-        FieldKind::Flag => FieldValue::Flag(matches!(
-            scalar(document, record, spec.key),
-            Some(ScalarValue::Boolean(true))
-        )),
+        FieldKind::References(_) | FieldKind::Strings => FieldValue::List(
+            record
+                .object(spec.key)
+                .map(|list| document.strings_of(list))
+                .unwrap_or_default(),
+        ),
+        FieldKind::Flag => FieldValue::Flag(record.flag(spec.key)),
         FieldKind::Commitments => FieldValue::Commitments(read_commitments(document, record)),
-        _ => FieldValue::Text(read_string(document, record, spec.key)?),
+        _ => FieldValue::Text(record.string(document, spec.key)?),
     })
 }
 
@@ -150,22 +198,22 @@ fn read_record<R: DocRead + ?Sized>(
     id: String,
     record: &ObjId,
 ) -> Record {
+    let view = MapView::read(document, record);
     let fields = collection
         .fields()
         .iter()
-        .filter_map(|spec| read_field(document, record, spec).map(|value| (spec.key, value)))
+        .filter_map(|spec| read_field(document, &view, spec).map(|value| (spec.key, value)))
         .collect();
-    let integer = |key: &str| match scalar(document, record, key) {
-        Some(ScalarValue::Timestamp(value) | ScalarValue::Int(value)) => value,
-        Some(ScalarValue::Uint(value)) => i64::try_from(value).unwrap_or_default(),
-        Some(ScalarValue::F64(value)) => value as i64,
+    let integer = |key: &str| match view.scalar(key) {
+        Some(ScalarValue::Timestamp(value) | ScalarValue::Int(value)) => *value,
+        Some(ScalarValue::Uint(value)) => i64::try_from(*value).unwrap_or_default(),
+        Some(ScalarValue::F64(value)) => *value as i64,
         _ => 0,
     };
-    let boolean = |key: &str| matches!(scalar(document, record, key), Some(ScalarValue::Boolean(true)));
     Record {
         created_at: integer("created_at"),
-        deleted: boolean("deleted"),
-        example: boolean("example"),
+        deleted: view.flag("deleted"),
+        example: view.flag("example"),
         fields,
         collection,
         id,
@@ -178,12 +226,12 @@ pub fn read_all<R: DocRead + ?Sized>(
     collection: Collection,
 ) -> Result<Vec<Record>, ModelError> {
     let parent = collection_object(document, collection)?;
+    // One pass over the collection's map, then one per record.
     let mut records: Vec<Record> = document
-        .keys_of(&parent)
+        .entries_of(&parent)
         .into_iter()
-        .filter_map(|id| {
-            let record = object(document, &parent, &id)?;
-            Some(read_record(document, collection, id, &record))
+        .filter_map(|(id, value, record)| {
+            matches!(value, Value::Object(_)).then(|| read_record(document, collection, id, &record))
         })
         .collect();
     sort_records(&mut records);
