@@ -625,6 +625,19 @@ pub fn set_deleted(
     )
 }
 
+/// The operations that turn `old` into `new` (Myers' diff, from `similar`):
+/// lists restored item by item here, words in [`crate::timetravel::word_diff`].
+/// One signature for both keeps one copy of the algorithm in the wasm
+/// (`None` items, such as a list's non-string values, equal nothing but
+/// another `None`).
+pub(crate) fn sequence_diff(old: &[Option<&str>], new: &[Option<&str>]) -> Vec<similar::DiffOp> {
+    let mut capture = similar::algorithms::Capture::new();
+    match similar::algorithms::myers::diff(&mut capture, old, 0..old.len(), new, 0..new.len()) {
+        Ok(()) => capture.into_ops(),
+        Err(never) => match never {},
+    }
+}
+
 /// A string field read inside a transaction (scalar or text, as [`read_string`]).
 fn string_in<R: ReadDoc>(document: &R, parent: &ObjId, key: &str) -> Option<String> {
     match document.get(parent, key).ok()?? {
@@ -715,7 +728,10 @@ fn restore_list(
     if current == target {
         return Ok(false);
     }
-    let operations = similar::capture_diff_slices(similar::Algorithm::Myers, &current, &target);
+    let operations = sequence_diff(
+        &current.iter().map(Option::as_deref).collect::<Vec<_>>(),
+        &target.iter().map(Option::as_deref).collect::<Vec<_>>(),
+    );
     // From the end backwards, so the indexes of the operations still to
     // apply (all before this one in the old list) stay valid.
     for operation in operations.iter().rev() {

@@ -34,11 +34,14 @@ pub enum DiffPiece {
     Removed(String),
 }
 
-/// Above this many words and spaces (both texts together) [`word_diff`]
-/// stops looking for common words inside the changed middle and reports it
-/// as one removal and one addition: a diff costs up to the product of the
-/// two lengths, and texts come from any account.
-pub const MAX_WORD_DIFF_TOKENS: usize = 20_000;
+/// Above this many words and spaces (both texts together, once their
+/// common beginning and end are set aside) [`word_diff`] stops looking for
+/// common words inside the changed middle and reports it as one removal and
+/// one addition: Myers' diff costs up to the product of the two lengths,
+/// and texts come from any account. 4,000 tokens is about 2,000 words
+/// changed at once; a small edit to a text of any length is diffed word by
+/// word.
+pub const MAX_WORD_DIFF_TOKENS: usize = 4_000;
 
 /// Words and the runs of whitespace between them, each its own token.
 fn tokens(text: &str) -> Vec<&str> {
@@ -81,7 +84,7 @@ fn push_piece(pieces: &mut Vec<(Side, String)>, side: Side, text: &str) {
 /// Word-level diff (whitespace kept with the words), for long texts.
 ///
 /// The texts are cut into words and runs of whitespace and diffed with
-/// `similar`'s patience algorithm; a space between two changed words goes
+/// Myers' algorithm (`similar`); a space between two changed words goes
 /// into the change on both sides, so "a b c" → "a x y c" reads as
 /// `Same("a ")`, `Removed("b")`, `Added("x y")`, `Same(" c")` rather than a
 /// mosaic. The `Same` and `Removed` pieces always spell `before` and the
@@ -89,43 +92,37 @@ fn push_piece(pieces: &mut Vec<(Side, String)>, side: Side, text: &str) {
 pub fn word_diff(before: &str, after: &str) -> Vec<DiffPiece> {
     let old = tokens(before);
     let new = tokens(after);
+    let prefix = old
+        .iter()
+        .zip(&new)
+        .take_while(|(left, right)| left == right)
+        .count();
+    let suffix = old[prefix..]
+        .iter()
+        .rev()
+        .zip(new[prefix..].iter().rev())
+        .take_while(|(left, right)| left == right)
+        .count();
+    let (old_middle, new_middle) = (&old[prefix..old.len() - suffix], &new[prefix..new.len() - suffix]);
     let mut raw: Vec<(Side, String)> = Vec::new();
-    if old.len() + new.len() > MAX_WORD_DIFF_TOKENS {
-        let prefix = old
-            .iter()
-            .zip(&new)
-            .take_while(|(left, right)| left == right)
-            .count();
-        let suffix = old[prefix..]
-            .iter()
-            .rev()
-            .zip(new[prefix..].iter().rev())
-            .take_while(|(left, right)| left == right)
-            .count();
-        push_piece(&mut raw, Side::Same, &old[..prefix].concat());
-        push_piece(&mut raw, Side::Removed, &old[prefix..old.len() - suffix].concat());
-        push_piece(&mut raw, Side::Added, &new[prefix..new.len() - suffix].concat());
-        push_piece(&mut raw, Side::Same, &old[old.len() - suffix..].concat());
+    push_piece(&mut raw, Side::Same, &old[..prefix].concat());
+    if old_middle.len() + new_middle.len() > MAX_WORD_DIFF_TOKENS {
+        push_piece(&mut raw, Side::Removed, &old_middle.concat());
+        push_piece(&mut raw, Side::Added, &new_middle.concat());
     } else {
-        for operation in similar::capture_diff_slices(similar::Algorithm::Patience, &old, &new) {
-            match operation {
+        let old_words: Vec<Option<&str>> = old_middle.iter().copied().map(Some).collect();
+        let new_words: Vec<Option<&str>> = new_middle.iter().copied().map(Some).collect();
+        for operation in records::sequence_diff(&old_words, &new_words) {
+            let (side, text) = match operation {
                 similar::DiffOp::Equal { old_index, len, .. } => {
-                    push_piece(&mut raw, Side::Same, &old[old_index..old_index + len].concat());
+                    (Side::Same, old_middle[old_index..old_index + len].concat())
                 }
                 similar::DiffOp::Delete {
                     old_index, old_len, ..
-                } => push_piece(
-                    &mut raw,
-                    Side::Removed,
-                    &old[old_index..old_index + old_len].concat(),
-                ),
+                } => (Side::Removed, old_middle[old_index..old_index + old_len].concat()),
                 similar::DiffOp::Insert {
                     new_index, new_len, ..
-                } => push_piece(
-                    &mut raw,
-                    Side::Added,
-                    &new[new_index..new_index + new_len].concat(),
-                ),
+                } => (Side::Added, new_middle[new_index..new_index + new_len].concat()),
                 similar::DiffOp::Replace {
                     old_index,
                     old_len,
@@ -135,17 +132,15 @@ pub fn word_diff(before: &str, after: &str) -> Vec<DiffPiece> {
                     push_piece(
                         &mut raw,
                         Side::Removed,
-                        &old[old_index..old_index + old_len].concat(),
+                        &old_middle[old_index..old_index + old_len].concat(),
                     );
-                    push_piece(
-                        &mut raw,
-                        Side::Added,
-                        &new[new_index..new_index + new_len].concat(),
-                    );
+                    (Side::Added, new_middle[new_index..new_index + new_len].concat())
                 }
-            }
+            };
+            push_piece(&mut raw, side, &text);
         }
     }
+    push_piece(&mut raw, Side::Same, &old[old.len() - suffix..].concat());
     merge_changes_across_spaces(&raw)
 }
 

@@ -145,6 +145,19 @@ fn word_diff_of_huge_texts_keeps_the_common_ends() {
     assert_eq!(pieces.first(), Some(&DiffPiece::Same("Inicio ".into())));
     assert_eq!(pieces.last(), Some(&DiffPiece::Same("  fin.".into())));
     assert_eq!(pieces.len(), 4, "one removal and one addition between");
+    // A small edit inside a text longer than the bound is still word by word.
+    let long = "palabra ".repeat(words);
+    let before = format!("{long}uno dos tres {long}");
+    let after = format!("{long}uno cuatro tres {long}");
+    let pieces = word_diff(&before, &after);
+    assert_eq!(spelled(&pieces, true), after);
+    assert_eq!(
+        pieces[1..3],
+        [
+            DiffPiece::Removed("dos".into()),
+            DiffPiece::Added("cuatro".into())
+        ]
+    );
 }
 
 proptest! {
