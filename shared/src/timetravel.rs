@@ -497,7 +497,8 @@ fn current_record(document: &Automerge, collection: Collection, id: &str) -> Res
 /// by the local person with the message
 /// `restore <noun> <title>: <field> from <label>` (`label` names the moment,
 /// e.g. "3 May 2025 10:04"). Long text by splices, lists item by item,
-/// commitments by id. `Ok(false)` when nothing differs (no change made).
+/// commitments by id. A record that did not exist at `heads` has the
+/// field emptied. `Ok(false)` when nothing differs (no change made).
 pub fn restore_field(
     document: &mut Automerge,
     collection: Collection,
@@ -725,10 +726,20 @@ pub fn revert_plan(document: &Automerge, entries: &[HistoryEntry]) -> Vec<Revert
             }
             continue;
         }
-        let tombstone_touches: Vec<&Touch<'_>> = touches
-            .iter()
-            .filter(|touch| matches!(touch.change.kind, EntryKind::Deleted | EntryKind::Restored))
-            .collect();
+        // The person's changes that set or cleared the tombstone (a
+        // `restored` entry may also be a restore of fields only).
+        let mut tombstone_touches: Vec<&Touch<'_>> = Vec::new();
+        for touch in touches {
+            if !matches!(touch.change.kind, EntryKind::Deleted | EntryKind::Restored) {
+                continue;
+            }
+            let source = deps.get(&touch.hash).cloned().unwrap_or_default();
+            let before = past.at(&source).map(|record| record.deleted);
+            let after = past.at(&[touch.hash]).map(|record| record.deleted);
+            if before != after {
+                tombstone_touches.push(touch);
+            }
+        }
         if let (Some(first), Some(last)) = (tombstone_touches.first(), tombstone_touches.last()) {
             let source = deps.get(&first.hash).cloned().unwrap_or_default();
             let was_deleted = past.at(&source).map(|record| record.deleted);

@@ -1317,3 +1317,36 @@ fn a_revert_passes_the_policy_for_the_secretariat() {
             .is_some_and(|change| change.message().is_some_and(|m| m.starts_with("restore ")))
     );
 }
+
+#[test]
+fn a_restore_of_fields_is_no_tombstone_of_the_persons() {
+    let org = Collection::Organisations;
+    let mut document = workspace();
+    organisation(&mut document, "giz", "GIZ");
+    let heads = document.get_heads();
+    records::set_text(&mut document, org, "giz", "city", "Puebla", &by("Ben")).expect("edit");
+    as_actor(&mut document, ANA);
+    // Ana's restore of a field: a `restored` entry that leaves the tombstone alone.
+    timetravel::restore_field(&mut document, org, "giz", "city", &heads, "x", &by("Ana")).expect("restore");
+    let entries = vec![entry_for_last(
+        &document,
+        1,
+        org,
+        "giz",
+        EntryKind::Restored,
+        &["city"],
+    )];
+    // Then Ben deletes the record: not Ana's doing, so not hers to revert.
+    as_actor(&mut document, BEN);
+    records::set_deleted(&mut document, org, "giz", true, &by("Ben")).expect("delete");
+    let plan = timetravel::revert_plan(&document, &entries);
+    assert_eq!(plan.len(), 1, "{plan:?}");
+    assert_eq!(
+        plan[0].action,
+        RevertAction::SetField {
+            field: "city".into(),
+            to: text_value("Puebla")
+        }
+    );
+    assert!(!plan[0].conflict);
+}
