@@ -17,6 +17,8 @@
 //! - [`policy`]: where each operation of a change lands, and whether a role
 //!   may make it.
 //! - [`demo`]: the demo roundtable.
+//! - [`timetravel`]: the past: word diffs, the timeline's grouping, two
+//!   moments compared, restores, and the secretariat's revert.
 //! - [`sync`]: the sans-IO sync engines — [`sync::PeerSession`] for a client
 //!   talking to one server, [`sync::DocumentHub`] for the server side of one
 //!   document shared with many peers.
@@ -38,6 +40,7 @@ pub mod refusal;
 pub mod roles;
 pub mod schema;
 pub mod sync;
+pub mod timetravel;
 pub mod validation;
 
 pub use ids::{DocumentId, PeerId};

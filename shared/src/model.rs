@@ -120,6 +120,30 @@ pub trait DocRead {
     fn strings_of(&self, list: &ObjId) -> Vec<String>;
     /// The heads this view reads at.
     fn view_heads(&self) -> Vec<ChangeHash>;
+    /// Every key of a map object with its (winning) value and object id.
+    /// Reading a whole record this way costs automerge one seek into the
+    /// record's operations instead of one per field, which is most of the
+    /// cost of reading a workspace at past heads (see `bench/benches/timetravel.rs`).
+    fn entries_of(&self, map: &ObjId) -> Vec<(String, Value<'_>, ObjId)> {
+        self.keys_of(map)
+            .into_iter()
+            .filter_map(|key| {
+                let (value, id) = self.value(map, key.as_str().into())?;
+                Some((key, value, id))
+            })
+            .collect()
+    }
+}
+
+fn map_entries<'a>(
+    items: impl Iterator<Item = automerge::iter::MapRangeItem<'a>>,
+) -> Vec<(String, Value<'a>, ObjId)> {
+    items
+        .map(|item| {
+            let id = item.id();
+            (item.key.into_owned(), item.value.into_value(), id)
+        })
+        .collect()
 }
 
 fn string_items<'a>(items: impl Iterator<Item = automerge::iter::ListRangeItem<'a>>) -> Vec<String> {
@@ -150,6 +174,9 @@ impl DocRead for Automerge {
     fn view_heads(&self) -> Vec<ChangeHash> {
         self.get_heads()
     }
+    fn entries_of(&self, map: &ObjId) -> Vec<(String, Value<'_>, ObjId)> {
+        map_entries(self.map_range(map, ..))
+    }
 }
 
 /// A document as it was at `heads` (which must all be in it).
@@ -177,6 +204,9 @@ impl DocRead for At<'_> {
     }
     fn view_heads(&self) -> Vec<ChangeHash> {
         self.heads.to_vec()
+    }
+    fn entries_of(&self, map: &ObjId) -> Vec<(String, Value<'_>, ObjId)> {
+        map_entries(self.document.map_range_at(map, .., self.heads))
     }
 }
 
@@ -235,6 +265,65 @@ mod tests {
         assert!(cut.ends_with('…') && long.starts_with(cut.trim_end_matches('…')));
         let exact = "a".repeat(MAX_CHANGE_MESSAGE_BYTES);
         assert_eq!(change_message(exact.clone()), exact);
+    }
+
+    /// Reads through [`DocRead`]'s own `entries_of` (key by key), to check
+    /// the one-pass overrides against it.
+    struct KeyByKey<'a>(At<'a>);
+
+    impl DocRead for KeyByKey<'_> {
+        fn value(&self, parent: &ObjId, prop: Prop) -> Option<(Value<'_>, ObjId)> {
+            self.0.value(parent, prop)
+        }
+        fn text_of(&self, text: &ObjId) -> Option<String> {
+            self.0.text_of(text)
+        }
+        fn length_of(&self, list: &ObjId) -> usize {
+            self.0.length_of(list)
+        }
+        fn keys_of(&self, map: &ObjId) -> Vec<String> {
+            self.0.keys_of(map)
+        }
+        fn strings_of(&self, list: &ObjId) -> Vec<String> {
+            self.0.strings_of(list)
+        }
+        fn view_heads(&self) -> Vec<ChangeHash> {
+            self.0.view_heads()
+        }
+    }
+
+    #[test]
+    fn map_entries_in_one_pass_match_key_by_key_reads_conflicts_included() {
+        use automerge::ActorId;
+        let mut ana = workspace().with_actor(ActorId::from(vec![1u8; 16]));
+        let meta = object(&ana, &ROOT, "meta").expect("meta");
+        let mut ben = ana.fork().with_actor(ActorId::from(vec![2u8; 16]));
+        for (document, name) in [(&mut ana, "Mesa A"), (&mut ben, "Mesa B")] {
+            let mut transaction = document.transaction();
+            transaction.put(&meta, "name", name).expect("put");
+            transaction.put(&meta, name, 1).expect("put");
+            transaction.commit();
+        }
+        let before_merge = ana.get_heads();
+        ana.merge(&mut ben).expect("merge");
+        let mut transaction = ana.transaction();
+        transaction.put(&meta, "later", true).expect("put");
+        transaction.commit();
+        let now = ana.get_heads();
+        assert_eq!(ana.get_all(&meta, "name").expect("values").len(), 2, "a conflict");
+        for heads in [&before_merge, &now] {
+            let at = At {
+                document: &ana,
+                heads,
+            };
+            assert_eq!(at.entries_of(&meta), KeyByKey(at).entries_of(&meta));
+        }
+        let now_at = At {
+            document: &ana,
+            heads: &now,
+        };
+        assert_eq!(ana.entries_of(&meta), KeyByKey(now_at).entries_of(&meta));
+        assert_eq!(ana.entries_of(&meta).len(), 6);
     }
 
     #[test]

@@ -87,7 +87,7 @@ fn collection_object<R: DocRead + ?Sized>(document: &R, collection: Collection) 
     object(document, &ROOT, collection.key()).ok_or(ModelError::MissingCollection(collection.key()))
 }
 
-fn record_object<R: DocRead + ?Sized>(
+pub(crate) fn record_object<R: DocRead + ?Sized>(
     document: &R,
     collection: Collection,
     id: &str,
@@ -99,10 +99,51 @@ fn record_object<R: DocRead + ?Sized>(
     })
 }
 
-fn scalar<R: DocRead + ?Sized>(document: &R, parent: &ObjId, key: &str) -> Option<ScalarValue> {
-    match document.value(parent, key.into())? {
-        (Value::Scalar(value), _) => Some(value.into_owned()),
-        _ => None,
+/// A map object (a record, a commitment) read in one pass
+/// ([`DocRead::entries_of`]): each key's value and object id. Reading a
+/// record field by field would cost automerge one seek per field.
+struct MapView<'a>(Vec<(String, Value<'a>, ObjId)>);
+
+impl<'a> MapView<'a> {
+    fn read<R: DocRead + ?Sized>(document: &'a R, map: &ObjId) -> Self {
+        Self(document.entries_of(map))
+    }
+
+    fn get(&self, key: &str) -> Option<(&Value<'a>, &ObjId)> {
+        self.0
+            .iter()
+            .find(|(entry, _, _)| entry == key)
+            .map(|(_, value, id)| (value, id))
+    }
+
+    fn scalar(&self, key: &str) -> Option<&ScalarValue> {
+        match self.get(key)? {
+            (Value::Scalar(value), _) => Some(value.as_ref()),
+            _ => None,
+        }
+    }
+
+    fn flag(&self, key: &str) -> bool {
+        matches!(self.scalar(key), Some(ScalarValue::Boolean(true)))
+    }
+
+    fn object(&self, key: &str) -> Option<&ObjId> {
+        match self.get(key)? {
+            (Value::Object(_), id) => Some(id),
+            _ => None,
+        }
+    }
+
+    /// A string written as a scalar or as text, as [`read_string`] reads it.
+    fn string<R: DocRead + ?Sized>(&self, document: &R, key: &str) -> Option<String> {
+        match self.get(key)? {
+            (Value::Scalar(scalar), _) => match scalar.as_ref() {
+                ScalarValue::Str(text) => Some(text.to_string()),
+                _ => None,
+            },
+            (Value::Object(ObjType::Text), id) => document.text_of(id),
+            (Value::Object(_), _) => None,
+        }
     }
 }
 
@@ -113,34 +154,41 @@ fn read_list<R: DocRead + ?Sized>(document: &R, parent: &ObjId, key: &str) -> Ve
     document.strings_of(&list)
 }
 
-fn read_commitments<R: DocRead + ?Sized>(document: &R, parent: &ObjId) -> Vec<Commitment> {
-    let Some(list) = object(document, parent, "commitments") else {
+fn read_commitments<R: DocRead + ?Sized>(document: &R, record: &MapView<'_>) -> Vec<Commitment> {
+    let Some(list) = record.object("commitments") else {
         return Vec::new();
     };
-    (0..document.length_of(&list))
-        .filter_map(|index| match document.value(&list, index.into()) {
-            Some((Value::Object(ObjType::Map), item)) => Some(Commitment {
-                id: read_string(document, &item, "id").unwrap_or_default(),
-                text: read_string(document, &item, "text").unwrap_or_default(),
-                due: read_string(document, &item, "due").unwrap_or_default(),
-                done: matches!(scalar(document, &item, "done"), Some(ScalarValue::Boolean(true))),
-            }),
+    (0..document.length_of(list))
+        .filter_map(|index| match document.value(list, index.into()) {
+            Some((Value::Object(ObjType::Map), item)) => {
+                let item = MapView::read(document, &item);
+                Some(Commitment {
+                    id: item.string(document, "id").unwrap_or_default(),
+                    text: item.string(document, "text").unwrap_or_default(),
+                    due: item.string(document, "due").unwrap_or_default(),
+                    done: item.flag("done"),
+                })
+            }
             _ => None,
         })
         .collect()
 }
 
-fn read_field<R: DocRead + ?Sized>(document: &R, record: &ObjId, spec: &FieldSpec) -> Option<FieldValue> {
+fn read_field<R: DocRead + ?Sized>(
+    document: &R,
+    record: &MapView<'_>,
+    spec: &FieldSpec,
+) -> Option<FieldValue> {
     Some(match spec.kind {
-        FieldKind::References(_) | FieldKind::Strings => {
-            FieldValue::List(read_list(document, record, spec.key))
-        }
-        FieldKind::Flag => FieldValue::Flag(matches!(
-            scalar(document, record, spec.key),
-            Some(ScalarValue::Boolean(true))
-        )),
+        FieldKind::References(_) | FieldKind::Strings => FieldValue::List(
+            record
+                .object(spec.key)
+                .map(|list| document.strings_of(list))
+                .unwrap_or_default(),
+        ),
+        FieldKind::Flag => FieldValue::Flag(record.flag(spec.key)),
         FieldKind::Commitments => FieldValue::Commitments(read_commitments(document, record)),
-        _ => FieldValue::Text(read_string(document, record, spec.key)?),
+        _ => FieldValue::Text(record.string(document, spec.key)?),
     })
 }
 
@@ -150,22 +198,22 @@ fn read_record<R: DocRead + ?Sized>(
     id: String,
     record: &ObjId,
 ) -> Record {
+    let view = MapView::read(document, record);
     let fields = collection
         .fields()
         .iter()
-        .filter_map(|spec| read_field(document, record, spec).map(|value| (spec.key, value)))
+        .filter_map(|spec| read_field(document, &view, spec).map(|value| (spec.key, value)))
         .collect();
-    let integer = |key: &str| match scalar(document, record, key) {
-        Some(ScalarValue::Timestamp(value) | ScalarValue::Int(value)) => value,
-        Some(ScalarValue::Uint(value)) => i64::try_from(value).unwrap_or_default(),
-        Some(ScalarValue::F64(value)) => value as i64,
+    let integer = |key: &str| match view.scalar(key) {
+        Some(ScalarValue::Timestamp(value) | ScalarValue::Int(value)) => *value,
+        Some(ScalarValue::Uint(value)) => i64::try_from(*value).unwrap_or_default(),
+        Some(ScalarValue::F64(value)) => *value as i64,
         _ => 0,
     };
-    let boolean = |key: &str| matches!(scalar(document, record, key), Some(ScalarValue::Boolean(true)));
     Record {
         created_at: integer("created_at"),
-        deleted: boolean("deleted"),
-        example: boolean("example"),
+        deleted: view.flag("deleted"),
+        example: view.flag("example"),
         fields,
         collection,
         id,
@@ -178,12 +226,12 @@ pub fn read_all<R: DocRead + ?Sized>(
     collection: Collection,
 ) -> Result<Vec<Record>, ModelError> {
     let parent = collection_object(document, collection)?;
+    // One pass over the collection's map, then one per record.
     let mut records: Vec<Record> = document
-        .keys_of(&parent)
+        .entries_of(&parent)
         .into_iter()
-        .filter_map(|id| {
-            let record = object(document, &parent, &id)?;
-            Some(read_record(document, collection, id, &record))
+        .filter_map(|(id, value, record)| {
+            matches!(value, Value::Object(_)).then(|| read_record(document, collection, id, &record))
         })
         .collect();
     sort_records(&mut records);
@@ -220,7 +268,7 @@ pub enum Initial {
     Flag(bool),
 }
 
-fn commit<T>(
+pub(crate) fn commit<T>(
     document: &mut Automerge,
     authorship: &Authorship<'_>,
     message: String,
@@ -503,13 +551,7 @@ pub fn add_commitment(
         |transaction| {
             let list = list_object(transaction, &record, "commitments")?;
             let end = transaction.length(&list);
-            let item = transaction.insert_object(&list, end, ObjType::Map)?;
-            transaction.put(&item, "id", commitment.id.as_str())?;
-            let text = transaction.put_object(&item, "text", ObjType::Text)?;
-            transaction.update_text(&text, commitment.text.as_str())?;
-            transaction.put(&item, "due", commitment.due.as_str())?;
-            transaction.put(&item, "done", commitment.done)?;
-            Ok(())
+            insert_commitment(transaction, &list, end, commitment).map(drop)
         },
     )
 }
@@ -581,4 +623,291 @@ pub fn set_deleted(
         authorship,
         |transaction| transaction.put(&record, "deleted", deleted),
     )
+}
+
+/// The operations that turn `old` into `new` (Myers' diff, from `similar`):
+/// lists restored item by item here, words in [`crate::timetravel::word_diff`].
+/// One signature for both keeps one copy of the algorithm in the wasm
+/// (`None` items, such as a list's non-string values, equal nothing but
+/// another `None`).
+pub(crate) fn sequence_diff(old: &[Option<&str>], new: &[Option<&str>]) -> Vec<similar::DiffOp> {
+    let mut capture = similar::algorithms::Capture::new();
+    match similar::algorithms::myers::diff(&mut capture, old, 0..old.len(), new, 0..new.len()) {
+        Ok(()) => capture.into_ops(),
+        Err(never) => match never {},
+    }
+}
+
+/// A string field read inside a transaction (scalar or text, as [`read_string`]).
+fn string_in<R: ReadDoc>(document: &R, parent: &ObjId, key: &str) -> Option<String> {
+    match document.get(parent, key).ok()?? {
+        (Value::Scalar(scalar), _) => match scalar.as_ref() {
+            ScalarValue::Str(text) => Some(text.to_string()),
+            _ => None,
+        },
+        (Value::Object(ObjType::Text), text) => document.text(&text).ok(),
+        (Value::Object(_), _) => None,
+    }
+}
+
+fn flag_in<R: ReadDoc>(document: &R, parent: &ObjId, key: &str) -> bool {
+    matches!(
+        document.get(parent, key),
+        Ok(Some((Value::Scalar(scalar), _))) if matches!(scalar.as_ref(), ScalarValue::Boolean(true))
+    )
+}
+
+/// Puts `value` under `key` unless it is already there; whether it wrote.
+fn put_flag_if_different(
+    transaction: &mut Transaction<'_>,
+    parent: &ObjId,
+    key: &str,
+    value: bool,
+) -> Result<bool, AutomergeError> {
+    if flag_in(transaction, parent, key) == value {
+        return Ok(false);
+    }
+    transaction.put(parent, key, value)?;
+    Ok(true)
+}
+
+/// Removes `key` if present; whether it did.
+fn remove_key(transaction: &mut Transaction<'_>, parent: &ObjId, key: &str) -> Result<bool, AutomergeError> {
+    if transaction.get(parent, key)?.is_none() {
+        return Ok(false);
+    }
+    transaction.delete(parent, key)?;
+    Ok(true)
+}
+
+/// Sets the text object under `key` to `value` by splices (creating the
+/// object if the key held nothing or a scalar); whether it wrote.
+fn update_text_under(
+    transaction: &mut Transaction<'_>,
+    parent: &ObjId,
+    key: &str,
+    value: &str,
+) -> Result<bool, AutomergeError> {
+    if string_in(transaction, parent, key).as_deref() == Some(value) {
+        return Ok(false);
+    }
+    let text = match transaction.get(parent, key)? {
+        Some((Value::Object(ObjType::Text), text)) => text,
+        _ => transaction.put_object(parent, key, ObjType::Text)?,
+    };
+    transaction.update_text(&text, value)?;
+    Ok(true)
+}
+
+/// Makes the list under `key` hold `items`, item by item: only the items
+/// that differ are deleted or inserted (a diff of the two lists), so an item
+/// someone else added concurrently survives. Whether it wrote.
+fn restore_list(
+    transaction: &mut Transaction<'_>,
+    record: &ObjId,
+    key: &str,
+    items: &[String],
+) -> Result<bool, AutomergeError> {
+    let list = match transaction.get(record, key)? {
+        Some((Value::Object(ObjType::List), list)) => list,
+        None if items.is_empty() => return Ok(false),
+        _ => {
+            write_list(transaction, record, key, items)?;
+            return Ok(true);
+        }
+    };
+    // Items that are not strings never match, so the diff removes them.
+    let current: Vec<Option<String>> = transaction
+        .list_range(&list, ..)
+        .map(|item| match item.value {
+            automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(text)) => Some(text.to_string()),
+            _ => None,
+        })
+        .collect();
+    let target: Vec<Option<String>> = items.iter().cloned().map(Some).collect();
+    if current == target {
+        return Ok(false);
+    }
+    let operations = sequence_diff(
+        &current.iter().map(Option::as_deref).collect::<Vec<_>>(),
+        &target.iter().map(Option::as_deref).collect::<Vec<_>>(),
+    );
+    // From the end backwards, so the indexes of the operations still to
+    // apply (all before this one in the old list) stay valid.
+    for operation in operations.iter().rev() {
+        let (old_index, old_len, new_range) = match *operation {
+            similar::DiffOp::Equal { .. } => continue,
+            similar::DiffOp::Delete {
+                old_index, old_len, ..
+            } => (old_index, old_len, 0..0),
+            similar::DiffOp::Insert {
+                old_index,
+                new_index,
+                new_len,
+            } => (old_index, 0, new_index..new_index + new_len),
+            similar::DiffOp::Replace {
+                old_index,
+                old_len,
+                new_index,
+                new_len,
+            } => (old_index, old_len, new_index..new_index + new_len),
+        };
+        for _ in 0..old_len {
+            transaction.delete(&list, old_index)?;
+        }
+        for (offset, item) in items[new_range].iter().enumerate() {
+            transaction.insert(&list, old_index + offset, item.as_str())?;
+        }
+    }
+    Ok(true)
+}
+
+fn insert_commitment(
+    transaction: &mut Transaction<'_>,
+    list: &ObjId,
+    index: usize,
+    commitment: &Commitment,
+) -> Result<ObjId, AutomergeError> {
+    let item = transaction.insert_object(list, index, ObjType::Map)?;
+    transaction.put(&item, "id", commitment.id.as_str())?;
+    let text = transaction.put_object(&item, "text", ObjType::Text)?;
+    transaction.update_text(&text, commitment.text.as_str())?;
+    transaction.put(&item, "due", commitment.due.as_str())?;
+    transaction.put(&item, "done", commitment.done)?;
+    Ok(item)
+}
+
+/// Makes the commitment `item` say `commitment` (same id), field by field.
+fn update_commitment(
+    transaction: &mut Transaction<'_>,
+    item: &ObjId,
+    commitment: &Commitment,
+) -> Result<bool, AutomergeError> {
+    let mut wrote = false;
+    wrote |= update_text_under(transaction, item, "text", &commitment.text)?;
+    if string_in(transaction, item, "due").unwrap_or_default() != commitment.due {
+        transaction.put(item, "due", commitment.due.as_str())?;
+        wrote = true;
+    }
+    wrote |= put_flag_if_different(transaction, item, "done", commitment.done)?;
+    Ok(wrote)
+}
+
+/// Makes the commitments list hold `target`, matched by id: an item whose id
+/// is kept is edited in place (its text by splices), items not in `target`
+/// are removed, missing ones inserted where `target` has them. Whether it wrote.
+fn restore_commitments(
+    transaction: &mut Transaction<'_>,
+    record: &ObjId,
+    target: &[Commitment],
+) -> Result<bool, AutomergeError> {
+    let list = match transaction.get(record, "commitments")? {
+        Some((Value::Object(ObjType::List), list)) => list,
+        None if target.is_empty() => return Ok(false),
+        _ => transaction.put_object(record, "commitments", ObjType::List)?,
+    };
+    let mut wrote = false;
+    // The current items, as (id, object); anything that is not a commitment
+    // map, or repeats an id, or is not in `target`, goes.
+    let mut current: Vec<(String, ObjId)> = Vec::new();
+    let mut doomed = Vec::new();
+    for index in 0..transaction.length(&list) {
+        let kept = match transaction.get(&list, index)? {
+            Some((Value::Object(ObjType::Map), item)) => string_in(transaction, &item, "id")
+                .filter(|id| {
+                    target.iter().any(|commitment| &commitment.id == id)
+                        && !current.iter().any(|(seen, _)| seen == id)
+                })
+                .map(|id| (id, item)),
+            _ => None,
+        };
+        match kept {
+            Some(entry) => current.push(entry),
+            None => doomed.push(index),
+        }
+    }
+    for index in doomed.into_iter().rev() {
+        transaction.delete(&list, index)?;
+        wrote = true;
+    }
+    for (index, commitment) in target.iter().enumerate() {
+        match current.iter().position(|(id, _)| *id == commitment.id) {
+            Some(position) if position == index => {
+                let item = current[index].1.clone();
+                wrote |= update_commitment(transaction, &item, commitment)?;
+            }
+            found => {
+                // Out of place (moved) or missing: a fresh item at `index`.
+                if let Some(position) = found {
+                    transaction.delete(&list, position)?;
+                    current.remove(position);
+                }
+                let item = insert_commitment(transaction, &list, index, commitment)?;
+                current.insert(index, (commitment.id.clone(), item));
+                wrote = true;
+            }
+        }
+    }
+    for index in (target.len()..current.len()).rev() {
+        transaction.delete(&list, index)?;
+        wrote = true;
+    }
+    Ok(wrote)
+}
+
+/// Writes a field's earlier value back into `record` (the value as
+/// [`read_one`] read it at some past heads; `None`: the field was absent),
+/// changing only what differs: long text by splices (`update_text`), so text
+/// typed concurrently survives; lists item by item; commitments by id;
+/// other fields as a scalar. Whether it wrote anything. Restores and
+/// reverts ([`crate::timetravel`]) put past values back this way, as a new
+/// change.
+pub(crate) fn restore_value(
+    transaction: &mut Transaction<'_>,
+    record: &ObjId,
+    spec: &FieldSpec,
+    value: Option<&FieldValue>,
+) -> Result<bool, AutomergeError> {
+    match (spec.kind, value) {
+        (FieldKind::References(_) | FieldKind::Strings, value) => {
+            let items = match value {
+                Some(FieldValue::List(items)) => items.as_slice(),
+                _ => &[],
+            };
+            restore_list(transaction, record, spec.key, items)
+        }
+        (FieldKind::Flag, value) => put_flag_if_different(
+            transaction,
+            record,
+            spec.key,
+            matches!(value, Some(FieldValue::Flag(true))),
+        ),
+        (FieldKind::Commitments, value) => {
+            let items = match value {
+                Some(FieldValue::Commitments(items)) => items.as_slice(),
+                _ => &[],
+            };
+            restore_commitments(transaction, record, items)
+        }
+        (FieldKind::LongText, Some(FieldValue::Text(text))) => {
+            update_text_under(transaction, record, spec.key, text)
+        }
+        (_, Some(FieldValue::Text(text))) => {
+            if string_in(transaction, record, spec.key).as_deref() == Some(text.as_str()) {
+                return Ok(false);
+            }
+            transaction.put(record, spec.key, text.as_str())?;
+            Ok(true)
+        }
+        (_, _) => remove_key(transaction, record, spec.key),
+    }
+}
+
+/// Sets the record's `deleted` tombstone to `deleted` unless it already is; whether it wrote.
+pub(crate) fn restore_deleted(
+    transaction: &mut Transaction<'_>,
+    record: &ObjId,
+    deleted: bool,
+) -> Result<bool, AutomergeError> {
+    put_flag_if_different(transaction, record, "deleted", deleted)
 }
