@@ -54,7 +54,13 @@ where
             let collection = Collection::from_key(&touched.collection)?;
             let old = records::read_one(before, collection, &touched.record_id);
             let new = records::read_one(after, collection, &touched.record_id);
-            Some(record_change(collection, touched, old.as_ref(), new.as_ref(), message))
+            Some(record_change(
+                collection,
+                touched,
+                old.as_ref(),
+                new.as_ref(),
+                message,
+            ))
         })
         .collect()
 }
@@ -212,7 +218,10 @@ mod tests {
     use crate::records::{Commitment, Initial};
 
     fn at(now_ms: i64) -> Authorship<'static> {
-        Authorship { now_ms, author: "test" }
+        Authorship {
+            now_ms,
+            author: "test",
+        }
     }
 
     fn organisation(record_id: &str, created: bool) -> TouchedRecord {
@@ -293,8 +302,15 @@ mod tests {
     fn an_edit_lists_only_the_fields_it_changed() {
         let before = workspace_with_giz();
         let mut after = before.fork();
-        records::set_text(&mut after, Collection::Organisations, "org-1", "name", "GIZ México", &at(3))
-            .expect("edit");
+        records::set_text(
+            &mut after,
+            Collection::Organisations,
+            "org-1",
+            "name",
+            "GIZ México",
+            &at(3),
+        )
+        .expect("edit");
         let records = last_change(&before, &after, &[organisation("org-1", false)]);
         assert_eq!(
             records,
@@ -318,7 +334,10 @@ mod tests {
         let mut deleted = before.fork();
         records::set_deleted(&mut deleted, Collection::Organisations, "org-1", true, &at(3)).expect("delete");
         let records = last_change(&before, &deleted, &[organisation("org-1", false)]);
-        assert_eq!((records[0].kind, records[0].fields.len()), (EntryKind::Deleted, 0));
+        assert_eq!(
+            (records[0].kind, records[0].fields.len()),
+            (EntryKind::Deleted, 0)
+        );
         let mut restored = deleted.fork();
         records::set_deleted(&mut restored, Collection::Organisations, "org-1", false, &at(4))
             .expect("restore");
@@ -326,16 +345,22 @@ mod tests {
         assert_eq!(records[0].kind, EntryKind::Restored);
         // A restore of earlier values says so in its message.
         let mut values_restored = restored.fork();
-        values_restored.transact_with::<_, _, automerge::AutomergeError, _>(
-            |_| automerge::transaction::CommitOptions::default().with_message("restore organisation GIZ".to_owned()),
-            |transaction| {
-                use automerge::transaction::Transactable as _;
-                let (_, organisations) = transaction.get(automerge::ROOT, "organisations")?.expect("collection");
-                let (_, record) = transaction.get(&organisations, "org-1")?.expect("record");
-                transaction.put(&record, "name", "GIZ Alemania")
-            },
-        )
-        .expect("change");
+        values_restored
+            .transact_with::<_, _, automerge::AutomergeError, _>(
+                |_| {
+                    automerge::transaction::CommitOptions::default()
+                        .with_message("restore organisation GIZ".to_owned())
+                },
+                |transaction| {
+                    use automerge::transaction::Transactable as _;
+                    let (_, organisations) = transaction
+                        .get(automerge::ROOT, "organisations")?
+                        .expect("collection");
+                    let (_, record) = transaction.get(&organisations, "org-1")?.expect("record");
+                    transaction.put(&record, "name", "GIZ Alemania")
+                },
+            )
+            .expect("change");
         let records = last_change(&restored, &values_restored, &[organisation("org-1", false)]);
         assert_eq!(records[0].kind, EntryKind::Restored);
     }
@@ -347,7 +372,9 @@ mod tests {
         after
             .transact::<_, _, automerge::AutomergeError>(|transaction| {
                 use automerge::transaction::Transactable as _;
-                let (_, organisations) = transaction.get(automerge::ROOT, "organisations")?.expect("collection");
+                let (_, organisations) = transaction
+                    .get(automerge::ROOT, "organisations")?
+                    .expect("collection");
                 transaction.delete(&organisations, "org-1")
             })
             .expect("change");
@@ -358,7 +385,10 @@ mod tests {
         };
         let records = last_change(&before, &after, &[organisation("org-1", false), unknown]);
         assert_eq!(records.len(), 1);
-        assert_eq!((records[0].kind, records[0].title.as_str()), (EntryKind::Deleted, "GIZ"));
+        assert_eq!(
+            (records[0].kind, records[0].title.as_str()),
+            (EntryKind::Deleted, "GIZ")
+        );
         assert_eq!(records[0].fields[0].after, None);
     }
 
@@ -367,9 +397,24 @@ mod tests {
         let base = workspace_with_giz();
         let mut left = base.fork();
         let mut right = base.fork();
-        records::set_text(&mut left, Collection::Organisations, "org-1", "acronym", "G", &at(3)).expect("left");
-        records::set_text(&mut right, Collection::Organisations, "org-1", "country", "DE", &at(3))
-            .expect("right");
+        records::set_text(
+            &mut left,
+            Collection::Organisations,
+            "org-1",
+            "acronym",
+            "G",
+            &at(3),
+        )
+        .expect("left");
+        records::set_text(
+            &mut right,
+            Collection::Organisations,
+            "org-1",
+            "country",
+            "DE",
+            &at(3),
+        )
+        .expect("right");
         let left_change = left.get_last_local_change().expect("change");
         let right_change = right.get_last_local_change().expect("change");
         let mut heads = base.get_heads();
