@@ -616,14 +616,14 @@ pub(super) fn record_refused(
     }
     let id = document_id.as_bytes();
     let mut table = transaction.open_table(REFUSED_ATTEMPTS).map_err(database_error)?;
-    let mut seq = table
+    let first = table
         .range((id, 0u64)..=(id, u64::MAX))
         .map_err(database_error)?
         .next_back()
         .transpose()
         .map_err(database_error)?
         .map_or(0, |(key, _)| key.value().1 + 1);
-    for attempt in attempts {
+    for (seq, attempt) in (first..).zip(attempts) {
         let mut attempt = attempt.clone();
         attempt.seq = seq;
         attempt.user_email = None;
@@ -632,7 +632,6 @@ pub(super) fn record_refused(
         if let Some(oldest) = seq.checked_sub(MAX_REFUSED_PER_DOCUMENT) {
             table.remove((id, oldest)).map_err(database_error)?;
         }
-        seq += 1;
     }
     Ok(())
 }
