@@ -12,6 +12,9 @@
 //! - [`servers`]: starting Enlace, the automerge-repo sync server (Node) and a
 //!   samod server on loopback, each with a fresh data directory.
 //! - [`disk`]: the disk's fsync latency distribution.
+//! - [`history`]: the timeline at 100,000 changes (`enlace-history`): the
+//!   cost per commit, first pages and one record's history, at the storage
+//!   layer and through HTTP.
 //! - [`browser`]: figures from real headless Chromium (bundle size, time to
 //!   an interactive directory, remote edit to repaint).
 //! - [`storage_figures`]: the Criterion storage benchmarks' results, read
@@ -29,6 +32,7 @@ pub mod audit;
 pub mod browser;
 pub mod disk;
 pub mod fixtures;
+pub mod history;
 pub mod idle;
 pub mod load;
 pub mod matrix;
