@@ -48,7 +48,7 @@ pub fn MomentPicker() -> impl IntoView {
         });
     };
     view! {
-        <form class="moment-picker list-control" data-testid="moment-picker" on:submit=submit>
+        <form class="moment-picker card" data-testid="moment-picker" on:submit=submit>
             <label class="field-label" for="as-of-moment">{move || text(language.get(), Text::ViewAsOf)}</label>
             <input id="as-of-moment" name="as-of-moment" type="datetime-local" step="1"
                 prop:value=move || value.get() on:input=move |event| value.set(event_target_value(&event)) />

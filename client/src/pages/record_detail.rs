@@ -85,6 +85,8 @@ pub fn RecordDetail(collection: Collection, id: String) -> impl IntoView {
         }
         .into_any()
     };
+    // The history panel sits beside the record's section, not in it: its
+    // controls read the past (and restore); they do not edit fields in place.
     let authorship_id = id.clone();
     let badge = move |key: Text, class: &'static str| view! { <span class=class>{move || text(language.get(), key)}</span> };
     view! {
@@ -103,7 +105,7 @@ pub fn RecordDetail(collection: Collection, id: String) -> impl IntoView {
             {move || context.error.get().map(|message| view! { <p class="form-error" role="alert" data-testid="edit-error">{move || message.get(language.get())}</p> })}
             {move || role.get().and(reason.get()).map(|reason| view! { <p class="read-only-note" data-testid="read-only">{reason}</p> })}
             {body}
-            <RecordHistory collection=collection id=authorship_id record=record />
         </section>
+        <RecordHistory collection=collection id=authorship_id record=record />
     }
 }
