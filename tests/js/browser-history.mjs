@@ -116,7 +116,12 @@ try {
     const panel = sec.locator('[data-testid="record-history"]');
     await entryBy(panel, ana.displayName, "country").first().waitFor();
     await entryBy(panel, beto.displayName, "city").first().waitFor();
-    await panel.locator(`[data-testid="record-change"][data-kind="created"]`).first().waitFor();
+    // The secretariat created the record and set its city within minutes:
+    // one group of two entries, the creation among them.
+    const created = panel.locator('[data-testid="history-group"][data-count="2"]').filter({
+      has: sec.locator('[data-testid="record-change"][data-kind="created"]'),
+    });
+    await created.first().waitFor();
     await panel.locator('[data-testid="added-by"] .who', { hasText: secretariat.displayName }).waitFor();
     // Whichever member's edit the server received last.
     const editors = new RegExp(`${ana.displayName}|${beto.displayName}`);
@@ -126,8 +131,12 @@ try {
 
   await run.step("view the workspace as of before the edits", async () => {
     const panel = sec.locator('[data-testid="record-history"]');
-    const created = panel.locator(ENTRY).filter({ has: sec.locator('[data-testid="record-change"][data-kind="created"]') }).first();
-    await created.locator('[data-testid="view-as-of"]').click();
+    // The secretariat's group (creation, then the city) is the moment before the members' edits.
+    const before = panel
+      .locator(ENTRY)
+      .filter({ has: sec.locator('[data-testid="entry-who"]', { hasText: secretariat.displayName }) })
+      .first();
+    await before.locator('[data-testid="view-as-of"]').first().click();
     await sec.waitForSelector('[data-testid="as-of-banner"]');
     await waitForFieldValue(sec, "country", oldCountry);
     await waitForFieldValue(sec, "city", oldCity);
