@@ -16,14 +16,15 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use automerge::Automerge;
-use enlace_shared::api::{Receipt, TouchedRecord, close};
-use enlace_shared::model::MAX_CHANGE_MESSAGE_BYTES;
+use enlace_shared::api::{Receipt, RefusedAttempt, TouchedRecord, close};
+use enlace_shared::history::{self, Effects};
+use enlace_shared::model::{self, MAX_CHANGE_MESSAGE_BYTES};
 use enlace_shared::policy;
 use enlace_shared::protocol::{EphemeralSender, Message};
 use enlace_shared::refusal::Refusal;
 use enlace_shared::roles::Role;
 use enlace_shared::schema::Collection;
-use enlace_shared::sync::{ConnectionKey, DocumentHub, HubError, InboundLimits};
+use enlace_shared::sync::{ConnectionKey, DocumentHub, HubError, InboundLimits, Incoming};
 use enlace_shared::{DocumentId, PeerId};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::task::JoinSet;
@@ -42,6 +43,10 @@ const MAX_COMMANDS_PER_ROUND: usize = 4096;
 /// message per peer for every incoming change (docs/performance.md has the
 /// measurements).
 const MIN_ROUND_INTERVAL: std::time::Duration = std::time::Duration::from_millis(10);
+/// The most change hashes and messages a refused attempt keeps (a message
+/// may carry thousands of changes; the audit needs to know who and why).
+const REFUSED_HASHES_KEPT: usize = 16;
+const REFUSED_MESSAGES_KEPT: usize = 3;
 /// Per-hub command queue length; senders wait when it is full (backpressure).
 /// The queue is also bounded by bytes (`--max-hub-queue-bytes`).
 const COMMAND_QUEUE: usize = 1024;
@@ -266,8 +271,12 @@ impl Hubs {
             server_peer_id: self.inner.server_peer_id.clone(),
             next_seq: loaded.next_seq,
             snapshot_next_seq: loaded.snapshot_next_seq,
+            last_received_at_ms: loaded.last_received_at_ms,
             bindings: ActorBindings::new(self.inner.storage.clone()),
             pending_receipts: Vec::new(),
+            pending_effects: Vec::new(),
+            pending_refused: Vec::new(),
+            committing_changes: false,
             failed: Arc::clone(&self.inner.failed),
         };
         let run = tokio::spawn(hub.run(receiver));
@@ -330,16 +339,21 @@ impl Peers {
 }
 
 /// A document as storage holds it, ready for a hub.
-struct LoadedDocument {
-    document: Automerge,
+pub(crate) struct LoadedDocument {
+    pub(crate) document: Automerge,
     /// The sequence number the next committed change will get.
     next_seq: u64,
     /// The first sequence number not covered by the stored snapshot.
     snapshot_next_seq: u64,
+    /// The newest receipt's time (`i64::MIN` if none).
+    last_received_at_ms: i64,
 }
 
 /// Loads a document from storage: `None` if no such workspace.
-fn load_document(storage: &Storage, document_id: DocumentId) -> Result<Option<LoadedDocument>, OpenError> {
+pub(crate) fn load_document(
+    storage: &Storage,
+    document_id: DocumentId,
+) -> Result<Option<LoadedDocument>, OpenError> {
     if !storage.has_workspace(&document_id)? {
         return Ok(None);
     }
@@ -358,6 +372,7 @@ fn load_document(storage: &Storage, document_id: DocumentId) -> Result<Option<Lo
         document,
         next_seq: stored.next_seq,
         snapshot_next_seq: stored.snapshot_next_seq,
+        last_received_at_ms: storage.last_received_at(&document_id)?.unwrap_or(i64::MIN),
     }))
 }
 
@@ -399,9 +414,20 @@ struct HubTask {
     server_peer_id: PeerId,
     next_seq: u64,
     snapshot_next_seq: u64,
+    /// The newest receipt's time: a receipt is never dated before it, so
+    /// that the timeline's order by sequence number is also its order by
+    /// time (a clock stepped back repeats the last time instead).
+    last_received_at_ms: i64,
     bindings: ActorBindings,
     /// Receipts of the changes accepted this round, committed with them.
     pending_receipts: Vec<Receipt>,
+    /// What each of those changes did, for the timeline (one per receipt).
+    pending_effects: Vec<Effects>,
+    /// Sync messages refused this round, for the secretariat's audit.
+    pending_refused: Vec<RefusedAttempt>,
+    /// Whether the commit under way holds changes (else only refused
+    /// attempts, whose failure leaves the document as storage has it).
+    committing_changes: bool,
     failed: FailedDocuments,
 }
 
@@ -501,23 +527,19 @@ impl HubTask {
                 data,
                 principal,
             } => {
-                let received_at_ms = crate::system::now_ms();
+                let received_at_ms = crate::system::now_ms().max(self.last_received_at_ms);
                 let mut accepted = Vec::new();
+                let mut refused_messages = Vec::new();
                 let bindings = &mut self.bindings;
-                let outcome = self.core.receive_checked(connection, &data, |fork, added| {
-                    let judged = judge(
-                        fork,
-                        added,
-                        Judging {
-                            principal: &principal,
-                            bindings,
-                        },
-                    )?;
-                    accepted = added
-                        .iter()
-                        .zip(judged.records)
-                        .map(|(change, records)| receipt(change, &principal, received_at_ms, records))
-                        .collect();
+                let outcome = self.core.receive_judged(connection, &data, |incoming| {
+                    let judging = Judging {
+                        principal: &principal,
+                        bindings,
+                    };
+                    let judged = judge(incoming.fork, incoming.added, judging).inspect_err(|_| {
+                        refused_messages = kept_messages(incoming.added);
+                    })?;
+                    accepted = timeline_entries(incoming, &principal, received_at_ms, judged.records);
                     Ok::<(), NotAccepted>(())
                 });
                 tracing::debug!(document = %self.document_id, connection, accepted = accepted.len(), ok = matches!(outcome, Ok(Ok(()))), "sync message");
@@ -528,10 +550,22 @@ impl HubTask {
                         refusal: Refusal::BuiltOnRefused,
                     });
                     self.reject(connection, &built_on_refused, &refused);
+                    self.remember_refused(&principal, &built_on_refused, &refused, Vec::new());
                 }
                 match outcome {
-                    Ok(Ok(())) => self.pending_receipts.extend(accepted),
-                    Ok(Err((hashes, not_accepted))) => self.reject(connection, &hashes, &not_accepted),
+                    Ok(Ok(())) => {
+                        if !accepted.is_empty() {
+                            self.last_received_at_ms = received_at_ms;
+                        }
+                        for (receipt, effects) in accepted {
+                            self.pending_receipts.push(receipt);
+                            self.pending_effects.push(effects);
+                        }
+                    }
+                    Ok(Err((hashes, not_accepted))) => {
+                        self.reject(connection, &hashes, &not_accepted);
+                        self.remember_refused(&principal, &hashes, &not_accepted, refused_messages);
+                    }
                     Err(HubError::UnknownConnection(_)) => {}
                     Err(HubError::BadSyncMessage(error)) if error.exceeds_limit() => {
                         self.close(connection, close::MESSAGE_TOO_BIG, error.to_string());
@@ -612,6 +646,38 @@ impl HubTask {
         }
     }
 
+    /// Keeps a refused attempt for the secretariat's audit, committed with
+    /// the round (bounded per document by storage).
+    fn remember_refused(
+        &mut self,
+        principal: &Principal,
+        hashes: &[automerge::ChangeHash],
+        why: &NotAccepted,
+        messages: Vec<String>,
+    ) {
+        let place = match why {
+            NotAccepted::Refused(refused) => refused.place.clone(),
+            NotAccepted::Authorship(_) => "the server could not check authorship (storage failed)".to_owned(),
+        };
+        self.pending_refused.push(RefusedAttempt {
+            seq: 0,
+            at_ms: crate::system::now_ms(),
+            user_id: principal.user_id.clone(),
+            user_name: principal.display_name.clone(),
+            user_email: None,
+            organisation_id: principal.organisation_id.clone(),
+            role: principal.role,
+            refusal: why.refusal().map(|refusal| refusal.code().to_owned()),
+            place: model::change_message(place),
+            change_hashes: hashes
+                .iter()
+                .take(REFUSED_HASHES_KEPT)
+                .map(ToString::to_string)
+                .collect(),
+            messages,
+        });
+    }
+
     /// Forgets a connection and closes it at once, ahead of its queue.
     fn close(&mut self, connection: ConnectionKey, code: u16, reason: impl Into<String>) {
         let reason = reason.into();
@@ -632,14 +698,17 @@ impl HubTask {
     /// writer. They reach nobody until the commit succeeds (`finish_round`).
     fn prepare_commit(&mut self) -> Option<AppendRequest> {
         let changes = self.core.take_new_changes();
-        if changes.is_empty() {
+        if changes.is_empty() && self.pending_refused.is_empty() {
             return None;
         }
+        self.committing_changes = !changes.is_empty();
         Some(AppendRequest {
             document_id: self.document_id,
             changes: changes.iter().map(|change| change.raw_bytes().to_vec()).collect(),
             bindings: self.bindings.take_pending(),
             receipts: std::mem::take(&mut self.pending_receipts),
+            effects: std::mem::take(&mut self.pending_effects),
+            refused: std::mem::take(&mut self.pending_refused),
         })
     }
 
@@ -653,7 +722,12 @@ impl HubTask {
                 self.next_seq = receipt.next_seq;
                 tracing::trace!(document = %self.document_id, group = receipt.group_size, "committed");
                 self.maybe_compact();
-                true
+                self.committing_changes
+            }
+            Some(Err(error)) if !self.committing_changes => {
+                // Only refused attempts were lost; the document is as stored.
+                tracing::warn!(document = %self.document_id, %error, "refused attempts not stored");
+                false
             }
             Some(Err(error)) => {
                 tracing::error!(document = %self.document_id, %error, "commit failed; nothing acknowledged");
@@ -677,9 +751,11 @@ impl HubTask {
             Ok(Some(loaded)) => {
                 self.bindings.forget();
                 self.pending_receipts.clear();
+                self.pending_effects.clear();
                 self.core.reset(loaded.document);
                 self.next_seq = loaded.next_seq;
                 self.snapshot_next_seq = loaded.snapshot_next_seq;
+                self.last_received_at_ms = loaded.last_received_at_ms;
                 self.close_all(close::SERVICE_RESTART, "document reloaded; reconnect");
                 true
             }
@@ -762,6 +838,10 @@ impl HubTask {
 #[cfg(test)]
 #[path = "hub_failures.rs"]
 mod failure_tests;
+
+#[cfg(test)]
+#[path = "hub_history.rs"]
+mod history_tests;
 
 /// Which person each actor id belongs to, as far as this hub has looked,
 /// and the bindings its accepted changes made since the last commit.
@@ -978,6 +1058,54 @@ pub(crate) fn touched_records(edits: &[policy::Edit]) -> Vec<TouchedRecord> {
             record_id: record_id.to_owned(),
             created,
         })
+        .collect()
+}
+
+/// The receipts and timeline entries of the changes of one accepted
+/// message, in the order applied. Most messages carry one change built on
+/// the document's current heads: then the record before it is read from the
+/// document the message found and after it from the fork, with plain reads.
+/// Otherwise (several changes, or one built on older heads) each change is
+/// read at its dependencies and at itself in the fork.
+fn timeline_entries(
+    incoming: Incoming<'_>,
+    principal: &Principal,
+    received_at_ms: i64,
+    touched: Vec<Vec<TouchedRecord>>,
+) -> Vec<(Receipt, Effects)> {
+    let mut heads = incoming.before.get_heads();
+    let on_current_heads = match incoming.added {
+        [change] => {
+            let mut deps = change.deps().to_vec();
+            deps.sort_unstable();
+            deps == heads
+        }
+        _ => false,
+    };
+    incoming
+        .added
+        .iter()
+        .zip(touched)
+        .map(|(change, touched)| {
+            history::advance_heads(&mut heads, change);
+            let effects = if on_current_heads {
+                history::effects(incoming.before, incoming.fork, change, &touched, &heads)
+            } else {
+                history::effects_at(incoming.fork, change, &touched, &heads)
+            };
+            (receipt(change, principal, received_at_ms, touched), effects)
+        })
+        .collect()
+}
+
+/// The messages of refused changes a refused attempt keeps: the first few,
+/// each cut to the change-message limit.
+fn kept_messages(changes: &[automerge::Change]) -> Vec<String> {
+    changes
+        .iter()
+        .filter_map(automerge::Change::message)
+        .take(REFUSED_MESSAGES_KEPT)
+        .map(|message| model::change_message(message.to_owned()))
         .collect()
 }
 

@@ -13,6 +13,7 @@
 //!   close order that skips the queue; [`limits`]: the options bounding what
 //!   one connection may cost.
 //! - [`hub`]: one task per open document; the only code that changes a document.
+//! - [`history`]: rebuilding a workspace's timeline from its stored changes.
 //! - [`workspaces`]: creating a workspace (the first one, the demo roundtable).
 //! - [`storage`]: the only code that touches redb; group commit, snapshots.
 //! - [`assets`]: the embedded browser client.
@@ -26,6 +27,7 @@ pub mod assets;
 pub mod auth;
 pub mod cli;
 pub mod config;
+pub mod history;
 pub mod http;
 pub mod hub;
 pub mod limits;
@@ -77,6 +79,8 @@ pub struct ServerConfig {
 pub enum ServerError {
     #[error(transparent)]
     Storage(#[from] StorageError),
+    #[error("cannot rebuild the timeline: {0}")]
+    History(#[from] history::RebuildError),
     #[error("cannot create the first workspace: {0}")]
     FirstWorkspace(#[from] workspaces::CreateError),
     #[error(transparent)]
@@ -90,6 +94,7 @@ pub enum ServerError {
 /// Opens storage and makes sure at least one workspace exists.
 pub fn prepare_storage(data_dir: &std::path::Path, demo: bool) -> Result<Storage, ServerError> {
     let storage = Storage::open(data_dir)?;
+    history::rebuild_incomplete(&storage)?;
     if storage.workspaces()?.is_empty() {
         let id = workspaces::create_workspace(&storage, FIRST_WORKSPACE_NAME, now_ms(), demo)?;
         tracing::info!(workspace = %id.url(), "created the first workspace");

@@ -10,6 +10,7 @@
 
 use automerge::Automerge;
 use enlace_shared::api::SYSTEM_USER_ID;
+use enlace_shared::history as timeline;
 use enlace_shared::model::{self, ModelError};
 use enlace_shared::policy;
 use enlace_shared::roles::Role;
@@ -57,7 +58,7 @@ pub fn create_workspace(
 /// Stores `document`, which the server itself made, as the new workspace
 /// `document_id`: each change of its history separately, every actor in it
 /// bound to the system principal, and a system receipt per change (with the
-/// records it touched), in one transaction.
+/// records it touched) and its timeline entry, in one transaction.
 pub fn store(
     storage: &Storage,
     document_id: DocumentId,
@@ -79,18 +80,24 @@ pub fn store(
             bindings.push((actor.to_vec(), SYSTEM_USER_ID.to_owned()));
         }
     }
-    let receipts = history
+    let mut heads = Vec::new();
+    let (receipts, effects) = history
         .iter()
         .map(|change| {
             let edits = policy::edits_in_change(document, change, &|_| true);
-            receipt(change, &system, created_at_ms, touched_records(&edits))
+            let touched = touched_records(&edits);
+            timeline::advance_heads(&mut heads, change);
+            let effects = timeline::effects_at(document, change, &touched, &heads);
+            (receipt(change, &system, created_at_ms, touched), effects)
         })
-        .collect();
+        .unzip();
     let initial = AppendRequest {
         document_id,
         changes: history.iter().map(|change| change.raw_bytes().to_vec()).collect(),
         bindings,
         receipts,
+        effects,
+        refused: Vec::new(),
     };
     let record = WorkspaceRecord {
         id: None,

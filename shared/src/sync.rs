@@ -15,6 +15,6 @@ mod hub;
 pub mod inbound;
 mod peer;
 
-pub use hub::{ConnectionKey, DocumentHub, HubError, Outgoing};
+pub use hub::{ConnectionKey, DocumentHub, HubError, Incoming, Outgoing};
 pub use inbound::{InboundError, InboundLimits};
 pub use peer::{Input, Output, PeerSession, SessionEvent, SyncError};

@@ -5,6 +5,8 @@
 //!   manages) and bearer tokens.
 //! - [`workspaces`]: the workspaces a person may open and their audit trail.
 //! - [`authorship`]: who added and who last edited a record.
+//! - [`history`]: the timeline (pages, CSV, a moment's heads) and the
+//!   refused attempts.
 //! - [`sync_socket`]: the authenticated upgrade to the sync WebSocket.
 //! - [`caller`]: the [`Caller`] extractor (who is asking, or 401).
 //! - [`error`]: [`ApiError`], the one place a failure becomes a status and an
@@ -16,6 +18,7 @@
 mod authorship;
 mod caller;
 mod error;
+mod history;
 mod session;
 mod sync_socket;
 mod users;
@@ -62,6 +65,10 @@ pub fn router(state: AppState) -> Router {
         .route(paths::WORKSPACES, get(workspaces::list_workspaces))
         .route(paths::WORKSPACE_CHANGES, get(workspaces::workspace_changes))
         .route(paths::RECORD_AUTHORSHIP, get(authorship::record_authorship))
+        .route(paths::HISTORY, get(history::history))
+        .route(paths::HISTORY_CSV, get(history::history_csv))
+        .route(paths::HISTORY_REFUSED, get(history::refused))
+        .route(paths::HISTORY_MOMENT, get(history::moment))
         .route(paths::USERS, get(users::list_users).post(users::create_user))
         .route(paths::USER, patch(users::update_user))
         .route(paths::USER_TOKENS, get(users::user_tokens))

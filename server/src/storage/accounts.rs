@@ -390,13 +390,14 @@ fn insert_user(transaction: &redb::WriteTransaction, user: &UserRecord) -> Resul
     Ok(())
 }
 
-/// Writes actor bindings and receipts inside the group-commit transaction.
+/// Writes actor bindings and receipts inside the group-commit transaction;
+/// returns the sequence number of the first receipt written.
 pub(super) fn record_provenance(
     transaction: &redb::WriteTransaction,
     document_id: &DocumentId,
     bindings: &[(Vec<u8>, String)],
     receipts: &[Receipt],
-) -> Result<(), StorageError> {
+) -> Result<u64, StorageError> {
     let mut actors = transaction.open_table(ACTORS).map_err(database_error)?;
     for (actor, user_id) in bindings {
         if actors.get(actor.as_slice()).map_err(database_error)?.is_none() {
@@ -418,5 +419,5 @@ pub(super) fn record_provenance(
             .insert((document_id.as_bytes(), seq), to_json(receipt)?.as_str())
             .map_err(database_error)?;
     }
-    Ok(())
+    Ok(first)
 }

@@ -118,6 +118,8 @@ mod tests {
             changes: vec![vec![0]; receipts.len()],
             bindings: Vec::new(),
             receipts,
+            effects: Vec::new(),
+            refused: Vec::new(),
         }
     }
 

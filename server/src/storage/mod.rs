@@ -7,6 +7,7 @@
 
 mod accounts;
 mod authorship;
+mod history;
 mod tables;
 mod writer;
 
@@ -14,14 +15,17 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use enlace_shared::DocumentId;
-use enlace_shared::api::Receipt;
+use enlace_shared::api::{Receipt, RefusedAttempt};
+use enlace_shared::history::Effects;
 use redb::{Database, ReadableDatabase, ReadableTable};
 use serde::{Deserialize, Serialize};
 
 pub use accounts::{AccountError, CredentialKind, CredentialRecord, UserRecord};
+pub use history::{HistorySlice, MAX_REFUSED_PER_DOCUMENT, SCAN_BUDGET};
 use tables::{
-    ACTORS, CHANGES, CREDENTIALS, RECEIPTS, RECORD_AUTHORSHIP, SETTINGS, SNAPSHOT_NEXT_SEQ, SNAPSHOTS, USERS,
-    USERS_BY_EMAIL, WORKSPACES,
+    ACTORS, CHANGES, CREDENTIALS, HISTORY, HISTORY_BY_COLLECTION, HISTORY_BY_KIND, HISTORY_BY_ORGANISATION,
+    HISTORY_BY_PERSON, HISTORY_BY_RECORD, HISTORY_BY_TIME, RECEIPTS, RECORD_AUTHORSHIP, REFUSED_ATTEMPTS,
+    SETTINGS, SNAPSHOT_NEXT_SEQ, SNAPSHOTS, USERS, USERS_BY_EMAIL, WORKSPACES,
 };
 pub use writer::{StorageWriter, WriteReceipt};
 
@@ -131,6 +135,22 @@ impl Storage {
             transaction
                 .open_table(RECORD_AUTHORSHIP)
                 .map_err(database_error)?;
+            transaction.open_table(HISTORY).map_err(database_error)?;
+            transaction.open_table(HISTORY_BY_TIME).map_err(database_error)?;
+            transaction
+                .open_table(HISTORY_BY_PERSON)
+                .map_err(database_error)?;
+            transaction
+                .open_table(HISTORY_BY_ORGANISATION)
+                .map_err(database_error)?;
+            transaction
+                .open_table(HISTORY_BY_COLLECTION)
+                .map_err(database_error)?;
+            transaction
+                .open_table(HISTORY_BY_RECORD)
+                .map_err(database_error)?;
+            transaction.open_table(HISTORY_BY_KIND).map_err(database_error)?;
+            transaction.open_table(REFUSED_ATTEMPTS).map_err(database_error)?;
         }
         transaction.commit().map_err(database_error)?;
         Ok(Self {
@@ -191,8 +211,16 @@ impl Storage {
                     .map_err(database_error)?;
             }
         }
-        accounts::record_provenance(&transaction, &id, &initial.bindings, &initial.receipts)?;
+        let first_receipt =
+            accounts::record_provenance(&transaction, &id, &initial.bindings, &initial.receipts)?;
         authorship::record_authorship(&transaction, &id, &initial.receipts)?;
+        history::record_history(
+            &transaction,
+            &id,
+            first_receipt,
+            &initial.receipts,
+            &initial.effects,
+        )?;
         transaction.commit().map_err(database_error)?;
         Ok(())
     }
@@ -298,13 +326,21 @@ impl Storage {
             }
         }
         for request in batch {
-            accounts::record_provenance(
+            let first_receipt = accounts::record_provenance(
                 &transaction,
                 &request.document_id,
                 &request.bindings,
                 &request.receipts,
             )?;
             authorship::record_authorship(&transaction, &request.document_id, &request.receipts)?;
+            history::record_history(
+                &transaction,
+                &request.document_id,
+                first_receipt,
+                &request.receipts,
+                &request.effects,
+            )?;
+            history::record_refused(&transaction, &request.document_id, &request.refused)?;
         }
         // Durability::Immediate is redb's default: commit returns after fsync.
         transaction.commit().map_err(database_error)?;
@@ -322,6 +358,11 @@ pub struct AppendRequest {
     pub bindings: Vec<(Vec<u8>, String)>,
     /// One receipt per change.
     pub receipts: Vec<Receipt>,
+    /// What each receipt's change did (one per receipt), for the timeline;
+    /// empty to store no timeline (tests and benchmarks that store bare changes).
+    pub effects: Vec<Effects>,
+    /// Sync messages refused since the last commit (their `seq` is assigned here).
+    pub refused: Vec<RefusedAttempt>,
 }
 
 impl AppendRequest {
@@ -332,6 +373,8 @@ impl AppendRequest {
             changes,
             bindings: Vec::new(),
             receipts: Vec::new(),
+            effects: Vec::new(),
+            refused: Vec::new(),
         }
     }
 }

@@ -38,3 +38,42 @@ pub const SETTINGS: TableDefinition<'_, &str, &str> = TableDefinition::new("sett
 /// last edited it, kept up to date from the receipts in each commit.
 pub const RECORD_AUTHORSHIP: TableDefinition<'_, (&[u8; 16], &str, &str), &str> =
     TableDefinition::new("record_authorship");
+
+/// (document id, receipt sequence number) → JSON of
+/// [`enlace_shared::history::Effects`]: what the change of that receipt did
+/// to each record, and the document's heads after it. Joined with
+/// [`RECEIPTS`] (same key) to make a timeline entry.
+pub const HISTORY: TableDefinition<'_, (&[u8; 16], u64), &str> = TableDefinition::new("history");
+
+/// (document id, received at (ms), receipt seq) → (): the timeline by time,
+/// to turn a date range into a range of sequence numbers.
+pub const HISTORY_BY_TIME: TableDefinition<'_, (&[u8; 16], i64, u64), ()> =
+    TableDefinition::new("history_by_time");
+
+/// (document id, user id, receipt seq) → (): each person's entries.
+pub const HISTORY_BY_PERSON: TableDefinition<'_, (&[u8; 16], &str, u64), ()> =
+    TableDefinition::new("history_by_person");
+
+/// (document id, organisation id at the time, receipt seq) → ().
+pub const HISTORY_BY_ORGANISATION: TableDefinition<'_, (&[u8; 16], &str, u64), ()> =
+    TableDefinition::new("history_by_organisation");
+
+/// (document id, collection key, receipt seq) → (): entries that touched
+/// a record of the collection (one row per collection an entry touched).
+pub const HISTORY_BY_COLLECTION: TableDefinition<'_, (&[u8; 16], &str, u64), ()> =
+    TableDefinition::new("history_by_collection");
+
+/// (document id, collection key, record id, receipt seq) → (): one record's history.
+pub const HISTORY_BY_RECORD: TableDefinition<'_, (&[u8; 16], &str, &str, u64), ()> =
+    TableDefinition::new("history_by_record");
+
+/// (document id, entry kind code, receipt seq) → (): one row per kind an
+/// entry's records had (`created`, `edited`, `deleted`, `restored`).
+pub const HISTORY_BY_KIND: TableDefinition<'_, (&[u8; 16], &str, u64), ()> =
+    TableDefinition::new("history_by_kind");
+
+/// (document id, attempt seq) → JSON of [`enlace_shared::api::RefusedAttempt`]
+/// (without email): sync messages the hub refused, at most
+/// `storage::history::MAX_REFUSED_PER_DOCUMENT` per document (oldest dropped).
+pub const REFUSED_ATTEMPTS: TableDefinition<'_, (&[u8; 16], u64), &str> =
+    TableDefinition::new("refused_attempts");

@@ -21,6 +21,17 @@ pub struct Outgoing {
     pub data: Vec<u8>,
 }
 
+/// What a judge sees of one sync message (see [`DocumentHub::receive_judged`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Incoming<'a> {
+    /// The document as the message found it.
+    pub before: &'a Automerge,
+    /// The document with the message's changes applied (a fork).
+    pub fork: &'a Automerge,
+    /// The changes the message adds, in causal order.
+    pub added: &'a [Change],
+}
+
 /// Why the hub refused a peer's message. The document is untouched.
 #[derive(Debug, thiserror::Error)]
 pub enum HubError {
@@ -230,6 +241,18 @@ impl DocumentHub {
         data: &[u8],
         check: impl FnOnce(&Automerge, &[Change]) -> Result<(), E>,
     ) -> Result<Result<(), (Vec<ChangeHash>, E)>, HubError> {
+        self.receive_judged(connection, data, |incoming| check(incoming.fork, incoming.added))
+    }
+
+    /// [`DocumentHub::receive_checked`] with a judge that also sees the
+    /// document as the message found it (to compare a record before and
+    /// after the message without reading the fork at past heads).
+    pub fn receive_judged<E>(
+        &mut self,
+        connection: ConnectionKey,
+        data: &[u8],
+        check: impl FnOnce(Incoming<'_>) -> Result<(), E>,
+    ) -> Result<Result<(), (Vec<ChangeHash>, E)>, HubError> {
         inbound::check_size(data, &self.limits)?;
         let message =
             sync::Message::decode(data).map_err(|error| InboundError::Malformed(error.to_string()))?;
@@ -321,7 +344,11 @@ impl DocumentHub {
             None
         };
         let added = fork.get_changes(&self.document.get_heads());
-        match check(&fork, &added) {
+        match check(Incoming {
+            before: &self.document,
+            fork: &fork,
+            added: &added,
+        }) {
             Ok(()) => {
                 self.document = fork;
                 link.state = state;
