@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use automerge::ChangeHash;
-use enlace_shared::api::{EntryKind, HistoryEntry, HistoryPage, HistoryQuery, HistoryValue};
+use enlace_shared::api::{EntryKind, FieldChange, HistoryEntry, HistoryPage, HistoryQuery, HistoryValue};
 use enlace_shared::language::{Bilingual, Language};
 use enlace_shared::schema::{self, Collection, FieldKind};
 
@@ -385,6 +385,32 @@ pub fn list_changes(
     Some((added, removed))
 }
 
+/// Whether a value shows as nothing (absent, empty text or list, `false`).
+pub fn is_blank(value: Option<&HistoryValue>) -> bool {
+    match value {
+        None => true,
+        Some(HistoryValue::Text { text, .. }) => text.is_empty(),
+        Some(HistoryValue::List(items) | HistoryValue::Commitments(items)) => items.is_empty(),
+        Some(HistoryValue::Flag(flag)) => !flag,
+    }
+}
+
+/// Whether a field change is worth a line: one whose two sides show the
+/// same nothing (a new record's empty list) is not.
+pub fn shows_change(change: &FieldChange) -> bool {
+    !(is_blank(change.before.as_ref()) && is_blank(change.after.as_ref()))
+}
+
+/// The kind a group of entries on one record shows: created if its oldest
+/// entry created the record, else what its newest entry did.
+pub fn group_kind(oldest: EntryKind, newest: EntryKind) -> EntryKind {
+    if oldest == EntryKind::Created {
+        oldest
+    } else {
+        newest
+    }
+}
+
 /// Whether a text change reads better as a word diff than as old → new:
 /// long texts, or either side longer than a line.
 pub fn wants_word_diff(
@@ -671,6 +697,33 @@ mod tests {
         };
         assert_eq!(list_changes(Some(&text), None), None);
         assert_eq!(list_changes(None, None), None);
+    }
+
+    #[test]
+    fn blank_changes_are_left_out_and_groups_keep_their_creation() {
+        let change = |before: Option<HistoryValue>, after: Option<HistoryValue>| FieldChange {
+            field: "tags".into(),
+            before,
+            after,
+        };
+        assert!(!shows_change(&change(None, Some(HistoryValue::List(Vec::new())))));
+        assert!(!shows_change(&change(Some(HistoryValue::Flag(false)), None)));
+        assert!(shows_change(&change(
+            None,
+            Some(HistoryValue::List(vec!["a".into()]))
+        )));
+        assert!(shows_change(&change(
+            Some(HistoryValue::Flag(true)),
+            Some(HistoryValue::Flag(false))
+        )));
+        assert_eq!(
+            group_kind(EntryKind::Created, EntryKind::Edited),
+            EntryKind::Created
+        );
+        assert_eq!(
+            group_kind(EntryKind::Edited, EntryKind::Deleted),
+            EntryKind::Deleted
+        );
     }
 
     #[test]

@@ -41,12 +41,15 @@ const ENTRY = '[data-testid="history-entry"]';
 const run = createRun("browser-history.mjs", screenshotPath);
 const shots = screenshotPath.replace(/\.png$/i, "");
 
-/** The timeline entry (within `scope`) whose author is `name` and that changed `field` of the record. */
-function entryBy(scope, name, field) {
+/**
+ * The timeline entry within `scope` (a page, or a locator on `page`) whose
+ * author is `name` and that changed `field` of the record.
+ */
+function entryBy(scope, name, field, page = scope) {
   return scope
     .locator(ENTRY)
-    .filter({ has: scope.locator('[data-testid="entry-who"]', { hasText: name }) })
-    .filter({ has: scope.locator(`[data-testid="record-change"][data-id="${recordId}"] .field-change[data-field="${field}"]`) });
+    .filter({ has: page.locator('[data-testid="entry-who"]', { hasText: name }) })
+    .filter({ has: page.locator(`[data-testid="record-change"][data-id="${recordId}"] .field-change[data-field="${field}"]`) });
 }
 
 /** Checks an entry shows `field` going from `before` to `after`. */
@@ -114,8 +117,8 @@ try {
     await entryBy(sec, ana.displayName, "country").first().locator(`[data-testid="record-change"][data-id="${recordId}"] a`).first().click();
     await sec.waitForSelector(`.record-detail[data-id="${recordId}"] [data-field="country"] input`);
     const panel = sec.locator('[data-testid="record-history"]');
-    await entryBy(panel, ana.displayName, "country").first().waitFor();
-    await entryBy(panel, beto.displayName, "city").first().waitFor();
+    await entryBy(panel, ana.displayName, "country", sec).first().waitFor();
+    await entryBy(panel, beto.displayName, "city", sec).first().waitFor();
     // The secretariat created the record and set its city within minutes:
     // one group of two entries, the creation among them.
     const created = panel.locator('[data-testid="history-group"][data-count="2"]').filter({
@@ -160,7 +163,7 @@ try {
 
   await run.step("the secretariat restores the country", async () => {
     const panel = sec.locator('[data-testid="record-history"]');
-    const byAna = entryBy(panel, ana.displayName, "country").first();
+    const byAna = entryBy(panel, ana.displayName, "country", sec).first();
     await byAna.locator('button[data-testid="restore-field"][data-field="country"]:not([disabled])').click();
     await waitForFieldValue(sec, "country", oldCountry);
     await waitForFieldValue(sec, "city", NEW_CITY);

@@ -15,7 +15,7 @@ use crate::browser;
 use crate::components::field_change::FieldChangeLine;
 use crate::components::history_restore::{RestoreFieldButton, RestoreRecordButton, RestoreSource};
 use crate::context::{PastMoment, use_language, use_workspace};
-use crate::history::{format_moment, kind_label, parse_heads, written_elsewhen};
+use crate::history::{format_moment, group_kind, kind_label, parse_heads, shows_change, written_elsewhen};
 use crate::i18n::{Text, text};
 use crate::route::Route;
 
@@ -90,6 +90,7 @@ fn RecordChangeView(change: RecordChange, restore: Option<RestoreSource>) -> imp
     let fields = change
         .fields
         .into_iter()
+        .filter(shows_change)
         .map(|field| {
             let button = restore.clone().map(|source| {
                 view! { <RestoreFieldButton source=source field=field.field.clone() /> }.into_any()
@@ -155,8 +156,10 @@ pub fn HistoryGroup(
     }
     let (newest, oldest) = (group.newest().clone(), group.oldest().clone());
     let count = group.entries.len();
+    let created = oldest.records.first().map(|record| record.kind);
     let net = group.record().cloned().map(|record| RecordChange {
         fields: group.net_fields(),
+        kind: created.map_or(record.kind, |oldest| group_kind(oldest, record.kind)),
         ..record
     });
     let net_view = net.map(|change| {
