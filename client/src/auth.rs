@@ -150,9 +150,13 @@ pub fn validate_setup(form: &SetupForm) -> Result<(), Text> {
 }
 
 /// Whether a control for `capability` is disabled, and why: `None` when the
-/// person may use it. An unknown role (the workspace list has not arrived)
+/// person may use it. Viewing the workspace as of a past moment disables
+/// every edit; an unknown role (the workspace list has not arrived)
 /// disables everything that writes, with a "not loaded" reason.
-pub fn blocked_reason(role: Option<Role>, capability: Capability) -> Option<Message> {
+pub fn blocked_reason(role: Option<Role>, capability: Capability, viewing_past: bool) -> Option<Message> {
+    if viewing_past {
+        return Some(Message::Text(Text::ViewingPastReadOnly));
+    }
     match role {
         None => Some(Message::Text(Text::ErrorNotLoaded)),
         Some(role) => roles::reason(role, capability).map(Message::Refusal),
@@ -294,17 +298,25 @@ mod tests {
     #[test]
     fn observers_are_blocked_with_a_reason_and_members_are_not() {
         assert_eq!(
-            blocked_reason(Some(Role::Observer), Capability::EditRecords),
+            blocked_reason(Some(Role::Observer), Capability::EditRecords, false),
             Some(Message::Refusal(Refusal::ReadOnlyRole))
         );
-        assert_eq!(blocked_reason(Some(Role::Member), Capability::EditRecords), None);
         assert_eq!(
-            blocked_reason(Some(Role::Member), Capability::EditPresidencyAndWorkplan),
+            blocked_reason(Some(Role::Member), Capability::EditRecords, false),
+            None
+        );
+        assert_eq!(
+            blocked_reason(Some(Role::Member), Capability::EditPresidencyAndWorkplan, false),
             Some(Message::Refusal(Refusal::PresidencyAndWorkplan))
         );
         assert_eq!(
-            blocked_reason(None, Capability::EditRecords),
+            blocked_reason(None, Capability::EditRecords, false),
             Some(Message::Text(Text::ErrorNotLoaded))
+        );
+        // The past is read-only, whatever the role.
+        assert_eq!(
+            blocked_reason(Some(Role::Secretariat), Capability::EditRecords, true),
+            Some(Message::Text(Text::ViewingPastReadOnly))
         );
         assert!(may(Some(Role::Member), Capability::EditRecords));
         assert!(!may(Some(Role::Observer), Capability::EditRecords));

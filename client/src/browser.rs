@@ -93,3 +93,11 @@ pub fn replace_url(url: &str) {
         let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(url));
     }
 }
+
+/// The reader's offset from UTC at the instant `ms` (minutes, east
+/// positive), from the browser's time zone rules.
+pub fn utc_offset_minutes(ms: i64) -> i64 {
+    let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+    // `getTimezoneOffset` is UTC minus local time, in whole minutes.
+    -(date.get_timezone_offset() as i64)
+}

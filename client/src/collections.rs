@@ -8,6 +8,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 
 use automerge::{Automerge, ChangeHash, PatchAction, Prop, ReadDoc as _};
 use enlace_shared::language::Language;
+use enlace_shared::model::{At, DocRead};
 use enlace_shared::records::{self, Record};
 use enlace_shared::schema::{self, ALLIANCE_STATUSES, Choice, Collection, FieldKind, FieldSpec};
 use enlace_shared::validation::{self, Index, Issue};
@@ -24,23 +25,29 @@ pub struct Snapshot {
     pub secretariat: Option<String>,
     /// The document heads this snapshot was read at.
     heads: Vec<ChangeHash>,
+    /// Read at past heads (viewing the workspace as of a moment), not the
+    /// document's current ones.
+    pub past: bool,
 }
 
-/// Snapshots are compared by revision only: the memo holding one then
-/// notifies exactly when the document changed.
+/// Snapshots are compared by revision and heads only: the memo holding one
+/// then notifies exactly when the document, or the moment it is read at,
+/// changed.
 impl PartialEq for Snapshot {
     fn eq(&self, other: &Self) -> bool {
-        self.revision == other.revision
+        self.revision == other.revision && self.heads == other.heads && self.past == other.past
     }
 }
 
 impl Snapshot {
-    /// Reads every collection (a document not received yet reads as empty).
-    pub fn read(document: &Automerge, revision: u64) -> Self {
+    /// Reads every collection (a document not received yet reads as empty),
+    /// as it is now (`&Automerge`) or as it was at some heads
+    /// (`&enlace_shared::model::At`).
+    pub fn read<R: DocRead + ?Sized>(document: &R, revision: u64) -> Self {
         let mut snapshot = Self {
             revision,
             secretariat: records::technical_secretariat(document),
-            heads: document.get_heads(),
+            heads: document.view_heads(),
             ..Self::default()
         };
         for collection in Collection::ALL {
@@ -64,7 +71,8 @@ impl Snapshot {
     /// the two heads), so anyone's keystroke re-reads one record rather than
     /// the whole workspace.
     pub fn advance(previous: &Snapshot, document: &Automerge, revision: u64) -> Self {
-        let known = !previous.heads.is_empty()
+        let known = !previous.past
+            && !previous.heads.is_empty()
             && previous
                 .heads
                 .iter()
@@ -136,6 +144,34 @@ impl Snapshot {
     fn search_text(&self, collection: Collection, id: &str) -> Option<&str> {
         let position = *self.positions.get(&(collection, id.to_owned()))?;
         self.haystacks.get(&collection)?.get(position).map(String::as_str)
+    }
+
+    /// The workspace as it was at `heads`, marked as a view of the past.
+    /// `None` when the document lacks one of them (not synced that far yet).
+    pub fn read_at(document: &Automerge, heads: &[ChangeHash], revision: u64) -> Option<Self> {
+        if !heads
+            .iter()
+            .all(|hash| document.get_change_by_hash(hash).is_some())
+        {
+            return None;
+        }
+        let mut snapshot = Self::read(&At { document, heads }, revision);
+        snapshot.past = true;
+        Some(snapshot)
+    }
+
+    /// A past moment the document has not synced up to yet.
+    pub fn empty_past(revision: u64) -> Self {
+        Self {
+            revision,
+            past: true,
+            ..Self::default()
+        }
+    }
+
+    /// The heads this snapshot was read at.
+    pub fn heads(&self) -> &[ChangeHash] {
+        &self.heads
     }
 
     /// A workspace not received yet.
@@ -830,5 +866,37 @@ mod tests {
         let unrelated = workspace();
         let fallback = Snapshot::advance(&advanced, &unrelated, 3);
         assert_eq!(fallback.records(Collection::Organisations).len(), 3);
+    }
+
+    #[test]
+    fn a_snapshot_at_past_heads_shows_the_old_values_and_the_next_one_reads_now() {
+        let mut document = workspace();
+        let before_rename = document.get_heads();
+        enlace_shared::records::set_text(
+            &mut document,
+            Collection::Organisations,
+            "o1",
+            "name",
+            "CANACINTRA",
+            &AUTHOR,
+        )
+        .expect("rename");
+        let past = Snapshot::read_at(&document, &before_rename, 2).expect("heads known");
+        assert!(past.past);
+        assert_eq!(
+            past.get(Collection::Organisations, "o1").map(Record::title),
+            Some("Cámara de Comercio de México")
+        );
+        assert_ne!(past, Snapshot::read(&document, 2), "same revision, other heads");
+        // Back to now: the past snapshot is not advanced from, but read again.
+        let now = Snapshot::advance(&past, &document, 3);
+        assert!(!now.past);
+        assert_eq!(
+            now.get(Collection::Organisations, "o1").map(Record::title),
+            Some("CANACINTRA")
+        );
+        // Heads the document does not have cannot be shown.
+        let unknown = [ChangeHash([7; 32])];
+        assert!(Snapshot::read_at(&document, &unknown, 4).is_none());
     }
 }

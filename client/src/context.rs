@@ -1,9 +1,10 @@
 //! What the app shares through Leptos context, and the accessors that read
 //! it: the interface language ([`Locale`]), the sync handle, and the signed-in
-//! workspace ([`Workspace`]: the document read once per revision, and the
-//! route). Components and pages read these here rather than taking them as
+//! workspace ([`Workspace`]: the document read once per revision, the route,
+//! and the moment the whole workspace is viewed as of, if any). Components and pages read these here rather than taking them as
 //! props, so each arrives one way.
 
+use automerge::ChangeHash;
 use enlace_shared::language::Language;
 use leptos::prelude::*;
 
@@ -53,9 +54,40 @@ pub struct Workspace {
     pub snapshot: Memo<Snapshot>,
     /// The screen the URL fragment names.
     pub route: RwSignal<Route>,
+    /// While set, every screen shows the workspace as it was then, read-only.
+    pub past: RwSignal<Option<PastMoment>>,
+    /// The people history entries seen so far named, `(user id, name)`:
+    /// the options of the person filters.
+    pub people: RwSignal<Vec<(String, String)>>,
+}
+
+/// A moment the workspace is viewed as of: the document's heads then, and
+/// when it was (for the banner).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PastMoment {
+    pub heads: Vec<ChangeHash>,
+    /// When the last change before it was received (ms since the epoch);
+    /// `None` before the workspace's first change.
+    pub at_ms: Option<i64>,
 }
 
 impl Workspace {
+    /// Shows the whole workspace as of `moment`, read-only.
+    pub fn view_as_of(self, moment: PastMoment) {
+        self.past.set(Some(moment));
+    }
+
+    /// Leaves the view of the past.
+    pub fn back_to_now(self) {
+        self.past.set(None);
+    }
+
+    /// Whether the workspace is shown as of a past moment (edits disabled).
+    pub fn viewing_past(self) -> Signal<bool> {
+        let past = self.past;
+        Signal::derive(move || past.with(Option::is_some))
+    }
+
     /// Opens `route`; the `hashchange` listener then updates [`Self::route`].
     pub fn go(self, route: &Route) {
         if let Some(window) = web_sys::window() {

@@ -8,14 +8,15 @@
 use std::fmt;
 
 use enlace_shared::api::{
-    ChangesPage, LoginRequest, PersonView, RecordAuthorship, SetupRequest, SetupStatus, WorkspaceSummary,
-    paths,
+    ChangesPage, HistoryPage, HistoryQuery, LoginRequest, Moment, PersonView, RecordAuthorship, RefusedPage,
+    SetupRequest, SetupStatus, WorkspaceSummary, paths,
 };
 use serde::de::DeserializeOwned;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::auth::{SetupForm, SignInError, error_sentence};
+use crate::history::query_string;
 
 /// Why a call brought back nothing usable.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -214,4 +215,33 @@ pub async fn record_authorship(
 ) -> Result<RecordAuthorship, HttpError> {
     let path = paths::record_authorship(workspace_id, collection, record_id);
     request("GET", &path, None).await?.json(&path)
+}
+
+/// `GET /api/workspaces/{id}/history?…`: one page of the timeline, newest first.
+pub async fn history(workspace_id: &str, query: &HistoryQuery) -> Result<HistoryPage, HttpError> {
+    let path = format!("{}{}", paths::history(workspace_id), query_string(query));
+    request("GET", &path, None).await?.json(&path)
+}
+
+/// `GET /api/workspaces/{id}/history/refused?before=…`: refused attempts
+/// (secretariat only; others get a 403).
+pub async fn history_refused(workspace_id: &str, before: Option<u64>) -> Result<RefusedPage, HttpError> {
+    let mut path = paths::history_refused(workspace_id);
+    if let Some(before) = before {
+        path.push_str(&format!("?before={before}"));
+    }
+    request("GET", &path, None).await?.json(&path)
+}
+
+/// `GET /api/workspaces/{id}/history/moment?at_ms=…`: the document's heads
+/// as of a moment.
+pub async fn history_moment(workspace_id: &str, at_ms: i64) -> Result<Moment, HttpError> {
+    let path = format!("{}?at_ms={at_ms}", paths::history_moment(workspace_id));
+    request("GET", &path, None).await?.json(&path)
+}
+
+/// The address of the timeline as CSV with `query`'s filters: a plain link
+/// (the session cookie authenticates the download).
+pub fn history_csv_href(workspace_id: &str, query: &HistoryQuery) -> String {
+    format!("{}{}", paths::history_csv(workspace_id), query_string(query))
 }

@@ -9,6 +9,9 @@
 //!   the reader's language, the alliance pipeline.
 //! - [`overview`]: the home page's figures: the current presidency, members
 //!   by kind, alliances by stage, collaborations by status, the newest records.
+//! - [`history`]: the History screens' filters (fragment and API query
+//!   string), local dates and times, a field's value in words, and keeping
+//!   live updates and older pages together.
 //! - [`route`]: the screen named by the URL fragment, and the setup page's path.
 //! - [`i18n`]: the interface's own words in Spanish and English, one table;
 //!   domain labels (collections, fields, choices, roles, refusals) come from
@@ -46,6 +49,7 @@ pub mod browser;
 pub mod collections;
 pub mod components;
 pub mod context;
+pub mod history;
 pub mod http;
 pub mod i18n;
 pub mod overview;

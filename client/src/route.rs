@@ -1,5 +1,6 @@
 //! Which screen the workspace shows, kept in the URL's fragment
-//! (`#/alliances`, `#/alliances?status=signed`, `#/alliances/<id>`) so links
+//! (`#/alliances`, `#/alliances?status=signed`, `#/alliances/<id>`,
+//! `#/history?person=…`, `#/history/compare?from=…&to=…`) so links
 //! are plain `<a href>`s that work with the keyboard, the back button and
 //! bookmarks. The path itself only ever says whether this is the first-start
 //! setup page.
@@ -8,6 +9,7 @@ use enlace_shared::api::paths;
 use enlace_shared::schema::Collection;
 
 use crate::collections::filter_fields;
+use crate::history::{HistoryFilters, percent_decode, percent_encode};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Route {
@@ -18,6 +20,68 @@ pub enum Route {
     /// values being slugs or record ids (written without escaping).
     Filtered(Collection, Vec<(&'static str, String)>),
     Record(Collection, String),
+    History(HistoryScreen),
+}
+
+/// The screens of the History page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HistoryScreen {
+    /// `#/history?…`: the timeline with its filters.
+    Timeline(HistoryFilters),
+    /// `#/history/compare?from=…&to=…`: two moments side by side, each an
+    /// `<input type="datetime-local">` value (an empty `to` is now).
+    Compare { from: String, to: String },
+    /// `#/history/refused`: refused attempts (secretariat).
+    Refused,
+    /// `#/history/revert`: undo one person's changes in a time range (secretariat).
+    Revert,
+}
+
+impl HistoryScreen {
+    fn from_parts(path: &str, query: &str) -> Option<Self> {
+        match path {
+            "" => Some(Self::Timeline(HistoryFilters::from_query(query))),
+            "compare" => {
+                let value = |name: &str| {
+                    query
+                        .split('&')
+                        .filter_map(|pair| pair.split_once('='))
+                        .find(|(key, _)| *key == name)
+                        .map(|(_, value)| percent_decode(value))
+                        .unwrap_or_default()
+                };
+                Some(Self::Compare {
+                    from: value("from"),
+                    to: value("to"),
+                })
+            }
+            "refused" => Some(Self::Refused),
+            "revert" => Some(Self::Revert),
+            _ => None,
+        }
+    }
+
+    fn href(&self) -> String {
+        match self {
+            Self::Timeline(filters) => match filters.to_query() {
+                query if query.is_empty() => "#/history".to_owned(),
+                query => format!("#/history?{query}"),
+            },
+            Self::Compare { from, to } => {
+                let pairs: Vec<String> = [("from", from), ("to", to)]
+                    .into_iter()
+                    .filter(|(_, value)| !value.is_empty())
+                    .map(|(name, value)| format!("{name}={}", percent_encode(value)))
+                    .collect();
+                match pairs.join("&") {
+                    query if query.is_empty() => "#/history/compare".to_owned(),
+                    query => format!("#/history/compare?{query}"),
+                }
+            }
+            Self::Refused => "#/history/refused".to_owned(),
+            Self::Revert => "#/history/revert".to_owned(),
+        }
+    }
 }
 
 impl Route {
@@ -27,7 +91,14 @@ impl Route {
     pub fn from_hash(hash: &str) -> Self {
         let path = hash.trim_start_matches('#').trim_matches('/');
         let (path, query) = path.split_once('?').unwrap_or((path, ""));
-        let mut parts = path.trim_end_matches('/').splitn(2, '/');
+        let path = path.trim_end_matches('/');
+        if let Some(rest) = path.strip_prefix("history")
+            && (rest.is_empty() || rest.starts_with('/'))
+        {
+            return HistoryScreen::from_parts(rest.trim_start_matches('/'), query)
+                .map_or(Self::Home, Self::History);
+        }
+        let mut parts = path.splitn(2, '/');
         let Some(collection) = parts.next().and_then(Collection::from_key) else {
             return Self::Home;
         };
@@ -61,13 +132,19 @@ impl Route {
                 format!("#/{}?{}", collection.key(), query.join("&"))
             }
             Self::Record(collection, id) => format!("#/{}/{id}", collection.key()),
+            Self::History(screen) => screen.href(),
         }
+    }
+
+    /// The timeline with no filter.
+    pub fn history() -> Self {
+        Self::History(HistoryScreen::Timeline(HistoryFilters::default()))
     }
 
     /// The collection the navigation bar highlights.
     pub fn collection(&self) -> Option<Collection> {
         match self {
-            Self::Home => None,
+            Self::Home | Self::History(_) => None,
             Self::List(collection) | Self::Filtered(collection, _) | Self::Record(collection, _) => {
                 Some(*collection)
             }
@@ -95,12 +172,50 @@ mod tests {
                 vec![("membership", "member".into()), ("kind", "embassy".into())],
             ),
             Route::Record(Collection::Organisations, "ab12".into()),
+            Route::history(),
+            Route::History(HistoryScreen::Timeline(HistoryFilters {
+                person: "u1".into(),
+                collection: Some(Collection::Alliances),
+                record: "a1".into(),
+                kind: Some(enlace_shared::api::EntryKind::Edited),
+                ..HistoryFilters::default()
+            })),
+            Route::History(HistoryScreen::Compare {
+                from: "2026-11-29T14:03".into(),
+                to: String::new(),
+            }),
+            Route::History(HistoryScreen::Refused),
+            Route::History(HistoryScreen::Revert),
         ] {
             assert_eq!(Route::from_hash(&route.href()), route);
         }
         assert_eq!(Route::from_hash(""), Route::Home);
         assert_eq!(Route::from_hash("#/nothing"), Route::Home);
         assert_eq!(Route::from_hash("#/contacts/"), Route::List(Collection::Contacts));
+    }
+
+    #[test]
+    fn history_fragments_name_their_screens() {
+        assert_eq!(Route::from_hash("#/history"), Route::history());
+        assert_eq!(Route::from_hash("#/history/"), Route::history());
+        assert_eq!(Route::history().href(), "#/history");
+        assert_eq!(
+            Route::from_hash("#/history?kind=deleted&colour=red"),
+            Route::History(HistoryScreen::Timeline(HistoryFilters {
+                kind: Some(enlace_shared::api::EntryKind::Deleted),
+                ..HistoryFilters::default()
+            }))
+        );
+        assert_eq!(
+            Route::from_hash("#/history/compare?from=2026-11-29T14%3A03&to=2026-11-30T09%3A00"),
+            Route::History(HistoryScreen::Compare {
+                from: "2026-11-29T14:03".into(),
+                to: "2026-11-30T09:00".into(),
+            })
+        );
+        assert_eq!(Route::from_hash("#/history/elsewhere"), Route::Home);
+        assert_eq!(Route::from_hash("#/historyx"), Route::Home);
+        assert_eq!(Route::history().collection(), None);
     }
 
     #[test]

@@ -384,6 +384,14 @@ impl SyncHandle {
             .flatten()
     }
 
+    /// Reads the document without following its revision: for reads of a
+    /// fixed past moment, which later changes cannot alter.
+    pub fn with_document_untracked<T>(&self, read: impl FnOnce(&Automerge) -> T) -> Option<T> {
+        self.engine
+            .try_with_value(|engine| engine.document().map(read))
+            .flatten()
+    }
+
     /// Applies a local edit that needs `capability`, hands it to the session
     /// to send, and republishes. Callers build `change` from
     /// `enlace_shared::records` (`set_text`, ...).

@@ -1,4 +1,4 @@
-//! The navigation bar: the home page, then every collection. Plain links,
+//! The navigation bar: the home page, every collection, then the history. Plain links,
 //! so Tab and Enter work.
 
 use enlace_shared::schema::Collection;
@@ -38,6 +38,12 @@ pub fn NavBar(
                     </a>
                 </li>
                 {Collection::ALL.into_iter().map(link).collect_view()}
+                <li class="nav-history">
+                    <a href=Route::history().href() data-nav="history"
+                        aria-current=move || route.with(|route| matches!(route, Route::History(_))).then_some("page")>
+                        {move || text(language.get(), Text::History)}
+                    </a>
+                </li>
             </ul>
         </nav>
     }

@@ -39,9 +39,9 @@ fn input(spec: &'static FieldSpec, value: RwSignal<String>) -> AnyView {
 #[component]
 pub fn NewRecordForm(collection: Collection) -> impl IntoView {
     let (sync, workspace, language) = (use_sync(), use_workspace(), use_language());
-    let role = sync.role();
+    let (role, viewing_past) = (sync.role(), workspace.viewing_past());
     let reason = Signal::derive(move || {
-        auth::blocked_reason(role.get(), collection.edit_capability())
+        auth::blocked_reason(role.get(), collection.edit_capability(), viewing_past.get())
             .map(|reason| reason.get(language.get()))
     });
     let open = RwSignal::new(false);

@@ -2,6 +2,7 @@
 //! from [`crate::context`].
 
 pub mod collection_list;
+pub mod history;
 pub mod home;
 pub mod login;
 pub mod record_detail;

@@ -1,6 +1,6 @@
 //! One record, edited in place: every field of its schema, validation next to
-//! each, delete/restore, the pipeline for alliances and, for organisations,
-//! everything that refers to them.
+//! each, delete/restore, the pipeline for alliances, for organisations
+//! everything that refers to them, and the record's history panel.
 
 use enlace_shared::records;
 use enlace_shared::schema::Collection;
@@ -11,8 +11,8 @@ use crate::collections::display_title;
 use crate::components::field_editor::FieldEditor;
 use crate::components::organisation_related::OrganisationRelated;
 use crate::components::pipeline::Pipeline;
-use crate::components::record_authorship::RecordAuthorshipLine;
 use crate::components::record_context::RecordContext;
+use crate::components::record_history::RecordHistory;
 use crate::context::{use_language, use_sync, use_workspace};
 use crate::i18n::{Text, text};
 use crate::route::Route;
@@ -36,7 +36,10 @@ pub fn RecordDetail(collection: Collection, id: String) -> impl IntoView {
     // the fields on every edit would steal the focus of whoever is typing.
     let exists = Memo::new(move |_| record.with(Option::is_some));
     let role = sync.role();
-    let blocked = Signal::derive(move || auth::blocked_reason(role.get(), collection.edit_capability()));
+    let viewing_past = workspace.viewing_past();
+    let blocked = Signal::derive(move || {
+        auth::blocked_reason(role.get(), collection.edit_capability(), viewing_past.get())
+    });
     let context = RecordContext {
         collection,
         id: StoredValue::new(id.clone()),
@@ -82,6 +85,8 @@ pub fn RecordDetail(collection: Collection, id: String) -> impl IntoView {
         }
         .into_any()
     };
+    // The history panel sits beside the record's section, not in it: its
+    // controls read the past (and restore); they do not edit fields in place.
     let authorship_id = id.clone();
     let badge = move |key: Text, class: &'static str| view! { <span class=class>{move || text(language.get(), key)}</span> };
     view! {
@@ -96,11 +101,11 @@ pub fn RecordDetail(collection: Collection, id: String) -> impl IntoView {
                     {move || text(language.get(), if deleted() { Text::Restore } else { Text::Delete })}
                 </button>
             </div>
-            <RecordAuthorshipLine collection=collection id=authorship_id record=record />
             {move || deleted().then(|| view! { <p class="read-only-note">{move || text(language.get(), Text::DeletedNotice)}</p> })}
             {move || context.error.get().map(|message| view! { <p class="form-error" role="alert" data-testid="edit-error">{move || message.get(language.get())}</p> })}
             {move || role.get().and(reason.get()).map(|reason| view! { <p class="read-only-note" data-testid="read-only">{reason}</p> })}
             {body}
         </section>
+        <RecordHistory collection=collection id=authorship_id record=record />
     }
 }

@@ -1,6 +1,9 @@
 //! The signed-in workspace: the navigation bar and the screen the URL
 //! fragment names. The document is read once per revision into a
-//! [`Snapshot`] that every screen shares through [`Workspace`] in context.
+//! [`Snapshot`] that every screen shares through [`Workspace`] in context;
+//! while the workspace is viewed as of a past moment, that snapshot is read
+//! at the moment's heads instead (once: the past does not change), and a
+//! banner says so.
 
 use leptos::ev;
 use leptos::leptos_dom::helpers::window_event_listener;
@@ -8,9 +11,11 @@ use leptos::prelude::*;
 
 use crate::browser;
 use crate::collections::Snapshot;
+use crate::components::as_of_banner::AsOfBanner;
 use crate::components::nav_bar::NavBar;
-use crate::context::{Workspace, use_sync};
+use crate::context::{PastMoment, Workspace, use_sync};
 use crate::pages::collection_list::CollectionList;
+use crate::pages::history::HistoryPage;
 use crate::pages::home::HomePage;
 use crate::pages::record_detail::RecordDetail;
 use crate::route::Route;
@@ -19,7 +24,20 @@ use crate::route::Route;
 pub fn WorkspacePage() -> impl IntoView {
     let sync = use_sync();
     let revision = sync.revision();
+    let past = RwSignal::new(None::<PastMoment>);
     let snapshot = Memo::new(move |previous: Option<&Snapshot>| {
+        if let Some(moment) = past.get() {
+            let read = sync
+                .with_document_untracked(|document| {
+                    Snapshot::read_at(document, &moment.heads, revision.get_untracked())
+                })
+                .flatten();
+            return read.unwrap_or_else(|| {
+                // The document has not synced that far yet: try again when it changes.
+                revision.track();
+                Snapshot::empty_past(revision.get_untracked())
+            });
+        }
         let revision = revision.get();
         let started = js_sys::Date::now();
         let snapshot = sync
@@ -39,7 +57,13 @@ pub fn WorkspacePage() -> impl IntoView {
         route.set(Route::from_hash(&browser::location_hash()));
     });
     on_cleanup(move || listener.remove());
-    provide_context(Workspace { snapshot, route });
+    let people = RwSignal::new(Vec::new());
+    provide_context(Workspace {
+        snapshot,
+        route,
+        past,
+        people,
+    });
 
     let page = move || match route.get() {
         Route::Home => view! { <HomePage /> }.into_any(),
@@ -48,9 +72,11 @@ pub fn WorkspacePage() -> impl IntoView {
             view! { <CollectionList collection=collection initial_filters=filters /> }.into_any()
         }
         Route::Record(collection, id) => view! { <RecordDetail collection=collection id=id /> }.into_any(),
+        Route::History(screen) => view! { <HistoryPage screen=screen /> }.into_any(),
     };
     view! {
         <NavBar route=route.into() />
-        <div class="workspace-page">{page}</div>
+        <AsOfBanner />
+        <div class="workspace-page" class:past=move || past.with(Option::is_some)>{page}</div>
     }
 }

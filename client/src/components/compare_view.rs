@@ -1,0 +1,149 @@
+//! Compare two moments: which records were added, removed, restored or
+//! edited between them, field by field. The server only turns each moment
+//! into heads; the comparison reads the browser's own copy of the document.
+
+use automerge::{ChangeHash, ReadDoc as _};
+use enlace_shared::model::At;
+use enlace_shared::timetravel::{RecordDiff, RecordStatus, compare};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+use crate::browser;
+use crate::components::field_change::FieldChangeLine;
+use crate::context::{use_language, use_sync, use_workspace};
+use crate::history::{parse_datetime_local, parse_heads};
+use crate::http;
+use crate::i18n::{Text, text};
+use crate::route::{HistoryScreen, Route};
+use crate::sync::SyncHandle;
+
+fn status_words(status: &RecordStatus) -> Text {
+    match status {
+        RecordStatus::Added => Text::Added,
+        RecordStatus::Removed => Text::Removed,
+        RecordStatus::Restored => Text::Restored,
+        RecordStatus::Edited => Text::Edited,
+    }
+}
+
+fn status_slug(status: &RecordStatus) -> &'static str {
+    match status {
+        RecordStatus::Added => "added",
+        RecordStatus::Removed => "removed",
+        RecordStatus::Restored => "restored",
+        RecordStatus::Edited => "edited",
+    }
+}
+
+/// The heads as of a `datetime-local` value; `Ok(None)` for an empty one (now).
+async fn heads_at(sync: SyncHandle, value: &str) -> Result<Option<Vec<ChangeHash>>, Text> {
+    if value.trim().is_empty() {
+        return Ok(None);
+    }
+    let at_ms = parse_datetime_local(value, browser::utc_offset_minutes).ok_or(Text::Moment)?;
+    let workspace_id = sync.workspace_id().get_untracked().ok_or(Text::ErrorNotLoaded)?;
+    let moment = http::history_moment(&workspace_id.to_string(), at_ms)
+        .await
+        .map_err(|_| Text::LoadFailed)?;
+    parse_heads(&moment.heads).map(Some).ok_or(Text::LoadFailed)
+}
+
+/// Compares the document at `before` with the document at `after` (now if `None`).
+fn differences(
+    sync: SyncHandle,
+    before: &[ChangeHash],
+    after: Option<&[ChangeHash]>,
+) -> Result<Vec<RecordDiff>, Text> {
+    sync.with_document_untracked(|document| {
+        let known = |heads: &[ChangeHash]| {
+            heads
+                .iter()
+                .all(|hash| document.get_change_by_hash(hash).is_some())
+        };
+        if !known(before) || !after.is_none_or(known) {
+            return Err(Text::ErrorNotLoaded);
+        }
+        let before = At {
+            document,
+            heads: before,
+        };
+        Ok(match after {
+            Some(heads) => compare(&before, &At { document, heads }),
+            None => compare(&before, document),
+        })
+    })
+    .unwrap_or(Err(Text::ErrorNotLoaded))
+}
+
+#[component]
+pub fn CompareView(from: String, to: String) -> impl IntoView {
+    let (sync, workspace, language) = (use_sync(), use_workspace(), use_language());
+    let (from_value, to_value) = (RwSignal::new(from.clone()), RwSignal::new(to.clone()));
+    let result = RwSignal::new(None::<Result<Vec<RecordDiff>, Text>>);
+    if !from.trim().is_empty() {
+        spawn_local(async move {
+            let outcome = async {
+                let before = heads_at(sync, &from).await?.ok_or(Text::Moment)?;
+                let after = heads_at(sync, &to).await?;
+                differences(sync, &before, after.as_deref())
+            }
+            .await;
+            let _ = result.try_set(Some(outcome));
+        });
+    }
+    let submit = move |event: leptos::ev::SubmitEvent| {
+        event.prevent_default();
+        workspace.go(&Route::History(HistoryScreen::Compare {
+            from: from_value.get_untracked(),
+            to: to_value.get_untracked(),
+        }));
+    };
+    let input = move |name: &'static str, label: Text, value: RwSignal<String>| {
+        view! {
+            <label class="list-control" for=format!("compare-{name}")>
+                <span class="field-label">{move || text(language.get(), label)}</span>
+                <input id=format!("compare-{name}") name=format!("compare-{name}") type="datetime-local" step="1"
+                    prop:value=move || value.get() on:input=move |event| value.set(event_target_value(&event)) />
+            </label>
+        }
+    };
+    let row = move |diff: RecordDiff| {
+        let RecordDiff {
+            collection,
+            record_id,
+            title,
+            status,
+            fields,
+        } = diff;
+        let words = status_words(&status);
+        let href = Route::Record(collection, record_id.clone()).href();
+        let fields = fields
+            .into_iter()
+            .map(|change| view! { <FieldChangeLine collection=Some(collection) change=change /> })
+            .collect_view();
+        view! {
+            <li class="compare-row" data-testid="compare-row" data-status=status_slug(&status) data-id=record_id>
+                <p>
+                    <a href=href>{title}</a> " "
+                    <span class="muted">{move || collection.label(language.get())}</span> " "
+                    <span class="badge kind">{move || text(language.get(), words)}</span>
+                </p>
+                <ul class="field-changes">{fields}</ul>
+            </li>
+        }
+    };
+    view! {
+        <section class="card compare" data-testid="compare">
+            <form class="list-controls" on:submit=submit>
+                {input("from", Text::CompareFrom, from_value)}
+                {input("to", Text::CompareTo, to_value)}
+                <button type="submit" class="primary" data-testid="compare-run">{move || text(language.get(), Text::CompareRun)}</button>
+            </form>
+            {move || result.get().map(|outcome| match outcome {
+                Err(key) => view! { <p class="form-error" role="alert">{move || text(language.get(), key)}</p> }.into_any(),
+                Ok(diffs) if diffs.is_empty() => view! { <p class="muted" data-testid="no-differences">{move || text(language.get(), Text::NoDifferences)}</p> }.into_any(),
+                Ok(diffs) => view! { <ul class="compare-list">{diffs.into_iter().map(row).collect_view()}</ul> }.into_any(),
+            })}
+        </section>
+    }
+}
