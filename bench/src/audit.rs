@@ -96,6 +96,8 @@ pub fn prepare_workspace(storage: &Storage, changes: usize, people: usize) -> an
                 .map(|(person, actor)| (actor.to_bytes().to_vec(), format!("user-{person}")))
                 .collect(),
             receipts,
+            effects: Vec::new(),
+            refused: Vec::new(),
         },
     )?;
     // A hub compacts every 1,000 changes, so a long history is a snapshot.

@@ -177,6 +177,8 @@ mod tests {
                     changes: vec![vec![1], vec![2]],
                     bindings: vec![(vec![0xaa], "ana".into()), (vec![0xbb], "system".into())],
                     receipts: vec![receipt("01", "aa", "ana"), receipt("02", "bb", "system")],
+                    effects: Vec::new(),
+                    refused: Vec::new(),
                 },
             )
             .expect("create");
@@ -188,6 +190,8 @@ mod tests {
                     changes: vec![vec![3]],
                     bindings: vec![(vec![0xcc], "luis".into())],
                     receipts: vec![receipt("03", "cc", "luis")],
+                    effects: Vec::new(),
+                    refused: Vec::new(),
                 },
             )
             .expect("create");
