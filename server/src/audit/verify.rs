@@ -27,7 +27,8 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use ed25519_dalek::{Signature, VerifyingKey};
 use enlace_shared::ids;
 
-use super::{ActorBinding, AuditFile, ExportedWorkspace, FORMAT, SignedExport, iso8601_utc};
+use super::{ActorBinding, AuditFile, ExportedWorkspace, FORMAT, SignedExport};
+use crate::system::iso8601_utc;
 
 /// Why a file is not an intact audit export.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

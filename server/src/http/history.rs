@@ -336,12 +336,6 @@ fn spreadsheet_safe(cell: &str) -> std::borrow::Cow<'_, str> {
     }
 }
 
-fn iso_utc(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms)
-        .map(|time| time.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
-        .unwrap_or_default()
-}
-
 fn value_text(value: Option<&HistoryValue>) -> String {
     match value {
         None => String::new(),
@@ -365,10 +359,10 @@ fn csv_rows(entries: &[HistoryEntry], with_emails: bool) -> Result<Vec<u8>, std:
     for entry in entries {
         let receipt = &entry.receipt;
         let seq = entry.seq.to_string();
-        let received = iso_utc(receipt.received_at_ms);
+        let received = crate::system::iso8601_utc(receipt.received_at_ms);
         let author_time =
             if (receipt.client_time_ms - receipt.received_at_ms).abs() >= AUTHOR_TIME_SHOWN_FROM_MS {
-                iso_utc(receipt.client_time_ms)
+                crate::system::iso8601_utc(receipt.client_time_ms)
             } else {
                 String::new()
             };
