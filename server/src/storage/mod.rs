@@ -40,7 +40,7 @@ pub enum StorageError {
     #[error("cannot create data directory {path}: {source}")]
     DataDirectory { path: PathBuf, source: std::io::Error },
     #[error(
-        "the data directory {0} is in use by a running Enlace server; stop it first, or make the change in the web interface"
+        "the data directory {0} is in use by a running Enlace server; stop it first, or use the web interface (people, tokens) or its API (the audit export: GET /api/workspaces/{{id}}/audit-export)"
     )]
     InUse(PathBuf),
     #[error("database error: {0}")]
