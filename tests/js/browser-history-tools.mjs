@@ -131,6 +131,7 @@ try {
   // A moment before every edit of the scenario (the setup's are seconds older).
   const before = await localMoment(sec);
   let newId;
+  let middle;
   await run.step("two members edit", async () => {
     // Not within the second of `before`, which counts the whole second as past.
     await a.waitForTimeout(1_100);
@@ -145,6 +146,10 @@ try {
     await setLineField(a, "country", ANA_COUNTRY);
     await setLineField(a, "city", ANA_CITY);
     await waitForFieldValue(b, "city", ANA_CITY);
+    // A moment between Ana's edits and Beto's, a second away from both.
+    await a.waitForTimeout(1_100);
+    middle = await localMoment(sec);
+    await a.waitForTimeout(1_100);
     await setLineField(b, "city", BETO_CITY);
     for (const page of [a, b]) {
       await waitForFieldValue(page, "country", ANA_COUNTRY);
@@ -173,11 +178,23 @@ try {
   });
 
   await run.step("the form compares two chosen moments", async () => {
+    // From before to between Ana's edits and Beto's: Ana's city, not Beto's.
+    await sec.fill("#compare-to", middle);
+    await sec.click('[data-testid="compare-run"]');
+    await sec.waitForFunction(() => location.hash.includes("to="));
+    const edited = sec.locator(`[data-testid="compare-row"][data-id="${recordId}"]`);
+    await sec.waitForFunction(
+      ({ recordId, city }) =>
+        document.querySelector(`[data-testid="compare-row"][data-id="${recordId}"] .field-change[data-field="city"] [data-testid="new-value"]`)
+          ?.textContent.trim() === city,
+      { recordId, city: ANA_CITY },
+    );
+    await expectChange(edited, "country", oldCountry, ANA_COUNTRY);
+    await expectChange(edited, "city", oldCity, ANA_CITY);
     // From the moment before to that same moment: nothing differs.
     await sec.fill("#compare-to", before);
     await sec.click('[data-testid="compare-run"]');
     await sec.waitForSelector('[data-testid="no-differences"]');
-    if (!(await sec.evaluate(() => location.hash)).includes("to=")) throw new Error("the compare form did not put `to` in the URL");
   });
 
   await run.step("filter the timeline by person and kind", async () => {
@@ -257,6 +274,8 @@ try {
     await attempt.waitFor();
     const place = (await attempt.locator(".place").textContent()) ?? "";
     if (!place.includes(recordId)) throw new Error(`the attempt's place ${place} does not name the organisation`);
+    const what = (await attempt.textContent()) ?? "";
+    if (!what.includes("Fundación Semilla")) throw new Error(`the attempt does not say what Ana tried: ${what}`);
     const refusal = (await attempt.locator(".refusal").textContent()) ?? "";
     if (!refusalTexts.some((words) => refusal.includes(words))) throw new Error(`the attempt's reason is ${JSON.stringify(refusal)}`);
     const email = (await attempt.locator(".email").textContent())?.trim();
@@ -284,7 +303,7 @@ try {
     if (anonymous !== 401 && anonymous !== 403) throw new Error(`the export without a session answered ${anonymous}`);
   });
 
-  await run.finish({ record: recordId, added: newId, before });
+  await run.finish({ record: recordId, added: newId, before, middle });
 } catch (error) {
   await run.fail(error);
 }

@@ -17,7 +17,9 @@ use enlace_shared::language::Language;
 use enlace_shared::records;
 use enlace_shared::refusal::Refusal;
 use enlace_shared::schema::Collection;
-use enlace_tests::{ADMIN_EMAIL, PATIENCE, RustClient, ServerProcess, TEST_PASSWORD, chromium, js_dir, workspace_root};
+use enlace_tests::{
+    ADMIN_EMAIL, PATIENCE, RustClient, ServerProcess, TEST_PASSWORD, chromium, js_dir, workspace_root,
+};
 
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(180);
 /// The display name the harness gives the secretariat account.
@@ -91,7 +93,9 @@ async fn the_secretariat_compares_filters_reverts_reads_refusals_and_exports() -
         .context("the member's deletion was not refused")?;
     let refusal = Refusal::DeleteOthersRecords;
     ensure!(
-        ana.rejections.iter().any(|rejection| rejection.refusal == Some(refusal)),
+        ana.rejections
+            .iter()
+            .any(|rejection| rejection.refusal == Some(refusal)),
         "refused for another reason: {:?}",
         ana.rejections
     );
