@@ -84,3 +84,155 @@ pub fn rebuild_incomplete(storage: &Storage) -> Result<(), RebuildError> {
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use automerge::{ActorId, Automerge};
+    use enlace_shared::api::{EntryKind, HistoryQuery, HistoryValue};
+    use enlace_shared::model::{self, Authorship};
+    use enlace_shared::records::{self, Initial};
+    use enlace_shared::roles::Role;
+    use enlace_shared::schema::Collection;
+
+    use super::*;
+    use crate::hub::{Principal, receipt};
+    use crate::storage::{AppendRequest, WorkspaceRecord};
+
+    fn by(now_ms: i64) -> Authorship<'static> {
+        Authorship {
+            now_ms,
+            author: "test",
+        }
+    }
+
+    /// A data directory written before the timeline existed: receipts that
+    /// name no records and no timeline entries. Opening it rebuilds the
+    /// timeline, which then answers like one written at commit.
+    #[test]
+    fn a_data_directory_from_before_the_timeline_gets_it_rebuilt() {
+        let directory = tempfile::tempdir().expect("tempdir");
+        let storage = Storage::open(directory.path()).expect("open");
+        let mut document = Automerge::new().with_actor(ActorId::from([1u8; 16]));
+        model::create_workspace(&mut document, "MCIG", 1).expect("workspace");
+        records::create_record(
+            &mut document,
+            Collection::Organisations,
+            "org-1",
+            &[
+                ("name", Initial::Text("AECID".into())),
+                ("kind", Initial::Text("agency".into())),
+            ],
+            &by(2),
+        )
+        .expect("create");
+        let mut ana = document.fork().with_actor(ActorId::from([2u8; 16]));
+        records::set_text(
+            &mut ana,
+            Collection::Organisations,
+            "org-1",
+            "name",
+            "GIZ",
+            &by(3),
+        )
+        .expect("edit");
+        document.merge(&mut ana).expect("merge");
+
+        let ana_principal = Principal {
+            user_id: "ana".into(),
+            display_name: "Ana".into(),
+            organisation_id: Some("org-1".into()),
+            role: Role::Member,
+        };
+        let system = Principal {
+            user_id: enlace_shared::api::SYSTEM_USER_ID.into(),
+            ..ana_principal.clone()
+        };
+        let changes = document.get_changes(&[]);
+        let receipts = changes
+            .iter()
+            .enumerate()
+            .map(|(index, change)| {
+                let who = if change.actor_id() == &ActorId::from([2u8; 16]) {
+                    &ana_principal
+                } else {
+                    &system
+                };
+                // Old receipts named no records.
+                receipt(change, who, 100 + index as i64, Vec::new())
+            })
+            .collect::<Vec<_>>();
+        let record = WorkspaceRecord {
+            id: None,
+            name: "MCIG".into(),
+            created_at_ms: 1,
+        };
+        let document_id = enlace_shared::DocumentId::from_bytes([7; 16]);
+        storage
+            .create_workspace_with(
+                &record,
+                &AppendRequest {
+                    document_id,
+                    changes: changes.iter().map(|change| change.raw_bytes().to_vec()).collect(),
+                    bindings: vec![
+                        (vec![1u8; 16], system.user_id),
+                        (vec![2u8; 16], "ana".into()),
+                    ],
+                    receipts,
+                    effects: Vec::new(),
+                    refused: Vec::new(),
+                },
+            )
+            .expect("store");
+        assert!(storage.history_incomplete(&document_id).expect("read"));
+        assert!(
+            storage
+                .history_page(&document_id, &HistoryQuery::default(), 50)
+                .expect("page")
+                .entries
+                .is_empty()
+        );
+
+        rebuild_incomplete(&storage).expect("rebuild");
+
+        assert!(!storage.history_incomplete(&document_id).expect("read"));
+        let page = storage
+            .history_page(&document_id, &HistoryQuery::default(), 50)
+            .expect("page");
+        assert_eq!(page.entries.len(), changes.len());
+        let newest = &page.entries[0];
+        assert_eq!(newest.receipt.user_id, "ana");
+        assert_eq!(newest.records.len(), 1);
+        let edit = &newest.records[0];
+        assert_eq!((edit.record_id.as_str(), edit.kind), ("org-1", EntryKind::Edited));
+        assert_eq!(edit.fields.len(), 1);
+        assert_eq!(edit.fields[0].field, "name");
+        let text = |value: &Option<HistoryValue>| match value {
+            Some(HistoryValue::Text { text, .. }) => text.clone(),
+            other => panic!("a text, not {other:?}"),
+        };
+        assert_eq!(
+            (text(&edit.fields[0].before), text(&edit.fields[0].after)),
+            ("AECID".into(), "GIZ".into())
+        );
+        assert_eq!(newest.heads_after, vec![document.get_heads()[0].to_string()]);
+        assert!(
+            page.entries[1]
+                .records
+                .iter()
+                .any(|change| change.record_id == "org-1" && change.kind == EntryKind::Created)
+        );
+        // Asked by record, the rebuilt index answers too.
+        let by_record = storage
+            .history_page(
+                &document_id,
+                &HistoryQuery {
+                    collection: Some("organisations".into()),
+                    record: Some("org-1".into()),
+                    ..HistoryQuery::default()
+                },
+                50,
+            )
+            .expect("page");
+        assert_eq!(by_record.entries.len(), 2);
+    }
+}
