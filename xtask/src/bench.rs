@@ -57,7 +57,14 @@ pub fn run_all(workspace: &Workspace, arguments: &[String]) -> anyhow::Result<()
         run::status(
             run::cargo(workspace)
                 .args(["build", "--release", "-p", "enlace-server", "--bin", "enlace"])
-                .args(["-p", "enlace-bench", "--bin", "enlace-history", "--bin", "enlace-audit"])
+                .args([
+                    "-p",
+                    "enlace-bench",
+                    "--bin",
+                    "enlace-history",
+                    "--bin",
+                    "enlace-audit",
+                ])
                 .env(CLIENT_DIST_ENV, &dist),
         )?;
         return history(workspace, quick, &dist);
@@ -151,15 +158,28 @@ fn abuse(workspace: &Workspace, quick: bool, arguments: &[String]) -> anyhow::Re
 }
 
 /// The history's figures (see the module comment), into `history.md` and
-/// `history.json`: `enlace-history` writes both, the audit run and where the
-/// Criterion `timetravel` results are are appended to the Markdown.
+/// `history.json`: `enlace-history` writes both, then the audit run's output
+/// and the Criterion `timetravel` times are added to each.
 fn history(workspace: &Workspace, quick: bool, dist: &std::path::Path) -> anyhow::Result<()> {
     let changes = if quick { "20000" } else { "100000" };
     let out = results_dir(workspace);
     let mut figures = run::cargo(workspace);
     figures
-        .args(["run", "--release", "-p", "enlace-bench", "--bin", "enlace-history", "--"])
-        .args(["--changes", changes, "--browser-runs", if quick { "2" } else { "5" }])
+        .args([
+            "run",
+            "--release",
+            "-p",
+            "enlace-bench",
+            "--bin",
+            "enlace-history",
+            "--",
+        ])
+        .args([
+            "--changes",
+            changes,
+            "--browser-runs",
+            if quick { "2" } else { "5" },
+        ])
         .args(["--repetitions", if quick { "20" } else { "100" }])
         .arg("--out")
         .arg(&out)
@@ -170,7 +190,15 @@ fn history(workspace: &Workspace, quick: bool, dist: &std::path::Path) -> anyhow
 
     let mut audit = run::cargo(workspace);
     audit
-        .args(["run", "--release", "-p", "enlace-bench", "--bin", "enlace-audit", "--"])
+        .args([
+            "run",
+            "--release",
+            "-p",
+            "enlace-bench",
+            "--bin",
+            "enlace-audit",
+            "--",
+        ])
         .args(["--changes", changes, "--runs", if quick { "1" } else { "3" }])
         .env(CLIENT_DIST_ENV, dist);
     let audit = run::output(&mut audit)?;
@@ -209,6 +237,16 @@ fn history(workspace: &Workspace, quick: bool, dist: &std::path::Path) -> anyhow
         criterion_summary(&timetravel)
     ));
     std::fs::write(&markdown, report)?;
+    let json = out.join("history.json");
+    let mut figures: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&json)
+            .with_context(|| format!("enlace-history wrote no {}", json.display()))?,
+    )?;
+    if let Some(figures) = figures.as_object_mut() {
+        figures.insert("audit".into(), audit.trim().into());
+        figures.insert("timetravel".into(), criterion_summary(&timetravel).into());
+    }
+    std::fs::write(&json, serde_json::to_string_pretty(&figures)?)?;
     eprintln!("xtask bench: history figures in {}", markdown.display());
     Ok(())
 }
@@ -249,7 +287,10 @@ mod tests {
                       change: [-1% +0% +1%]\nread_workspace/a_long_name\n                        time:   [5 ms 6 ms 7 ms]\n";
         assert_eq!(
             super::criterion_summary(output),
-            format!("{:<36} [1.0 ms 1.1 ms 1.2 ms]\n{:<36} [5 ms 6 ms 7 ms]", "compare/x", "read_workspace/a_long_name")
+            format!(
+                "{:<36} [1.0 ms 1.1 ms 1.2 ms]\n{:<36} [5 ms 6 ms 7 ms]",
+                "compare/x", "read_workspace/a_long_name"
+            )
         );
     }
 }

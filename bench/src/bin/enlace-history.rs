@@ -167,8 +167,10 @@ fn markdown(figures: &Figures) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         };
-        let wall = |timed: &[history_browser::Timed]| timed.iter().map(|timed| timed.wall_ms).collect::<Vec<_>>();
-        let page = |timed: &[history_browser::Timed]| timed.iter().map(|timed| timed.page_ms).collect::<Vec<_>>();
+        let wall =
+            |timed: &[history_browser::Timed]| timed.iter().map(|timed| timed.wall_ms).collect::<Vec<_>>();
+        let page =
+            |timed: &[history_browser::Timed]| timed.iter().map(|timed| timed.page_ms).collect::<Vec<_>>();
         report.push_str(&format!(
             "\n## In headless Chromium\n\n\
              Sign-in until the whole document is synced and the list shows its {} organisations: {:.0} ms.\n\n\
