@@ -98,7 +98,7 @@ pub fn bundle_size(dist: &Path) -> anyhow::Result<BundleSize> {
 }
 
 /// The Chromium the tests use (`ENLACE_CHROMIUM`, else Debian's).
-fn chromium() -> PathBuf {
+pub(crate) fn chromium() -> PathBuf {
     std::env::var_os("ENLACE_CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
 }
 

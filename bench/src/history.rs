@@ -44,7 +44,7 @@ pub struct Shape {
 const BATCH: usize = 1000;
 
 /// Median and slowest of some durations, in microseconds.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize)]
 pub struct Spread {
     pub median_us: u64,
     pub max_us: u64,
@@ -67,9 +67,34 @@ fn person(index: usize) -> (String, String, Option<String>) {
     )
 }
 
-/// Builds the workspace's history in `data_dir`; returns the workspace id,
-/// the loaded document and one record id and one person id to filter by.
-pub async fn build(data_dir: &Path, shape: Shape) -> anyhow::Result<(DocumentId, Automerge, String, String)> {
+/// A history built by [`build`].
+pub struct Built {
+    pub document_id: DocumentId,
+    /// The document as stored (every change loaded).
+    pub document: Automerge,
+    /// One record and one person to filter by.
+    pub record_id: String,
+    pub person_id: String,
+    /// When the first and the last change were received (ms since the
+    /// epoch, one second apart): the span the browser's moments fall in.
+    pub first_ms: i64,
+    pub last_ms: i64,
+}
+
+impl Built {
+    /// Organisations not deleted at the end: what the browser's list shows
+    /// once it has synced the whole document.
+    pub fn live_organisations(&self) -> usize {
+        records::read_all(&self.document, Collection::Organisations)
+            .unwrap_or_default()
+            .iter()
+            .filter(|record| !record.deleted)
+            .count()
+    }
+}
+
+/// Builds the workspace's history in `data_dir` (see [`Built`]).
+pub async fn build(data_dir: &Path, shape: Shape) -> anyhow::Result<Built> {
     let storage = enlace_server::prepare_storage(data_dir, false)?;
     let document_id = storage
         .workspaces()?
@@ -179,7 +204,15 @@ pub async fn build(data_dir: &Path, shape: Shape) -> anyhow::Result<(DocumentId,
     writer_thread.join().map_err(|_| anyhow!("the writer panicked"))?;
     let next_seq = storage.load_document(&document_id)?.next_seq;
     storage.compact(&document_id, &document.save(), next_seq)?;
-    Ok((document_id, document, record_ids[7].clone(), person(3).0))
+    let step = i64::try_from(shape.changes.saturating_sub(1)).unwrap_or(0) * 1000;
+    Ok(Built {
+        document_id,
+        document,
+        record_id: record_ids[7].clone(),
+        person_id: person(3).0,
+        first_ms: start_ms,
+        last_ms: start_ms + step,
+    })
 }
 
 /// The cost of one change's timeline entry at this history length: the
@@ -297,14 +330,25 @@ pub fn storage_reads(
         .collect()
 }
 
-/// Each read through HTTP against a release server on `data_dir`.
-pub async fn http_reads(
-    data_dir: &Path,
-    document_id: DocumentId,
-    record_id: &str,
-    person_id: &str,
-    repetitions: usize,
-) -> anyhow::Result<Vec<(&'static str, Spread)>> {
+/// A release server on a built data directory, with a secretariat account
+/// provisioned through the CLI (killed when dropped).
+pub struct Served {
+    child: tokio::process::Child,
+    pub address: String,
+    pub token: String,
+    pub account: Account,
+}
+
+impl Served {
+    pub async fn stop(mut self) -> anyhow::Result<()> {
+        self.child.kill().await?;
+        Ok(())
+    }
+}
+
+/// Provisions the secretariat account in `data_dir` and starts the release
+/// server on it.
+pub async fn serve(data_dir: &Path) -> anyhow::Result<Served> {
     let binary = servers::enlace_binary()?;
     let account = Account {
         email: "secretaria@bench.invalid".into(),
@@ -333,13 +377,29 @@ pub async fn http_reads(
     .await
     .context("enlace did not start in time")??;
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Ok(Served {
+        child,
+        address,
+        token,
+        account,
+    })
+}
+
+/// Each read through HTTP against the server.
+pub async fn http_reads(
+    served: &Served,
+    document_id: DocumentId,
+    record_id: &str,
+    person_id: &str,
+    repetitions: usize,
+) -> anyhow::Result<Vec<(&'static str, Spread)>> {
     let mut results = Vec::new();
     for (label, query, _, _) in reads(record_id, person_id) {
         let path = format!("{}?{query}", paths::history(&document_id.to_string()));
         let mut samples = Vec::with_capacity(repetitions);
         for _ in 0..repetitions {
             let started = Instant::now();
-            let (status, _) = servers::http_get(&address, &path, Some(&token)).await?;
+            let (status, _) = servers::http_get(&served.address, &path, Some(&served.token)).await?;
             samples.push(started.elapsed());
             if status != 200 {
                 return Err(anyhow!("GET {path} answered {status}"));
@@ -347,6 +407,5 @@ pub async fn http_reads(
         }
         results.push((label, spread(samples)));
     }
-    child.kill().await?;
     Ok(results)
 }

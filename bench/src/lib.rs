@@ -15,6 +15,8 @@
 //! - [`history`]: the timeline at 100,000 changes (`enlace-history`): the
 //!   cost per commit, first pages and one record's history, at the storage
 //!   layer and through HTTP.
+//! - [`history_browser`]: the history in headless Chromium on that built
+//!   workspace: initial load, "view as of" and compare.
 //! - [`browser`]: figures from real headless Chromium (bundle size, time to
 //!   an interactive directory, remote edit to repaint).
 //! - [`storage_figures`]: the Criterion storage benchmarks' results, read
@@ -33,6 +35,7 @@ pub mod browser;
 pub mod disk;
 pub mod fixtures;
 pub mod history;
+pub mod history_browser;
 pub mod idle;
 pub mod load;
 pub mod matrix;

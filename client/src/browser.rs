@@ -16,6 +16,21 @@ pub fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
 
+/// `performance.now()` in milliseconds, read through JS reflection (no
+/// extra web-sys feature); `Date.now()` where it is missing. For the
+/// in-page measurements the benchmarks read (`data-filter-ms`,
+/// `data-as-of-ms`, `data-compare-ms`).
+pub fn performance_now() -> f64 {
+    let now = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+        .and_then(|performance| {
+            let now = js_sys::Reflect::get(&performance, &"now".into())?;
+            js_sys::Function::from(now).call0(&performance)
+        })
+        .ok()
+        .and_then(|value| value.as_f64());
+    now.unwrap_or_else(js_sys::Date::now)
+}
+
 /// Today's date in the browser's time zone, as `YYYY-MM-DD`.
 pub fn today() -> String {
     let date = js_sys::Date::new_0();

@@ -59,6 +59,11 @@ pub struct Workspace {
     /// The people history entries seen so far named, `(user id, name)`:
     /// the options of the person filters.
     pub people: RwSignal<Vec<(String, String)>>,
+    /// When [`Self::past`] was last set (`performance.now()`), and how long
+    /// the workspace then took to be read at those heads and drawn: the
+    /// banner's `data-as-of-ms`, which the benchmarks read.
+    pub as_of_started: StoredValue<f64>,
+    pub as_of_ms: RwSignal<Option<f64>>,
 }
 
 /// A moment the workspace is viewed as of: the document's heads then, and
@@ -74,6 +79,8 @@ pub struct PastMoment {
 impl Workspace {
     /// Shows the whole workspace as of `moment`, read-only.
     pub fn view_as_of(self, moment: PastMoment) {
+        self.as_of_started.set_value(crate::browser::performance_now());
+        self.as_of_ms.set(None);
         self.past.set(Some(moment));
     }
 

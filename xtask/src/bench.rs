@@ -10,7 +10,15 @@
 //!    memory per idle connection;
 //! 3. the browser figures in headless Chromium, against a release server that
 //!    embeds the release client bundle;
-//! 4. the abuse run (`enlace-abuse`): honest peers' latency and the server's
+//! 4. the history (issue 11), written to `history.md` and `history.json`:
+//!    `enlace-history` on a workspace of 100,000 changes (the timeline's
+//!    cost per commit, first pages and one record's history at the storage
+//!    layer and through HTTP, then the initial load, "view as of" and
+//!    compare in headless Chromium on the same workspace), `enlace-audit
+//!    --changes 100000` (export and `audit verify`) and the Criterion
+//!    `timetravel` benchmark. `--history-only` runs just this part;
+//!    `--quick` uses 20,000 changes;
+//! 5. the abuse run (`enlace-abuse`): honest peers' latency and the server's
 //!    peak memory while an attacker runs each attack, against a baseline,
 //!    written to `abuse.md` and `abuse.json`. `--abuse-only` runs just this
 //!    part (no bundle, no browser, no Criterion).
@@ -20,6 +28,8 @@
 //! `--quick` (passed through) shortens every part.
 
 use std::process::Command;
+
+use anyhow::Context as _;
 
 use crate::bundle::{self, CLIENT_DIST_ENV};
 use crate::{Workspace, run, test};
@@ -38,6 +48,26 @@ pub fn run_all(workspace: &Workspace, arguments: &[String]) -> anyhow::Result<()
                 .args(["-p", "enlace-bench", "--bin", "enlace-abuse"]),
         )?;
         return abuse(workspace, quick, &rest);
+    }
+    if arguments.iter().any(|argument| argument == "--history-only") {
+        bundle::ensure_wasm_target(workspace)?;
+        test::install_chromium()?;
+        test::install_npm_packages(&workspace.root.join("tests").join("js"))?;
+        let dist = bundle::build_client(workspace, bundle::Profile::Release)?;
+        run::status(
+            run::cargo(workspace)
+                .args(["build", "--release", "-p", "enlace-server", "--bin", "enlace"])
+                .args([
+                    "-p",
+                    "enlace-bench",
+                    "--bin",
+                    "enlace-history",
+                    "--bin",
+                    "enlace-audit",
+                ])
+                .env(CLIENT_DIST_ENV, &dist),
+        )?;
+        return history(workspace, quick, &dist);
     }
     bundle::ensure_wasm_target(workspace)?;
     test::install_chromium()?;
@@ -96,6 +126,7 @@ pub fn run_all(workspace: &Workspace, arguments: &[String]) -> anyhow::Result<()
         harness.args(["--browser-runs", "1"]);
     }
     run::status(&mut harness)?;
+    history(workspace, quick, &dist)?;
     abuse(workspace, quick, &[])?;
     eprintln!("xtask bench: results in {}", out.display());
     Ok(())
@@ -126,6 +157,115 @@ fn abuse(workspace: &Workspace, quick: bool, arguments: &[String]) -> anyhow::Re
     run::status(&mut command)
 }
 
+/// The history's figures (see the module comment), into `history.md` and
+/// `history.json`: `enlace-history` writes both, then the audit run's output
+/// and the Criterion `timetravel` times are added to each.
+fn history(workspace: &Workspace, quick: bool, dist: &std::path::Path) -> anyhow::Result<()> {
+    let changes = if quick { "20000" } else { "100000" };
+    let out = results_dir(workspace);
+    let mut figures = run::cargo(workspace);
+    figures
+        .args([
+            "run",
+            "--release",
+            "-p",
+            "enlace-bench",
+            "--bin",
+            "enlace-history",
+            "--",
+        ])
+        .args([
+            "--changes",
+            changes,
+            "--browser-runs",
+            if quick { "2" } else { "5" },
+        ])
+        .args(["--repetitions", if quick { "20" } else { "100" }])
+        .arg("--out")
+        .arg(&out)
+        .env("ENLACE_BIN", release_server(workspace))
+        .env("ENLACE_CHROMIUM", test::CHROMIUM)
+        .env(CLIENT_DIST_ENV, dist);
+    run::status(&mut figures)?;
+
+    let mut audit = run::cargo(workspace);
+    audit
+        .args([
+            "run",
+            "--release",
+            "-p",
+            "enlace-bench",
+            "--bin",
+            "enlace-audit",
+            "--",
+        ])
+        .args(["--changes", changes, "--runs", if quick { "1" } else { "3" }])
+        .env(CLIENT_DIST_ENV, dist);
+    let audit = run::output(&mut audit)?;
+    eprintln!("{audit}");
+
+    let mut criterion = Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()));
+    criterion
+        .current_dir(&workspace.root)
+        .args(["bench", "-p", "enlace-bench", "--bench", "timetravel"])
+        .env(CLIENT_DIST_ENV, dist);
+    if quick {
+        criterion.args(["--", "--quick"]);
+    }
+    let timetravel = run::output(&mut criterion)?;
+    eprintln!("{timetravel}");
+
+    let markdown = out.join("history.md");
+    let mut report = std::fs::read_to_string(&markdown)
+        .with_context(|| format!("enlace-history wrote no {}", markdown.display()))?;
+    report.push_str(&format!(
+        "
+## Audit export and `audit verify` ({changes} changes)
+
+```
+{}
+```
+         
+## Criterion `timetravel` (100,000 changes, native; details in {})
+
+```
+{}
+```
+",
+        audit.trim(),
+        workspace.target_dir.join("criterion").display(),
+        criterion_summary(&timetravel)
+    ));
+    std::fs::write(&markdown, report)?;
+    let json = out.join("history.json");
+    let mut figures: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(&json)
+            .with_context(|| format!("enlace-history wrote no {}", json.display()))?,
+    )?;
+    if let Some(figures) = figures.as_object_mut() {
+        figures.insert("audit".into(), audit.trim().into());
+        figures.insert("timetravel".into(), criterion_summary(&timetravel).into());
+    }
+    std::fs::write(&json, serde_json::to_string_pretty(&figures)?)?;
+    eprintln!("xtask bench: history figures in {}", markdown.display());
+    Ok(())
+}
+
+/// Criterion's `name  time: [low median high]` lines (a long name stands
+/// on the line before its time), without the rest of its output.
+fn criterion_summary(output: &str) -> String {
+    let mut previous = "";
+    let mut summary = Vec::new();
+    for line in output.lines() {
+        if let Some((name, time)) = line.split_once("time:") {
+            let name = if name.trim().is_empty() { previous } else { name };
+            summary.push(format!("{:<36} {}", name.trim(), time.trim()));
+        }
+        previous = line;
+    }
+    summary.join("\n")
+}
+
 /// The release `enlace` binary the benchmarks run.
 fn release_server(workspace: &Workspace) -> std::path::PathBuf {
     workspace
@@ -137,4 +277,20 @@ fn release_server(workspace: &Workspace) -> std::path::PathBuf {
 /// `target/bench` of the checkout, wherever CARGO_TARGET_DIR points.
 fn results_dir(workspace: &Workspace) -> std::path::PathBuf {
     workspace.root.join("target").join("bench")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn criterion_summary_keeps_names_and_times() {
+        let output = "Benchmarking compare/x: Warming up\ncompare/x   time:   [1.0 ms 1.1 ms 1.2 ms]\n\
+                      change: [-1% +0% +1%]\nread_workspace/a_long_name\n                        time:   [5 ms 6 ms 7 ms]\n";
+        assert_eq!(
+            super::criterion_summary(output),
+            format!(
+                "{:<36} [1.0 ms 1.1 ms 1.2 ms]\n{:<36} [5 ms 6 ms 7 ms]",
+                "compare/x", "read_workspace/a_long_name"
+            )
+        );
+    }
 }

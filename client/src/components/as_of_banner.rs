@@ -17,7 +17,8 @@ pub fn AsOfBanner() -> impl IntoView {
             None => text(language.get(), Text::BeforeFirstChange).to_owned(),
         };
         view! {
-            <div class="as-of-banner" role="status" data-testid="as-of-banner">
+            <div class="as-of-banner" role="status" data-testid="as-of-banner"
+                data-as-of-ms=move || workspace.as_of_ms.get().map(|ms| format!("{ms:.2}"))>
                 <p>
                     {move || text(language.get(), Text::ViewingAsOf)} " "
                     <strong data-testid="as-of-moment">{when}</strong>

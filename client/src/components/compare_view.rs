@@ -80,12 +80,17 @@ pub fn CompareView(from: String, to: String) -> impl IntoView {
     let (sync, workspace, language) = (use_sync(), use_workspace(), use_language());
     let (from_value, to_value) = (RwSignal::new(from.clone()), RwSignal::new(to.clone()));
     let result = RwSignal::new(None::<Result<Vec<RecordDiff>, Text>>);
+    // How long the comparison itself took (`data-compare-ms`, for the benchmarks).
+    let compare_ms = RwSignal::new(None::<f64>);
     if !from.trim().is_empty() {
         spawn_local(async move {
             let outcome = async {
                 let before = heads_at(sync, &from).await?.ok_or(Text::Moment)?;
                 let after = heads_at(sync, &to).await?;
-                differences(sync, &before, after.as_deref())
+                let started = browser::performance_now();
+                let diffs = differences(sync, &before, after.as_deref());
+                let _ = compare_ms.try_set(Some(browser::performance_now() - started));
+                diffs
             }
             .await;
             let _ = result.try_set(Some(outcome));
@@ -133,7 +138,8 @@ pub fn CompareView(from: String, to: String) -> impl IntoView {
         }
     };
     view! {
-        <section class="card compare" data-testid="compare">
+        <section class="card compare" data-testid="compare"
+            data-compare-ms=move || compare_ms.get().map(|ms| format!("{ms:.2}"))>
             <form class="list-controls" on:submit=submit>
                 {input("from", Text::CompareFrom, from_value)}
                 {input("to", Text::CompareTo, to_value)}

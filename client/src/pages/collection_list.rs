@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use enlace_shared::schema::Collection;
 use leptos::prelude::*;
 
+use crate::browser::performance_now;
 use crate::collections::{ListQuery, Row, SortOrder, filter_fields, row, select};
 use crate::components::list_controls::{FilterSelect, SearchBox, SortSelect};
 use crate::components::new_record_form::NewRecordForm;
@@ -23,18 +24,6 @@ struct Listing {
     total: usize,
     rows: Vec<Row>,
     filter_ms: f64,
-}
-
-/// `performance.now()`, read through JS reflection (no extra web-sys feature).
-fn performance_now() -> f64 {
-    let now = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
-        .and_then(|performance| {
-            let now = js_sys::Reflect::get(&performance, &"now".into())?;
-            js_sys::Function::from(now).call0(&performance)
-        })
-        .ok()
-        .and_then(|value| value.as_f64());
-    now.unwrap_or_else(js_sys::Date::now)
 }
 
 #[component]

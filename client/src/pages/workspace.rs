@@ -6,7 +6,7 @@
 //! banner says so.
 
 use leptos::ev;
-use leptos::leptos_dom::helpers::window_event_listener;
+use leptos::leptos_dom::helpers::{request_animation_frame, window_event_listener};
 use leptos::prelude::*;
 
 use crate::browser;
@@ -58,11 +58,29 @@ pub fn WorkspacePage() -> impl IntoView {
     });
     on_cleanup(move || listener.remove());
     let people = RwSignal::new(Vec::new());
+    let (as_of_started, as_of_ms) = (StoredValue::new(0.0), RwSignal::new(None));
+    // The in-page measurement of "view as of": from the moment being set to
+    // the next animation frame after the snapshot at its heads is read (the
+    // screens have drawn it by then).
+    Effect::new(move || {
+        let read = past.with(|moment| {
+            moment.as_ref().is_some_and(|moment| {
+                snapshot.with(|snapshot| snapshot.past && snapshot.heads() == moment.heads.as_slice())
+            })
+        });
+        if read && as_of_ms.get_untracked().is_none() {
+            request_animation_frame(move || {
+                let _ = as_of_ms.try_set(Some(browser::performance_now() - as_of_started.get_value()));
+            });
+        }
+    });
     provide_context(Workspace {
         snapshot,
         route,
         past,
         people,
+        as_of_started,
+        as_of_ms,
     });
 
     let page = move || match route.get() {
