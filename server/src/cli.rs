@@ -42,7 +42,7 @@ pub enum CliError {
 
 /// Runs `enlace backup`: one read transaction of a data directory, the
 /// server running or not, to a file.
-pub fn backup(args: BackupArgs) -> Result<String, CliError> {
+pub fn backup(args: &BackupArgs) -> Result<String, CliError> {
     let storage = Storage::open_read_only(&args.data.data)?;
     let summary = storage.backup_to(&args.out, crate::system::now_ms())?;
     Ok(format!(
@@ -53,7 +53,7 @@ pub fn backup(args: BackupArgs) -> Result<String, CliError> {
 }
 
 /// Runs `enlace restore` into a data directory with no database yet.
-pub fn restore(args: RestoreArgs) -> Result<String, CliError> {
+pub fn restore(args: &RestoreArgs) -> Result<String, CliError> {
     let summary = crate::storage::restore(&args.input, &args.data.data)?;
     Ok(format!(
         "restored {} (made {}) into {}: {summary}",
