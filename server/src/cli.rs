@@ -64,23 +64,24 @@ pub fn restore(args: &RestoreArgs) -> Result<String, CliError> {
 }
 
 /// The storage, read-only, and the audit signing key. The key is made on
-/// first need, which writes: if it does not exist yet, the directory is
-/// opened for writing, which a running server refuses.
+/// first need, which writes: if it (or the database) does not exist yet,
+/// the directory is opened for writing, which a running server refuses.
 fn storage_and_key(data: &std::path::Path) -> Result<(Storage, ed25519_dalek::SigningKey), CliError> {
-    let storage = Storage::open_read_only(data)?;
-    match export::signing_key(&storage) {
-        Ok(key) => Ok((storage, key)),
-        Err(ExportError::Storage(StorageError::NoSigningKey)) => {
-            drop(storage);
-            let storage = Storage::open(data).map_err(|error| match error {
-                StorageError::InUse(_) => StorageError::NoSigningKey,
-                other => other,
-            })?;
-            let key = export::signing_key(&storage)?;
-            Ok((storage, key))
-        }
-        Err(error) => Err(error.into()),
+    match Storage::open_read_only(data) {
+        Ok(storage) => match export::signing_key(&storage) {
+            Ok(key) => return Ok((storage, key)),
+            Err(ExportError::Storage(StorageError::NoSigningKey)) => {}
+            Err(error) => return Err(error.into()),
+        },
+        Err(StorageError::NoDatabase(_)) => {}
+        Err(error) => return Err(error.into()),
     }
+    let storage = Storage::open(data).map_err(|error| match error {
+        StorageError::InUse(_) => StorageError::NoSigningKey,
+        other => other,
+    })?;
+    let key = export::signing_key(&storage)?;
+    Ok((storage, key))
 }
 
 fn open(data: &std::path::Path) -> Result<Accounts, CliError> {
