@@ -173,7 +173,10 @@ mod tests {
                 &AppendRequest {
                     document_id,
                     changes: changes.iter().map(|change| change.raw_bytes().to_vec()).collect(),
-                    bindings: vec![(vec![1u8; 16], system.user_id), (vec![2u8; 16], "ana".into())],
+                    bindings: vec![
+                        (vec![1u8; 16], system.user_id),
+                        (vec![2u8; 16], "ana".into()),
+                    ],
                     receipts,
                     effects: Vec::new(),
                     refused: Vec::new(),
