@@ -1,7 +1,10 @@
-//! The `user`, `token` and `audit` subcommands. They open the data
-//! directory directly, so they work on a stopped server; against a running
-//! one redb's file lock makes them fail with a clear message (use the web
-//! interface). `audit verify` reads only the file it checks.
+//! The `user`, `token`, `audit`, `backup` and `restore` subcommands. They
+//! open the data directory directly. Those that write (`user`, `token`)
+//! work on a stopped server; against a running one redb's writer lock makes
+//! them fail with a clear message (use the web interface). Those that only
+//! read (`backup`, `audit export`, `audit key` once the key exists) open it
+//! read-only, beside a running server or not. `audit verify` reads only the
+//! file it checks; `restore` writes a new data directory.
 
 use enlace_shared::DocumentId;
 use enlace_shared::roles::Role;
@@ -11,7 +14,7 @@ use std::path::PathBuf;
 use crate::accounts::{Accounts, NewAccount, ServiceError};
 use crate::audit::export::{self, ExportError};
 use crate::audit::verify::{self, VerifyError};
-use crate::config::{AuditCommand, TokenCommand, UserCommand};
+use crate::config::{AuditCommand, BackupArgs, RestoreArgs, TokenCommand, UserCommand};
 use crate::storage::{Storage, StorageError, UserRecord};
 
 /// Errors shown to the operator.
@@ -33,6 +36,52 @@ pub enum CliError {
     File { path: PathBuf, error: std::io::Error },
     #[error("{}: NOT VERIFIED: {error}", path.display())]
     Verify { path: PathBuf, error: Box<VerifyError> },
+    #[error(transparent)]
+    Backup(#[from] crate::storage::BackupError),
+}
+
+/// Runs `enlace backup`: one read transaction of a data directory, the
+/// server running or not, to a file.
+pub fn backup(args: &BackupArgs) -> Result<String, CliError> {
+    let storage = Storage::open_read_only(&args.data.data)?;
+    let summary = storage.backup_to(&args.out, crate::system::now_ms())?;
+    Ok(format!(
+        "backed up {} to {}: {summary}",
+        args.data.data.display(),
+        args.out.display()
+    ))
+}
+
+/// Runs `enlace restore` into a data directory with no database yet.
+pub fn restore(args: &RestoreArgs) -> Result<String, CliError> {
+    let summary = crate::storage::restore(&args.input, &args.data.data)?;
+    Ok(format!(
+        "restored {} (made {}) into {}: {summary}",
+        args.input.display(),
+        crate::system::iso8601_utc(summary.header.created_at_ms),
+        args.data.data.display()
+    ))
+}
+
+/// The storage, read-only, and the audit signing key. The key is made on
+/// first need, which writes: if it (or the database) does not exist yet,
+/// the directory is opened for writing, which a running server refuses.
+fn storage_and_key(data: &std::path::Path) -> Result<(Storage, ed25519_dalek::SigningKey), CliError> {
+    match Storage::open_read_only(data) {
+        Ok(storage) => match export::signing_key(&storage) {
+            Ok(key) => return Ok((storage, key)),
+            Err(ExportError::Storage(StorageError::NoSigningKey)) => {}
+            Err(error) => return Err(error.into()),
+        },
+        Err(StorageError::NoDatabase(_)) => {}
+        Err(error) => return Err(error.into()),
+    }
+    let storage = Storage::open(data).map_err(|error| match error {
+        StorageError::InUse(_) => StorageError::NoSigningKey,
+        other => other,
+    })?;
+    let key = export::signing_key(&storage)?;
+    Ok((storage, key))
 }
 
 fn open(data: &std::path::Path) -> Result<Accounts, CliError> {
@@ -206,9 +255,8 @@ pub fn audit(command: AuditCommand) -> Result<String, CliError> {
             workspace: workspace_arg,
             data,
         } => {
-            let storage = Storage::open(&data.data)?;
+            let (storage, key) = storage_and_key(&data.data)?;
             let workspace = workspace(&storage, workspace_arg.as_deref())?;
-            let key = export::signing_key(&storage)?;
             let file = export::export_workspace(&storage, &workspace, &key, crate::system::now_ms())?;
             std::fs::write(&out, &file).map_err(|error| CliError::File {
                 path: out.clone(),
@@ -222,8 +270,8 @@ pub fn audit(command: AuditCommand) -> Result<String, CliError> {
             ))
         }
         AuditCommand::Key { data } => {
-            let storage = Storage::open(&data.data)?;
-            Ok(export::public_key_hex(&export::signing_key(&storage)?))
+            let (_, key) = storage_and_key(&data.data)?;
+            Ok(export::public_key_hex(&key))
         }
         AuditCommand::Verify { file: path, key } => {
             let failed = |error| CliError::Verify {

@@ -17,14 +17,19 @@ pub struct Cli {
 pub enum Command {
     /// Serve the web client, the HTTP API and the sync WebSocket.
     Serve(ServeArgs),
+    /// Copy everything (workspaces, changes, accounts, receipts, bindings,
+    /// history) to one checksummed file; works while the server runs.
+    Backup(BackupArgs),
+    /// Restore a backup into a new, empty data directory.
+    Restore(RestoreArgs),
     /// Manage people (works on the data directory of a stopped server).
     #[command(subcommand)]
     User(UserCommand),
     /// Manage bearer tokens for scripts (works on a stopped server).
     #[command(subcommand)]
     Token(TokenCommand),
-    /// The signed audit export: write one (on a stopped server), print the
-    /// key that signs them, verify one (no server, no account).
+    /// The signed audit export: write one (the server may be running), print
+    /// the key that signs them, verify one (no server, no account).
     #[command(subcommand)]
     Audit(AuditCommand),
 }
@@ -35,6 +40,25 @@ pub struct DataArgs {
     /// Data directory holding the redb database file (created if missing).
     #[arg(long, env = "ENLACE_DATA", default_value = "./enlace-data")]
     pub data: PathBuf,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct BackupArgs {
+    /// The backup file to write (replaced if it exists, through `FILE.tmp`).
+    #[arg(long)]
+    pub out: PathBuf,
+    #[command(flatten)]
+    pub data: DataArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RestoreArgs {
+    /// The backup file to restore (checked in full before anything is written).
+    #[arg(long = "in", value_name = "FILE")]
+    pub input: PathBuf,
+    /// The data directory to restore into; it must hold no database yet.
+    #[command(flatten)]
+    pub data: DataArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -164,7 +188,8 @@ pub enum TokenCommand {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Write a workspace's signed audit export (every change, receipt and
-    /// actor binding) to a file, from a stopped server's data directory.
+    /// actor binding) to a file, from a data directory (the server may be
+    /// running: the export reads one consistent snapshot).
     Export {
         /// The file to write.
         #[arg(long)]

@@ -56,6 +56,8 @@ async fn run_command() -> anyhow::Result<()> {
             };
             run(listener, config, shutdown_signal()).await?;
         }
+        Command::Backup(args) => print(&cli::backup(&args)?),
+        Command::Restore(args) => print(&cli::restore(&args)?),
         Command::User(command) => print(&cli::user(command, read_password)?),
         Command::Token(command) => print(&cli::token(command)?),
         Command::Audit(command) => print(&cli::audit(command)?),

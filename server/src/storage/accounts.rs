@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use enlace_shared::DocumentId;
 use enlace_shared::api::{PersonView, Receipt};
 use enlace_shared::roles::Role;
-use redb::{ReadableDatabase, ReadableTable, ReadableTableMetadata};
+use redb::{ReadableTable, ReadableTableMetadata};
 use serde::{Deserialize, Serialize};
 
 use super::tables::{ACTORS, CREDENTIALS, RECEIPTS, SETTINGS, USERS, USERS_BY_EMAIL};
@@ -95,14 +95,14 @@ pub enum AccountError {
 
 impl Storage {
     pub fn user_count(&self) -> Result<u64, StorageError> {
-        let transaction = self.database.begin_read().map_err(database_error)?;
+        let transaction = self.begin_read()?;
         let users = transaction.open_table(USERS).map_err(database_error)?;
         users.len().map_err(database_error)
     }
 
     /// Adds a person; emails are unique, case-insensitively.
     pub fn create_user(&self, user: &UserRecord) -> Result<(), AccountError> {
-        let transaction = self.database.begin_write().map_err(database_error)?;
+        let transaction = self.begin_write()?;
         insert_user(&transaction, user)?;
         transaction.commit().map_err(database_error)?;
         Ok(())
@@ -118,7 +118,7 @@ impl Storage {
         setup_key: &str,
         admit: impl FnOnce(Option<&str>) -> Result<(), String>,
     ) -> Result<(), AccountError> {
-        let transaction = self.database.begin_write().map_err(database_error)?;
+        let transaction = self.begin_write()?;
         {
             let users = transaction.open_table(USERS).map_err(database_error)?;
             if !users.is_empty().map_err(database_error)? {
@@ -138,7 +138,7 @@ impl Storage {
     }
 
     pub fn user(&self, user_id: &str) -> Result<Option<UserRecord>, StorageError> {
-        let transaction = self.database.begin_read().map_err(database_error)?;
+        let transaction = self.begin_read()?;
         let users = transaction.open_table(USERS).map_err(database_error)?;
         users
             .get(user_id)
@@ -150,7 +150,7 @@ impl Storage {
     pub fn user_by_email(&self, email: &str) -> Result<Option<UserRecord>, StorageError> {
         let email = email.trim().to_lowercase();
         let user_id = {
-            let transaction = self.database.begin_read().map_err(database_error)?;
+            let transaction = self.begin_read()?;
             let by_email = transaction.open_table(USERS_BY_EMAIL).map_err(database_error)?;
             let found = by_email.get(email.as_str()).map_err(database_error)?;
             match found {
@@ -162,7 +162,7 @@ impl Storage {
     }
 
     pub fn users(&self) -> Result<Vec<UserRecord>, StorageError> {
-        let transaction = self.database.begin_read().map_err(database_error)?;
+        let transaction = self.begin_read()?;
         let users = transaction.open_table(USERS).map_err(database_error)?;
         let mut all = Vec::new();
         for entry in users.iter().map_err(database_error)? {
@@ -179,7 +179,7 @@ impl Storage {
         user_id: &str,
         change: impl FnOnce(&mut UserRecord),
     ) -> Result<UserRecord, AccountError> {
-        let transaction = self.database.begin_write().map_err(database_error)?;
+        let transaction = self.begin_write()?;
         let updated = {
             let mut users = transaction.open_table(USERS).map_err(database_error)?;
             let mut user: UserRecord = match users.get(user_id).map_err(database_error)? {
@@ -201,7 +201,7 @@ impl Storage {
         secret_hash: &str,
         record: &CredentialRecord,
     ) -> Result<(), StorageError> {
-        let transaction = self.database.begin_write().map_err(database_error)?;
+        let transaction = self.begin_write()?;
         {
             let mut credentials = transaction.open_table(CREDENTIALS).map_err(database_error)?;
             credentials
@@ -213,7 +213,7 @@ impl Storage {
     }
 
     pub fn credential(&self, secret_hash: &str) -> Result<Option<CredentialRecord>, StorageError> {
-        let transaction = self.database.begin_read().map_err(database_error)?;
+        let transaction = self.begin_read()?;
         let credentials = transaction.open_table(CREDENTIALS).map_err(database_error)?;
         credentials
             .get(secret_hash)
@@ -227,7 +227,7 @@ impl Storage {
         &self,
         kind: CredentialKind,
     ) -> Result<Vec<(String, CredentialRecord)>, StorageError> {
-        let transaction = self.database.begin_read().map_err(database_error)?;
+        let transaction = self.begin_read()?;
         let credentials = transaction.open_table(CREDENTIALS).map_err(database_error)?;
         let mut found = Vec::new();
         for entry in credentials.iter().map_err(database_error)? {
@@ -253,7 +253,7 @@ impl Storage {
 
     /// Gives every credential without an expiry this one; returns how many.
     pub fn expire_unexpiring_credentials(&self, expires_at_ms: i64) -> Result<usize, StorageError> {
-        let transaction = self.database.begin_write().map_err(database_error)?;
+        let transaction = self.begin_write()?;
         let mut changed = 0;
         {
             let mut credentials = transaction.open_table(CREDENTIALS).map_err(database_error)?;
@@ -279,7 +279,7 @@ impl Storage {
 
     /// Records a credential's last use (if it still exists).
     pub fn touch_credential(&self, secret_hash: &str, now_ms: i64) -> Result<(), StorageError> {
-        let transaction = self.database.begin_write().map_err(database_error)?;
+        let transaction = self.begin_write()?;
         {
             let mut credentials = transaction.open_table(CREDENTIALS).map_err(database_error)?;
             let existing = credentials
@@ -299,7 +299,7 @@ impl Storage {
     }
 
     pub fn delete_credential(&self, secret_hash: &str) -> Result<(), StorageError> {
-        let transaction = self.database.begin_write().map_err(database_error)?;
+        let transaction = self.begin_write()?;
         {
             let mut credentials = transaction.open_table(CREDENTIALS).map_err(database_error)?;
             credentials.remove(secret_hash).map_err(database_error)?;
@@ -310,7 +310,7 @@ impl Storage {
 
     /// The user an actor id is bound to, if any.
     pub fn actor_owner(&self, actor: &[u8]) -> Result<Option<String>, StorageError> {
-        let transaction = self.database.begin_read().map_err(database_error)?;
+        let transaction = self.begin_read()?;
         let actors = transaction.open_table(ACTORS).map_err(database_error)?;
         Ok(actors
             .get(actor)
@@ -326,7 +326,7 @@ impl Storage {
         before: Option<u64>,
         limit: usize,
     ) -> Result<Vec<(u64, Receipt)>, StorageError> {
-        let transaction = self.database.begin_read().map_err(database_error)?;
+        let transaction = self.begin_read()?;
         let receipts = transaction.open_table(RECEIPTS).map_err(database_error)?;
         let end = before.unwrap_or(u64::MAX);
         let mut page = Vec::new();
@@ -346,7 +346,7 @@ impl Storage {
     }
 
     pub fn setting(&self, key: &str) -> Result<Option<String>, StorageError> {
-        let transaction = self.database.begin_read().map_err(database_error)?;
+        let transaction = self.begin_read()?;
         let settings = transaction.open_table(SETTINGS).map_err(database_error)?;
         Ok(settings
             .get(key)
@@ -355,7 +355,7 @@ impl Storage {
     }
 
     pub fn set_setting(&self, key: &str, value: Option<&str>) -> Result<(), StorageError> {
-        let transaction = self.database.begin_write().map_err(database_error)?;
+        let transaction = self.begin_write()?;
         {
             let mut settings = transaction.open_table(SETTINGS).map_err(database_error)?;
             match value {

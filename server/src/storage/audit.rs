@@ -4,7 +4,7 @@
 use enlace_shared::DocumentId;
 use enlace_shared::api::Receipt;
 use enlace_shared::ids;
-use redb::{ReadableDatabase, ReadableTable};
+use redb::ReadableTable;
 
 use super::accounts::UserRecord;
 use super::tables::{ACTORS, RECEIPTS, SETTINGS, USERS, WORKSPACES};
@@ -42,7 +42,7 @@ impl Storage {
     /// binding of the actors those receipts name, from one read transaction;
     /// `None` if there is no such workspace.
     pub fn audit_records(&self, id: &DocumentId) -> Result<Option<AuditRecords>, StorageError> {
-        let transaction = self.database.begin_read().map_err(database_error)?;
+        let transaction = self.begin_read()?;
         let workspaces = transaction.open_table(WORKSPACES).map_err(database_error)?;
         let Some(json) = workspaces.get(id.as_bytes()).map_err(database_error)? else {
             return Ok(None);
@@ -109,7 +109,19 @@ impl Storage {
     /// `fresh`, stored now. One write transaction, so two first exports at
     /// once agree on one key.
     pub fn audit_signing_seed(&self, fresh: [u8; 32]) -> Result<[u8; 32], StorageError> {
-        let transaction = self.database.begin_write().map_err(database_error)?;
+        // Read first: a read-only handle (an export beside a running server)
+        // can use a key that exists, and only making one needs to write.
+        {
+            let transaction = self.begin_read()?;
+            let settings = transaction.open_table(SETTINGS).map_err(database_error)?;
+            if let Some(value) = settings.get(AUDIT_SIGNING_KEY).map_err(database_error)? {
+                return parse_seed(value.value());
+            }
+        }
+        if self.is_read_only() {
+            return Err(StorageError::NoSigningKey);
+        }
+        let transaction = self.begin_write()?;
         let seed = {
             let mut settings = transaction.open_table(SETTINGS).map_err(database_error)?;
             let stored = settings
@@ -117,11 +129,7 @@ impl Storage {
                 .map_err(database_error)?
                 .map(|value| value.value().to_owned());
             match stored {
-                Some(hex) => ids::from_hex(&hex)
-                    .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
-                    .ok_or_else(|| {
-                        StorageError::CorruptRecord("the audit signing key is not 32 bytes of hex".into())
-                    })?,
+                Some(hex) => parse_seed(&hex)?,
                 None => {
                     settings
                         .insert(AUDIT_SIGNING_KEY, ids::hex(&fresh).as_str())
@@ -133,6 +141,12 @@ impl Storage {
         transaction.commit().map_err(database_error)?;
         Ok(seed)
     }
+}
+
+fn parse_seed(hex: &str) -> Result<[u8; 32], StorageError> {
+    ids::from_hex(hex)
+        .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+        .ok_or_else(|| StorageError::CorruptRecord("the audit signing key is not 32 bytes of hex".into()))
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@
 
 use enlace_shared::DocumentId;
 use enlace_shared::api::{Receipt, RecordAuthor, RecordAuthorship};
-use redb::{ReadableDatabase, ReadableTable};
+use redb::ReadableTable;
 
 use super::tables::RECORD_AUTHORSHIP;
 use super::{Storage, StorageError, database_error};
@@ -26,7 +26,7 @@ impl Storage {
         collection: &str,
         record_id: &str,
     ) -> Result<RecordAuthorship, StorageError> {
-        let transaction = self.database.begin_read().map_err(database_error)?;
+        let transaction = self.begin_read()?;
         let table = transaction
             .open_table(RECORD_AUTHORSHIP)
             .map_err(database_error)?;

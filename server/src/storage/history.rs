@@ -24,7 +24,7 @@
 use enlace_shared::DocumentId;
 use enlace_shared::api::{EntryKind, HistoryEntry, HistoryQuery, Receipt, RefusedAttempt};
 use enlace_shared::history::Effects;
-use redb::{ReadableDatabase, ReadableTable, WriteTransaction};
+use redb::{ReadableTable, WriteTransaction};
 
 use super::tables::{
     HISTORY, HISTORY_BY_COLLECTION, HISTORY_BY_KIND, HISTORY_BY_ORGANISATION, HISTORY_BY_PERSON,
@@ -78,7 +78,7 @@ type Seqs<'t> = Box<dyn Iterator<Item = Result<u64, StorageError>> + 't>;
 
 impl Tables {
     fn open(storage: &Storage) -> Result<Self, StorageError> {
-        let transaction = storage.database.begin_read().map_err(database_error)?;
+        let transaction = storage.begin_read()?;
         Ok(Self {
             history: transaction.open_table(HISTORY).map_err(database_error)?,
             receipts: transaction.open_table(RECEIPTS).map_err(database_error)?,
@@ -381,7 +381,7 @@ impl Storage {
         document_id: &DocumentId,
         entries: &[(u64, Effects)],
     ) -> Result<(), StorageError> {
-        let transaction = self.database.begin_write().map_err(database_error)?;
+        let transaction = self.begin_write()?;
         let id = document_id.as_bytes();
         {
             let mut history = transaction.open_table(HISTORY).map_err(database_error)?;
@@ -433,7 +433,7 @@ impl Storage {
         before: Option<u64>,
         limit: usize,
     ) -> Result<Vec<RefusedAttempt>, StorageError> {
-        let transaction = self.database.begin_read().map_err(database_error)?;
+        let transaction = self.begin_read()?;
         let table = transaction.open_table(REFUSED_ATTEMPTS).map_err(database_error)?;
         let id = document_id.as_bytes();
         let mut attempts = Vec::new();

@@ -8,6 +8,7 @@
 mod accounts;
 mod audit;
 mod authorship;
+mod backup;
 mod history;
 mod tables;
 mod writer;
@@ -23,12 +24,11 @@ use serde::{Deserialize, Serialize};
 
 pub use accounts::{AccountError, CredentialKind, CredentialRecord, UserRecord};
 pub use audit::{AuditRecords, BoundActor};
-pub use history::{HistorySlice, MAX_REFUSED_PER_DOCUMENT, SCAN_BUDGET};
-use tables::{
-    ACTORS, CHANGES, CREDENTIALS, HISTORY, HISTORY_BY_COLLECTION, HISTORY_BY_KIND, HISTORY_BY_ORGANISATION,
-    HISTORY_BY_PERSON, HISTORY_BY_RECORD, HISTORY_BY_TIME, RECEIPTS, RECORD_AUTHORSHIP, REFUSED_ATTEMPTS,
-    SETTINGS, SNAPSHOT_NEXT_SEQ, SNAPSHOTS, USERS, USERS_BY_EMAIL, WORKSPACES,
+pub use backup::{
+    BACKUP_FORMAT, BackupError, BackupHeader, BackupSummary, TableCount, restore, verify as verify_backup,
 };
+pub use history::{HistorySlice, MAX_REFUSED_PER_DOCUMENT, SCAN_BUDGET};
+use tables::{CHANGES, SNAPSHOT_NEXT_SEQ, SNAPSHOTS, WORKSPACES};
 pub use writer::{StorageWriter, WriteReceipt};
 
 /// The file inside the data directory that holds everything.
@@ -40,9 +40,17 @@ pub enum StorageError {
     #[error("cannot create data directory {path}: {source}")]
     DataDirectory { path: PathBuf, source: std::io::Error },
     #[error(
-        "the data directory {0} is in use by a running Enlace server; stop it first, or use the web interface (people, tokens) or its API (the audit export: GET /api/workspaces/{{id}}/audit-export)"
+        "the data directory {0} is in use by a running Enlace server; stop it first, or use the web interface (people, tokens); enlace backup and enlace audit export work on a running server"
     )]
     InUse(PathBuf),
+    #[error("no Enlace database in {0} (nothing to read: is --data right?)")]
+    NoDatabase(PathBuf),
+    #[error(
+        "this server has no audit signing key yet: download one export from the web interface (GET /api/workspaces/{{id}}/audit-export), or run enlace audit key once while the server is stopped"
+    )]
+    NoSigningKey,
+    #[error("this data directory was opened read-only")]
+    ReadOnly,
     #[error("database error: {0}")]
     Database(#[from] redb::Error),
     #[error("stored workspace record is corrupt: {0}")]
@@ -51,6 +59,52 @@ pub enum StorageError {
     CommitFailed(String),
     #[error("the storage writer has stopped")]
     WriterStopped,
+}
+
+/// Every open uses `SingleWriter`: one process (the server, or a CLI
+/// command that writes on a stopped server) writes, and any number of
+/// processes read consistent snapshots beside it. Every process opening the
+/// file must use the same mode.
+fn builder() -> redb::Builder {
+    let mut builder = redb::Builder::new();
+    builder.set_concurrency_mode(redb::ConcurrencyMode::SingleWriter);
+    builder
+}
+
+fn open_error(error: redb::DatabaseError, data_dir: &Path) -> StorageError {
+    match error {
+        redb::DatabaseError::DatabaseAlreadyOpen => StorageError::InUse(data_dir.to_owned()),
+        other => database_error(other),
+    }
+}
+
+/// Opens (so creates) every table in a write transaction.
+struct CreateTables<'a>(&'a redb::WriteTransaction);
+
+impl tables::TableVisitor for CreateTables<'_> {
+    type Error = StorageError;
+    fn visit<K: redb::Key + 'static, V: redb::Value + 'static>(
+        &mut self,
+        table: redb::TableDefinition<'static, K, V>,
+    ) -> Result<(), StorageError> {
+        self.0.open_table(table).map_err(database_error)?;
+        Ok(())
+    }
+}
+
+/// The database, opened to write (the one writer) or to read.
+enum Handle {
+    Writer(Database),
+    Reader(redb::ReadOnlyDatabase),
+}
+
+impl std::fmt::Debug for Handle {
+    fn fmt(&self, formatter: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        formatter.write_str(match self {
+            Self::Writer(_) => "Handle::Writer",
+            Self::Reader(_) => "Handle::Reader",
+        })
+    }
 }
 
 fn database_error(error: impl Into<redb::Error>) -> StorageError {
@@ -81,7 +135,7 @@ pub struct StoredDocument {
 /// A handle on the database; cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Storage {
-    database: Arc<Database>,
+    database: Arc<Handle>,
     /// Unit tests only: make commits or loads fail, as a full or broken disk would.
     #[cfg(test)]
     faults: Arc<Faults>,
@@ -110,61 +164,71 @@ impl Storage {
 }
 
 impl Storage {
-    /// Opens (creating if needed) `<data_dir>/enlace.redb` and its tables.
+    /// Opens (creating if needed) `<data_dir>/enlace.redb` and its tables,
+    /// for writing. Only one process may: a second writer (a CLI command
+    /// that writes, on a running server's directory) gets
+    /// [`StorageError::InUse`]. Readers ([`Self::open_read_only`]) may share
+    /// the file meanwhile.
     pub fn open(data_dir: &Path) -> Result<Self, StorageError> {
         std::fs::create_dir_all(data_dir).map_err(|source| StorageError::DataDirectory {
             path: data_dir.to_owned(),
             source,
         })?;
-        let database = Database::create(data_dir.join(DATABASE_FILE)).map_err(|error| match error {
-            redb::DatabaseError::DatabaseAlreadyOpen => StorageError::InUse(data_dir.to_owned()),
-            other => database_error(other),
-        })?;
+        let database = builder()
+            .create(data_dir.join(DATABASE_FILE))
+            .map_err(|error| open_error(error, data_dir))?;
         let transaction = database.begin_write().map_err(database_error)?;
-        {
-            transaction.open_table(WORKSPACES).map_err(database_error)?;
-            transaction.open_table(CHANGES).map_err(database_error)?;
-            transaction.open_table(SNAPSHOTS).map_err(database_error)?;
-            transaction
-                .open_table(SNAPSHOT_NEXT_SEQ)
-                .map_err(database_error)?;
-            transaction.open_table(USERS).map_err(database_error)?;
-            transaction.open_table(USERS_BY_EMAIL).map_err(database_error)?;
-            transaction.open_table(CREDENTIALS).map_err(database_error)?;
-            transaction.open_table(ACTORS).map_err(database_error)?;
-            transaction.open_table(RECEIPTS).map_err(database_error)?;
-            transaction.open_table(SETTINGS).map_err(database_error)?;
-            transaction
-                .open_table(RECORD_AUTHORSHIP)
-                .map_err(database_error)?;
-            transaction.open_table(HISTORY).map_err(database_error)?;
-            transaction.open_table(HISTORY_BY_TIME).map_err(database_error)?;
-            transaction
-                .open_table(HISTORY_BY_PERSON)
-                .map_err(database_error)?;
-            transaction
-                .open_table(HISTORY_BY_ORGANISATION)
-                .map_err(database_error)?;
-            transaction
-                .open_table(HISTORY_BY_COLLECTION)
-                .map_err(database_error)?;
-            transaction
-                .open_table(HISTORY_BY_RECORD)
-                .map_err(database_error)?;
-            transaction.open_table(HISTORY_BY_KIND).map_err(database_error)?;
-            transaction.open_table(REFUSED_ATTEMPTS).map_err(database_error)?;
-        }
+        tables::visit_every_table(&mut CreateTables(&transaction))?;
         transaction.commit().map_err(database_error)?;
-        Ok(Self {
-            database: Arc::new(database),
+        Ok(Self::from_handle(Handle::Writer(database)))
+    }
+
+    /// Opens an existing `<data_dir>/enlace.redb` to read, beside a running
+    /// server or not: each read transaction sees one consistent commit (a
+    /// backup, an audit export). Writing through it fails with
+    /// [`StorageError::ReadOnly`].
+    pub fn open_read_only(data_dir: &Path) -> Result<Self, StorageError> {
+        let path = data_dir.join(DATABASE_FILE);
+        if !path.is_file() {
+            return Err(StorageError::NoDatabase(data_dir.to_owned()));
+        }
+        let database = builder()
+            .open_read_only(&path)
+            .map_err(|error| open_error(error, data_dir))?;
+        Ok(Self::from_handle(Handle::Reader(database)))
+    }
+
+    fn from_handle(handle: Handle) -> Self {
+        Self {
+            database: Arc::new(handle),
             #[cfg(test)]
             faults: Arc::default(),
-        })
+        }
+    }
+
+    fn begin_read(&self) -> Result<redb::ReadTransaction, StorageError> {
+        match &*self.database {
+            Handle::Writer(database) => database.begin_read(),
+            Handle::Reader(database) => database.begin_read(),
+        }
+        .map_err(database_error)
+    }
+
+    /// True for a handle from [`Self::open_read_only`].
+    pub fn is_read_only(&self) -> bool {
+        matches!(*self.database, Handle::Reader(_))
+    }
+
+    fn begin_write(&self) -> Result<redb::WriteTransaction, StorageError> {
+        match &*self.database {
+            Handle::Writer(database) => database.begin_write().map_err(database_error),
+            Handle::Reader(_) => Err(StorageError::ReadOnly),
+        }
     }
 
     /// Every workspace, oldest first.
     pub fn workspaces(&self) -> Result<Vec<WorkspaceRecord>, StorageError> {
-        let transaction = self.database.begin_read().map_err(database_error)?;
+        let transaction = self.begin_read()?;
         let table = transaction.open_table(WORKSPACES).map_err(database_error)?;
         let mut records = Vec::new();
         for entry in table.iter().map_err(database_error)? {
@@ -200,7 +264,7 @@ impl Storage {
         let id = initial.document_id;
         let json =
             serde_json::to_string(record).map_err(|error| StorageError::CorruptRecord(error.to_string()))?;
-        let transaction = self.database.begin_write().map_err(database_error)?;
+        let transaction = self.begin_write()?;
         {
             let mut workspaces = transaction.open_table(WORKSPACES).map_err(database_error)?;
             workspaces
@@ -229,7 +293,7 @@ impl Storage {
 
     /// True if a workspace with this id exists.
     pub fn has_workspace(&self, id: &DocumentId) -> Result<bool, StorageError> {
-        let transaction = self.database.begin_read().map_err(database_error)?;
+        let transaction = self.begin_read()?;
         let table = transaction.open_table(WORKSPACES).map_err(database_error)?;
         Ok(table.get(id.as_bytes()).map_err(database_error)?.is_some())
     }
@@ -238,14 +302,14 @@ impl Storage {
     pub fn load_document(&self, id: &DocumentId) -> Result<StoredDocument, StorageError> {
         #[cfg(test)]
         Self::injected(&self.faults.fail_loads, "cannot read")?;
-        let transaction = self.database.begin_read().map_err(database_error)?;
+        let transaction = self.begin_read()?;
         read_document(&transaction, id)
     }
 
     /// Replaces a document's snapshot with `snapshot`, which must contain every
     /// change with a sequence number below `next_seq`, and drops those changes.
     pub fn compact(&self, id: &DocumentId, snapshot: &[u8], next_seq: u64) -> Result<(), StorageError> {
-        let transaction = self.database.begin_write().map_err(database_error)?;
+        let transaction = self.begin_write()?;
         {
             let mut snapshots = transaction.open_table(SNAPSHOTS).map_err(database_error)?;
             snapshots
@@ -270,7 +334,7 @@ impl Storage {
     pub(crate) fn append_changes(&self, batch: &[AppendRequest]) -> Result<Vec<u64>, StorageError> {
         #[cfg(test)]
         Self::injected(&self.faults.fail_commits, "disk full")?;
-        let transaction = self.database.begin_write().map_err(database_error)?;
+        let transaction = self.begin_write()?;
         let mut next_seqs = Vec::with_capacity(batch.len());
         {
             let mut changes = transaction.open_table(CHANGES).map_err(database_error)?;
@@ -462,5 +526,40 @@ mod tests {
         );
         let stored = storage.load_document(&id(1)).expect("load");
         assert_eq!(stored.changes, vec![vec![4]]);
+    }
+
+    #[test]
+    fn a_second_writer_is_refused_as_in_use_and_readers_share_the_file() {
+        let directory = tempfile::tempdir().expect("tempdir");
+        let missing = Storage::open_read_only(directory.path()).expect_err("no database yet");
+        assert!(matches!(missing, StorageError::NoDatabase(_)), "{missing}");
+
+        let writer = Storage::open(directory.path()).expect("open");
+        let second = Storage::open(directory.path()).expect_err("a second writer");
+        assert!(matches!(second, StorageError::InUse(_)), "{second}");
+        assert!(second.to_string().contains("in use by a running Enlace server"));
+
+        let reader = Storage::open_read_only(directory.path()).expect("a reader beside the writer");
+        let other_reader = Storage::open_read_only(directory.path()).expect("a second reader");
+        assert!(reader.workspaces().expect("list").is_empty());
+        writer
+            .create_workspace(id(1), &record("MCIG", 1), &[vec![1]])
+            .expect("create");
+        // The reader follows the writer's commits.
+        assert_eq!(reader.workspaces().expect("list").len(), 1);
+        assert_eq!(
+            other_reader.load_document(&id(1)).expect("load").changes,
+            vec![vec![1]]
+        );
+        let refused = reader
+            .create_workspace(id(2), &record("Otra", 2), &[])
+            .expect_err("read-only");
+        assert!(matches!(refused, StorageError::ReadOnly), "{refused}");
+        assert!(reader.is_read_only() && !writer.is_read_only());
+
+        // Once the writer is gone, another may open, readers still open.
+        drop(writer);
+        let again = Storage::open(directory.path()).expect("reopen");
+        assert_eq!(again.workspaces().expect("list").len(), 1);
     }
 }

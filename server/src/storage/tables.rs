@@ -1,6 +1,6 @@
 //! Every redb table, typed, in one place.
 
-use redb::TableDefinition;
+use redb::{Key, TableDefinition, TableHandle, Value};
 
 /// Workspace id → JSON of [`super::WorkspaceRecord`].
 pub const WORKSPACES: TableDefinition<'_, &[u8; 16], &str> = TableDefinition::new("workspaces");
@@ -77,3 +77,88 @@ pub const HISTORY_BY_KIND: TableDefinition<'_, (&[u8; 16], &str, u64), ()> =
 /// `storage::history::MAX_REFUSED_PER_DOCUMENT` per document (oldest dropped).
 pub const REFUSED_ATTEMPTS: TableDefinition<'_, (&[u8; 16], u64), &str> =
     TableDefinition::new("refused_attempts");
+
+/// Something done to every table: creating them, copying them into a
+/// backup, restoring them. [`visit_every_table`] is the one list of tables.
+pub trait TableVisitor {
+    type Error;
+    fn visit<K: Key + 'static, V: Value + 'static>(
+        &mut self,
+        table: TableDefinition<'static, K, V>,
+    ) -> Result<(), Self::Error>;
+}
+
+/// Visits every table above, in this order. A table added above and not
+/// here fails `every_table_defined_is_visited`.
+pub fn visit_every_table<T: TableVisitor>(visitor: &mut T) -> Result<(), T::Error> {
+    visitor.visit(WORKSPACES)?;
+    visitor.visit(CHANGES)?;
+    visitor.visit(SNAPSHOTS)?;
+    visitor.visit(SNAPSHOT_NEXT_SEQ)?;
+    visitor.visit(USERS)?;
+    visitor.visit(USERS_BY_EMAIL)?;
+    visitor.visit(CREDENTIALS)?;
+    visitor.visit(ACTORS)?;
+    visitor.visit(RECEIPTS)?;
+    visitor.visit(SETTINGS)?;
+    visitor.visit(RECORD_AUTHORSHIP)?;
+    visitor.visit(HISTORY)?;
+    visitor.visit(HISTORY_BY_TIME)?;
+    visitor.visit(HISTORY_BY_PERSON)?;
+    visitor.visit(HISTORY_BY_ORGANISATION)?;
+    visitor.visit(HISTORY_BY_COLLECTION)?;
+    visitor.visit(HISTORY_BY_RECORD)?;
+    visitor.visit(HISTORY_BY_KIND)?;
+    visitor.visit(REFUSED_ATTEMPTS)?;
+    Ok(())
+}
+
+/// The names of every table, in [`visit_every_table`]'s order.
+pub fn every_table_name() -> Vec<String> {
+    struct Names(Vec<String>);
+    impl TableVisitor for Names {
+        type Error = std::convert::Infallible;
+        fn visit<K: Key + 'static, V: Value + 'static>(
+            &mut self,
+            table: TableDefinition<'static, K, V>,
+        ) -> Result<(), Self::Error> {
+            self.0.push(table.name().to_owned());
+            Ok(())
+        }
+    }
+    let mut names = Names(Vec::new());
+    match visit_every_table(&mut names) {
+        Ok(()) => names.0,
+        Err(never) => match never {},
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every table definition in this file's source, read as text,
+    /// so a table defined and forgotten in `visit_every_table` (and so in
+    /// backups) fails here.
+    #[test]
+    fn every_table_defined_is_visited() {
+        let source = include_str!("tables.rs");
+        let (source, _tests) = source
+            .split_once(concat!("#[cfg", "(test)]"))
+            .expect("this file has a test module");
+        let marker = concat!("TableDefinition::new", "(\"");
+        let mut defined: Vec<String> = source
+            .split(marker)
+            .skip(1)
+            .filter_map(|rest| rest.split('"').next().map(str::to_owned))
+            .collect();
+        defined.sort();
+        let mut visited = every_table_name();
+        let count = visited.len();
+        visited.sort();
+        visited.dedup();
+        assert_eq!(visited.len(), count, "a table is visited twice");
+        assert!(defined.len() >= 19, "the source scan found {defined:?}");
+        assert_eq!(visited, defined);
+    }
+}
