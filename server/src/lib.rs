@@ -1,8 +1,9 @@
 //! The Enlace server: HTTP, the automerge-repo sync WebSocket, hubs and storage.
 //!
 //! # Layout
-//! - [`config`]: command line and environment; [`cli`]: the `user`,
-//!   `token` and `audit` subcommands on a stopped server; [`logging`]: the log filter.
+//! - [`config`]: command line and environment; [`cli`]: the `user` and
+//!   `token` subcommands (a stopped server), `audit` and `backup` (beside a
+//!   running one too, read-only) and `restore`; [`logging`]: the log filter.
 //! - [`http`]: the router and its handlers (sign-in, people, workspaces and
 //!   their audit trail, the `/sync` upgrade); the only code that turns errors
 //!   into HTTP statuses.
