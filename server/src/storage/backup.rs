@@ -427,6 +427,17 @@ pub fn verify(input: &Path) -> Result<(BackupHeader, u64), BackupError> {
     Ok((header, size))
 }
 
+/// Whether `bytes` decode as a `T` and encode back to themselves. redb's
+/// decoders trust their input and panic on malformed bytes (a key of the
+/// wrong length, a string that is not UTF-8); a backup's checksum catches
+/// damage, not a crafted file, so every row is checked before redb sees it.
+fn decodes_exactly<T: Value + 'static>(bytes: &[u8]) -> bool {
+    if T::fixed_width().is_some_and(|width| width != bytes.len()) {
+        return false;
+    }
+    std::panic::catch_unwind(|| T::as_bytes(&T::from_bytes(bytes)).as_ref() == bytes).unwrap_or(false)
+}
+
 struct LoadRows<'a, R, I: Iterator<Item = &'a TableCount>> {
     transaction: &'a redb::WriteTransaction,
     input: &'a mut R,
@@ -444,10 +455,19 @@ impl<'a, R: Read, I: Iterator<Item = &'a TableCount>> TableVisitor for LoadRows<
         let Some(count) = self.tables.next_if(|table| table.name == definition.name()) else {
             return Ok(());
         };
-        for _ in 0..count.rows {
+        for row in 0..count.rows {
             let truncated = |_| BackupError::Damaged(self.path.to_owned());
             let key = read_bytes(self.input).map_err(truncated)?;
             let value = read_bytes(self.input).map_err(truncated)?;
+            if !decodes_exactly::<K>(&key) || !decodes_exactly::<V>(&value) {
+                return Err(BackupError::Format {
+                    path: self.path.to_owned(),
+                    reason: format!(
+                        "row {row} of table `{}` is not a valid row of that table",
+                        definition.name()
+                    ),
+                });
+            }
             table
                 .insert(K::from_bytes(&key), V::from_bytes(&value))
                 .map_err(database_error)?;
@@ -647,5 +667,56 @@ mod tests {
         let error = restore(&file, &source.path().join("restored")).expect_err("refused");
         assert!(error.to_string().contains("enlace-backup/99"), "{error}");
         assert!(!source.path().join("restored").exists());
+    }
+
+    /// A file whose checksum is right (anyone can recompute it) but whose
+    /// rows are not what their tables hold: refused with a clear error, not
+    /// a panic inside redb, and nothing is left on disk.
+    #[test]
+    fn a_crafted_backup_with_malformed_rows_is_refused() {
+        let source = tempfile::tempdir().expect("tempdir");
+        let crafted = |table: &str, key: &[u8], value: &[u8]| {
+            let header = serde_json::to_vec(&BackupHeader {
+                format: BACKUP_FORMAT.into(),
+                created_at_ms: 0,
+                tables: vec![TableCount {
+                    name: table.into(),
+                    rows: 1,
+                }],
+            })
+            .expect("json");
+            let mut bytes = MAGIC.to_vec();
+            write_bytes(&mut bytes, &header).expect("write");
+            write_bytes(&mut bytes, key).expect("write");
+            write_bytes(&mut bytes, value).expect("write");
+            let checksum = Sha256::digest(&bytes);
+            bytes.extend_from_slice(&checksum);
+            bytes
+        };
+        let cases = [
+            (
+                "a user id that is not UTF-8",
+                crafted("users", &[0xff, 0xfe], b"{}"),
+            ),
+            (
+                "a workspace id of 3 bytes",
+                crafted("workspaces", &[1, 2, 3], b"{}"),
+            ),
+            (
+                "a sequence number of 2 bytes",
+                crafted("snapshot_next_seq", &[7; 16], &[1, 2]),
+            ),
+        ];
+        for (what, bytes) in cases {
+            let file = source.path().join("crafted.enlace");
+            std::fs::write(&file, &bytes).expect("write");
+            let target = source.path().join("restored");
+            let error = restore(&file, &target).expect_err(what);
+            assert!(
+                error.to_string().contains("is not a valid row"),
+                "{what}: {error}"
+            );
+            assert!(!target.join(DATABASE_FILE).exists(), "{what}: nothing restored");
+        }
     }
 }
