@@ -1,10 +1,11 @@
 //! The `user`, `token`, `audit`, `backup` and `restore` subcommands. They
-//! open the data directory directly. Those that write (`user`, `token`)
-//! work on a stopped server; against a running one redb's writer lock makes
-//! them fail with a clear message (use the web interface). Those that only
-//! read (`backup`, `audit export`, `audit key` once the key exists) open it
-//! read-only, beside a running server or not. `audit verify` reads only the
-//! file it checks; `restore` writes a new data directory.
+//! open the data directory directly, which only works on a stopped server:
+//! the server holds its database file exclusively, so against a running one
+//! they fail with a clear message (use the web interface, or the audit
+//! export's endpoint). `backup` is the exception: on a running server it
+//! asks the server through its admin socket (`crate::admin_socket`).
+//! `audit verify` reads only the file it checks; `restore` writes a new data
+//! directory.
 
 use enlace_shared::DocumentId;
 use enlace_shared::roles::Role;
@@ -40,14 +41,35 @@ pub enum CliError {
     Backup(#[from] crate::storage::BackupError),
 }
 
-/// Runs `enlace backup`: one read transaction of a data directory, the
-/// server running or not, to a file.
+/// Runs `enlace backup`: one read transaction of a data directory to a
+/// file; on a running server's directory, made by the server and streamed
+/// through its admin socket, then checked (checksum, format) before the file
+/// takes its name.
 pub fn backup(args: &BackupArgs) -> Result<String, CliError> {
-    let storage = Storage::open_read_only(&args.data.data)?;
-    let summary = storage.backup_to(&args.out, crate::system::now_ms())?;
+    let data = &args.data.data;
+    let (summary, how) = match Storage::open_read_only(data) {
+        Ok(storage) => (
+            storage.backup_to(&args.out, crate::system::now_ms())?,
+            "read directly",
+        ),
+        Err(StorageError::InUse(_)) => {
+            let summary = crate::storage::write_atomically(&args.out, |file, temporary| {
+                crate::admin_socket::request_backup(data, file).map_err(|error| {
+                    crate::storage::BackupError::File {
+                        path: crate::admin_socket::socket_path(data),
+                        error,
+                    }
+                })?;
+                let (header, bytes) = crate::storage::verify_backup(temporary)?;
+                Ok(crate::storage::BackupSummary { header, bytes })
+            })?;
+            (summary, "made by the running server")
+        }
+        Err(error) => return Err(error.into()),
+    };
     Ok(format!(
-        "backed up {} to {}: {summary}",
-        args.data.data.display(),
+        "backed up {} to {} ({how}): {summary}",
+        data.display(),
         args.out.display()
     ))
 }
@@ -63,23 +85,11 @@ pub fn restore(args: &RestoreArgs) -> Result<String, CliError> {
     ))
 }
 
-/// The storage, read-only, and the audit signing key. The key is made on
-/// first need, which writes: if it (or the database) does not exist yet,
-/// the directory is opened for writing, which a running server refuses.
+/// The storage of a stopped server and its audit signing key (made on
+/// first need). A running server refuses with [`StorageError::InUse`],
+/// whose message names the audit export's endpoint.
 fn storage_and_key(data: &std::path::Path) -> Result<(Storage, ed25519_dalek::SigningKey), CliError> {
-    match Storage::open_read_only(data) {
-        Ok(storage) => match export::signing_key(&storage) {
-            Ok(key) => return Ok((storage, key)),
-            Err(ExportError::Storage(StorageError::NoSigningKey)) => {}
-            Err(error) => return Err(error.into()),
-        },
-        Err(StorageError::NoDatabase(_)) => {}
-        Err(error) => return Err(error.into()),
-    }
-    let storage = Storage::open(data).map_err(|error| match error {
-        StorageError::InUse(_) => StorageError::NoSigningKey,
-        other => other,
-    })?;
+    let storage = Storage::open(data)?;
     let key = export::signing_key(&storage)?;
     Ok((storage, key))
 }

@@ -26,6 +26,7 @@
 //! server port 0 and stop it when they like.
 
 pub mod accounts;
+pub mod admin_socket;
 pub mod assets;
 pub mod audit;
 pub mod auth;
@@ -140,6 +141,13 @@ pub async fn run(
         Err(error) => tracing::warn!(%error, "cannot give old bearer tokens an expiry"),
     }
     let (writer, writer_thread) = StorageWriter::start(storage.clone());
+    // `enlace backup` beside the running server asks here (the database file
+    // is this process's alone). Without it backups need a stopped server.
+    let admin_socket = admin_socket::listen(storage.clone(), &config.data_dir)
+        .inspect_err(
+            |error| tracing::warn!(%error, "no admin socket: `enlace backup` needs a stopped server"),
+        )
+        .ok();
     let server_peer_id = PeerId::new(format!(
         "enlace-server-{}",
         enlace_shared::ids::hex(&random_bytes::<16>()?)
@@ -177,6 +185,7 @@ pub async fn run(
     }
     drop(hubs);
     let _ = tokio::task::spawn_blocking(move || writer_thread.join()).await;
+    drop(admin_socket);
     tracing::info!("stopped; every acknowledged change is committed");
     Ok(())
 }

@@ -102,6 +102,9 @@ async fn a_backup_of_a_running_server_restores_the_same_workspace() -> anyhow::R
     }
     let said = job.await??;
     assert!(said.contains("receipts"), "{said}");
+    // The server holds its database file, so it made this backup itself,
+    // through its admin socket.
+    assert!(said.contains("made by the running server"), "{said}");
     let original_receipts = receipts(&server, &workspace).await?;
     assert_eq!(
         original_receipts.len(),
@@ -187,27 +190,23 @@ async fn a_backup_of_a_running_server_restores_the_same_workspace() -> anyhow::R
 }
 
 #[tokio::test]
-async fn the_audit_export_works_on_a_running_server() -> anyhow::Result<()> {
+async fn the_audit_export_cli_needs_a_stopped_server_and_says_where_to_get_one_meanwhile()
+-> anyhow::Result<()> {
     let data = tempfile::tempdir()?;
     let files = tempfile::tempdir()?;
-    let server = ServerProcess::start(data.path()).await?;
+    let mut server = ServerProcess::start(data.path()).await?;
     let workspace = server.first_workspace().await?;
     let mut client = RustClient::connect(&server, &workspace).await?;
     client.add_organisation("GIZ", "cooperation_agency", "DE").await?;
 
-    // No key yet: the export says how to make one instead of failing vaguely.
+    // The server holds its database file: the CLI is refused, and told of
+    // the endpoint that exports meanwhile.
     let out = files.path().join("export.json");
     let out_arg = out.to_string_lossy().into_owned();
     let error = enlace_cli(data.path(), &["audit", "export", "--out", &out_arg], None)
-        .expect_err("no signing key yet");
-    assert!(
-        error.to_string().contains("no audit signing key yet"),
-        "{error:#}"
-    );
-
-    // Once the server has made its key (its first export), the CLI exports
-    // beside it, with the same key.
-    let (status, _, _) = server
+        .expect_err("a running server's directory");
+    assert!(error.to_string().contains("audit-export"), "{error:#}");
+    let (status, over_http, _) = server
         .api(
             "GET",
             &paths::workspace_audit_export(&workspace.id),
@@ -216,9 +215,14 @@ async fn the_audit_export_works_on_a_running_server() -> anyhow::Result<()> {
         )
         .await?;
     assert_eq!(status, 200);
+
+    // Stopped, the CLI exports with the same key the server signed with.
+    drop(client);
+    server.stop().await?;
     let said = enlace_cli(data.path(), &["audit", "export", "--out", &out_arg], None)?;
     assert!(said.contains("wrote the audit export"), "{said}");
     let key = enlace_cli(data.path(), &["audit", "key"], None)?;
-    assert!(said.contains(&key), "{said} / {key}");
+    assert_eq!(over_http["public_key"].as_str(), Some(key.trim()));
+    assert!(said.contains(key.trim()), "{said} / {key}");
     Ok(())
 }

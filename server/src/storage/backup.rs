@@ -173,11 +173,15 @@ fn read_bytes(input: &mut impl Read) -> std::io::Result<Vec<u8>> {
 }
 
 impl Storage {
-    /// Writes every table, as one read transaction sees it, to `out`
-    /// (through `out.tmp`, synced, then renamed: a crash leaves the previous
-    /// backup or the new one, never half of one). Works beside a running
-    /// server: its commits meanwhile are simply not in this backup.
-    pub fn backup_to(&self, out: &Path, created_at_ms: i64) -> Result<BackupSummary, BackupError> {
+    /// Writes a backup of every table, as one read transaction sees it, to
+    /// `out` (a file, or the admin socket of a running server); returns its
+    /// header and size. `path` only names the destination in errors.
+    pub fn backup_into(
+        &self,
+        out: impl Write,
+        path: &Path,
+        created_at_ms: i64,
+    ) -> Result<BackupSummary, BackupError> {
         let transaction = self.begin_read()?;
         let mut counts = CountRows {
             transaction: &transaction,
@@ -191,45 +195,63 @@ impl Storage {
         };
         let header_json =
             serde_json::to_vec(&header).map_err(|error| StorageError::CorruptRecord(error.to_string()))?;
-
-        let mut temporary_name = out.file_name().unwrap_or_default().to_owned();
-        temporary_name.push(".tmp");
-        let temporary = out.with_file_name(temporary_name);
-        let written = (|| -> Result<u64, BackupError> {
-            let io = file_error(&temporary);
-            let file = File::create(&temporary).map_err(&io)?;
-            let mut writer = HashingWriter {
-                inner: BufWriter::new(file),
-                hasher: Sha256::new(),
-                written: 0,
-            };
-            writer.write_all(MAGIC).map_err(&io)?;
-            write_bytes(&mut writer, &header_json).map_err(&io)?;
-            tables::visit_every_table(&mut DumpRows {
-                transaction: &transaction,
-                out: &mut writer,
-                path: &temporary,
-            })?;
-            let checksum = writer.hasher.finalize();
-            writer.inner.write_all(&checksum).map_err(&io)?;
-            let file = writer
-                .inner
-                .into_inner()
-                .map_err(|error| io(error.into_error()))?;
-            file.sync_all().map_err(&io)?;
-            Ok(writer.written + CHECKSUM_BYTES)
-        })();
-        let bytes = match written {
-            Ok(bytes) => bytes,
-            Err(error) => {
-                let _ = std::fs::remove_file(&temporary);
-                return Err(error);
-            }
+        let io = file_error(path);
+        let mut writer = HashingWriter {
+            inner: BufWriter::new(out),
+            hasher: Sha256::new(),
+            written: 0,
         };
-        std::fs::rename(&temporary, out).map_err(file_error(out))?;
-        sync_directory_of(out)?;
-        Ok(BackupSummary { header, bytes })
+        writer.write_all(MAGIC).map_err(&io)?;
+        write_bytes(&mut writer, &header_json).map_err(&io)?;
+        tables::visit_every_table(&mut DumpRows {
+            transaction: &transaction,
+            out: &mut writer,
+            path,
+        })?;
+        let checksum = writer.hasher.finalize();
+        writer.inner.write_all(&checksum).map_err(&io)?;
+        writer.inner.flush().map_err(&io)?;
+        Ok(BackupSummary {
+            header,
+            bytes: writer.written + CHECKSUM_BYTES,
+        })
     }
+
+    /// Writes every table, as one read transaction sees it, to the file
+    /// `out` (through `out.tmp`, synced, then renamed: a crash leaves the
+    /// previous backup or the new one, never half of one).
+    pub fn backup_to(&self, out: &Path, created_at_ms: i64) -> Result<BackupSummary, BackupError> {
+        write_atomically(out, |file, temporary| {
+            self.backup_into(file, temporary, created_at_ms)
+        })
+    }
+}
+
+/// Runs `write` on `out.tmp`, syncs it, renames it to `out` and syncs the
+/// directory; removes the temporary file if anything fails.
+pub fn write_atomically<T>(
+    out: &Path,
+    write: impl FnOnce(&mut File, &Path) -> Result<T, BackupError>,
+) -> Result<T, BackupError> {
+    let mut temporary_name = out.file_name().unwrap_or_default().to_owned();
+    temporary_name.push(".tmp");
+    let temporary = out.with_file_name(temporary_name);
+    let written = (|| -> Result<T, BackupError> {
+        let mut file = File::create(&temporary).map_err(file_error(&temporary))?;
+        let written = write(&mut file, &temporary)?;
+        file.sync_all().map_err(file_error(&temporary))?;
+        Ok(written)
+    })();
+    let written = match written {
+        Ok(written) => written,
+        Err(error) => {
+            let _ = std::fs::remove_file(&temporary);
+            return Err(error);
+        }
+    };
+    std::fs::rename(&temporary, out).map_err(file_error(out))?;
+    sync_directory_of(out)?;
+    Ok(written)
 }
 
 /// Makes a rename durable: syncs the directory holding `path`.
