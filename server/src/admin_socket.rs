@@ -113,3 +113,39 @@ pub fn request_backup(data_dir: &Path, out: &mut impl Write) -> std::io::Result<
     stream.write_all(format!("{BACKUP_COMMAND}\n").as_bytes())?;
     std::io::copy(&mut stream, out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_socket_answers_a_backup_and_refuses_anything_else() {
+        let directory = tempfile::tempdir().expect("tempdir");
+        let storage = Storage::open(directory.path()).expect("open");
+        // A stale socket file from a killed server is replaced.
+        std::fs::write(socket_path(directory.path()), b"stale").expect("stale file");
+        let socket = listen(storage, directory.path()).expect("listen");
+        let mode = std::fs::metadata(socket_path(directory.path()))
+            .expect("socket")
+            .permissions()
+            .mode();
+        assert_eq!(mode & 0o777, 0o600, "only the owner opens it");
+
+        let file = directory.path().join("through-the-socket.backup");
+        let mut out = std::fs::File::create(&file).expect("file");
+        let bytes = request_backup(directory.path(), &mut out).expect("backup");
+        drop(out);
+        let (header, size) = crate::storage::verify_backup(&file).expect("a whole, valid backup");
+        assert_eq!(size, bytes);
+        assert!(header.tables.iter().any(|table| table.name == "workspaces"));
+
+        let mut stream = UnixStream::connect(socket_path(directory.path())).expect("connect");
+        stream.write_all(b"drop tables\n").expect("send");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("answer");
+        assert!(answer.starts_with("error: unknown command"), "{answer}");
+
+        drop(socket);
+        assert!(!socket_path(directory.path()).exists(), "removed with its guard");
+    }
+}
