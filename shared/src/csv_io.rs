@@ -934,34 +934,41 @@ pub fn apply_import(
                         None
                     }
                     DuplicateChoice::CreateNew => Some((new_id(), true, false)),
-                    DuplicateChoice::Merge => match &first.of {
-                        DuplicateOf::Existing { id } => {
-                            summary.merged += 1;
-                            Some((id.clone(), false, true))
-                        }
-                        DuplicateOf::Row { index: earlier } => {
-                            let target = summary.record_ids.get(*earlier).cloned().flatten();
-                            match target.and_then(|id| writes.iter_mut().rev().find(|write| write.id == id)) {
-                                // Fill in the earlier row's empty values.
-                                Some(earlier) => {
-                                    summary.merged += 1;
-                                    summary.record_ids[index] = Some(earlier.id.clone());
-                                    for (key, value) in &row.values {
-                                        match earlier.values.iter_mut().find(|(known, _)| known == key) {
-                                            Some((_, known)) if is_empty_value(known) => {
-                                                *known = value.clone();
-                                            }
-                                            Some(_) => {}
-                                            None => earlier.values.push((key, value.clone())),
-                                        }
-                                    }
-                                    None
-                                }
-                                // The earlier row was left out: this one is new.
-                                None => Some((new_id(), true, false)),
+                    DuplicateChoice::Merge => {
+                        let (target, existing) = match &first.of {
+                            DuplicateOf::Existing { id } => (Some(id.clone()), true),
+                            DuplicateOf::Row { index: earlier } => {
+                                (summary.record_ids.get(*earlier).cloned().flatten(), false)
                             }
+                        };
+                        let earlier = target
+                            .as_ref()
+                            .and_then(|id| writes.iter_mut().rev().find(|write| write.id == *id));
+                        match (earlier, target) {
+                            // An earlier row writes into that record: fill
+                            // in its empty values, one write per record.
+                            (Some(earlier), _) => {
+                                summary.merged += 1;
+                                summary.record_ids[index] = Some(earlier.id.clone());
+                                for (key, value) in &row.values {
+                                    match earlier.values.iter_mut().find(|(known, _)| known == key) {
+                                        Some((_, known)) if is_empty_value(known) => {
+                                            *known = value.clone();
+                                        }
+                                        Some(_) => {}
+                                        None => earlier.values.push((key, value.clone())),
+                                    }
+                                }
+                                None
+                            }
+                            (None, Some(id)) if existing => {
+                                summary.merged += 1;
+                                Some((id, false, true))
+                            }
+                            // The earlier row was left out: this one is new.
+                            (None, _) => Some((new_id(), true, false)),
                         }
-                    },
+                    }
                 }
             }
         };
@@ -1068,5 +1075,67 @@ fn same_value(now: Option<&FieldValue>, value: &FieldValue) -> bool {
         }
         (Some(now), value) => now == value,
         (None, value) => is_empty_value(value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nouns_take_their_plural() {
+        let plurals: Vec<String> = Collection::ALL
+            .iter()
+            .map(|collection| plural(collection.noun()))
+            .collect();
+        assert_eq!(
+            plurals,
+            [
+                "organisations",
+                "contacts",
+                "presidency terms",
+                "work-plan lines",
+                "alliances",
+                "collaborations",
+                "activities"
+            ]
+        );
+    }
+
+    #[test]
+    fn folding_ignores_case_accents_and_spacing() {
+        assert_eq!(
+            fold("  Organización   Internacional\tdel TRABAJO "),
+            "organizacion internacional del trabajo"
+        );
+        assert_eq!(fold("Pai\u{0301}s"), "pais");
+        assert_eq!(fold("Ñandú"), "nandu");
+    }
+
+    #[test]
+    fn flags_read_both_languages() {
+        for yes in ["sí", "SI", "yes", "Y", "true", "1", "x"] {
+            assert_eq!(parse_flag(yes), Some(true), "{yes}");
+        }
+        for no in ["no", "No", "false", "0", "", "  "] {
+            assert_eq!(parse_flag(no), Some(false), "{no:?}");
+        }
+        assert_eq!(parse_flag("quizá"), None);
+        assert_eq!(flag_text(true, Language::Spanish), "sí");
+        assert_eq!(flag_text(true, Language::English), "yes");
+    }
+
+    #[test]
+    fn commitments_split_from_the_right() {
+        let parsed = parse_commitments("Uno | dos | 2021-01-01 | sí\n\nTres || no").expect("commitments");
+        assert_eq!(
+            parsed
+                .iter()
+                .map(|commitment| (commitment.text.as_str(), commitment.due.as_str(), commitment.done))
+                .collect::<Vec<_>>(),
+            [("Uno | dos", "2021-01-01", true), ("Tres", "", false)]
+        );
+        assert!(parse_commitments("Uno | 2021-13-01 | no").is_err());
+        assert!(parse_commitments("Uno | quizá").is_err());
     }
 }

@@ -636,3 +636,52 @@ fn two_thousand_organisations_come_back_out_identical() {
     }
     assert_eq!(again, csv);
 }
+
+#[test]
+fn two_rows_merged_into_one_record_fill_it_in_once() {
+    let mut document = demo_roundtable();
+    let giz = records::read_all(&document, Collection::Organisations)
+        .expect("read")
+        .into_iter()
+        .find(|record| record.text("acronym") == "GIZ")
+        .expect("GIZ");
+    assert_eq!(giz.text("city"), "");
+    let csv = "Name,Acronym,Kind,City,Website\n\
+        GIZ Alemania,GIZ,Cooperation agency,Bonn,\n\
+        GIZ México,giz,Cooperation agency,Ciudad de México,https://giz.de\n";
+    let plan = plan(&document, csv, Collection::Organisations);
+    assert!(plan.rows.iter().all(|row| row.problems.is_empty()));
+    let duplicates: Vec<Vec<DuplicateOf>> = plan
+        .rows
+        .iter()
+        .map(|row| {
+            row.duplicates
+                .iter()
+                .map(|duplicate| duplicate.of.clone())
+                .collect()
+        })
+        .collect();
+    let existing = DuplicateOf::Existing { id: giz.id.clone() };
+    assert_eq!(
+        duplicates,
+        [
+            vec![existing.clone()],
+            vec![existing, DuplicateOf::Row { index: 0 }]
+        ]
+    );
+    let summary =
+        csv_io::apply_import(&mut document, &plan, &BTreeMap::new(), &by(), &mut ids("n")).expect("import");
+    assert_eq!((summary.merged, summary.updated, summary.created), (2, 1, 0));
+    let giz_now = records::read_one(&document, Collection::Organisations, &giz.id).expect("GIZ");
+    assert_eq!(
+        giz_now.text("city"),
+        "Bonn",
+        "the first row filled it in, the second does not overwrite"
+    );
+    assert_eq!(giz_now.text("website"), "https://giz.de");
+    assert_eq!(giz_now.title(), giz.title());
+    assert_eq!(
+        document.get_last_local_change().expect("change").message(),
+        Some("import 1 organisation from CSV")
+    );
+}
