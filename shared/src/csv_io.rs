@@ -637,8 +637,13 @@ fn read_cells(
             }
         }
         FieldKind::References(target) => {
-            let names = cells.value.map(split_list).unwrap_or_default();
+            let mut names = cells.value.map(split_list).unwrap_or_default();
             let ids = cells.ids.map(split_list).unwrap_or_default();
+            // With ids given, titles count only if they pair up with them
+            // (a title holding `;` splits in two and would shift the rest).
+            if !ids.is_empty() && names.len() != ids.len() {
+                names.clear();
+            }
             let count = names.len().max(ids.len());
             let mut resolved = Vec::with_capacity(count);
             for position in 0..count {

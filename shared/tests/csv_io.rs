@@ -224,6 +224,34 @@ fn importing_an_export_into_its_own_workspace_changes_nothing() {
 }
 
 #[test]
+fn a_title_holding_the_list_separator_still_resolves_by_id() {
+    let mut document = demo_roundtable();
+    let line = records::read_all(&document, Collection::WorkplanLines)
+        .expect("read")
+        .into_iter()
+        .find(|line| line.title().starts_with("Mujeres constructoras"))
+        .expect("the line the example activity is on");
+    records::set_text(
+        &mut document,
+        Collection::WorkplanLines,
+        &line.id,
+        "title",
+        "Paz; seguridad",
+        &by(),
+    )
+    .expect("rename");
+    let csv = export(&document, Collection::Activities, Language::Spanish);
+    assert!(csv.contains("Paz; seguridad"));
+    let plan = plan(&document, &csv, Collection::Activities);
+    assert!(plan.rows.iter().all(|row| row.problems.is_empty()), "{plan:?}");
+    let heads = document.get_heads();
+    let summary =
+        csv_io::apply_import(&mut document, &plan, &BTreeMap::new(), &by(), &mut ids("z")).expect("import");
+    assert_eq!(summary.unchanged, plan.rows.len());
+    assert_eq!(document.get_heads(), heads);
+}
+
+#[test]
 fn an_edited_cell_updates_the_record_with_that_id() {
     let mut document = demo_roundtable();
     let csv = export(&document, Collection::Organisations, Language::English);
