@@ -347,6 +347,9 @@ pub enum ImportProblem {
     BadFlag { text: String },
     /// A commitment line that is not `text | due | done`.
     BadCommitment { text: String },
+    /// A presidency term overlapping the one of an earlier row of the file
+    /// (its index in [`ImportPlan::rows`]): one presidency at a time.
+    OverlapsRow { index: usize },
     /// A rule of [`crate::validation`] (required, dates, kinds…).
     Invalid(Problem),
 }
@@ -393,6 +396,12 @@ impl RowProblem {
             }
             (ImportProblem::BadCommitment { text }, Language::English) => {
                 format!("“{text}” is not “text | due | yes/no”.")
+            }
+            (ImportProblem::OverlapsRow { .. }, Language::Spanish) => {
+                "Se superpone con otra presidencia de este archivo: solo puede haber una a la vez.".into()
+            }
+            (ImportProblem::OverlapsRow { .. }, Language::English) => {
+                "Overlaps another presidency term of this file: there is one at a time.".into()
             }
             (ImportProblem::Invalid(problem), _) => validation::Issue {
                 collection,
@@ -748,6 +757,8 @@ pub fn plan_import<R: DocRead + ?Sized>(
             }
         }
     }
+    // The presidency terms of earlier rows without problems: (start, end, index).
+    let mut terms: Vec<(String, String, usize)> = Vec::new();
     let mut rows = Vec::with_capacity(table.rows.len());
     for (row_index, row) in table.rows.iter().enumerate() {
         let cell = |column: Option<usize>| column.and_then(|column| row.get(column)).map(String::as_str);
@@ -787,6 +798,22 @@ pub fn plan_import<R: DocRead + ?Sized>(
                     field: issue.field,
                     problem: ImportProblem::Invalid(issue.problem),
                 });
+            }
+        }
+        if collection == Collection::PresidencyTerms && !record.deleted {
+            let (start, end) = (record.text("start"), record.text("end"));
+            if validation::is_date(start) && validation::is_date(end) {
+                if let Some(&(_, _, other)) = terms.iter().find(|(other_start, other_end, _)| {
+                    start <= other_end.as_str() && other_start.as_str() <= end
+                }) {
+                    problems.push(RowProblem {
+                        field: "start",
+                        problem: ImportProblem::OverlapsRow { index: other },
+                    });
+                }
+                if problems.is_empty() {
+                    terms.push((start.to_owned(), end.to_owned(), row_index));
+                }
             }
         }
         let mut duplicates = Vec::new();

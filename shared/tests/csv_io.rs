@@ -395,6 +395,18 @@ fn the_validation_report_names_each_problem() {
         }
     )));
 
+    let terms = "Organización,Inicio,Fin\n\
+        Embajada de Francia,2030-01-01,2030-12-31\n\
+        Embajada de Francia,2030-06-01,2031-05-31\n\
+        Embajada de Francia,2031-06-01,2032-05-31\n";
+    let plan = self::plan(&document, terms, Collection::PresidencyTerms);
+    assert_eq!(problems_of(&plan, 0), Vec::new());
+    assert_eq!(
+        problems_of(&plan, 1),
+        vec![("start", ImportProblem::OverlapsRow { index: 0 })]
+    );
+    assert_eq!(problems_of(&plan, 2), Vec::new());
+
     let alliances = "Título,Cámara o empresa,Estado,Compromisos\n\
         Pacto nuevo,Gemela,Activa,sin separadores\n";
     let plan = self::plan(&document, alliances, Collection::Alliances);
