@@ -502,12 +502,19 @@ impl ImportPlan {
 /// titles are resolved and duplicates found.
 struct Titles<'a> {
     by_title: HashMap<(Collection, String), Vec<&'a str>>,
+    /// Organisations by folded acronym, for references no title matches.
+    by_acronym: HashMap<String, Vec<&'a str>>,
 }
 
 impl<'a> Titles<'a> {
     fn new(records: &'a [Record]) -> Self {
         let mut by_title: HashMap<(Collection, String), Vec<&'a str>> = HashMap::new();
+        let mut by_acronym: HashMap<String, Vec<&'a str>> = HashMap::new();
         for record in records.iter().filter(|record| !record.deleted) {
+            let acronym = fold(record.text("acronym"));
+            if record.collection == Collection::Organisations && !acronym.is_empty() {
+                by_acronym.entry(acronym).or_default().push(record.id.as_str());
+            }
             let title = fold(record.title());
             if !title.is_empty() {
                 by_title
@@ -516,13 +523,20 @@ impl<'a> Titles<'a> {
                     .push(record.id.as_str());
             }
         }
-        Self { by_title }
+        Self { by_title, by_acronym }
     }
 
+    /// The records of `collection` titled `title`; for organisations, if
+    /// none is, those with `title` as their acronym.
     fn find(&self, collection: Collection, title: &str) -> &[&'a str] {
-        self.by_title
-            .get(&(collection, fold(title)))
-            .map_or(&[], Vec::as_slice)
+        let folded = fold(title);
+        match self.by_title.get(&(collection, folded.clone())) {
+            Some(found) => found,
+            None if collection == Collection::Organisations => {
+                self.by_acronym.get(&folded).map_or(&[], Vec::as_slice)
+            }
+            None => &[],
+        }
     }
 }
 
@@ -535,7 +549,8 @@ fn split_list(text: &str) -> Vec<String> {
 }
 
 /// Resolves one reference: its id if it names a record of `target`, else
-/// its title if exactly one record has it.
+/// its title if exactly one record has it (for organisations, else their
+/// acronym).
 fn resolve(
     index: &Index<'_>,
     titles: &Titles<'_>,

@@ -350,7 +350,8 @@ fn the_validation_report_names_each_problem() {
         Nadie,Organización fantasma,\n\
         Doble,gemela,\n\
         Por id,,twin2\n\
-        Id falso con nombre,ONU Mujeres,no-such-id\n";
+        Id falso con nombre,ONU Mujeres,no-such-id\n\
+        Por siglas,oit,\n";
     let plan = self::plan(&document, contacts, Collection::Contacts);
     assert_eq!(
         problems_of(&plan, 0),
@@ -377,6 +378,17 @@ fn the_validation_report_names_each_problem() {
     );
     // An id that names nothing falls back to the title.
     assert_eq!(problems_of(&plan, 3), Vec::new());
+    // An organisation no title matches is found by its acronym.
+    assert_eq!(problems_of(&plan, 4), Vec::new());
+    let oit = records::read_all(&document, Collection::Organisations)
+        .expect("read")
+        .into_iter()
+        .find(|record| record.text("acronym") == "OIT")
+        .expect("OIT");
+    assert_eq!(
+        plan.rows[4].values[1],
+        ("organisation", records::FieldValue::Text(oit.id))
+    );
 
     let terms = "Organización,Inicio,Fin,Prorrogada un segundo año\n\
         Gemela (no),2030-01-01,2030-12-31,quizá\n";
