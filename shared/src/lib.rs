@@ -14,6 +14,8 @@
 //!   strings written as scalars or text.
 //! - [`records`]: generic reading and writing of any record of any collection.
 //! - [`validation`]: the rules a workspace should satisfy, reported per field.
+//! - [`csv_io`]: CSV export, parsing, column mapping, the import plan
+//!   (values, problems, likely duplicates) and the import as one change.
 //! - [`policy`]: where each operation of a change lands, and whether a role
 //!   may make it.
 //! - [`demo`]: the demo roundtable.
@@ -28,6 +30,7 @@
 //! own. Time and fresh ids are arguments. It compiles for native and wasm32.
 
 pub mod api;
+pub mod csv_io;
 pub mod demo;
 pub mod history;
 pub mod ids;

@@ -1,0 +1,1188 @@
+//! CSV in and out, for every collection: export, parsing, column mapping, an
+//! import plan (values, problems, likely duplicates; nothing written) and the
+//! import itself as one change. `docs/schema.md` ("CSV") describes the
+//! format for people. The `csv` crate does the quoting and parsing.
+//!
+//! Pure like the rest of this crate: fresh ids come from the caller.
+
+use std::collections::{BTreeMap, HashMap};
+
+use automerge::transaction::Transactable as _;
+use automerge::{Automerge, ObjType, ROOT, ReadDoc as _, ScalarValue};
+
+use crate::language::{Bilingual, Language};
+use crate::model::{Authorship, DocRead, ModelError, object};
+use crate::records::{self, Commitment, FieldValue, Record};
+use crate::schema::{Collection, FieldKind, FieldSpec};
+use crate::validation::{self, Index, Problem};
+
+/// The byte-order mark that makes spreadsheet programs read the file as UTF-8.
+pub const BOM: char = '\u{feff}';
+
+/// Separator of list items (references, strings) in one cell.
+pub const LIST_SEPARATOR: &str = "; ";
+
+/// Separator of a commitment's parts (`text | due | done`); commitments are
+/// one per line of the cell.
+pub const COMMITMENT_SEPARATOR: &str = " | ";
+
+/// The most data rows a file may have; beyond this `parse` refuses it.
+pub const MAX_ROWS: usize = 20_000;
+
+/// The most columns a file may have.
+pub const MAX_COLUMNS: usize = 200;
+
+/// The header of the record id column.
+pub const ID_HEADER: &str = "id";
+
+const ID_SUFFIX: &str = " (id)";
+
+fn deleted_label() -> Bilingual {
+    Bilingual::new("Eliminado", "Deleted")
+}
+
+fn flag_text(value: bool, language: Language) -> &'static str {
+    match (value, language) {
+        (true, Language::Spanish) => "sí",
+        (true, Language::English) => "yes",
+        (false, _) => "no",
+    }
+}
+
+/// Reads a flag cell: sí/si/yes/y/s/true/1/x, or no/n/false/0/empty.
+fn parse_flag(text: &str) -> Option<bool> {
+    match fold(text).as_str() {
+        "si" | "s" | "yes" | "y" | "true" | "1" | "x" | "verdadero" => Some(true),
+        "no" | "n" | "false" | "0" | "" | "falso" => Some(false),
+        _ => None,
+    }
+}
+
+/// Lowercase, without accents and surrounding or repeated spaces: how names,
+/// labels and headers are compared.
+pub fn fold(text: &str) -> String {
+    let mut folded = String::with_capacity(text.len());
+    for character in text.trim().chars().flat_map(char::to_lowercase) {
+        let plain = match character {
+            'á' | 'à' | 'ä' | 'â' | 'ã' | 'å' => 'a',
+            'é' | 'è' | 'ë' | 'ê' => 'e',
+            'í' | 'ì' | 'ï' | 'î' => 'i',
+            'ó' | 'ò' | 'ö' | 'ô' | 'õ' => 'o',
+            'ú' | 'ù' | 'ü' | 'û' => 'u',
+            'ñ' => 'n',
+            'ç' => 'c',
+            // Combining accents (decomposed text) are dropped.
+            '\u{0300}'..='\u{036f}' => continue,
+            other if other.is_whitespace() => ' ',
+            other => other,
+        };
+        if plain == ' ' && folded.ends_with(' ') {
+            continue;
+        }
+        folded.push(plain);
+    }
+    folded
+}
+
+fn is_reference(kind: FieldKind) -> bool {
+    matches!(kind, FieldKind::Reference(_) | FieldKind::References(_))
+}
+
+/// The header row of a collection's export, in `language`.
+pub fn headers(collection: Collection, language: Language, include_deleted: bool) -> Vec<String> {
+    let mut headers = vec![ID_HEADER.to_owned()];
+    for spec in collection.fields() {
+        headers.push(spec.label(language).to_owned());
+        if is_reference(spec.kind) {
+            headers.push(format!("{}{ID_SUFFIX}", spec.label(language)));
+        }
+    }
+    if include_deleted {
+        headers.push(deleted_label().get(language).to_owned());
+    }
+    headers
+}
+
+fn title_of(titles: &HashMap<(Collection, &str), &str>, target: Collection, id: &str) -> String {
+    titles
+        .get(&(target, id))
+        .map(|title| (*title).to_owned())
+        .unwrap_or_default()
+}
+
+/// The CSV of `records` of `collection`: a byte-order mark, the header row
+/// ([`headers`]) and one row per record (deleted ones only if
+/// `include_deleted`), in the order of [`records::read_all`]. References are
+/// written as the titles of the records in `all` they point at, with their
+/// ids in the column after; choices as their labels; flags as sí/no
+/// (yes/no); lists joined by [`LIST_SEPARATOR`]; commitments one per line as
+/// `text | due | done`.
+pub fn export(
+    records: &[Record],
+    collection: Collection,
+    all: &[Record],
+    language: Language,
+    include_deleted: bool,
+) -> String {
+    let titles: HashMap<(Collection, &str), &str> = all
+        .iter()
+        .map(|record| ((record.collection, record.id.as_str()), record.title()))
+        .collect();
+    let mut rows: Vec<Record> = records
+        .iter()
+        .filter(|record| record.collection == collection && (include_deleted || !record.deleted))
+        .cloned()
+        .collect();
+    records::sort_records(&mut rows);
+    let mut writer = csv::WriterBuilder::new().from_writer(Vec::new());
+    // Writing into a Vec cannot fail.
+    let _ = writer.write_record(headers(collection, language, include_deleted));
+    for record in &rows {
+        let mut cells = vec![record.id.clone()];
+        for spec in collection.fields() {
+            match spec.kind {
+                FieldKind::Choice(choices) => {
+                    let slug = record.text(spec.key);
+                    cells.push(if slug.is_empty() {
+                        String::new()
+                    } else {
+                        crate::schema::choice_label(choices, slug, language)
+                    });
+                }
+                FieldKind::Reference(target) => {
+                    let id = record.text(spec.key);
+                    cells.push(title_of(&titles, target, id));
+                    cells.push(id.to_owned());
+                }
+                FieldKind::References(target) => {
+                    let ids = record.list(spec.key);
+                    let names: Vec<String> = ids.iter().map(|id| title_of(&titles, target, id)).collect();
+                    cells.push(names.join(LIST_SEPARATOR));
+                    cells.push(ids.join(LIST_SEPARATOR));
+                }
+                FieldKind::Strings => cells.push(record.list(spec.key).join(LIST_SEPARATOR)),
+                FieldKind::Flag => cells.push(flag_text(record.flag(spec.key), language).to_owned()),
+                FieldKind::Commitments => {
+                    let lines: Vec<String> = record
+                        .commitments()
+                        .iter()
+                        .map(|commitment| {
+                            [
+                                commitment.text.as_str(),
+                                commitment.due.as_str(),
+                                flag_text(commitment.done, language),
+                            ]
+                            .join(COMMITMENT_SEPARATOR)
+                        })
+                        .collect();
+                    cells.push(lines.join("\n"));
+                }
+                FieldKind::Line | FieldKind::LongText | FieldKind::Date => {
+                    cells.push(record.text(spec.key).to_owned());
+                }
+            }
+        }
+        if include_deleted {
+            cells.push(flag_text(record.deleted, language).to_owned());
+        }
+        let _ = writer.write_record(&cells);
+    }
+    let bytes = writer.into_inner().unwrap_or_default();
+    let mut text = String::with_capacity(bytes.len() + 3);
+    text.push(BOM);
+    text.push_str(&String::from_utf8_lossy(&bytes));
+    text
+}
+
+/// A parsed CSV file: its header row and data rows (each as long as the header).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub headers: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Why a file could not be read as a table.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum CsvError {
+    #[error("the file is empty")]
+    Empty,
+    #[error("the file has more than {MAX_ROWS} rows")]
+    TooManyRows,
+    #[error("the file has more than {MAX_COLUMNS} columns")]
+    TooManyColumns,
+    #[error("not a CSV file: {0}")]
+    Malformed(String),
+}
+
+impl CsvError {
+    pub fn message(&self, language: Language) -> String {
+        match (self, language) {
+            (Self::Empty, Language::Spanish) => "El archivo está vacío.".into(),
+            (Self::Empty, Language::English) => "The file is empty.".into(),
+            (Self::TooManyRows, Language::Spanish) => format!("El archivo tiene más de {MAX_ROWS} filas."),
+            (Self::TooManyRows, Language::English) => format!("The file has more than {MAX_ROWS} rows."),
+            (Self::TooManyColumns, Language::Spanish) => {
+                format!("El archivo tiene más de {MAX_COLUMNS} columnas.")
+            }
+            (Self::TooManyColumns, Language::English) => {
+                format!("The file has more than {MAX_COLUMNS} columns.")
+            }
+            (Self::Malformed(detail), Language::Spanish) => format!("No es un archivo CSV válido: {detail}"),
+            (Self::Malformed(detail), Language::English) => format!("Not a valid CSV file: {detail}"),
+        }
+    }
+}
+
+/// The delimiter of a file: `;` (what spreadsheet programs write in Spanish
+/// locales) if its first line has more semicolons than commas outside
+/// quotes, else `,`.
+fn sniff_delimiter(text: &str) -> u8 {
+    let (mut commas, mut semicolons, mut quoted) = (0usize, 0usize, false);
+    for character in text.chars() {
+        match character {
+            '"' => quoted = !quoted,
+            ',' if !quoted => commas += 1,
+            ';' if !quoted => semicolons += 1,
+            '\n' if !quoted => break,
+            _ => {}
+        }
+    }
+    if semicolons > commas { b';' } else { b',' }
+}
+
+/// Reads a CSV file (with or without a byte-order mark; comma or semicolon
+/// separated): the header row and the data rows, short rows padded with
+/// empty cells, long ones cut to the header, blank rows dropped.
+pub fn parse(text: &str) -> Result<Table, CsvError> {
+    let text = text.strip_prefix(BOM).unwrap_or(text);
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .delimiter(sniff_delimiter(text))
+        .from_reader(text.as_bytes());
+    let mut records = reader.records();
+    let headers: Vec<String> = match records.next() {
+        None => return Err(CsvError::Empty),
+        Some(row) => row
+            .map_err(|error| CsvError::Malformed(error.to_string()))?
+            .iter()
+            .map(|cell| cell.trim().to_owned())
+            .collect(),
+    };
+    if headers.len() > MAX_COLUMNS {
+        return Err(CsvError::TooManyColumns);
+    }
+    let mut rows = Vec::new();
+    for row in records {
+        let row = row.map_err(|error| CsvError::Malformed(error.to_string()))?;
+        if row.iter().all(|cell| cell.trim().is_empty()) {
+            continue;
+        }
+        if rows.len() == MAX_ROWS {
+            return Err(CsvError::TooManyRows);
+        }
+        let mut cells: Vec<String> = row.iter().take(headers.len()).map(str::to_owned).collect();
+        cells.resize(headers.len(), String::new());
+        rows.push(cells);
+    }
+    Ok(Table { headers, rows })
+}
+
+/// What a column of a file is imported as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Column {
+    /// The record id: a row whose id names an existing record updates it.
+    Id,
+    /// A field (for references: the titles of the records referred to).
+    Field(&'static str),
+    /// The ids of the records a reference field refers to.
+    ReferenceIds(&'static str),
+}
+
+/// A column for each header: the record id (`id`), a field (its label in
+/// either language, or its key), or the ids of a reference field
+/// (`<label> (id)`, `<key> (id)`). Case, accents and spacing are ignored;
+/// unknown headers and a second column for the same target get `None`.
+pub fn suggest_mapping(headers: &[String], collection: Collection) -> Vec<Option<Column>> {
+    let mut names: Vec<(String, Column)> = vec![(ID_HEADER.to_owned(), Column::Id)];
+    for spec in collection.fields() {
+        for name in [spec.key, spec.label.es, spec.label.en] {
+            names.push((fold(name), Column::Field(spec.key)));
+            if is_reference(spec.kind) {
+                names.push((
+                    fold(&format!("{name}{ID_SUFFIX}")),
+                    Column::ReferenceIds(spec.key),
+                ));
+            }
+        }
+    }
+    let mut taken: Vec<Column> = Vec::new();
+    headers
+        .iter()
+        .map(|header| {
+            let header = fold(header);
+            let column = names
+                .iter()
+                .find(|(name, _)| *name == header)
+                .map(|(_, column)| *column)?;
+            if taken.contains(&column) {
+                return None;
+            }
+            taken.push(column);
+            Some(column)
+        })
+        .collect()
+}
+
+/// What is wrong with one cell of a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ImportProblem {
+    /// Not one of the field's choices (by slug or label, in either language).
+    UnknownChoice { text: String },
+    /// No record of the referenced collection has this id or title.
+    ReferenceNotFound { text: String },
+    /// Several records of the referenced collection have this title.
+    AmbiguousReference { text: String, ids: Vec<String> },
+    /// Not sí/no, yes/no.
+    BadFlag { text: String },
+    /// A commitment line that is not `text | due | done`.
+    BadCommitment { text: String },
+    /// A presidency term overlapping the one of an earlier row of the file
+    /// (its index in [`ImportPlan::rows`]): one presidency at a time.
+    OverlapsRow { index: usize },
+    /// A rule of [`crate::validation`] (required, dates, kinds…).
+    Invalid(Problem),
+}
+
+/// One problem of one row, next to its field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RowProblem {
+    pub field: &'static str,
+    pub problem: ImportProblem,
+}
+
+impl RowProblem {
+    /// The message of the validation report.
+    pub fn message(&self, collection: Collection, language: Language) -> String {
+        let label = collection
+            .field(self.field)
+            .map_or(self.field, |spec| spec.label(language));
+        let detail = match (&self.problem, language) {
+            (ImportProblem::UnknownChoice { text }, Language::Spanish) => {
+                format!("«{text}» no es una de las opciones.")
+            }
+            (ImportProblem::UnknownChoice { text }, Language::English) => {
+                format!("“{text}” is not one of the choices.")
+            }
+            (ImportProblem::ReferenceNotFound { text }, Language::Spanish) => {
+                format!("No se encuentra «{text}».")
+            }
+            (ImportProblem::ReferenceNotFound { text }, Language::English) => {
+                format!("“{text}” was not found.")
+            }
+            (ImportProblem::AmbiguousReference { text, ids }, Language::Spanish) => {
+                format!(
+                    "Hay {} registros llamados «{text}»: use la columna de id.",
+                    ids.len()
+                )
+            }
+            (ImportProblem::AmbiguousReference { text, ids }, Language::English) => {
+                format!("{} records are called “{text}”: use the id column.", ids.len())
+            }
+            (ImportProblem::BadFlag { text }, Language::Spanish) => format!("«{text}» no es sí o no."),
+            (ImportProblem::BadFlag { text }, Language::English) => format!("“{text}” is not yes or no."),
+            (ImportProblem::BadCommitment { text }, Language::Spanish) => {
+                format!("«{text}» no es «texto | fecha | sí/no».")
+            }
+            (ImportProblem::BadCommitment { text }, Language::English) => {
+                format!("“{text}” is not “text | due | yes/no”.")
+            }
+            (ImportProblem::OverlapsRow { .. }, Language::Spanish) => {
+                "Se superpone con otra presidencia de este archivo: solo puede haber una a la vez.".into()
+            }
+            (ImportProblem::OverlapsRow { .. }, Language::English) => {
+                "Overlaps another presidency term of this file: there is one at a time.".into()
+            }
+            (ImportProblem::Invalid(problem), _) => validation::Issue {
+                collection,
+                record_id: String::new(),
+                field: self.field,
+                problem: problem.clone(),
+            }
+            .message(language),
+        };
+        format!("{label}: {detail}")
+    }
+}
+
+/// What a row does if imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RowAction {
+    /// Creates a new record.
+    Create,
+    /// Updates the existing record with the row's id: every mapped column is
+    /// written, an empty cell clears its field.
+    Update { id: String },
+}
+
+/// A record the row probably repeats.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DuplicateOf {
+    /// An existing record.
+    Existing { id: String },
+    /// An earlier row of the file (its index in [`ImportPlan::rows`]).
+    Row { index: usize },
+}
+
+/// A likely duplicate and the field it was found by.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Duplicate {
+    pub of: DuplicateOf,
+    /// `name`/`title` (the collection's title field) or `acronym`.
+    pub field: &'static str,
+}
+
+/// One row of the file, as it would be imported.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PlannedRow {
+    /// The row's line in the file, counting the header as line 1 (a cell
+    /// spanning lines makes later rows' lines differ from this).
+    pub line: usize,
+    pub action: RowAction,
+    /// The values it would write, for the mapped fields (ids for references;
+    /// commitments without ids: they get theirs on import).
+    pub values: Vec<(&'static str, FieldValue)>,
+    pub problems: Vec<RowProblem>,
+    /// For new records only: existing records or earlier rows with the same
+    /// title or acronym (case and accents ignored).
+    pub duplicates: Vec<Duplicate>,
+}
+
+/// The whole import, before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportPlan {
+    pub collection: Collection,
+    pub rows: Vec<PlannedRow>,
+}
+
+/// The counts of a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PlanCounts {
+    pub rows: usize,
+    pub creates: usize,
+    pub updates: usize,
+    pub with_problems: usize,
+    pub with_duplicates: usize,
+}
+
+impl ImportPlan {
+    pub fn counts(&self) -> PlanCounts {
+        let mut counts = PlanCounts {
+            rows: self.rows.len(),
+            ..PlanCounts::default()
+        };
+        for row in &self.rows {
+            if !row.problems.is_empty() {
+                counts.with_problems += 1;
+                continue;
+            }
+            match row.action {
+                RowAction::Create => counts.creates += 1,
+                RowAction::Update { .. } => counts.updates += 1,
+            }
+            if !row.duplicates.is_empty() {
+                counts.with_duplicates += 1;
+            }
+        }
+        counts
+    }
+}
+
+/// Records by folded title, per collection: how references written as
+/// titles are resolved and duplicates found.
+struct Titles<'a> {
+    by_title: HashMap<(Collection, String), Vec<&'a str>>,
+    /// Organisations by folded acronym, for references no title matches.
+    by_acronym: HashMap<String, Vec<&'a str>>,
+}
+
+impl<'a> Titles<'a> {
+    fn new(records: &'a [Record]) -> Self {
+        let mut by_title: HashMap<(Collection, String), Vec<&'a str>> = HashMap::new();
+        let mut by_acronym: HashMap<String, Vec<&'a str>> = HashMap::new();
+        for record in records.iter().filter(|record| !record.deleted) {
+            let acronym = fold(record.text("acronym"));
+            if record.collection == Collection::Organisations && !acronym.is_empty() {
+                by_acronym.entry(acronym).or_default().push(record.id.as_str());
+            }
+            let title = fold(record.title());
+            if !title.is_empty() {
+                by_title
+                    .entry((record.collection, title))
+                    .or_default()
+                    .push(record.id.as_str());
+            }
+        }
+        Self { by_title, by_acronym }
+    }
+
+    /// The records of `collection` titled `title`; for organisations, if
+    /// none is, those with `title` as their acronym.
+    fn find(&self, collection: Collection, title: &str) -> &[&'a str] {
+        let folded = fold(title);
+        match self.by_title.get(&(collection, folded.clone())) {
+            Some(found) => found,
+            None if collection == Collection::Organisations => {
+                self.by_acronym.get(&folded).map_or(&[], Vec::as_slice)
+            }
+            None => &[],
+        }
+    }
+}
+
+fn split_list(text: &str) -> Vec<String> {
+    text.split(';')
+        .map(str::trim)
+        .filter(|item| !item.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Resolves one reference: its id if it names a record of `target`, else
+/// its title if exactly one record has it (for organisations, else their
+/// acronym).
+fn resolve(
+    index: &Index<'_>,
+    titles: &Titles<'_>,
+    target: Collection,
+    title: Option<&str>,
+    id: Option<&str>,
+) -> Result<String, ImportProblem> {
+    if let Some(id) = id.filter(|id| index.get(target, id).is_some()) {
+        return Ok(id.to_owned());
+    }
+    let text = title.filter(|title| !title.is_empty()).or(id).unwrap_or_default();
+    match titles.find(target, text) {
+        [one] => Ok((*one).to_owned()),
+        [] => Err(ImportProblem::ReferenceNotFound {
+            text: text.to_owned(),
+        }),
+        many => Err(ImportProblem::AmbiguousReference {
+            text: text.to_owned(),
+            ids: many.iter().map(|id| (*id).to_owned()).collect(),
+        }),
+    }
+}
+
+fn parse_commitments(text: &str) -> Result<Vec<Commitment>, String> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty())
+        .map(|line| {
+            let mut parts = line.rsplitn(3, '|').map(str::trim);
+            let (Some(done), Some(due), Some(text)) = (parts.next(), parts.next(), parts.next()) else {
+                return Err(line.to_owned());
+            };
+            let done = parse_flag(done).ok_or_else(|| line.to_owned())?;
+            if !due.is_empty() && !validation::is_date(due) {
+                return Err(line.to_owned());
+            }
+            Ok(Commitment {
+                id: String::new(),
+                text: text.to_owned(),
+                due: due.to_owned(),
+                done,
+            })
+        })
+        .collect()
+}
+
+/// The cells of one row for one field: the field's own column and, for
+/// references, its id column (`None`: not mapped).
+struct Cells<'a> {
+    value: Option<&'a str>,
+    ids: Option<&'a str>,
+}
+
+/// Reads one field of a row into the value it would write.
+fn read_cells(
+    spec: &FieldSpec,
+    cells: &Cells<'_>,
+    index: &Index<'_>,
+    titles: &Titles<'_>,
+    problems: &mut Vec<RowProblem>,
+) -> FieldValue {
+    let mut problem = |problem| {
+        problems.push(RowProblem {
+            field: spec.key,
+            problem,
+        });
+    };
+    let text = cells.value.unwrap_or_default();
+    match spec.kind {
+        FieldKind::Line | FieldKind::Date => FieldValue::Text(text.trim().to_owned()),
+        FieldKind::LongText => FieldValue::Text(text.to_owned()),
+        FieldKind::Choice(choices) => {
+            let wanted = fold(text);
+            if wanted.is_empty() {
+                return FieldValue::Text(String::new());
+            }
+            match choices.iter().find(|choice| {
+                [choice.slug, choice.label.es, choice.label.en]
+                    .iter()
+                    .any(|name| fold(name) == wanted)
+            }) {
+                Some(choice) => FieldValue::Text(choice.slug.to_owned()),
+                None => {
+                    problem(ImportProblem::UnknownChoice {
+                        text: text.trim().to_owned(),
+                    });
+                    FieldValue::Text(String::new())
+                }
+            }
+        }
+        FieldKind::Reference(target) => {
+            let (title, id) = (text.trim(), cells.ids.unwrap_or_default().trim());
+            if title.is_empty() && id.is_empty() {
+                return FieldValue::Text(String::new());
+            }
+            match resolve(
+                index,
+                titles,
+                target,
+                Some(title),
+                Some(id).filter(|id| !id.is_empty()),
+            ) {
+                Ok(id) => FieldValue::Text(id),
+                Err(found) => {
+                    problem(found);
+                    FieldValue::Text(String::new())
+                }
+            }
+        }
+        FieldKind::References(target) => {
+            let mut names = cells.value.map(split_list).unwrap_or_default();
+            let ids = cells.ids.map(split_list).unwrap_or_default();
+            // With ids given, titles count only if they pair up with them
+            // (a title holding `;` splits in two and would shift the rest).
+            if !ids.is_empty() && names.len() != ids.len() {
+                names.clear();
+            }
+            let count = names.len().max(ids.len());
+            let mut resolved = Vec::with_capacity(count);
+            for position in 0..count {
+                match resolve(
+                    index,
+                    titles,
+                    target,
+                    names.get(position).map(String::as_str),
+                    ids.get(position).map(String::as_str),
+                ) {
+                    Ok(id) => resolved.push(id),
+                    Err(found) => problem(found),
+                }
+            }
+            FieldValue::List(resolved)
+        }
+        FieldKind::Strings => FieldValue::List(split_list(text)),
+        FieldKind::Flag => match parse_flag(text) {
+            Some(flag) => FieldValue::Flag(flag),
+            None => {
+                problem(ImportProblem::BadFlag {
+                    text: text.trim().to_owned(),
+                });
+                FieldValue::Flag(false)
+            }
+        },
+        FieldKind::Commitments => match parse_commitments(text) {
+            Ok(commitments) => FieldValue::Commitments(commitments),
+            Err(line) => {
+                problem(ImportProblem::BadCommitment { text: line });
+                FieldValue::Commitments(Vec::new())
+            }
+        },
+    }
+}
+
+/// The fields duplicates are looked for by: the title field if it is a
+/// line of text, and the acronym if the collection has one.
+fn duplicate_fields(collection: Collection) -> Vec<&'static str> {
+    let mut fields = Vec::new();
+    if collection
+        .field(collection.title_field())
+        .is_some_and(|spec| spec.kind == FieldKind::Line)
+    {
+        fields.push(collection.title_field());
+    }
+    if collection.field("acronym").is_some() {
+        fields.push("acronym");
+    }
+    fields
+}
+
+/// Reads every record of every collection (for references and validation).
+fn read_workspace<R: DocRead + ?Sized>(document: &R) -> Vec<Record> {
+    Collection::ALL
+        .into_iter()
+        .flat_map(|collection| records::read_all(document, collection).unwrap_or_default())
+        .collect()
+}
+
+/// What importing `table` into `collection` of `document` would do, row by
+/// row, with `mapping` (one entry per column, as [`suggest_mapping`]).
+/// Nothing is written.
+pub fn plan_import<R: DocRead + ?Sized>(
+    document: &R,
+    table: &Table,
+    mapping: &[Option<Column>],
+    collection: Collection,
+) -> ImportPlan {
+    let all = read_workspace(document);
+    let index = Index::new(&all);
+    let titles = Titles::new(&all);
+    let column_of = |wanted: Column| mapping.iter().position(|column| *column == Some(wanted));
+    let id_column = column_of(Column::Id);
+    let columns: Vec<(&'static FieldSpec, Option<usize>, Option<usize>)> = collection
+        .fields()
+        .iter()
+        .map(|spec| {
+            (
+                spec,
+                column_of(Column::Field(spec.key)),
+                column_of(Column::ReferenceIds(spec.key)),
+            )
+        })
+        .filter(|(_, value, ids)| value.is_some() || ids.is_some())
+        .collect();
+    let duplicate_fields = duplicate_fields(collection);
+    // Folded (field, value) → the records and earlier rows that have it.
+    let mut seen: HashMap<(&'static str, String), Vec<DuplicateOf>> = HashMap::new();
+    for record in all
+        .iter()
+        .filter(|record| record.collection == collection && !record.deleted)
+    {
+        for field in &duplicate_fields {
+            let value = fold(record.text(field));
+            if !value.is_empty() {
+                seen.entry((field, value))
+                    .or_default()
+                    .push(DuplicateOf::Existing {
+                        id: record.id.clone(),
+                    });
+            }
+        }
+    }
+    // The presidency terms of earlier rows without problems: (start, end, index).
+    let mut terms: Vec<(String, String, usize)> = Vec::new();
+    let mut rows = Vec::with_capacity(table.rows.len());
+    for (row_index, row) in table.rows.iter().enumerate() {
+        let cell = |column: Option<usize>| column.and_then(|column| row.get(column)).map(String::as_str);
+        let existing = cell(id_column)
+            .map(str::trim)
+            .filter(|id| !id.is_empty())
+            .and_then(|id| index.get(collection, id));
+        let action = existing.map_or(RowAction::Create, |record| RowAction::Update {
+            id: record.id.clone(),
+        });
+        let mut problems = Vec::new();
+        let mut values = Vec::with_capacity(columns.len());
+        for (spec, value, ids) in &columns {
+            let cells = Cells {
+                value: cell(*value),
+                ids: cell(*ids),
+            };
+            values.push((spec.key, read_cells(spec, &cells, &index, &titles, &mut problems)));
+        }
+        // The record as it would be, checked by the workspace's rules.
+        let mut record = existing.cloned().unwrap_or_else(|| Record {
+            id: String::new(),
+            collection,
+            fields: BTreeMap::new(),
+            created_at: 0,
+            deleted: false,
+            example: false,
+        });
+        for (key, value) in &values {
+            record.fields.insert(key, value.clone());
+        }
+        for issue in validation::validate(&record, &index) {
+            let already = problems.iter().any(|problem| problem.field == issue.field);
+            // A reference that did not resolve is already reported.
+            if !(already && matches!(issue.problem, Problem::Required)) {
+                problems.push(RowProblem {
+                    field: issue.field,
+                    problem: ImportProblem::Invalid(issue.problem),
+                });
+            }
+        }
+        if collection == Collection::PresidencyTerms && !record.deleted {
+            let (start, end) = (record.text("start"), record.text("end"));
+            if validation::is_date(start) && validation::is_date(end) {
+                if let Some(&(_, _, other)) = terms.iter().find(|(other_start, other_end, _)| {
+                    start <= other_end.as_str() && other_start.as_str() <= end
+                }) {
+                    problems.push(RowProblem {
+                        field: "start",
+                        problem: ImportProblem::OverlapsRow { index: other },
+                    });
+                }
+                if problems.is_empty() {
+                    terms.push((start.to_owned(), end.to_owned(), row_index));
+                }
+            }
+        }
+        let mut duplicates = Vec::new();
+        if matches!(action, RowAction::Create) {
+            for field in &duplicate_fields {
+                let value = fold(record.text(field));
+                if value.is_empty() {
+                    continue;
+                }
+                let entry = seen.entry((field, value)).or_default();
+                for of in entry.iter() {
+                    if !duplicates.iter().any(|duplicate: &Duplicate| duplicate.of == *of) {
+                        duplicates.push(Duplicate {
+                            of: of.clone(),
+                            field,
+                        });
+                    }
+                }
+                entry.push(DuplicateOf::Row { index: row_index });
+            }
+        }
+        rows.push(PlannedRow {
+            line: row_index + 2,
+            action,
+            values,
+            problems,
+            duplicates,
+        });
+    }
+    ImportPlan { collection, rows }
+}
+
+/// What to do with a new row that has likely duplicates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DuplicateChoice {
+    /// Write the row's non-empty cells into the first duplicate (an existing
+    /// record, or the record an earlier row created or updated).
+    Merge,
+    /// Create a new record anyway.
+    CreateNew,
+    /// Leave the row out.
+    Skip,
+}
+
+/// What an import did.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ImportSummary {
+    pub created: usize,
+    /// Existing records changed (updates by id and merges into them).
+    pub updated: usize,
+    /// Rows merged into a likely duplicate (existing or earlier in the file).
+    pub merged: usize,
+    /// Rows that named an existing record and changed nothing.
+    pub unchanged: usize,
+    pub skipped_problems: usize,
+    pub skipped_duplicates: usize,
+    /// For each row of the plan, the record it created or wrote into.
+    pub record_ids: Vec<Option<String>>,
+}
+
+/// The plural noun of a collection in change messages.
+fn plural(noun: &str) -> String {
+    match noun.strip_suffix('y') {
+        Some(stem) => format!("{stem}ies"),
+        None => format!("{noun}s"),
+    }
+}
+
+/// Commitments keep the id of an existing commitment with the same text;
+/// others get fresh ids.
+fn with_commitment_ids(
+    value: &FieldValue,
+    current: Option<&Record>,
+    new_id: &mut dyn FnMut() -> String,
+) -> FieldValue {
+    let FieldValue::Commitments(items) = value else {
+        return value.clone();
+    };
+    let mut old: Vec<&Commitment> = current
+        .map(|record| record.commitments().iter().collect())
+        .unwrap_or_default();
+    FieldValue::Commitments(
+        items
+            .iter()
+            .map(|item| {
+                let id = match old.iter().position(|commitment| commitment.text == item.text) {
+                    Some(position) => old.remove(position).id.clone(),
+                    None => new_id(),
+                };
+                Commitment { id, ..item.clone() }
+            })
+            .collect(),
+    )
+}
+
+fn is_empty_value(value: &FieldValue) -> bool {
+    match value {
+        FieldValue::Text(text) => text.trim().is_empty(),
+        FieldValue::List(items) => items.is_empty(),
+        FieldValue::Flag(flag) => !flag,
+        FieldValue::Commitments(items) => items.is_empty(),
+    }
+}
+
+/// Imports `plan` into `document` as ONE change, `import N <nouns> from
+/// CSV` (N: records created or changed). Rows with problems are skipped.
+/// A new row with likely duplicates follows its entry in `choices` (by row
+/// index; without one it is merged): merging fills in the fields of its
+/// first duplicate that are empty (an existing record, or the record of an
+/// earlier row) and never overwrites a value. A row with the id of an
+/// existing record writes every mapped field (an empty cell clears it);
+/// values already there are not written again. Fresh record and commitment
+/// ids come from `new_id`. Nothing is committed if nothing changes.
+pub fn apply_import(
+    document: &mut Automerge,
+    plan: &ImportPlan,
+    choices: &BTreeMap<usize, DuplicateChoice>,
+    authorship: &Authorship<'_>,
+    new_id: &mut dyn FnMut() -> String,
+) -> Result<ImportSummary, ModelError> {
+    let collection = plan.collection;
+    let parent =
+        object(document, &ROOT, collection.key()).ok_or(ModelError::MissingCollection(collection.key()))?;
+    let mut summary = ImportSummary {
+        record_ids: vec![None; plan.rows.len()],
+        ..ImportSummary::default()
+    };
+    // Decide every row first (ids, merges), then write in one transaction.
+    struct Write {
+        id: String,
+        create: bool,
+        /// Only fill in fields the record has empty.
+        fill_in: bool,
+        values: Vec<(&'static str, FieldValue)>,
+    }
+    let mut writes: Vec<Write> = Vec::new();
+    for (index, row) in plan.rows.iter().enumerate() {
+        if !row.problems.is_empty() {
+            summary.skipped_problems += 1;
+            continue;
+        }
+        // (record id, create, fill in) of a new write, if the row makes one.
+        let decided: Option<(String, bool, bool)> = match (&row.action, row.duplicates.first()) {
+            (RowAction::Update { id }, _) => Some((id.clone(), false, false)),
+            (RowAction::Create, None) => Some((new_id(), true, false)),
+            (RowAction::Create, Some(first)) => {
+                match choices.get(&index).copied().unwrap_or(DuplicateChoice::Merge) {
+                    DuplicateChoice::Skip => {
+                        summary.skipped_duplicates += 1;
+                        None
+                    }
+                    DuplicateChoice::CreateNew => Some((new_id(), true, false)),
+                    DuplicateChoice::Merge => {
+                        let (target, existing) = match &first.of {
+                            DuplicateOf::Existing { id } => (Some(id.clone()), true),
+                            DuplicateOf::Row { index: earlier } => {
+                                (summary.record_ids.get(*earlier).cloned().flatten(), false)
+                            }
+                        };
+                        let earlier = target
+                            .as_ref()
+                            .and_then(|id| writes.iter_mut().rev().find(|write| write.id == *id));
+                        match (earlier, target) {
+                            // An earlier row writes into that record: fill
+                            // in its empty values, one write per record.
+                            (Some(earlier), _) => {
+                                summary.merged += 1;
+                                summary.record_ids[index] = Some(earlier.id.clone());
+                                for (key, value) in &row.values {
+                                    match earlier.values.iter_mut().find(|(known, _)| known == key) {
+                                        Some((_, known)) if is_empty_value(known) => {
+                                            *known = value.clone();
+                                        }
+                                        Some(_) => {}
+                                        None => earlier.values.push((key, value.clone())),
+                                    }
+                                }
+                                None
+                            }
+                            (None, Some(id)) if existing => {
+                                summary.merged += 1;
+                                Some((id, false, true))
+                            }
+                            // The earlier row was left out: this one is new.
+                            (None, _) => Some((new_id(), true, false)),
+                        }
+                    }
+                }
+            }
+        };
+        if let Some((id, create, fill_in)) = decided {
+            summary.record_ids[index] = Some(id.clone());
+            writes.push(Write {
+                id,
+                create,
+                fill_in,
+                values: row.values.clone(),
+            });
+        }
+    }
+    // Each write's values, without those that would change nothing (an
+    // update that keeps every value is no write at all).
+    let mut prepared: Vec<(&Write, Vec<(&'static FieldSpec, FieldValue)>)> = Vec::new();
+    for write in &writes {
+        let record = if write.create {
+            None
+        } else {
+            records::read_one(document, collection, &write.id)
+        };
+        let values: Vec<(&'static FieldSpec, FieldValue)> = write
+            .values
+            .iter()
+            .filter_map(|(key, value)| {
+                let spec = collection.field(key)?;
+                let now = record.as_ref().and_then(|record| record.fields.get(spec.key));
+                let keep = if write.fill_in {
+                    now.is_none_or(is_empty_value) && !is_empty_value(value)
+                } else {
+                    !same_value(now, value)
+                };
+                keep.then(|| (spec, with_commitment_ids(value, record.as_ref(), new_id)))
+            })
+            .collect();
+        if write.create {
+            summary.created += 1;
+        } else if values.is_empty() {
+            summary.unchanged += 1;
+            continue;
+        } else {
+            summary.updated += 1;
+        }
+        prepared.push((write, values));
+    }
+    let total = summary.created + summary.updated;
+    if total == 0 {
+        return Ok(summary);
+    }
+    let noun = if total == 1 {
+        collection.noun().to_owned()
+    } else {
+        plural(collection.noun())
+    };
+    records::commit(
+        document,
+        authorship,
+        format!("import {total} {noun} from CSV"),
+        |transaction| {
+            for (write, values) in &prepared {
+                let record = if write.create {
+                    transaction.put_object(&parent, write.id.as_str(), ObjType::Map)?
+                } else {
+                    match transaction.get(&parent, write.id.as_str())? {
+                        Some((automerge::Value::Object(ObjType::Map), record)) => record,
+                        _ => continue,
+                    }
+                };
+                for (spec, value) in values {
+                    records::restore_value(transaction, &record, spec, Some(value))?;
+                }
+                if write.create {
+                    for spec in collection.fields() {
+                        let listed = matches!(
+                            spec.kind,
+                            FieldKind::References(_) | FieldKind::Strings | FieldKind::Commitments
+                        );
+                        if listed && transaction.get(&record, spec.key)?.is_none() {
+                            transaction.put_object(&record, spec.key, ObjType::List)?;
+                        }
+                    }
+                    transaction.put(&record, "created_at", ScalarValue::Timestamp(authorship.now_ms))?;
+                    transaction.put(&record, "deleted", false)?;
+                }
+            }
+            Ok(())
+        },
+    )?;
+    Ok(summary)
+}
+
+/// Whether writing `value` into a field now holding `now` (`None`: absent)
+/// would change nothing: an absent field and an empty one are the same.
+fn same_value(now: Option<&FieldValue>, value: &FieldValue) -> bool {
+    match (now, value) {
+        // Commitments are compared without their ids (a file has none).
+        (Some(FieldValue::Commitments(now)), FieldValue::Commitments(new)) => {
+            now.len() == new.len()
+                && now
+                    .iter()
+                    .zip(new)
+                    .all(|(now, new)| (&now.text, &now.due, now.done) == (&new.text, &new.due, new.done))
+        }
+        (Some(now), value) => now == value,
+        (None, value) => is_empty_value(value),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nouns_take_their_plural() {
+        let plurals: Vec<String> = Collection::ALL
+            .iter()
+            .map(|collection| plural(collection.noun()))
+            .collect();
+        assert_eq!(
+            plurals,
+            [
+                "organisations",
+                "contacts",
+                "presidency terms",
+                "work-plan lines",
+                "alliances",
+                "collaborations",
+                "activities"
+            ]
+        );
+    }
+
+    #[test]
+    fn folding_ignores_case_accents_and_spacing() {
+        assert_eq!(
+            fold("  Organización   Internacional\tdel TRABAJO "),
+            "organizacion internacional del trabajo"
+        );
+        assert_eq!(fold("Pai\u{0301}s"), "pais");
+        assert_eq!(fold("Ñandú"), "nandu");
+    }
+
+    #[test]
+    fn flags_read_both_languages() {
+        for yes in ["sí", "SI", "yes", "Y", "true", "1", "x"] {
+            assert_eq!(parse_flag(yes), Some(true), "{yes}");
+        }
+        for no in ["no", "No", "false", "0", "", "  "] {
+            assert_eq!(parse_flag(no), Some(false), "{no:?}");
+        }
+        assert_eq!(parse_flag("quizá"), None);
+        assert_eq!(flag_text(true, Language::Spanish), "sí");
+        assert_eq!(flag_text(true, Language::English), "yes");
+    }
+
+    #[test]
+    fn commitments_split_from_the_right() {
+        let parsed = parse_commitments("Uno | dos | 2021-01-01 | sí\n\nTres || no").expect("commitments");
+        assert_eq!(
+            parsed
+                .iter()
+                .map(|commitment| (commitment.text.as_str(), commitment.due.as_str(), commitment.done))
+                .collect::<Vec<_>>(),
+            [("Uno | dos", "2021-01-01", true), ("Tres", "", false)]
+        );
+        assert!(parse_commitments("Uno | 2021-13-01 | no").is_err());
+        assert!(parse_commitments("Uno | quizá").is_err());
+    }
+}
