@@ -293,22 +293,9 @@ pub fn display_title(snapshot: &Snapshot, record: &Record) -> String {
     }
 }
 
-/// Lower case without accents, so `mexico` finds `México`.
-pub fn fold(text: &str) -> String {
-    text.chars()
-        .flat_map(char::to_lowercase)
-        .map(|character| match character {
-            'á' | 'à' | 'ä' | 'â' | 'ã' => 'a',
-            'é' | 'è' | 'ë' | 'ê' => 'e',
-            'í' | 'ì' | 'ï' | 'î' => 'i',
-            'ó' | 'ò' | 'ö' | 'ô' | 'õ' => 'o',
-            'ú' | 'ù' | 'ü' | 'û' => 'u',
-            'ñ' => 'n',
-            'ç' => 'c',
-            other => other,
-        })
-        .collect()
-}
+/// Lower case without accents, so `mexico` finds `México` (one folding for
+/// search, sorting and the CSV import: `enlace_shared::language::fold`).
+pub use enlace_shared::language::fold;
 
 /// The fields a collection's list can be filtered by (from its schema).
 pub fn filter_fields(collection: Collection) -> &'static [&'static str] {

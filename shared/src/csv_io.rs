@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use automerge::transaction::Transactable as _;
 use automerge::{Automerge, ObjType, ROOT, ReadDoc as _, ScalarValue};
 
-use crate::language::{Bilingual, Language};
+use crate::language::{Bilingual, Language, fold};
 use crate::model::{Authorship, DocRead, ModelError, object};
 use crate::records::{self, Commitment, FieldValue, Record};
 use crate::schema::{Collection, FieldKind, FieldSpec};
@@ -56,32 +56,6 @@ fn parse_flag(text: &str) -> Option<bool> {
         "no" | "n" | "false" | "0" | "" | "falso" => Some(false),
         _ => None,
     }
-}
-
-/// Lowercase, without accents and surrounding or repeated spaces: how names,
-/// labels and headers are compared.
-pub fn fold(text: &str) -> String {
-    let mut folded = String::with_capacity(text.len());
-    for character in text.trim().chars().flat_map(char::to_lowercase) {
-        let plain = match character {
-            'á' | 'à' | 'ä' | 'â' | 'ã' | 'å' => 'a',
-            'é' | 'è' | 'ë' | 'ê' => 'e',
-            'í' | 'ì' | 'ï' | 'î' => 'i',
-            'ó' | 'ò' | 'ö' | 'ô' | 'õ' => 'o',
-            'ú' | 'ù' | 'ü' | 'û' => 'u',
-            'ñ' => 'n',
-            'ç' => 'c',
-            // Combining accents (decomposed text) are dropped.
-            '\u{0300}'..='\u{036f}' => continue,
-            other if other.is_whitespace() => ' ',
-            other => other,
-        };
-        if plain == ' ' && folded.ends_with(' ') {
-            continue;
-        }
-        folded.push(plain);
-    }
-    folded
 }
 
 fn is_reference(kind: FieldKind) -> bool {

@@ -58,6 +58,32 @@ impl Bilingual {
     }
 }
 
+/// Lowercase, without accents and surrounding or repeated spaces: how names,
+/// labels, headers and searches are compared (`mexico` finds `México`).
+pub fn fold(text: &str) -> String {
+    let mut folded = String::with_capacity(text.len());
+    for character in text.trim().chars().flat_map(char::to_lowercase) {
+        let plain = match character {
+            'á' | 'à' | 'ä' | 'â' | 'ã' | 'å' => 'a',
+            'é' | 'è' | 'ë' | 'ê' => 'e',
+            'í' | 'ì' | 'ï' | 'î' => 'i',
+            'ó' | 'ò' | 'ö' | 'ô' | 'õ' => 'o',
+            'ú' | 'ù' | 'ü' | 'û' => 'u',
+            'ñ' => 'n',
+            'ç' => 'c',
+            // Combining accents (decomposed text) are dropped.
+            '\u{0300}'..='\u{036f}' => continue,
+            other if other.is_whitespace() => ' ',
+            other => other,
+        };
+        if plain == ' ' && folded.ends_with(' ') {
+            continue;
+        }
+        folded.push(plain);
+    }
+    folded
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
