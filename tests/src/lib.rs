@@ -1080,6 +1080,7 @@ pub async fn next_message(socket: &mut Socket) -> anyhow::Result<Message> {
     }
 }
 
+pub mod browser;
 pub mod crash;
 
 impl RustClient {

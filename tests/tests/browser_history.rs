@@ -8,57 +8,18 @@
 //! the secretariat's only. Screenshots under `target/screenshots/`.
 
 use std::path::PathBuf;
-use std::process::Stdio;
-use std::time::Duration;
 
-use anyhow::{Context as _, bail, ensure};
-use enlace_tests::{ADMIN_EMAIL, RustClient, ServerProcess, TEST_PASSWORD, chromium, js_dir, workspace_root};
-
-const SCRIPT_TIMEOUT: Duration = Duration::from_secs(180);
-/// The display name the harness gives the secretariat account.
-const ADMIN_NAME: &str = "Secretaría Técnica";
-const PNG_SIGNATURE: [u8; 8] = [0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a];
-
-/// `target/screenshots/<name>`, any stale copy removed so a failed run cannot look good.
-fn fresh_screenshot(name: &str) -> anyhow::Result<PathBuf> {
-    let path = workspace_root().join("target").join("screenshots").join(name);
-    let _ = std::fs::remove_file(&path);
-    std::fs::create_dir_all(path.parent().context("screenshot directory")?)?;
-    Ok(path)
-}
-
-/// Checks `path` holds a real PNG of a page that is not blank.
-fn check_screenshot(path: &PathBuf) -> anyhow::Result<()> {
-    let png = std::fs::read(path).with_context(|| format!("no screenshot at {}", path.display()))?;
-    ensure!(png.starts_with(&PNG_SIGNATURE), "{} is not a PNG", path.display());
-    ensure!(
-        png.len() > 10 * 1024,
-        "{} is only {} bytes: a blank page?",
-        path.display(),
-        png.len()
-    );
-    Ok(())
-}
+use enlace_tests::browser::{
+    ADMIN_NAME, check_screenshot, ensure_client_bundle, fresh_screenshot, prerequisites, run_script,
+};
+use enlace_tests::{ADMIN_EMAIL, RustClient, ServerProcess, TEST_PASSWORD};
 
 #[tokio::test]
 async fn the_secretariat_finds_two_edits_views_the_past_and_restores_a_field_live() -> anyhow::Result<()> {
-    ensure!(
-        js_dir().join("node_modules/playwright-core").is_dir(),
-        "run `npm install` in tests/js (cargo xtask test does)"
-    );
-    let browser = chromium();
-    ensure!(
-        browser.is_file(),
-        "no Chromium at {} (set ENLACE_CHROMIUM)",
-        browser.display()
-    );
+    prerequisites()?;
     let data = tempfile::tempdir()?;
     let mut server = ServerProcess::start(data.path()).await?;
-    let (status, index) = server.get("/").await?;
-    ensure!(
-        status == 200 && String::from_utf8_lossy(&index).contains(".wasm"),
-        "the server embeds no client bundle: run `cargo xtask build-client` first"
-    );
+    ensure_client_bundle(&server).await?;
     server
         .add_person("ana@mesa.test", "Ana Miembro", "member")
         .await?;
@@ -79,38 +40,24 @@ async fn the_secretariat_finds_two_edits_views_the_past_and_restores_a_field_liv
         .into_iter()
         .map(fresh_screenshot)
         .collect::<anyhow::Result<_>>()?;
-    let node = std::env::var_os("ENLACE_NODE").map_or_else(|| PathBuf::from("node"), PathBuf::from);
-    let mut command = tokio::process::Command::new(node);
-    command
-        .arg(js_dir().join("browser-history.mjs"))
-        .arg(server.http_url())
-        .arg(&screenshot)
-        .env("ENLACE_CHROMIUM", &browser)
-        .env("ENLACE_PASSWORD", TEST_PASSWORD)
-        .env("ENLACE_SECRETARIAT_EMAIL", ADMIN_EMAIL)
-        .env("ENLACE_SECRETARIAT_NAME", ADMIN_NAME)
-        .env("ENLACE_A_EMAIL", "ana@mesa.test")
-        .env("ENLACE_A_NAME", "Ana Miembro")
-        .env("ENLACE_B_EMAIL", "beto@mesa.test")
-        .env("ENLACE_B_NAME", "Beto Miembro")
-        .env("ENLACE_RECORD_ID", &record_id)
-        .env("ENLACE_COUNTRY", "México")
-        .env("ENLACE_CITY", "Puebla")
-        .current_dir(js_dir())
-        .stdin(Stdio::null())
-        .kill_on_drop(true);
-    let output = tokio::time::timeout(SCRIPT_TIMEOUT, command.output())
-        .await
-        .context("browser-history.mjs did not finish in time")??;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    if !output.status.success() {
-        bail!(
-            "browser-history.mjs failed:\n{stdout}\n{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-    }
-    eprintln!("{stdout}");
-    check_screenshot(&screenshot)?;
+    run_script(
+        "browser-history.mjs",
+        &server,
+        &screenshot,
+        &[
+            ("ENLACE_PASSWORD", TEST_PASSWORD),
+            ("ENLACE_SECRETARIAT_EMAIL", ADMIN_EMAIL),
+            ("ENLACE_SECRETARIAT_NAME", ADMIN_NAME),
+            ("ENLACE_A_EMAIL", "ana@mesa.test"),
+            ("ENLACE_A_NAME", "Ana Miembro"),
+            ("ENLACE_B_EMAIL", "beto@mesa.test"),
+            ("ENLACE_B_NAME", "Beto Miembro"),
+            ("ENLACE_RECORD_ID", &record_id),
+            ("ENLACE_COUNTRY", "México"),
+            ("ENLACE_CITY", "Puebla"),
+        ],
+    )
+    .await?;
     for path in &others {
         check_screenshot(path)?;
     }
