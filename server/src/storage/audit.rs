@@ -109,18 +109,6 @@ impl Storage {
     /// `fresh`, stored now. One write transaction, so two first exports at
     /// once agree on one key.
     pub fn audit_signing_seed(&self, fresh: [u8; 32]) -> Result<[u8; 32], StorageError> {
-        // Read first: a read-only handle (an export beside a running server)
-        // can use a key that exists, and only making one needs to write.
-        {
-            let transaction = self.begin_read()?;
-            let settings = transaction.open_table(SETTINGS).map_err(database_error)?;
-            if let Some(value) = settings.get(AUDIT_SIGNING_KEY).map_err(database_error)? {
-                return parse_seed(value.value());
-            }
-        }
-        if self.is_read_only() {
-            return Err(StorageError::NoSigningKey);
-        }
         let transaction = self.begin_write()?;
         let seed = {
             let mut settings = transaction.open_table(SETTINGS).map_err(database_error)?;

@@ -46,10 +46,6 @@ pub enum StorageError {
     InUse(PathBuf),
     #[error("no Enlace database in {0} (nothing to read: is --data right?)")]
     NoDatabase(PathBuf),
-    #[error(
-        "this server has no audit signing key yet: download one export from the web interface (GET /api/workspaces/{{id}}/audit-export), or run enlace audit key once while the server is stopped"
-    )]
-    NoSigningKey,
     #[error("this data directory was opened read-only")]
     ReadOnly,
     #[error("database error: {0}")]
