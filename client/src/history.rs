@@ -17,6 +17,9 @@ pub const PAGE_SIZE: usize = 50;
 /// How many pages a revert preview gathers at most (the server caps a
 /// page's size; this caps the preview's cost).
 pub const REVERT_MAX_PAGES: usize = 20;
+/// A change whose author's clock differs from its receipt by more than this
+/// was written offline (or on a wrong clock): the timeline shows both times.
+pub const CLOCK_DIFFERENCE_MS: i64 = 60_000;
 
 /// The timeline's filters as the History page and its URL fragment hold
 /// them (`#/history?person=u1&kind=edited`); empty means "any".
@@ -276,6 +279,14 @@ pub fn format_moment(ms: i64, offset_minutes: i64, language: Language) -> String
 /// `2026-11-29 14:03 UTC`.
 pub fn utc_label(ms: i64) -> String {
     format!("{} UTC", datetime_local(ms, 0).replace('T', " "))
+}
+
+/// Whether an entry's author wrote it at a different time than the server
+/// received it (an edit made offline): then both times are shown.
+pub fn written_elsewhen(entry: &HistoryEntry) -> bool {
+    let receipt = &entry.receipt;
+    receipt.client_time_ms > 0
+        && (receipt.client_time_ms - receipt.received_at_ms).abs() > CLOCK_DIFFERENCE_MS
 }
 
 /// The words for an entry kind.
@@ -745,11 +756,11 @@ mod tests {
     #[test]
     fn offline_edits_show_both_times() {
         let mut written = entry(1, "u1", "Ana");
-        assert!(!written.receipt.written_elsewhen());
+        assert!(!written_elsewhen(&written));
         written.receipt.client_time_ms -= 3_600_000;
-        assert!(written.receipt.written_elsewhen());
+        assert!(written_elsewhen(&written));
         written.receipt.client_time_ms = 0;
-        assert!(!written.receipt.written_elsewhen());
+        assert!(!written_elsewhen(&written));
     }
 
     #[test]

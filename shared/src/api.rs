@@ -227,19 +227,6 @@ pub struct Receipt {
     pub records: Vec<TouchedRecord>,
 }
 
-/// A change whose author's clock differs from its receipt by more than this
-/// was written offline (or on a wrong clock): the timeline and its CSV show
-/// both times.
-pub const CLOCK_DIFFERENCE_MS: i64 = 60_000;
-
-impl Receipt {
-    /// Whether the author's own time is worth showing beside the receipt's
-    /// (a change without a time of its own says nothing).
-    pub fn written_elsewhen(&self) -> bool {
-        self.client_time_ms > 0 && (self.client_time_ms - self.received_at_ms).abs() > CLOCK_DIFFERENCE_MS
-    }
-}
-
 /// A record one accepted change wrote into.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct TouchedRecord {

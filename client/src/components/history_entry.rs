@@ -15,7 +15,7 @@ use crate::browser;
 use crate::components::field_change::FieldChangeLine;
 use crate::components::history_restore::{RestoreFieldButton, RestoreRecordButton, RestoreSource};
 use crate::context::{PastMoment, use_language, use_workspace};
-use crate::history::{format_moment, group_kind, kind_label, parse_heads, shows_change};
+use crate::history::{format_moment, group_kind, kind_label, parse_heads, shows_change, written_elsewhen};
 use crate::i18n::{Text, text};
 use crate::route::Route;
 
@@ -36,7 +36,7 @@ fn EntryHeader(entry: HistoryEntry) -> impl IntoView {
         })
     });
     let role: Role = receipt.role;
-    let written = entry.receipt.written_elsewhen().then(|| {
+    let written = written_elsewhen(&entry).then(|| {
         let written = local(receipt.client_time_ms, language);
         view! { <span class="muted written" data-testid="written-at">" (" {move || text(language.get(), Text::WrittenAt)} " " {written} ")"</span> }
     });

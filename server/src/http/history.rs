@@ -34,6 +34,9 @@ const MAX_PAGE: usize = 500;
 const MAX_FILTER_BYTES: usize = 256;
 /// Entries the CSV export reads per step of its stream.
 const CSV_STEP: usize = 500;
+/// The author's own time is shown apart from the receipt time when the two
+/// differ by at least this much (an edit made offline, a wrong clock).
+const AUTHOR_TIME_SHOWN_FROM_MS: i64 = 60_000;
 
 /// The workspace `workspace` names and the caller's role there; 404 when
 /// there is no such workspace or the caller has no role in it.
@@ -357,11 +360,12 @@ fn csv_rows(entries: &[HistoryEntry], with_emails: bool) -> Result<Vec<u8>, std:
         let receipt = &entry.receipt;
         let seq = entry.seq.to_string();
         let received = crate::system::iso8601_utc(receipt.received_at_ms);
-        let author_time = if receipt.written_elsewhen() {
-            crate::system::iso8601_utc(receipt.client_time_ms)
-        } else {
-            String::new()
-        };
+        let author_time =
+            if (receipt.client_time_ms - receipt.received_at_ms).abs() >= AUTHOR_TIME_SHOWN_FROM_MS {
+                crate::system::iso8601_utc(receipt.client_time_ms)
+            } else {
+                String::new()
+            };
         let email = entry.user_email.clone().unwrap_or_default();
         let message = receipt.message.clone().unwrap_or_default();
         let mut row = |collection: &str,
