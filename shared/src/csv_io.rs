@@ -151,9 +151,12 @@ pub fn export(
                         .collect();
                     cells.push(lines.join("\n"));
                 }
-                FieldKind::Line | FieldKind::LongText | FieldKind::Date => {
+                FieldKind::Line | FieldKind::LongText | FieldKind::Date | FieldKind::Time => {
                     cells.push(record.text(spec.key).to_owned());
                 }
+                FieldKind::Links => cells.push(record.list(spec.key).join(LIST_SEPARATOR)),
+                // CONTRACT: the items helper writes items as cells.
+                FieldKind::Items(_) => cells.push(String::new()),
             }
         }
         if include_deleted {
@@ -594,7 +597,10 @@ fn read_cells(
     };
     let text = cells.value.unwrap_or_default();
     match spec.kind {
-        FieldKind::Line | FieldKind::Date => FieldValue::Text(text.trim().to_owned()),
+        FieldKind::Line | FieldKind::Date | FieldKind::Time => FieldValue::Text(text.trim().to_owned()),
+        FieldKind::Links => FieldValue::List(split_list(text)),
+        // CONTRACT: the items helper reads items from cells.
+        FieldKind::Items(_) => FieldValue::Items(Vec::new()),
         FieldKind::LongText => FieldValue::Text(text.to_owned()),
         FieldKind::Choice(choices) => {
             let wanted = fold(text);
@@ -904,6 +910,7 @@ fn is_empty_value(value: &FieldValue) -> bool {
         FieldValue::List(items) => items.is_empty(),
         FieldValue::Flag(flag) => !flag,
         FieldValue::Commitments(items) => items.is_empty(),
+        FieldValue::Items(items) => items.is_empty(),
     }
 }
 
@@ -1066,7 +1073,11 @@ pub fn apply_import(
                     for spec in collection.fields() {
                         let listed = matches!(
                             spec.kind,
-                            FieldKind::References(_) | FieldKind::Strings | FieldKind::Commitments
+                            FieldKind::References(_)
+                                | FieldKind::Strings
+                                | FieldKind::Links
+                                | FieldKind::Commitments
+                                | FieldKind::Items(_)
                         );
                         if listed && transaction.get(&record, spec.key)?.is_none() {
                             transaction.put_object(&record, spec.key, ObjType::List)?;
@@ -1118,7 +1129,11 @@ mod tests {
                 "work-plan lines",
                 "alliances",
                 "collaborations",
-                "activities"
+                "activities",
+                "working groups",
+                "meetings",
+                "action items",
+                "reports",
             ]
         );
     }

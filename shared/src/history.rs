@@ -190,6 +190,8 @@ pub fn history_value(value: &FieldValue) -> HistoryValue {
             }
         }
         FieldValue::List(items) => HistoryValue::List(items.clone()),
+        // CONTRACT: the items helper shows items as the timeline should.
+        FieldValue::Items(items) => HistoryValue::List(items.iter().map(|item| item.id.clone()).collect()),
         FieldValue::Flag(flag) => HistoryValue::Flag(*flag),
         FieldValue::Commitments(commitments) => HistoryValue::Commitments(
             commitments

@@ -12,7 +12,7 @@ use automerge::transaction::{CommitOptions, Transactable, Transaction};
 use automerge::{Automerge, AutomergeError, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
 
 use crate::model::{Authorship, DocRead, ModelError, change_message, object, read_string};
-use crate::schema::{Collection, FieldKind, FieldSpec};
+use crate::schema::{Collection, FieldKind, FieldSpec, ItemSpec};
 
 /// A commitment of an alliance.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -24,6 +24,36 @@ pub struct Commitment {
     pub done: bool,
 }
 
+/// One item of an [`FieldKind::Items`] field: its stable id and its
+/// sub-fields, read as record fields are.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Item {
+    pub id: String,
+    pub fields: BTreeMap<&'static str, FieldValue>,
+}
+
+impl Item {
+    /// A text-like sub-field ("" if absent).
+    pub fn text(&self, key: &str) -> &str {
+        match self.fields.get(key) {
+            Some(FieldValue::Text(text)) => text,
+            _ => "",
+        }
+    }
+
+    /// A list sub-field (empty if absent).
+    pub fn list(&self, key: &str) -> &[String] {
+        match self.fields.get(key) {
+            Some(FieldValue::List(items)) => items,
+            _ => &[],
+        }
+    }
+
+    pub fn flag(&self, key: &str) -> bool {
+        matches!(self.fields.get(key), Some(FieldValue::Flag(true)))
+    }
+}
+
 /// The value of one field as read from the document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FieldValue {
@@ -33,6 +63,8 @@ pub enum FieldValue {
     List(Vec<String>),
     Flag(bool),
     Commitments(Vec<Commitment>),
+    /// The items of an [`FieldKind::Items`] field, in order.
+    Items(Vec<Item>),
 }
 
 /// One record of any collection.
@@ -73,6 +105,14 @@ impl Record {
     pub fn commitments(&self) -> &[Commitment] {
         match self.fields.get("commitments") {
             Some(FieldValue::Commitments(items)) => items,
+            _ => &[],
+        }
+    }
+
+    /// The items of an items field (agenda, attendance, decisions; empty if absent).
+    pub fn items(&self, key: &str) -> &[Item] {
+        match self.fields.get(key) {
+            Some(FieldValue::Items(items)) => items,
             _ => &[],
         }
     }
@@ -174,13 +214,44 @@ fn read_commitments<R: DocRead + ?Sized>(document: &R, record: &MapView<'_>) -> 
         .collect()
 }
 
+fn read_items<R: DocRead + ?Sized>(
+    document: &R,
+    record: &MapView<'_>,
+    key: &str,
+    spec: &ItemSpec,
+) -> Vec<Item> {
+    let Some(list) = record.object(key) else {
+        return Vec::new();
+    };
+    (0..document.length_of(list))
+        .filter_map(|index| match document.value(list, index.into()) {
+            Some((Value::Object(ObjType::Map), item)) => {
+                let item = MapView::read(document, &item);
+                Some(Item {
+                    id: item.string(document, "id").unwrap_or_default(),
+                    fields: spec
+                        .fields
+                        .iter()
+                        .filter(|field| !matches!(field.kind, FieldKind::Items(_)))
+                        .filter_map(|field| {
+                            read_field(document, &item, field).map(|value| (field.key, value))
+                        })
+                        .collect(),
+                })
+            }
+            _ => None,
+        })
+        .collect()
+}
+
 fn read_field<R: DocRead + ?Sized>(
     document: &R,
     record: &MapView<'_>,
     spec: &FieldSpec,
 ) -> Option<FieldValue> {
     Some(match spec.kind {
-        FieldKind::References(_) | FieldKind::Strings => FieldValue::List(
+        FieldKind::Items(items) => FieldValue::Items(read_items(document, record, spec.key, items)),
+        FieldKind::References(_) | FieldKind::Strings | FieldKind::Links => FieldValue::List(
             record
                 .object(spec.key)
                 .map(|list| document.strings_of(list))
@@ -366,10 +437,10 @@ pub fn create_record(
             for spec in collection.fields() {
                 let given = specs.iter().any(|(given, _)| given.key == spec.key);
                 match spec.kind {
-                    FieldKind::References(_) | FieldKind::Strings if !given => {
+                    FieldKind::References(_) | FieldKind::Strings | FieldKind::Links if !given => {
                         transaction.put_object(&record, spec.key, ObjType::List)?;
                     }
-                    FieldKind::Commitments => {
+                    FieldKind::Commitments | FieldKind::Items(_) => {
                         transaction.put_object(&record, spec.key, ObjType::List)?;
                     }
                     _ => {}
@@ -415,7 +486,12 @@ pub fn set_text(
     let spec = spec(collection, key)?;
     if matches!(
         spec.kind,
-        FieldKind::References(_) | FieldKind::Strings | FieldKind::Flag | FieldKind::Commitments
+        FieldKind::References(_)
+            | FieldKind::Strings
+            | FieldKind::Links
+            | FieldKind::Flag
+            | FieldKind::Commitments
+            | FieldKind::Items(_)
     ) {
         return Err(ModelError::WrongFieldKind(key.to_owned()));
     }
@@ -475,7 +551,10 @@ pub fn add_to_list(
     authorship: &Authorship<'_>,
 ) -> Result<(), ModelError> {
     let spec = spec(collection, key)?;
-    if !matches!(spec.kind, FieldKind::References(_) | FieldKind::Strings) {
+    if !matches!(
+        spec.kind,
+        FieldKind::References(_) | FieldKind::Strings | FieldKind::Links
+    ) {
         return Err(ModelError::WrongFieldKind(key.to_owned()));
     }
     let record = record_object(document, collection, id)?;
@@ -869,7 +948,7 @@ pub(crate) fn restore_value(
     value: Option<&FieldValue>,
 ) -> Result<bool, AutomergeError> {
     match (spec.kind, value) {
-        (FieldKind::References(_) | FieldKind::Strings, value) => {
+        (FieldKind::References(_) | FieldKind::Strings | FieldKind::Links, value) => {
             let items = match value {
                 Some(FieldValue::List(items)) => items.as_slice(),
                 _ => &[],

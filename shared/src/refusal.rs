@@ -47,10 +47,12 @@ pub enum Refusal {
     /// The change was made on top of a change that was refused, so it can
     /// never apply.
     BuiltOnRefused,
+    /// Only the secretariat writes and issues the annual report.
+    Reports,
 }
 
 impl Refusal {
-    pub const ALL: [Refusal; 17] = [
+    pub const ALL: [Refusal; 18] = [
         Self::ReadOnlyRole,
         Self::DeleteOthersRecords,
         Self::PresidencyAndWorkplan,
@@ -70,6 +72,7 @@ impl Refusal {
         // Last, so that the index of every earlier refusal (which saved fuzz
         // inputs use) stays as it was.
         Self::ExportAudit,
+        Self::Reports,
     ];
 
     /// The stable code that crosses the wire.
@@ -92,6 +95,7 @@ impl Refusal {
             Self::MessageTooLong => "message_too_long",
             Self::CollectionReplaced => "collection_replaced",
             Self::BuiltOnRefused => "built_on_refused",
+            Self::Reports => "reports",
         }
     }
 
@@ -165,6 +169,10 @@ impl Refusal {
             Self::BuiltOnRefused => Bilingual::new(
                 "Esta edición se hizo sobre otra que fue rechazada.",
                 "This edit was made on top of an edit that was refused.",
+            ),
+            Self::Reports => Bilingual::new(
+                "Solo la secretaría redacta y emite el informe anual.",
+                "Only the secretariat writes and issues the annual report.",
             ),
         }
     }

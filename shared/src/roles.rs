@@ -94,10 +94,12 @@ pub enum Capability {
     ManagePeople,
     ReadAudit,
     ExportAudit,
+    /// Writing and issuing annual reports (the secretariat's).
+    WriteReports,
 }
 
 impl Capability {
-    pub const ALL: [Capability; 8] = [
+    pub const ALL: [Capability; 9] = [
         Self::EditRecords,
         Self::DeleteOwnRecords,
         Self::DeleteOthersRecords,
@@ -106,6 +108,7 @@ impl Capability {
         Self::ManagePeople,
         Self::ReadAudit,
         Self::ExportAudit,
+        Self::WriteReports,
     ];
 }
 
@@ -133,6 +136,7 @@ pub fn reason(role: Role, capability: Capability) -> Option<Refusal> {
         // Exporting is not editing: an observer hears the same reason as a member.
         (_, Capability::ExportAudit) => Refusal::ExportAudit,
         (Role::Observer, _) => Refusal::ReadOnlyRole,
+        (_, Capability::WriteReports) => Refusal::Reports,
         (_, Capability::DeleteOthersRecords) => Refusal::DeleteOthersRecords,
         (_, Capability::EditPresidencyAndWorkplan) => Refusal::PresidencyAndWorkplan,
         (_, Capability::EditSettings) => Refusal::Settings,

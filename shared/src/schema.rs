@@ -20,6 +20,10 @@ pub enum Collection {
     Alliances,
     Collaborations,
     Activities,
+    WorkingGroups,
+    Meetings,
+    ActionItems,
+    Reports,
 }
 
 /// A choice of an enumerated field: its stored slug and its label.
@@ -51,6 +55,8 @@ pub enum FieldKind {
     LongText,
     /// A calendar date `YYYY-MM-DD` (scalar string; empty = none).
     Date,
+    /// A time of day `HH:MM`, 24-hour (scalar string; empty = none).
+    Time,
     /// One of a fixed set of slugs.
     Choice(&'static [Choice]),
     /// The id of a record in another collection (scalar string; empty = none).
@@ -59,10 +65,33 @@ pub enum FieldKind {
     References(Collection),
     /// A list of short strings (tags, languages, links).
     Strings,
+    /// A list of links to records of any collection, each
+    /// `<collection key>/<record id>`.
+    Links,
     /// A yes/no flag.
     Flag,
     /// A list of commitments: `{id, text, due, done}` maps.
     Commitments,
+    /// An ordered list of items, each a map with a stable random `id` and
+    /// the sub-fields of its [`ItemSpec`] (an agenda, an attendance list,
+    /// decisions). Sub-fields are never `Items` themselves.
+    Items(&'static ItemSpec),
+}
+
+/// The shape of the items of an [`FieldKind::Items`] field.
+#[derive(Debug, PartialEq, Eq)]
+pub struct ItemSpec {
+    /// The singular noun of change messages (`edit meeting X: agenda item title`).
+    pub noun: &'static str,
+    /// The sub-field that names an item (in history, CSV and messages).
+    pub title_field: &'static str,
+    pub fields: &'static [FieldSpec],
+}
+
+impl ItemSpec {
+    pub fn field(&self, key: &str) -> Option<&'static FieldSpec> {
+        self.fields.iter().find(|field| field.key == key)
+    }
 }
 
 /// One field of a collection.
@@ -167,6 +196,31 @@ pub const ACTIVITY_KINDS: &[Choice] = &[
     choice("plenary", "Plenaria", "Plenary"),
     choice("communication", "Comunicación", "Communication"),
 ];
+
+pub const MEETING_KINDS: &[Choice] = &[
+    choice("plenary", "Plenaria", "Plenary"),
+    choice("working_group", "Grupo de trabajo", "Working group"),
+    choice("bilateral", "Bilateral", "Bilateral"),
+    choice("event", "Evento", "Event"),
+];
+
+pub const ATTENDANCE_STATUSES: &[Choice] = &[
+    choice("invited", "Invitada", "Invited"),
+    choice("confirmed", "Confirmada", "Confirmed"),
+    choice("attended", "Asistió", "Attended"),
+    choice("apologised", "Se excusó", "Apologised"),
+];
+
+/// An action item's life; `done` and `cancelled` close it.
+pub const ACTION_STATUSES: &[Choice] = &[
+    choice("open", "Abierta", "Open"),
+    choice("in_progress", "En curso", "In progress"),
+    choice("done", "Cumplida", "Done"),
+    choice("cancelled", "Cancelada", "Cancelled"),
+];
+
+/// The action-item statuses that close an item.
+pub const CLOSED_ACTION_STATUSES: &[&str] = &["done", "cancelled"];
 
 use Collection::*;
 use FieldKind::*;
@@ -328,6 +382,184 @@ const ACTIVITY_FIELDS: &[FieldSpec] = &[
     field("links", Strings, false, "Enlaces", "Links"),
 ];
 
+/// An alliance's commitments (stored since schema 1 as `{id, text, due, done}`).
+pub const COMMITMENT_ITEM: ItemSpec = ItemSpec {
+    noun: "commitment",
+    title_field: "text",
+    fields: &[
+        field("text", LongText, true, "Compromiso", "Commitment"),
+        field("due", Date, false, "Fecha límite", "Due"),
+        field("done", Flag, false, "Cumplido", "Done"),
+    ],
+};
+
+/// One point of a meeting's agenda, in order.
+pub const AGENDA_ITEM: ItemSpec = ItemSpec {
+    noun: "agenda item",
+    title_field: "title",
+    fields: &[
+        field("title", Line, true, "Punto", "Item"),
+        field(
+            "presenter",
+            Reference(Organisations),
+            false,
+            "Presenta",
+            "Presenter",
+        ),
+        field(
+            "presenter_contact",
+            Reference(Contacts),
+            false,
+            "Persona que presenta",
+            "Presenting person",
+        ),
+        field("records", Links, false, "Registros vinculados", "Linked records"),
+    ],
+};
+
+/// Who was asked to a meeting and whether they came.
+pub const ATTENDANCE_ITEM: ItemSpec = ItemSpec {
+    noun: "attendee",
+    title_field: "organisation",
+    fields: &[
+        field(
+            "organisation",
+            Reference(Organisations),
+            true,
+            "Organización",
+            "Organisation",
+        ),
+        field("contact", Reference(Contacts), false, "Persona", "Person"),
+        field(
+            "status",
+            Choice(ATTENDANCE_STATUSES),
+            true,
+            "Asistencia",
+            "Attendance",
+        ),
+    ],
+};
+
+/// What a meeting agreed.
+pub const DECISION_ITEM: ItemSpec = ItemSpec {
+    noun: "decision",
+    title_field: "text",
+    fields: &[
+        field("text", LongText, true, "Acuerdo", "Decision"),
+        ON_WORKPLAN_LINES,
+    ],
+};
+
+const WORKING_GROUP_FIELDS: &[FieldSpec] = &[
+    field("name", Line, true, "Nombre", "Name"),
+    ON_WORKPLAN_LINES,
+    field(
+        "leads",
+        References(Organisations),
+        false,
+        "Organizaciones líderes",
+        "Lead organisations",
+    ),
+    field(
+        "members",
+        References(Organisations),
+        false,
+        "Organizaciones miembro",
+        "Member organisations",
+    ),
+    field(
+        "contacts",
+        References(Contacts),
+        false,
+        "Personas integrantes",
+        "Member contacts",
+    ),
+    field("start", Date, false, "Inicio", "Start"),
+    field("end", Date, false, "Fin", "End"),
+    field("description", LongText, false, "Mandato", "Mandate"),
+];
+
+const MEETING_FIELDS: &[FieldSpec] = &[
+    field("title", Line, true, "Título", "Title"),
+    field("kind", Choice(MEETING_KINDS), true, "Tipo", "Kind"),
+    field("date", Date, true, "Fecha", "Date"),
+    field("time", Time, false, "Hora", "Time"),
+    field("place", Line, false, "Lugar", "Place"),
+    field("online_link", Line, false, "Enlace en línea", "Online link"),
+    field(
+        "convened_by",
+        References(Organisations),
+        false,
+        "Convoca",
+        "Convened by",
+    ),
+    field(
+        "working_group",
+        Reference(WorkingGroups),
+        false,
+        "Grupo de trabajo",
+        "Working group",
+    ),
+    ON_WORKPLAN_LINES,
+    field("agenda", Items(&AGENDA_ITEM), false, "Orden del día", "Agenda"),
+    field(
+        "attendance",
+        Items(&ATTENDANCE_ITEM),
+        false,
+        "Asistencia",
+        "Attendance",
+    ),
+    field("minutes", LongText, false, "Minuta", "Minutes"),
+    field("decisions", Items(&DECISION_ITEM), false, "Acuerdos", "Decisions"),
+];
+
+const ACTION_ITEM_FIELDS: &[FieldSpec] = &[
+    field("title", Line, true, "Acción", "Action"),
+    field("meeting", Reference(Meetings), false, "Reunión", "Meeting"),
+    field("owner", Reference(Organisations), true, "Responsable", "Owner"),
+    field(
+        "owner_contact",
+        Reference(Contacts),
+        false,
+        "Persona responsable",
+        "Responsible person",
+    ),
+    field("due", Date, false, "Fecha límite", "Due"),
+    field("status", Choice(ACTION_STATUSES), true, "Estado", "Status"),
+    field(
+        "workplan_line",
+        Reference(WorkplanLines),
+        false,
+        "Línea del plan de trabajo",
+        "Work-plan line",
+    ),
+    field("completed_on", Date, false, "Cumplida el", "Completed on"),
+    field("notes", LongText, false, "Notas", "Notes"),
+];
+
+const REPORT_FIELDS: &[FieldSpec] = &[
+    field("title", Line, true, "Título", "Title"),
+    field("period_start", Date, true, "Desde", "From"),
+    field("period_end", Date, true, "Hasta", "To"),
+    field(
+        "presidency_term",
+        Reference(PresidencyTerms),
+        false,
+        "Periodo de presidencia",
+        "Presidency term",
+    ),
+    field("introduction", LongText, false, "Introducción", "Introduction"),
+    field("closing", LongText, false, "Cierre", "Closing"),
+    field(
+        "issued_heads",
+        Strings,
+        false,
+        "Versión emitida (heads)",
+        "Issued version (heads)",
+    ),
+    field("issued_on", Date, false, "Emitido el", "Issued on"),
+];
+
 /// Everything the code knows about one collection.
 #[derive(Debug)]
 pub struct CollectionSpec {
@@ -442,9 +674,61 @@ const ACTIVITIES: CollectionSpec = CollectionSpec {
     sort_date: Some("date"),
 };
 
+const WORKING_GROUPS: CollectionSpec = CollectionSpec {
+    key: "working_groups",
+    noun: "working group",
+    title_field: "name",
+    fields: WORKING_GROUP_FIELDS,
+    edit: Capability::EditRecords,
+    label: Bilingual::new("Grupos de trabajo", "Working groups"),
+    date_order: &[("start", "end")],
+    reference_kinds: &[],
+    list_filters: &["workplan_lines"],
+    sort_date: Some("start"),
+};
+
+const MEETINGS: CollectionSpec = CollectionSpec {
+    key: "meetings",
+    noun: "meeting",
+    title_field: "title",
+    fields: MEETING_FIELDS,
+    edit: Capability::EditRecords,
+    label: Bilingual::new("Reuniones", "Meetings"),
+    date_order: &[],
+    reference_kinds: &[],
+    list_filters: &["kind", "working_group", "workplan_lines"],
+    sort_date: Some("date"),
+};
+
+const ACTION_ITEMS: CollectionSpec = CollectionSpec {
+    key: "action_items",
+    noun: "action item",
+    title_field: "title",
+    fields: ACTION_ITEM_FIELDS,
+    edit: Capability::EditRecords,
+    label: Bilingual::new("Acciones de seguimiento", "Action items"),
+    date_order: &[],
+    reference_kinds: &[],
+    list_filters: &["status", "owner", "workplan_line"],
+    sort_date: Some("due"),
+};
+
+const REPORTS: CollectionSpec = CollectionSpec {
+    key: "reports",
+    noun: "report",
+    title_field: "title",
+    fields: REPORT_FIELDS,
+    edit: Capability::WriteReports,
+    label: Bilingual::new("Informes anuales", "Annual reports"),
+    date_order: &[("period_start", "period_end")],
+    reference_kinds: &[],
+    list_filters: &[],
+    sort_date: Some("period_start"),
+};
+
 impl Collection {
     /// Every collection, in display order.
-    pub const ALL: [Collection; 7] = [
+    pub const ALL: [Collection; 11] = [
         Organisations,
         Contacts,
         PresidencyTerms,
@@ -452,6 +736,10 @@ impl Collection {
         Alliances,
         Collaborations,
         Activities,
+        WorkingGroups,
+        Meetings,
+        ActionItems,
+        Reports,
     ];
 
     pub fn spec(self) -> &'static CollectionSpec {
@@ -463,6 +751,10 @@ impl Collection {
             Alliances => &ALLIANCES,
             Collaborations => &COLLABORATIONS,
             Activities => &ACTIVITIES,
+            WorkingGroups => &WORKING_GROUPS,
+            Meetings => &MEETINGS,
+            ActionItems => &ACTION_ITEMS,
+            Reports => &REPORTS,
         }
     }
 
@@ -579,10 +871,11 @@ mod tests {
     }
 
     #[test]
-    fn presidency_terms_and_the_work_plan_need_their_own_capability() {
+    fn presidency_terms_the_work_plan_and_reports_need_their_own_capability() {
         for collection in Collection::ALL {
             let expected = match collection {
                 PresidencyTerms | WorkplanLines => Capability::EditPresidencyAndWorkplan,
+                Reports => Capability::WriteReports,
                 _ => Capability::EditRecords,
             };
             assert_eq!(collection.edit_capability(), expected, "{collection:?}");

@@ -337,6 +337,7 @@ fn is_blank(value: &FieldValue) -> bool {
         FieldValue::List(items) => items.is_empty(),
         FieldValue::Flag(flag) => !flag,
         FieldValue::Commitments(items) => items.is_empty(),
+        FieldValue::Items(items) => items.is_empty(),
     }
 }
 

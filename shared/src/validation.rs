@@ -145,7 +145,12 @@ pub fn validate(record: &Record, index: &Index<'_>) -> Vec<Issue> {
         let text = record.text(spec.key).trim();
         let is_list = matches!(
             spec.kind,
-            FieldKind::References(_) | FieldKind::Strings | FieldKind::Commitments | FieldKind::Flag
+            FieldKind::References(_)
+                | FieldKind::Strings
+                | FieldKind::Links
+                | FieldKind::Commitments
+                | FieldKind::Items(_)
+                | FieldKind::Flag
         );
         let empty = if is_list {
             record.list(spec.key).is_empty()

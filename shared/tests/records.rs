@@ -36,14 +36,16 @@ fn sample(kind: FieldKind) -> (Initial, FieldValue) {
             FieldValue::Text("Texto de prueba".into()),
         ),
         FieldKind::Date => (text("2020-07-01"), FieldValue::Text("2020-07-01".into())),
+        FieldKind::Time => (text("09:30"), FieldValue::Text("09:30".into())),
         FieldKind::Choice(choices) => (text(choices[0].slug), FieldValue::Text(choices[0].slug.into())),
         FieldKind::Reference(_) => (text("ref-1"), FieldValue::Text("ref-1".into())),
-        FieldKind::References(_) | FieldKind::Strings => (
+        FieldKind::References(_) | FieldKind::Strings | FieldKind::Links => (
             Initial::List(vec!["a".into(), "b".into()]),
             FieldValue::List(vec!["a".into(), "b".into()]),
         ),
         FieldKind::Flag => (Initial::Flag(true), FieldValue::Flag(true)),
         FieldKind::Commitments => (Initial::List(Vec::new()), FieldValue::Commitments(Vec::new())),
+        FieldKind::Items(_) => (Initial::List(Vec::new()), FieldValue::Items(Vec::new())),
     }
 }
 

@@ -18,6 +18,11 @@ fn control(context: RecordContext, spec: &'static FieldSpec) -> AnyView {
     match spec.kind {
         FieldKind::Line => view! { <TextControl context=context spec=spec date=false /> }.into_any(),
         FieldKind::Date => view! { <TextControl context=context spec=spec date=true /> }.into_any(),
+        // CONTRACT: the items helper gives Time its own control.
+        FieldKind::Time => view! { <TextControl context=context spec=spec date=false /> }.into_any(),
+        // CONTRACT: the items helper writes the items editor and the links picker.
+        FieldKind::Links => view! { <StringsControl context=context spec=spec /> }.into_any(),
+        FieldKind::Items(_) => ().into_any(),
         FieldKind::LongText => view! { <LongTextControl context=context spec=spec /> }.into_any(),
         FieldKind::Choice(choices) => view! { <ChoiceControl context=context spec=spec choices=choices /> }.into_any(),
         FieldKind::Flag => view! { <FlagControl context=context spec=spec /> }.into_any(),
