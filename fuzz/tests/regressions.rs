@@ -54,7 +54,7 @@ fn the_hub_base_is_the_same_in_every_process() {
     assert_eq!(heads, vec![EXPECTED_BASE_HEAD.to_owned()]);
 }
 
-const EXPECTED_BASE_HEAD: &str = "f959ceb6cea8dd14711d48871a8f2b24b831eef28683ca37d1191c577350632d";
+const EXPECTED_BASE_HEAD: &str = "2174aafcaa3fe7736710197f4f6a471f719e14f67e9d897a6eacd3e0c43972c2";
 
 /// `ENLACE_FUZZ_SECONDS` (default 10) of fuzzing, split between the targets;
 /// new crashes are saved to the regression corpus and fail the test (known

@@ -346,7 +346,7 @@ pub(crate) struct LoadedDocument {
     /// The first sequence number not covered by the stored snapshot.
     snapshot_next_seq: u64,
     /// The newest receipt's time (`i64::MIN` if none).
-    last_received_at_ms: i64,
+    pub(crate) last_received_at_ms: i64,
 }
 
 /// Loads a document from storage: `None` if no such workspace.

@@ -86,6 +86,8 @@ pub enum ServerError {
     Storage(#[from] StorageError),
     #[error("cannot rebuild the timeline: {0}")]
     History(#[from] history::RebuildError),
+    #[error("cannot bring the workspaces up to the schema: {0}")]
+    Upgrade(#[from] workspaces::UpgradeError),
     #[error("cannot create the first workspace: {0}")]
     FirstWorkspace(#[from] workspaces::CreateError),
     #[error(transparent)]
@@ -100,6 +102,7 @@ pub enum ServerError {
 pub fn prepare_storage(data_dir: &std::path::Path, demo: bool) -> Result<Storage, ServerError> {
     let storage = Storage::open(data_dir)?;
     history::rebuild_incomplete(&storage)?;
+    workspaces::add_missing_collections(&storage, now_ms())?;
     if storage.workspaces()?.is_empty() {
         let id = workspaces::create_workspace(&storage, FIRST_WORKSPACE_NAME, now_ms(), demo)?;
         tracing::info!(workspace = %id.url(), "created the first workspace");

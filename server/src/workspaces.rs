@@ -16,7 +16,7 @@ use enlace_shared::policy;
 use enlace_shared::roles::Role;
 use enlace_shared::{DocumentId, demo, ids};
 
-use crate::hub::{Principal, receipt, touched_records};
+use crate::hub::{OpenError, Principal, load_document, receipt, touched_records};
 use crate::storage::{AppendRequest, Storage, StorageError, WorkspaceRecord};
 use crate::system::{NoRandomness, random_bytes};
 
@@ -55,6 +55,16 @@ pub fn create_workspace(
     Ok(document_id)
 }
 
+/// The system principal, who makes the server's own changes.
+fn system_principal() -> Principal {
+    Principal {
+        user_id: SYSTEM_USER_ID.to_owned(),
+        display_name: SYSTEM_NAME.to_owned(),
+        organisation_id: None,
+        role: Role::Secretariat,
+    }
+}
+
 /// Stores `document`, which the server itself made, as the new workspace
 /// `document_id`: each change of its history separately, every actor in it
 /// bound to the system principal, and a system receipt per change (with the
@@ -67,12 +77,7 @@ pub fn store(
     document: &Automerge,
 ) -> Result<(), StorageError> {
     let history = document.get_changes(&[]);
-    let system = Principal {
-        user_id: SYSTEM_USER_ID.to_owned(),
-        display_name: SYSTEM_NAME.to_owned(),
-        organisation_id: None,
-        role: Role::Secretariat,
-    };
+    let system = system_principal();
     let mut bindings: Vec<(Vec<u8>, String)> = Vec::new();
     for change in &history {
         let actor = change.actor_id().to_bytes();
@@ -105,6 +110,66 @@ pub fn store(
         created_at_ms,
     };
     storage.create_workspace_with(&record, &initial)
+}
+
+/// Adds to every stored workspace the collection maps its root lacks (a
+/// workspace created before those collections existed), as one change by
+/// a fresh actor bound to the system principal, with its receipt and
+/// timeline entry, and sets `meta.schema_version`. Nobody else may create
+/// a collection map (the policy refuses it), so this runs at start, before
+/// any hub has the document. Returns how many workspaces were upgraded.
+pub fn add_missing_collections(storage: &Storage, now_ms: i64) -> Result<usize, UpgradeError> {
+    let mut upgraded = 0;
+    for workspace in storage.workspaces()? {
+        let Some(document_id) = workspace.id else {
+            continue;
+        };
+        let Some(loaded) = load_document(storage, document_id)? else {
+            continue;
+        };
+        let mut document = loaded.document;
+        let missing = model::missing_collections(&document);
+        if missing.is_empty() {
+            continue;
+        }
+        let actor = automerge::ActorId::from(random_bytes::<16>()?.to_vec());
+        document.set_actor(actor.clone());
+        // Receipt times never go backwards within a workspace.
+        let received_at_ms = now_ms.max(loaded.last_received_at_ms);
+        model::add_collections(&mut document, &missing, received_at_ms)
+            .map_err(|error| UpgradeError::Document(Box::new(error)))?;
+        let change = document
+            .get_last_local_change()
+            .ok_or_else(|| UpgradeError::Document(Box::new(ModelError::MissingCollection("meta"))))?;
+        let edits = policy::edits_in_change(&document, &change, &|_| true);
+        let touched = touched_records(&edits);
+        let heads = document.get_heads();
+        let effects = timeline::effects_at(&document, &change, &touched, &heads);
+        storage.append_changes(&[AppendRequest {
+            document_id,
+            changes: vec![change.raw_bytes().to_vec()],
+            bindings: vec![(actor.to_bytes().to_vec(), SYSTEM_USER_ID.to_owned())],
+            receipts: vec![receipt(&change, &system_principal(), received_at_ms, touched)],
+            effects: vec![effects],
+            refused: Vec::new(),
+        }])?;
+        tracing::info!(workspace = %document_id.url(), collections = ?missing, "added the collections the workspace lacked");
+        upgraded += 1;
+    }
+    Ok(upgraded)
+}
+
+/// Why the stored workspaces could not be brought up to the schema.
+#[derive(Debug, thiserror::Error)]
+pub enum UpgradeError {
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+    #[error(transparent)]
+    Open(#[from] OpenError),
+    #[error(transparent)]
+    Random(#[from] NoRandomness),
+    #[error("cannot add the missing collections: {0}")]
+    Document(Box<ModelError>),
 }
 
 /// Fills `document` with the demo roundtable, each record under a fresh random id.
@@ -224,5 +289,93 @@ mod tests {
         let account_id = crate::auth::new_user_id().expect("randomness");
         assert!(account_id.len() == 32 && account_id.bytes().all(|byte| byte.is_ascii_hexdigit()));
         assert!(!SYSTEM_USER_ID.bytes().all(|byte| byte.is_ascii_hexdigit()));
+    }
+
+    /// A workspace as schema 1 made it: `meta` and the first seven collections.
+    fn schema_one_workspace() -> Automerge {
+        use automerge::transaction::Transactable as _;
+        let mut document = Automerge::new();
+        let mut transaction = document.transaction();
+        let meta = transaction
+            .put_object(automerge::ROOT, "meta", automerge::ObjType::Map)
+            .expect("meta");
+        transaction.put(&meta, "name", "MCIG").expect("name");
+        transaction.put(&meta, "schema_version", 1_u64).expect("version");
+        for key in [
+            "organisations",
+            "contacts",
+            "presidency_terms",
+            "workplan_lines",
+            "alliances",
+            "collaborations",
+            "activities",
+        ] {
+            transaction
+                .put_object(automerge::ROOT, key, automerge::ObjType::Map)
+                .expect("collection");
+        }
+        transaction.commit();
+        document
+    }
+
+    #[test]
+    fn an_older_workspace_gets_the_collections_it_lacks_once_by_the_system() {
+        let directory = tempfile::tempdir().expect("tempdir");
+        let storage = Storage::open(directory.path()).expect("open");
+        let id = DocumentId::from_bytes([7; 16]);
+        store(&storage, id, "MCIG", 5, &schema_one_workspace()).expect("store");
+        assert_eq!(
+            model::missing_collections(&load(&storage, &id)),
+            [
+                Collection::WorkingGroups,
+                Collection::Meetings,
+                Collection::ActionItems,
+                Collection::Reports
+            ]
+        );
+        // A newer workspace needs nothing.
+        create_workspace(&storage, "Otra", 6, false).expect("create");
+
+        assert_eq!(add_missing_collections(&storage, 10).expect("upgrade"), 1);
+        let document = load(&storage, &id);
+        assert!(model::missing_collections(&document).is_empty());
+        for collection in Collection::ALL {
+            records::read_all(&document, collection).expect("every collection reads");
+        }
+        let (_, meta) = automerge::ReadDoc::get(&document, automerge::ROOT, "meta")
+            .expect("read")
+            .expect("meta");
+        assert_eq!(
+            automerge::ReadDoc::get(&document, &meta, "schema_version")
+                .expect("read")
+                .map(|(value, _)| value.as_u64()),
+            Some(Some(model::SCHEMA_VERSION))
+        );
+        let receipts = storage.receipts(&id, None, usize::MAX).expect("receipts");
+        let last = &receipts.iter().max_by_key(|(seq, _)| *seq).expect("a receipt").1;
+        assert_eq!(last.user_id, SYSTEM_USER_ID);
+        assert_eq!(last.received_at_ms, 10);
+        let newest = document.get_changes(&[]).last().cloned().expect("a change");
+        assert_eq!(
+            storage
+                .actor_owner(newest.actor_id().to_bytes())
+                .expect("read")
+                .as_deref(),
+            Some(SYSTEM_USER_ID)
+        );
+        assert!(
+            newest
+                .message()
+                .is_some_and(|message| message.starts_with("add collections working_groups")),
+            "{:?}",
+            newest.message()
+        );
+
+        // Run again: nothing more to do, nothing written.
+        assert_eq!(add_missing_collections(&storage, 11).expect("again"), 0);
+        assert_eq!(
+            storage.receipts(&id, None, usize::MAX).expect("receipts").len(),
+            receipts.len()
+        );
     }
 }

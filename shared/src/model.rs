@@ -18,7 +18,8 @@ use automerge::{
 use crate::schema::Collection;
 
 /// The version of the mapping written into `meta.schema_version`.
-pub const SCHEMA_VERSION: u64 = 1;
+/// 2 added working groups, meetings, action items and reports.
+pub const SCHEMA_VERSION: u64 = 2;
 
 /// The longest change message (in UTF-8 bytes) the server accepts, from any
 /// role: messages are copied into every receipt and shown in the audit trail.
@@ -88,6 +89,50 @@ pub fn create_workspace(document: &mut Automerge, name: &str, now_ms: i64) -> Re
                 transaction.put(&meta, "created_at", ScalarValue::Timestamp(now_ms))?;
                 for collection in Collection::ALL {
                     transaction.put_object(ROOT, collection.key(), ObjType::Map)?;
+                }
+                Ok(())
+            },
+        )
+        .map_err(|failure| ModelError::Automerge(failure.error))?;
+    Ok(())
+}
+
+/// The collections whose map the document's root lacks (a workspace made
+/// before they existed), in schema order.
+pub fn missing_collections(document: &Automerge) -> Vec<Collection> {
+    Collection::ALL
+        .into_iter()
+        .filter(|collection| {
+            !matches!(
+                document.get(ROOT, collection.key()),
+                Ok(Some((Value::Object(ObjType::Map), _)))
+            )
+        })
+        .collect()
+}
+
+/// Creates the maps of `collections` at the root and records the schema
+/// version, as one change. Only the server calls this, at start, before any
+/// client has the document (see [`create_workspace`]).
+pub fn add_collections(
+    document: &mut Automerge,
+    collections: &[Collection],
+    now_ms: i64,
+) -> Result<(), ModelError> {
+    let keys: Vec<&str> = collections.iter().map(|collection| collection.key()).collect();
+    document
+        .transact_with(
+            |_| {
+                CommitOptions::default()
+                    .with_message(change_message(format!("add collections {}", keys.join(", "))))
+                    .with_time(now_ms)
+            },
+            |transaction| -> Result<(), AutomergeError> {
+                for key in &keys {
+                    transaction.put_object(ROOT, *key, ObjType::Map)?;
+                }
+                if let Some((Value::Object(ObjType::Map), meta)) = transaction.get(ROOT, "meta")? {
+                    transaction.put(&meta, "schema_version", SCHEMA_VERSION)?;
                 }
                 Ok(())
             },
