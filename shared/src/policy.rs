@@ -323,6 +323,38 @@ mod tests {
     }
 
     #[test]
+    fn only_the_secretariat_writes_reports_and_everyone_writes_meetings() {
+        let create_report = Edit {
+            location: Location::Collection {
+                collection: "reports".into(),
+                record_id: "new".into(),
+            },
+            kind: EditKind::Write,
+            own_record: true,
+        };
+        let introduction = record("reports", "introduction", EditKind::Write, true);
+        for role in [Role::Member, Role::Presidency] {
+            assert_eq!(check(role, &create_report), Err(Refusal::Reports), "{role:?}");
+            assert_eq!(check(role, &introduction), Err(Refusal::Reports), "{role:?}");
+        }
+        assert_eq!(check(Role::Observer, &introduction), Err(Refusal::ReadOnlyRole));
+        assert_eq!(check(Role::Secretariat, &create_report), Ok(()));
+        assert_eq!(check(Role::Secretariat, &introduction), Ok(()));
+        for (collection, field) in [
+            ("meetings", "minutes"),
+            ("meetings", "agenda"),
+            ("action_items", "status"),
+            ("working_groups", "members"),
+        ] {
+            assert_eq!(
+                check(Role::Member, &record(collection, field, EditKind::Write, false)),
+                Ok(()),
+                "{collection}.{field}"
+            );
+        }
+    }
+
+    #[test]
     fn members_delete_only_what_they_created() {
         assert_eq!(
             check(
