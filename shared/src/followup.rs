@@ -81,7 +81,7 @@ pub struct ActionFilter {
 }
 
 /// One action item as the follow-up lists show it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct OpenItem {
     pub id: String,
     pub title: String,
