@@ -11,15 +11,15 @@ use leptos::prelude::*;
 use crate::context::use_language;
 use crate::i18n::{Text, text};
 
-/// "label: count" for each status some record has.
+/// "label: count" for each status some record has (nothing if none has any).
 fn by_status(
     collection: Collection,
-    counts: &[(String, usize)],
+    counts: Vec<(String, usize)>,
     choices: &'static [Choice],
 ) -> impl IntoView {
     let language = use_language();
-    let lines: Vec<(String, usize)> = counts.iter().filter(|(_, count)| *count > 0).cloned().collect();
-    view! {
+    let lines: Vec<(String, usize)> = counts.into_iter().filter(|(_, count)| *count > 0).collect();
+    (!lines.is_empty()).then(|| view! {
         <div class="progress-statuses" data-statuses=collection.key()>
             <span class="field-label">{move || collection.label(language.get())}</span>
             <ul>
@@ -29,7 +29,7 @@ fn by_status(
                 }).collect_view()}
             </ul>
         </div>
-    }
+    })
 }
 
 #[component]
@@ -82,8 +82,8 @@ pub fn LineProgress(line: LineSummary) -> impl IntoView {
                 {figure(activities_held, Some(activities.len()), Text::ActivitiesHeld)}
                 {figure(meetings_held, Some(meetings.len()), Text::MeetingsHeld)}
             </ul>
-            {by_status(Collection::Alliances, &alliances, ALLIANCE_STATUSES)}
-            {by_status(Collection::Collaborations, &collaborations, COLLABORATION_STATUSES)}
+            {by_status(Collection::Alliances, alliances, ALLIANCE_STATUSES)}
+            {by_status(Collection::Collaborations, collaborations, COLLABORATION_STATUSES)}
         </section>
     }
 }
