@@ -6,6 +6,7 @@
 //! setup page.
 
 use enlace_shared::api::paths;
+use enlace_shared::followup::ActionFilter;
 use enlace_shared::schema::Collection;
 
 use crate::collections::filter_fields;
@@ -21,6 +22,76 @@ pub enum Route {
     Filtered(Collection, Vec<(&'static str, String)>),
     Record(Collection, String),
     History(HistoryScreen),
+    /// `#/action-items?owner=…&line=…&from=…&to=…&closed=1`: the open
+    /// action items across all meetings.
+    ActionItems(ActionFilter),
+    /// `#/workplan?period=…`: every work-plan line of a period (empty: the
+    /// latest period; [`ALL_PERIODS`]: every line).
+    Workplan(String),
+    /// `#/workplan/<line id>`: one line with everything that names it.
+    WorkplanLine(String),
+}
+
+/// The work-plan overview's period value for "every period".
+pub const ALL_PERIODS: &str = "all";
+
+/// The value of `name` in a fragment's query string, decoded ("" if absent).
+fn query_value(query: &str, name: &str) -> String {
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| percent_decode(value))
+        .unwrap_or_default()
+}
+
+/// `name=value` pairs with a value, encoded and joined with `&`.
+fn query_string(pairs: &[(&str, &str)]) -> String {
+    let pairs: Vec<String> = pairs
+        .iter()
+        .filter(|(_, value)| !value.is_empty())
+        .map(|(name, value)| format!("{name}={}", percent_encode(value)))
+        .collect();
+    pairs.join("&")
+}
+
+/// `#/<path>` followed by `?<query>` unless the query is empty.
+fn with_query(path: &str, query: &str) -> String {
+    if query.is_empty() {
+        format!("#/{path}")
+    } else {
+        format!("#/{path}?{query}")
+    }
+}
+
+fn action_filter_from_query(query: &str) -> ActionFilter {
+    ActionFilter {
+        owner: query_value(query, "owner"),
+        workplan_line: query_value(query, "line"),
+        due_from: query_value(query, "from"),
+        due_to: query_value(query, "to"),
+        include_closed: query_value(query, "closed") == "1",
+    }
+}
+
+fn action_filter_query(filter: &ActionFilter) -> String {
+    query_string(&[
+        ("owner", &filter.owner),
+        ("line", &filter.workplan_line),
+        ("from", &filter.due_from),
+        ("to", &filter.due_to),
+        ("closed", if filter.include_closed { "1" } else { "" }),
+    ])
+}
+
+/// The follow-up screens (`#/action-items…`, `#/workplan…`), if `path` names one.
+fn follow_up_route(path: &str, query: &str) -> Option<Route> {
+    match path.split_once('/').unwrap_or((path, "")) {
+        ("action-items", "") => Some(Route::ActionItems(action_filter_from_query(query))),
+        ("workplan", "") => Some(Route::Workplan(query_value(query, "period"))),
+        ("workplan", id) if !id.contains('/') => Some(Route::WorkplanLine(id.to_owned())),
+        _ => None,
+    }
 }
 
 /// The screens of the History page.
@@ -98,6 +169,9 @@ impl Route {
             return HistoryScreen::from_parts(rest.trim_start_matches('/'), query)
                 .map_or(Self::Home, Self::History);
         }
+        if let Some(route) = follow_up_route(path, query) {
+            return route;
+        }
         let mut parts = path.splitn(2, '/');
         let Some(collection) = parts.next().and_then(Collection::from_key) else {
             return Self::Home;
@@ -133,6 +207,9 @@ impl Route {
             }
             Self::Record(collection, id) => format!("#/{}/{id}", collection.key()),
             Self::History(screen) => screen.href(),
+            Self::ActionItems(filter) => with_query("action-items", &action_filter_query(filter)),
+            Self::Workplan(period) => with_query("workplan", &query_string(&[("period", period)])),
+            Self::WorkplanLine(id) => format!("#/workplan/{id}"),
         }
     }
 
@@ -144,7 +221,11 @@ impl Route {
     /// The collection the navigation bar highlights.
     pub fn collection(&self) -> Option<Collection> {
         match self {
-            Self::Home | Self::History(_) => None,
+            Self::Home
+            | Self::History(_)
+            | Self::ActionItems(_)
+            | Self::Workplan(_)
+            | Self::WorkplanLine(_) => None,
             Self::List(collection) | Self::Filtered(collection, _) | Self::Record(collection, _) => {
                 Some(*collection)
             }
@@ -231,6 +312,54 @@ mod tests {
         assert_eq!(
             Route::from_hash("#/organisations?membership=member&colour=red"),
             Route::Filtered(Collection::Organisations, vec![("membership", "member".into())])
+        );
+    }
+
+    #[test]
+    fn the_follow_up_screens_keep_their_filters_in_the_fragment() {
+        let filter = ActionFilter {
+            owner: "ab12".into(),
+            workplan_line: "cd34".into(),
+            due_from: "2021-01-01".into(),
+            due_to: "2021-12-31".into(),
+            include_closed: true,
+        };
+        for route in [
+            Route::ActionItems(ActionFilter::default()),
+            Route::ActionItems(filter.clone()),
+            Route::Workplan(String::new()),
+            Route::Workplan("2020–2021".into()),
+            Route::Workplan(ALL_PERIODS.into()),
+            Route::WorkplanLine("cd34".into()),
+        ] {
+            assert_eq!(Route::from_hash(&route.href()), route);
+            assert_eq!(route.collection(), None);
+        }
+        assert_eq!(
+            Route::ActionItems(ActionFilter::default()).href(),
+            "#/action-items"
+        );
+        assert_eq!(
+            Route::ActionItems(filter).href(),
+            "#/action-items?owner=ab12&line=cd34&from=2021-01-01&to=2021-12-31&closed=1"
+        );
+        assert_eq!(
+            Route::from_hash("#/action-items?owner=x&closed=0&colour=red"),
+            Route::ActionItems(ActionFilter {
+                owner: "x".into(),
+                ..ActionFilter::default()
+            })
+        );
+        assert_eq!(
+            Route::Workplan("2020–2021".into()).href(),
+            "#/workplan?period=2020%E2%80%932021"
+        );
+        assert_eq!(Route::from_hash("#/workplan/"), Route::Workplan(String::new()));
+        assert_eq!(Route::from_hash("#/workplan/a/b"), Route::Home);
+        // The collection list of action items is a different screen.
+        assert_eq!(
+            Route::from_hash("#/action_items"),
+            Route::List(Collection::ActionItems)
         );
     }
 

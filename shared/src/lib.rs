@@ -16,6 +16,8 @@
 //! - [`validation`]: the rules a workspace should satisfy, reported per field.
 //! - [`csv_io`]: CSV export, parsing, column mapping, the import plan
 //!   (values, problems, likely duplicates) and the import as one change.
+//! - [`followup`]: the open action items, each work-plan line's records
+//!   and progress, the period's overview, a working group's meetings.
 //! - [`policy`]: where each operation of a change lands, and whether a role
 //!   may make it.
 //! - [`demo`]: the demo roundtable.
@@ -32,6 +34,7 @@
 pub mod api;
 pub mod csv_io;
 pub mod demo;
+pub mod followup;
 pub mod history;
 pub mod ids;
 pub mod language;

@@ -2,6 +2,7 @@
 //! workspace and the sync handle from [`crate::context`]; none of them knows
 //! about the socket or imports a page.
 
+pub mod action_item_row;
 pub mod as_of_banner;
 pub mod commitments_editor;
 pub mod compare_view;
@@ -18,7 +19,10 @@ pub mod history_restore;
 pub mod language_switch;
 pub mod latest_changes;
 pub mod leadership;
+pub mod line_progress;
+pub mod linked_list;
 pub mod list_controls;
+pub mod meeting_action_items;
 pub mod moment_picker;
 pub mod nav_bar;
 pub mod new_record_form;
@@ -31,3 +35,5 @@ pub mod reference_picker;
 pub mod refused_list;
 pub mod rejection_notice;
 pub mod revert_panel;
+pub mod working_group_related;
+pub mod workplan_line_related;

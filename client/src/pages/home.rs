@@ -1,10 +1,13 @@
 //! The roundtable's home page: who presides and who holds the secretariat,
 //! the members by kind, the alliances by stage, the government
-//! collaborations by status, and the latest changes.
+//! collaborations by status, the open action items (how many are
+//! overdue), and the latest changes.
 
+use enlace_shared::followup::{self, ActionFilter};
 use enlace_shared::schema::{ALLIANCE_STATUSES, COLLABORATION_STATUSES, Collection};
 use leptos::prelude::*;
 
+use crate::browser;
 use crate::components::count_card::CountCard;
 use crate::components::latest_changes::LatestChanges;
 use crate::components::leadership::Leadership;
@@ -39,6 +42,13 @@ pub fn HomePage() -> impl IntoView {
     };
     let alliances = by_status(Collection::Alliances, ALLIANCE_STATUSES);
     let collaborations = by_status(Collection::Collaborations, COLLABORATION_STATUSES);
+    let open_items = Memo::new(move |_| {
+        let today = browser::today();
+        workspace.snapshot.with(|snapshot| {
+            let items = followup::open_action_items(snapshot, &ActionFilter::default(), &today);
+            (items.len(), items.iter().filter(|item| item.overdue).count())
+        })
+    });
     view! {
         <section class="home" data-testid="home">
             <div class="page-heading">
@@ -53,6 +63,15 @@ pub fn HomePage() -> impl IntoView {
                     link=|status| filtered(Collection::Collaborations, &[("status", status)]) />
                 <CountCard title=Text::AlliancesByStage testid="alliances-by-stage" counts=alliances.into() stages=true
                     link=|status| filtered(Collection::Alliances, &[("status", status)]) />
+                <section class="card home-card" data-testid="home-open-action-items">
+                    <h3><a href=Route::ActionItems(ActionFilter::default()).href()>{move || text(language.get(), Text::OpenActionItems)}</a></h3>
+                    <p>
+                        <span class="progress-count" data-testid="home-open-count">{move || open_items.get().0}</span> " "
+                        {move || text(language.get(), Text::PendingItems).to_lowercase()} " · "
+                        <span class="progress-count" data-testid="home-overdue-count">{move || open_items.get().1}</span> " "
+                        {move || text(language.get(), Text::OverdueItems).to_lowercase()}
+                    </p>
+                </section>
                 <LatestChanges />
             </div>
         </section>

@@ -1,6 +1,9 @@
 //! One record, edited in place: every field of its schema, validation next to
 //! each, delete/restore, the pipeline for alliances, for organisations
-//! everything that refers to them, and the record's history panel.
+//! everything that refers to them, for meetings their action items (and
+//! adding one), for working groups their meetings and action items, for
+//! work-plan lines their progress and follow-up page, and the record's
+//! history panel.
 
 use enlace_shared::records;
 use enlace_shared::schema::Collection;
@@ -9,10 +12,13 @@ use leptos::prelude::*;
 use crate::auth;
 use crate::collections::display_title;
 use crate::components::field_editor::FieldEditor;
+use crate::components::meeting_action_items::MeetingActionItems;
 use crate::components::organisation_related::OrganisationRelated;
 use crate::components::pipeline::Pipeline;
 use crate::components::record_context::RecordContext;
 use crate::components::record_history::RecordHistory;
+use crate::components::working_group_related::WorkingGroupRelated;
+use crate::components::workplan_line_related::WorkplanLineRelated;
 use crate::context::{use_language, use_sync, use_workspace};
 use crate::i18n::{Text, text};
 use crate::route::Route;
@@ -82,6 +88,9 @@ pub fn RecordDetail(collection: Collection, id: String) -> impl IntoView {
                 {collection.fields().iter().map(|spec| view! { <FieldEditor context=context spec=spec /> }).collect_view()}
             </form>
             {(collection == Collection::Organisations).then(|| view! { <OrganisationRelated organisation_id=context.id.get_value() /> })}
+            {(collection == Collection::Meetings).then(|| view! { <MeetingActionItems meeting_id=context.id.get_value() /> })}
+            {(collection == Collection::WorkingGroups).then(|| view! { <WorkingGroupRelated group_id=context.id.get_value() /> })}
+            {(collection == Collection::WorkplanLines).then(|| view! { <WorkplanLineRelated line_id=context.id.get_value() /> })}
         }
         .into_any()
     };

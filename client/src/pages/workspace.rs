@@ -14,10 +14,12 @@ use crate::collections::Snapshot;
 use crate::components::as_of_banner::AsOfBanner;
 use crate::components::nav_bar::NavBar;
 use crate::context::{PastMoment, Workspace, use_sync};
+use crate::pages::action_items::ActionItemsPage;
 use crate::pages::collection_list::CollectionList;
 use crate::pages::history::HistoryPage;
 use crate::pages::home::HomePage;
 use crate::pages::record_detail::RecordDetail;
+use crate::pages::workplan::{WorkplanLinePage, WorkplanPage};
 use crate::route::Route;
 
 #[component]
@@ -91,6 +93,9 @@ pub fn WorkspacePage() -> impl IntoView {
         }
         Route::Record(collection, id) => view! { <RecordDetail collection=collection id=id /> }.into_any(),
         Route::History(screen) => view! { <HistoryPage screen=screen /> }.into_any(),
+        Route::ActionItems(filter) => view! { <ActionItemsPage filter=filter /> }.into_any(),
+        Route::Workplan(period) => view! { <WorkplanPage period=period /> }.into_any(),
+        Route::WorkplanLine(id) => view! { <WorkplanLinePage id=id /> }.into_any(),
     };
     view! {
         <NavBar route=route.into() />
