@@ -21,6 +21,9 @@ pub enum Route {
     Filtered(Collection, Vec<(&'static str, String)>),
     Record(Collection, String),
     History(HistoryScreen),
+    /// `#/<collection>/import`: importing a CSV file into the collection
+    /// (record ids are hex, so no record is called `import`).
+    Import(Collection),
 }
 
 /// The screens of the History page.
@@ -103,6 +106,9 @@ impl Route {
             return Self::Home;
         };
         if let Some(id) = parts.next().filter(|id| !id.is_empty()) {
+            if id == "import" {
+                return Self::Import(collection);
+            }
             return Self::Record(collection, id.to_owned());
         }
         let filters: Vec<(&'static str, String)> = query
@@ -133,6 +139,7 @@ impl Route {
             }
             Self::Record(collection, id) => format!("#/{}/{id}", collection.key()),
             Self::History(screen) => screen.href(),
+            Self::Import(collection) => format!("#/{}/import", collection.key()),
         }
     }
 
@@ -145,9 +152,10 @@ impl Route {
     pub fn collection(&self) -> Option<Collection> {
         match self {
             Self::Home | Self::History(_) => None,
-            Self::List(collection) | Self::Filtered(collection, _) | Self::Record(collection, _) => {
-                Some(*collection)
-            }
+            Self::List(collection)
+            | Self::Filtered(collection, _)
+            | Self::Record(collection, _)
+            | Self::Import(collection) => Some(*collection),
         }
     }
 }
@@ -186,12 +194,17 @@ mod tests {
             }),
             Route::History(HistoryScreen::Refused),
             Route::History(HistoryScreen::Revert),
+            Route::Import(Collection::Organisations),
         ] {
             assert_eq!(Route::from_hash(&route.href()), route);
         }
         assert_eq!(Route::from_hash(""), Route::Home);
         assert_eq!(Route::from_hash("#/nothing"), Route::Home);
         assert_eq!(Route::from_hash("#/contacts/"), Route::List(Collection::Contacts));
+        assert_eq!(
+            Route::from_hash("#/contacts/import"),
+            Route::Import(Collection::Contacts)
+        );
     }
 
     #[test]

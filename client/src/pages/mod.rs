@@ -2,6 +2,7 @@
 //! from [`crate::context`].
 
 pub mod collection_list;
+pub mod csv_import;
 pub mod history;
 pub mod home;
 pub mod login;

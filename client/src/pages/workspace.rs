@@ -15,6 +15,7 @@ use crate::components::as_of_banner::AsOfBanner;
 use crate::components::nav_bar::NavBar;
 use crate::context::{PastMoment, Workspace, use_sync};
 use crate::pages::collection_list::CollectionList;
+use crate::pages::csv_import::CsvImportPage;
 use crate::pages::history::HistoryPage;
 use crate::pages::home::HomePage;
 use crate::pages::record_detail::RecordDetail;
@@ -91,6 +92,7 @@ pub fn WorkspacePage() -> impl IntoView {
         }
         Route::Record(collection, id) => view! { <RecordDetail collection=collection id=id /> }.into_any(),
         Route::History(screen) => view! { <HistoryPage screen=screen /> }.into_any(),
+        Route::Import(collection) => view! { <CsvImportPage collection=collection /> }.into_any(),
     };
     view! {
         <NavBar route=route.into() />
