@@ -113,12 +113,24 @@ impl ImportState {
                 return self.notice.set(Some(Message::Text(Text::CsvPlanChanged)));
             }
             let choices = self.choices.get_untracked();
+            let (planned, mut applied) = (performance_now(), 0.0);
             let mut summary = None;
             let written = sync.edit(collection.edit_capability(), |document, authorship| {
                 let mut new_id = || ids::record_id(browser::random_bytes());
                 summary = Some(apply_import(document, &shown, &choices, authorship, &mut new_id)?);
+                applied = performance_now();
                 Ok(())
             });
+            let sent = performance_now();
+            web_sys::console::info_1(
+                &format!(
+                    "enlace: import planned again in {:.0} ms, written in {:.0} ms, handed to sync in {:.0} ms",
+                    planned - started,
+                    applied - planned,
+                    sent - applied
+                )
+                .into(),
+            );
             match (written, summary) {
                 (Ok(()), Some(summary)) => {
                     self.done.set(Some(summary));
