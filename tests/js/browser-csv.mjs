@@ -16,6 +16,7 @@
 // usage: node browser-csv.mjs <base-url> <screenshot.png>
 // env: ENLACE_CSV_PART (small | bulk), ENLACE_CSV_FILE, ENLACE_PASSWORD,
 //      ENLACE_MEMBER_EMAIL/_NAME; small: ENLACE_CSV_DONE_SCREENSHOT,
+//      ENLACE_CSV_LIST_SCREENSHOT (the observer's list with its CSV controls),
 //      ENLACE_OBSERVER_EMAIL/_NAME, ENLACE_OIT_NAME; bulk: ENLACE_CSV_OUT
 //      (where the export is saved), ENLACE_CSV_REPORT (a JSON file:
 //      import_ms, file_name), ENLACE_CSV_ROWS.
@@ -172,6 +173,7 @@ async function small() {
     await watcher.waitForSelector(`${IMPORT_OPEN}[disabled]`);
     const reason = await importButton.getAttribute("title");
     if (!reason) throw new Error("the disabled Import button gives no reason");
+    await watcher.screenshot({ path: requiredEnv("ENLACE_CSV_LIST_SCREENSHOT", USAGE), fullPage: false });
     if (await watcher.locator(DOWNLOAD).isDisabled()) throw new Error("Download is disabled for an observer");
     const { name, bytes } = await download(watcher);
     if (name !== `organizaciones-${today()}.csv`) throw new Error(`the download is named ${name}`);

@@ -57,7 +57,7 @@ fn organisation_cells(n: usize) -> Vec<String> {
         1 => String::new(),
         _ => format!("Descripción {n}; con punto y coma"),
     };
-    let membership = if n % 7 == 0 {
+    let membership = if n.is_multiple_of(7) {
         ""
     } else {
         MEMBERSHIP[n % MEMBERSHIP.len()].label(Language::Spanish)
@@ -69,7 +69,7 @@ fn organisation_cells(n: usize) -> Vec<String> {
     };
     vec![
         format!("Organización {n:04} {}", words[n % words.len()]),
-        if n % 3 == 0 {
+        if n.is_multiple_of(3) {
             format!("ORG{n:04}")
         } else {
             String::new()
@@ -78,7 +78,7 @@ fn organisation_cells(n: usize) -> Vec<String> {
             .label(Language::Spanish)
             .to_owned(),
         countries[n % countries.len()].to_owned(),
-        if n % 2 == 0 {
+        if n.is_multiple_of(2) {
             format!("Ciudad {n}")
         } else {
             String::new()
@@ -86,12 +86,12 @@ fn organisation_cells(n: usize) -> Vec<String> {
         format!("https://org{n}.example.org"),
         description,
         membership.to_owned(),
-        if n % 4 == 0 {
+        if n.is_multiple_of(4) {
             format!("20{:02}-{:02}-01", 15 + n % 6, 1 + n % 12)
         } else {
             String::new()
         },
-        if n % 8 == 0 {
+        if n.is_multiple_of(8) {
             "2030-12-31".to_owned()
         } else {
             String::new()
@@ -140,7 +140,7 @@ fn compare_round_trip(input: &str, output: &[u8]) -> anyhow::Result<()> {
         "the export has {} rows, not {BULK_ROWS}",
         output_table.rows.len()
     );
-    let mut expected = input_table.rows.clone();
+    let mut expected = input_table.rows;
     // The export's order: by name, lower-cased (`records::sort_records`).
     expected.sort_by_key(|row| row[1].to_lowercase());
     let mut ids = HashSet::new();
@@ -204,6 +204,7 @@ async fn import_with_report_merge_history_and_observer(files: &Path) -> anyhow::
     write(&small, SMALL_CSV)?;
     let screenshot = fresh_screenshot("csv-import-preview.png")?;
     let done = fresh_screenshot("csv-import-done.png")?;
+    let list = fresh_screenshot("csv-list-observer.png")?;
     run_script(
         "browser-csv.mjs",
         &server,
@@ -212,6 +213,7 @@ async fn import_with_report_merge_history_and_observer(files: &Path) -> anyhow::
             ("ENLACE_CSV_PART", "small"),
             ("ENLACE_CSV_FILE", &small.display().to_string()),
             ("ENLACE_CSV_DONE_SCREENSHOT", &done.display().to_string()),
+            ("ENLACE_CSV_LIST_SCREENSHOT", &list.display().to_string()),
             ("ENLACE_PASSWORD", TEST_PASSWORD),
             ("ENLACE_MEMBER_EMAIL", "marta@mesa.test"),
             ("ENLACE_MEMBER_NAME", "Marta Miembro"),
@@ -222,6 +224,7 @@ async fn import_with_report_merge_history_and_observer(files: &Path) -> anyhow::
     )
     .await?;
     check_screenshot(&done)?;
+    check_screenshot(&list)?;
 
     // What the page wrote, read by another client.
     let reader = RustClient::connect_named(&server, &workspace, ADMIN_NAME).await?;

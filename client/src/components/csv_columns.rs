@@ -3,9 +3,7 @@
 //! `csv_io::suggest_mapping`; choosing a target another column had moves
 //! it. Required fields no column feeds are named.
 
-use std::sync::Arc;
-
-use enlace_shared::csv_io::{Column, Table};
+use enlace_shared::csv_io::Column;
 use enlace_shared::schema::Collection;
 use leptos::prelude::*;
 
@@ -42,7 +40,10 @@ fn ColumnSelect(
 #[component]
 pub fn CsvColumns(
     collection: Collection,
-    table: Arc<Table>,
+    /// The file's header row.
+    headers: Vec<String>,
+    /// Its first data row (cells shown as examples).
+    sample: Vec<String>,
     mapping: RwSignal<Vec<Option<Column>>>,
 ) -> impl IntoView {
     let language = use_language();
@@ -56,21 +57,16 @@ pub fn CsvColumns(
                 .join(", ")
         })
     };
-    let rows = table
-        .headers
-        .iter()
+    let mut sample = sample.into_iter();
+    let rows = headers
+        .into_iter()
         .enumerate()
         .map(|(position, header)| {
-            let sample = table
-                .rows
-                .first()
-                .and_then(|row| row.get(position))
-                .cloned()
-                .unwrap_or_default();
+            let example = sample.next().unwrap_or_default();
             view! {
                 <tr>
-                    <th scope="row">{header.clone()}</th>
-                    <td class="muted sample">{sample}</td>
+                    <th scope="row">{header}</th>
+                    <td class="muted sample">{example}</td>
                     <td><ColumnSelect collection=collection position=position mapping=mapping /></td>
                 </tr>
             }

@@ -63,7 +63,7 @@ fn OfferLine(offer: DuplicateOffer, choices: RwSignal<BTreeMap<usize, DuplicateC
             <span class="muted"> " (" {offer.field_label} ") "</span>
             <select data-testid="csv-duplicate-choice" data-line=offer.line.to_string() on:change=set>
                 <option value="merge" selected=move || choice() == DuplicateChoice::Merge>
-                    {move || text(language.get(), Text::CsvMergeInto)} " " {target.clone()}
+                    {move || text(language.get(), Text::CsvMergeInto)} " " {target}
                 </option>
                 <option value="new" selected=move || choice() == DuplicateChoice::CreateNew>
                     {move || text(language.get(), Text::CsvImportAsNew)}

@@ -190,7 +190,8 @@ pub fn CsvImportPage(collection: Collection) -> impl IntoView {
         }
         match state.table.get() {
             Some(table) => view! {
-                <CsvColumns collection=collection table=table mapping=state.mapping />
+                <CsvColumns collection=collection headers=table.headers.clone()
+                    sample=table.rows.first().cloned().unwrap_or_default() mapping=state.mapping />
                 <div class="csv-actions">
                     <button type="button" on:click=move |_| {
                         state.table.set(None);
