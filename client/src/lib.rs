@@ -16,6 +16,8 @@
 //! - [`i18n`]: the interface's own words in Spanish and English, one table;
 //!   domain labels (collections, fields, choices, roles, refusals) come from
 //!   `enlace_shared`.
+//! - [`csv_transfer`]: CSV export and import on top of
+//!   `enlace_shared::csv_io` (file name, file checks, mapping, preview, summary).
 //!
 //! IO (one owner each):
 //! - [`sync`]: the only module that touches the WebSocket; owns the automerge
@@ -24,6 +26,7 @@
 //! - [`refetch`]: fetches that follow the document (once, then a little
 //!   after each change).
 //! - [`browser`]: the clock, randomness, `localStorage` and the address bar.
+//! - [`files`]: downloads (a Blob and a link) and reading a chosen file.
 //!
 //! Views:
 //! - [`context`]: what is shared through context (the language, the sync
@@ -49,6 +52,8 @@ pub mod browser;
 pub mod collections;
 pub mod components;
 pub mod context;
+pub mod csv_transfer;
+pub mod files;
 pub mod history;
 pub mod http;
 pub mod i18n;

@@ -30,6 +30,9 @@ pub enum Route {
     Workplan(String),
     /// `#/workplan/<line id>`: one line with everything that names it.
     WorkplanLine(String),
+    /// `#/<collection>/import`: importing a CSV file into the collection
+    /// (record ids are hex, so no record is called `import`).
+    Import(Collection),
 }
 
 /// The work-plan overview's period value for "every period".
@@ -177,6 +180,9 @@ impl Route {
             return Self::Home;
         };
         if let Some(id) = parts.next().filter(|id| !id.is_empty()) {
+            if id == "import" {
+                return Self::Import(collection);
+            }
             return Self::Record(collection, id.to_owned());
         }
         let filters: Vec<(&'static str, String)> = query
@@ -210,6 +216,7 @@ impl Route {
             Self::ActionItems(filter) => with_query("action-items", &action_filter_query(filter)),
             Self::Workplan(period) => with_query("workplan", &query_string(&[("period", period)])),
             Self::WorkplanLine(id) => format!("#/workplan/{id}"),
+            Self::Import(collection) => format!("#/{}/import", collection.key()),
         }
     }
 
@@ -226,9 +233,10 @@ impl Route {
             | Self::ActionItems(_)
             | Self::Workplan(_)
             | Self::WorkplanLine(_) => None,
-            Self::List(collection) | Self::Filtered(collection, _) | Self::Record(collection, _) => {
-                Some(*collection)
-            }
+            Self::List(collection)
+            | Self::Filtered(collection, _)
+            | Self::Record(collection, _)
+            | Self::Import(collection) => Some(*collection),
         }
     }
 }
@@ -267,12 +275,17 @@ mod tests {
             }),
             Route::History(HistoryScreen::Refused),
             Route::History(HistoryScreen::Revert),
+            Route::Import(Collection::Organisations),
         ] {
             assert_eq!(Route::from_hash(&route.href()), route);
         }
         assert_eq!(Route::from_hash(""), Route::Home);
         assert_eq!(Route::from_hash("#/nothing"), Route::Home);
         assert_eq!(Route::from_hash("#/contacts/"), Route::List(Collection::Contacts));
+        assert_eq!(
+            Route::from_hash("#/contacts/import"),
+            Route::Import(Collection::Contacts)
+        );
     }
 
     #[test]

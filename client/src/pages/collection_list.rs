@@ -1,4 +1,6 @@
-//! One collection as a list: search, filters, sorting, the new-record form.
+//! One collection as a list: search, filters, sorting, the new-record form,
+//! and CSV: the download, and the way to the import page (disabled, with
+//! the reason, for a role that may not edit the collection).
 //! The selection is computed once per change of the query or the document,
 //! and at most [`PAGE`] rows are drawn at a time however large the collection.
 
@@ -7,11 +9,13 @@ use std::collections::HashMap;
 use enlace_shared::schema::Collection;
 use leptos::prelude::*;
 
+use crate::auth;
 use crate::browser::performance_now;
 use crate::collections::{ListQuery, Row, SortOrder, filter_fields, row, select};
+use crate::components::csv_export::CsvExport;
 use crate::components::list_controls::{FilterSelect, SearchBox, SortSelect};
 use crate::components::new_record_form::NewRecordForm;
-use crate::context::{use_language, use_workspace};
+use crate::context::{use_language, use_sync, use_workspace};
 use crate::i18n::{Text, text};
 use crate::route::Route;
 
@@ -24,6 +28,23 @@ struct Listing {
     total: usize,
     rows: Vec<Row>,
     filter_ms: f64,
+}
+
+/// "Import CSV": opens `#/<collection>/import`.
+#[component]
+fn CsvImportButton(collection: Collection) -> impl IntoView {
+    let (sync, workspace, language) = (use_sync(), use_workspace(), use_language());
+    let (role, viewing_past) = (sync.role(), workspace.viewing_past());
+    let reason = Signal::derive(move || {
+        auth::blocked_reason(role.get(), collection.edit_capability(), viewing_past.get())
+            .map(|reason| reason.get(language.get()))
+    });
+    view! {
+        <button type="button" data-testid="csv-import-open" disabled=move || reason.get().is_some() title=move || reason.get()
+            on:click=move |_| workspace.go(&Route::Import(collection))>
+            {move || text(language.get(), Text::CsvImport)}
+        </button>
+    }
 }
 
 #[component]
@@ -89,6 +110,10 @@ pub fn CollectionList(
         <section class="collection-list" data-collection=collection.key()>
             <div class="page-heading"><h2>{title}</h2></div>
             <NewRecordForm collection=collection />
+            <div class="csv-tools card">
+                <CsvExport collection=collection />
+                <CsvImportButton collection=collection />
+            </div>
             <div class="list-controls card">
                 <SearchBox search=search show_deleted=show_deleted />
                 {filters.into_iter().map(|(field, value)| view! { <FilterSelect collection=collection field=field value=value /> }).collect_view()}

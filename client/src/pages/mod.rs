@@ -3,6 +3,7 @@
 
 pub mod action_items;
 pub mod collection_list;
+pub mod csv_import;
 pub mod history;
 pub mod home;
 pub mod login;

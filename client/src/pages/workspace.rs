@@ -16,6 +16,7 @@ use crate::components::nav_bar::NavBar;
 use crate::context::{PastMoment, Workspace, use_sync};
 use crate::pages::action_items::ActionItemsPage;
 use crate::pages::collection_list::CollectionList;
+use crate::pages::csv_import::CsvImportPage;
 use crate::pages::history::HistoryPage;
 use crate::pages::home::HomePage;
 use crate::pages::record_detail::RecordDetail;
@@ -96,6 +97,7 @@ pub fn WorkspacePage() -> impl IntoView {
         Route::ActionItems(filter) => view! { <ActionItemsPage filter=filter /> }.into_any(),
         Route::Workplan(period) => view! { <WorkplanPage period=period /> }.into_any(),
         Route::WorkplanLine(id) => view! { <WorkplanLinePage id=id /> }.into_any(),
+        Route::Import(collection) => view! { <CsvImportPage collection=collection /> }.into_any(),
     };
     view! {
         <NavBar route=route.into() />
