@@ -361,7 +361,7 @@ fn append_items(
     by: &Authorship<'_>,
     (collection, record_id): (Collection, &str),
     (key, spec): (&str, &ItemSpec),
-    items: Vec<(String, Vec<(&str, Initial)>)>,
+    items: &[(String, Vec<(&str, Initial)>)],
 ) -> Result<(), ModelError> {
     let Ok(Some((_, collection_id))) = document.get(ROOT, collection.key()) else {
         return Err(ModelError::MissingCollection(collection.key()));
@@ -378,7 +378,7 @@ fn append_items(
             field: key.to_owned(),
         });
     };
-    for (_, fields) in &items {
+    for (_, fields) in items {
         for (field, _) in fields {
             if spec.field(field).is_none() {
                 return Err(ModelError::UnknownField {
@@ -396,7 +396,7 @@ fn append_items(
                     .with_time(by.now_ms)
             },
             |transaction| {
-                for (item_id, fields) in &items {
+                for (item_id, fields) in items {
                     let end = transaction.length(&list);
                     let item = transaction.insert_object(&list, end, ObjType::Map)?;
                     transaction.put(&item, "id", item_id.as_str())?;
@@ -448,7 +448,7 @@ fn create_meeting(
         fields.push(("working_group", text(group)));
     }
     create_record(document, Collection::Meetings, &id, &fields, by)?;
-    let agenda = meeting
+    let agenda: Vec<_> = meeting
         .agenda
         .iter()
         .map(|title| (new_id(), vec![("title", text(title))]))
@@ -458,9 +458,9 @@ fn create_meeting(
         by,
         (Collection::Meetings, &id),
         ("agenda", &AGENDA_ITEM),
-        agenda,
+        &agenda,
     )?;
-    let attendance = meeting
+    let attendance: Vec<_> = meeting
         .attendance
         .iter()
         .map(|(organisation, status)| {
@@ -475,9 +475,9 @@ fn create_meeting(
         by,
         (Collection::Meetings, &id),
         ("attendance", &ATTENDANCE_ITEM),
-        attendance,
+        &attendance,
     )?;
-    let decisions = meeting
+    let decisions: Vec<_> = meeting
         .decisions
         .into_iter()
         .map(|(decision, lines)| {
@@ -492,7 +492,7 @@ fn create_meeting(
         by,
         (Collection::Meetings, &id),
         ("decisions", &DECISION_ITEM),
-        decisions,
+        &decisions,
     )?;
     mark_example(document, by, Collection::Meetings, &id)?;
     Ok(id)
@@ -513,6 +513,9 @@ fn attendance<'a>(
         })
         .collect()
 }
+
+/// (kind, title, date, organisers, work-plan lines)
+type ExampleActivity<'a> = (&'a str, &'a str, &'a str, Vec<String>, Vec<String>);
 
 /// Creates a record and marks it as an example.
 fn create_example(
@@ -821,7 +824,7 @@ fn seed_secretariat_year(
     }
 
     // (kind, title, date, organisers, lines)
-    let activities: [(&str, &str, &str, Vec<String>, Vec<String>); 5] = [
+    let activities: [ExampleActivity<'_>; 5] = [
         (
             "dialogue_space",
             "Diálogo sobre la igualdad de género en la pandemia (ejemplo)",
