@@ -6,6 +6,7 @@
 //! setup page.
 
 use enlace_shared::api::paths;
+use enlace_shared::language::Language;
 use enlace_shared::schema::Collection;
 
 use crate::collections::filter_fields;
@@ -21,6 +22,69 @@ pub enum Route {
     Filtered(Collection, Vec<(&'static str, String)>),
     Record(Collection, String),
     History(HistoryScreen),
+    /// `#/reports…`: the annual reports (their own pages, not the generic list).
+    Reports(ReportScreen),
+}
+
+/// The screens of the annual reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportScreen {
+    /// `#/reports`: every report, and "new report".
+    List,
+    /// `#/reports/<id>`: one report, its texts, issuing, preview.
+    Report(String),
+    /// `#/reports/<id>/print?lang=en&print=1`: the report alone, in
+    /// `language` (the interface's when `None`); with `print`, the browser's
+    /// print dialog opens once it is drawn.
+    Print {
+        id: String,
+        language: Option<Language>,
+        print: bool,
+    },
+}
+
+impl ReportScreen {
+    fn from_parts(path: &str, query: &str) -> Option<Self> {
+        let value = |name: &str| {
+            query
+                .split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value)
+        };
+        let mut parts = path.split('/').filter(|part| !part.is_empty());
+        let screen = match (parts.next(), parts.next()) {
+            (None, _) => Self::List,
+            (Some(id), None) => Self::Report(id.to_owned()),
+            (Some(id), Some("print")) => Self::Print {
+                id: id.to_owned(),
+                language: value("lang").map(|code| Language::from_code(Some(code))),
+                print: value("print") == Some("1"),
+            },
+            _ => return None,
+        };
+        parts.next().is_none().then_some(screen)
+    }
+
+    fn href(&self) -> String {
+        match self {
+            Self::List => "#/reports".to_owned(),
+            Self::Report(id) => format!("#/reports/{id}"),
+            Self::Print { id, language, print } => {
+                let mut query: Vec<String> = language
+                    .iter()
+                    .map(|language| format!("lang={}", language.code()))
+                    .collect();
+                if *print {
+                    query.push("print=1".to_owned());
+                }
+                match query.join("&") {
+                    query if query.is_empty() => format!("#/reports/{id}/print"),
+                    query => format!("#/reports/{id}/print?{query}"),
+                }
+            }
+        }
+    }
 }
 
 /// The screens of the History page.
@@ -98,6 +162,11 @@ impl Route {
             return HistoryScreen::from_parts(rest.trim_start_matches('/'), query)
                 .map_or(Self::Home, Self::History);
         }
+        if let Some(rest) = path.strip_prefix(Collection::Reports.key())
+            && (rest.is_empty() || rest.starts_with('/'))
+        {
+            return ReportScreen::from_parts(rest, query).map_or(Self::Home, Self::Reports);
+        }
         let mut parts = path.splitn(2, '/');
         let Some(collection) = parts.next().and_then(Collection::from_key) else {
             return Self::Home;
@@ -133,6 +202,7 @@ impl Route {
             }
             Self::Record(collection, id) => format!("#/{}/{id}", collection.key()),
             Self::History(screen) => screen.href(),
+            Self::Reports(screen) => screen.href(),
         }
     }
 
@@ -145,6 +215,7 @@ impl Route {
     pub fn collection(&self) -> Option<Collection> {
         match self {
             Self::Home | Self::History(_) => None,
+            Self::Reports(_) => Some(Collection::Reports),
             Self::List(collection) | Self::Filtered(collection, _) | Self::Record(collection, _) => {
                 Some(*collection)
             }
@@ -231,6 +302,40 @@ mod tests {
         assert_eq!(
             Route::from_hash("#/organisations?membership=member&colour=red"),
             Route::Filtered(Collection::Organisations, vec![("membership", "member".into())])
+        );
+    }
+
+    #[test]
+    fn report_fragments_name_their_screens() {
+        for screen in [
+            ReportScreen::List,
+            ReportScreen::Report("r1".into()),
+            ReportScreen::Print {
+                id: "r1".into(),
+                language: Some(Language::English),
+                print: true,
+            },
+            ReportScreen::Print {
+                id: "r1".into(),
+                language: None,
+                print: false,
+            },
+        ] {
+            let route = Route::Reports(screen);
+            assert_eq!(Route::from_hash(&route.href()), route);
+            assert_eq!(route.collection(), Some(Collection::Reports));
+        }
+        assert_eq!(Route::List(Collection::Reports).href(), "#/reports");
+        assert_eq!(Route::from_hash("#/reports"), Route::Reports(ReportScreen::List));
+        assert_eq!(Route::from_hash("#/reports/r1/elsewhere"), Route::Home);
+        assert_eq!(Route::from_hash("#/reports/r1/print/x"), Route::Home);
+        assert_eq!(
+            Route::from_hash("#/reports/r1/print?lang=en"),
+            Route::Reports(ReportScreen::Print {
+                id: "r1".into(),
+                language: Some(Language::English),
+                print: false
+            })
         );
     }
 

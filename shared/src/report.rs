@@ -103,7 +103,12 @@ impl Period {
         )
     }
 
-    /// The years it spans, for titles and file names (`2020-2021`, `2021`).
+    /// The years it spans, for titles (`2020–2021`, `2021`).
+    pub fn years_label(&self) -> String {
+        self.years().replace('-', "–")
+    }
+
+    /// The years it spans, for file names (`2020-2021`, `2021`).
     pub fn years(&self) -> String {
         let (from, to) = (&self.start[..4], &self.end[..4]);
         if from == to {
@@ -112,6 +117,48 @@ impl Period {
             format!("{from}-{to}")
         }
     }
+}
+
+/// A presidency term as a period a report can cover.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TermPeriod {
+    pub term_id: String,
+    /// `Embajada de España · 2020–2021`
+    pub label: String,
+    pub period: Period,
+}
+
+/// The presidency terms with valid dates, newest first, as report periods;
+/// `organisation_name` names a term's organisation.
+pub fn presidency_periods<'a>(
+    terms: impl IntoIterator<Item = &'a Record>,
+    organisation_name: impl Fn(&str) -> String,
+) -> Vec<TermPeriod> {
+    let mut periods: Vec<TermPeriod> = terms
+        .into_iter()
+        .filter(|term| !term.deleted)
+        .filter_map(|term| {
+            let period = Period::new(term.text("start"), term.text("end")).ok()?;
+            Some(TermPeriod {
+                term_id: term.id.clone(),
+                label: format!(
+                    "{} · {}",
+                    organisation_name(term.text("organisation")),
+                    period.years_label()
+                ),
+                period,
+            })
+        })
+        .collect();
+    periods.sort_by(|left, right| {
+        (&right.period.start, &right.term_id).cmp(&(&left.period.start, &left.term_id))
+    });
+    periods
+}
+
+/// A new report's title: `Informe anual 2020–2021`, `Annual report 2021`.
+pub fn default_title(period: &Period, language: Language) -> String {
+    format!("{} {}", words::ANNUAL_REPORT.get(language), period.years_label())
 }
 
 /// Why a report could not be generated or issued.
@@ -881,7 +928,7 @@ pub fn render_html(report: &Report) -> String {
     let date = |value: &str| escape(&format_date(value, language));
     let mut html = String::with_capacity(16 * 1024);
     let title = if report.title.trim().is_empty() {
-        format!("{} {}", say(words::ANNUAL_REPORT), report.period.years())
+        default_title(&report.period, language)
     } else {
         report.title.clone()
     };
@@ -1220,6 +1267,41 @@ mod tests {
                 Language::Spanish
             ),
             "informe-anual-2020-2021.html"
+        );
+    }
+
+    #[test]
+    fn presidency_terms_become_periods_newest_first() {
+        let term = |id: &str, organisation: &str, start: &str, end: &str| Record {
+            id: id.to_owned(),
+            collection: Collection::PresidencyTerms,
+            fields: [
+                ("organisation", records::FieldValue::Text(organisation.to_owned())),
+                ("start", records::FieldValue::Text(start.to_owned())),
+                ("end", records::FieldValue::Text(end.to_owned())),
+            ]
+            .into_iter()
+            .collect(),
+            created_at: 0,
+            deleted: false,
+            example: false,
+        };
+        let terms = [
+            term("t1", "fr", "2018-07-01", "2019-06-30"),
+            term("t3", "es", "2020-07-01", "2021-06-30"),
+            term("bad", "ie", "2019-07-01", ""),
+        ];
+        let periods = presidency_periods(&terms, |id| format!("Embajada {id}"));
+        let labels: Vec<&str> = periods.iter().map(|period| period.label.as_str()).collect();
+        assert_eq!(labels, ["Embajada es · 2020–2021", "Embajada fr · 2018–2019"]);
+        assert_eq!(periods[0].term_id, "t3");
+        assert_eq!(
+            default_title(&periods[0].period, Language::Spanish),
+            "Informe anual 2020–2021"
+        );
+        assert_eq!(
+            default_title(&Period::year(2021), Language::English),
+            "Annual report 2021"
         );
     }
 

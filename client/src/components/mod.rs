@@ -30,4 +30,7 @@ pub mod record_history;
 pub mod reference_picker;
 pub mod refused_list;
 pub mod rejection_notice;
+pub mod report_actions;
+pub mod report_new;
+pub mod report_print;
 pub mod revert_panel;

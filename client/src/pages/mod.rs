@@ -6,5 +6,6 @@ pub mod history;
 pub mod home;
 pub mod login;
 pub mod record_detail;
+pub mod reports;
 pub mod setup;
 pub mod workspace;

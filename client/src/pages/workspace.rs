@@ -18,6 +18,7 @@ use crate::pages::collection_list::CollectionList;
 use crate::pages::history::HistoryPage;
 use crate::pages::home::HomePage;
 use crate::pages::record_detail::RecordDetail;
+use crate::pages::reports::ReportsPage;
 use crate::route::Route;
 
 #[component]
@@ -91,6 +92,7 @@ pub fn WorkspacePage() -> impl IntoView {
         }
         Route::Record(collection, id) => view! { <RecordDetail collection=collection id=id /> }.into_any(),
         Route::History(screen) => view! { <HistoryPage screen=screen /> }.into_any(),
+        Route::Reports(screen) => view! { <ReportsPage screen=screen /> }.into_any(),
     };
     view! {
         <NavBar route=route.into() />
