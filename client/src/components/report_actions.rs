@@ -127,13 +127,19 @@ pub fn ReportActions(context: RecordContext) -> impl IntoView {
             <button type="button" class="secondary" data-testid="download-report" disabled=move || !ready() on:click=save>
                 {move || text(language.get(), Text::ReportDownload)}</button>
         </div>
+        // One iframe for the page's life, its srcdoc updated: a new frame per
+        // revision would reload and flicker (and browsers track frames by element).
+        <iframe class="report-preview" data-testid="report-preview" sandbox=""
+            hidden=move || !ready()
+            srcdoc=move || rendered.with(|rendered| match rendered {
+                Some(Ok((html, _))) => html.clone(),
+                _ => String::new(),
+            })
+            title=move || text(language.get(), Text::ReportPreview)></iframe>
         {move || match rendered.get() {
-            Some(Ok((html, _))) => view! {
-                <iframe class="report-preview" data-testid="report-preview" sandbox="" srcdoc=html
-                    title=move || text(language.get(), Text::ReportPreview)></iframe>
-            }.into_any(),
-            Some(Err(message)) => view! { <p class="form-error" role="alert" data-testid="report-error">{message}</p> }.into_any(),
-            None => view! { <p class="muted">{move || text(language.get(), Text::ReportPreparing)}</p> }.into_any(),
+            Some(Ok(_)) => None,
+            Some(Err(message)) => Some(view! { <p class="form-error" role="alert" data-testid="report-error">{message}</p> }.into_any()),
+            None => Some(view! { <p class="muted">{move || text(language.get(), Text::ReportPreparing)}</p> }.into_any()),
         }}
     }
 }
