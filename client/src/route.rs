@@ -7,6 +7,7 @@
 
 use enlace_shared::api::paths;
 use enlace_shared::followup::ActionFilter;
+use enlace_shared::language::Language;
 use enlace_shared::schema::Collection;
 
 use crate::collections::filter_fields;
@@ -33,6 +34,8 @@ pub enum Route {
     /// `#/<collection>/import`: importing a CSV file into the collection
     /// (record ids are hex, so no record is called `import`).
     Import(Collection),
+    /// `#/reports…`: the annual reports (their own pages, not the generic list).
+    Reports(ReportScreen),
 }
 
 /// The work-plan overview's period value for "every period".
@@ -94,6 +97,67 @@ fn follow_up_route(path: &str, query: &str) -> Option<Route> {
         ("workplan", "") => Some(Route::Workplan(query_value(query, "period"))),
         ("workplan", id) if !id.contains('/') => Some(Route::WorkplanLine(id.to_owned())),
         _ => None,
+    }
+}
+
+/// The screens of the annual reports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportScreen {
+    /// `#/reports`: every report, and "new report".
+    List,
+    /// `#/reports/<id>`: one report, its texts, issuing, preview.
+    Report(String),
+    /// `#/reports/<id>/print?lang=en&print=1`: the report alone, in
+    /// `language` (the interface's when `None`); with `print`, the browser's
+    /// print dialog opens once it is drawn.
+    Print {
+        id: String,
+        language: Option<Language>,
+        print: bool,
+    },
+}
+
+impl ReportScreen {
+    fn from_parts(path: &str, query: &str) -> Option<Self> {
+        let value = |name: &str| {
+            query
+                .split('&')
+                .filter_map(|pair| pair.split_once('='))
+                .find(|(key, _)| *key == name)
+                .map(|(_, value)| value)
+        };
+        let mut parts = path.split('/').filter(|part| !part.is_empty());
+        let screen = match (parts.next(), parts.next()) {
+            (None, _) => Self::List,
+            (Some(id), None) => Self::Report(id.to_owned()),
+            (Some(id), Some("print")) => Self::Print {
+                id: id.to_owned(),
+                language: value("lang").map(|code| Language::from_code(Some(code))),
+                print: value("print") == Some("1"),
+            },
+            _ => return None,
+        };
+        parts.next().is_none().then_some(screen)
+    }
+
+    fn href(&self) -> String {
+        match self {
+            Self::List => "#/reports".to_owned(),
+            Self::Report(id) => format!("#/reports/{id}"),
+            Self::Print { id, language, print } => {
+                let mut query: Vec<String> = language
+                    .iter()
+                    .map(|language| format!("lang={}", language.code()))
+                    .collect();
+                if *print {
+                    query.push("print=1".to_owned());
+                }
+                match query.join("&") {
+                    query if query.is_empty() => format!("#/reports/{id}/print"),
+                    query => format!("#/reports/{id}/print?{query}"),
+                }
+            }
+        }
     }
 }
 
@@ -175,6 +239,11 @@ impl Route {
         if let Some(route) = follow_up_route(path, query) {
             return route;
         }
+        if let Some(rest) = path.strip_prefix(Collection::Reports.key())
+            && (rest.is_empty() || rest.starts_with('/'))
+        {
+            return ReportScreen::from_parts(rest, query).map_or(Self::Home, Self::Reports);
+        }
         let mut parts = path.splitn(2, '/');
         let Some(collection) = parts.next().and_then(Collection::from_key) else {
             return Self::Home;
@@ -217,6 +286,7 @@ impl Route {
             Self::Workplan(period) => with_query("workplan", &query_string(&[("period", period)])),
             Self::WorkplanLine(id) => format!("#/workplan/{id}"),
             Self::Import(collection) => format!("#/{}/import", collection.key()),
+            Self::Reports(screen) => screen.href(),
         }
     }
 
@@ -233,6 +303,7 @@ impl Route {
             | Self::ActionItems(_)
             | Self::Workplan(_)
             | Self::WorkplanLine(_) => None,
+            Self::Reports(_) => Some(Collection::Reports),
             Self::List(collection)
             | Self::Filtered(collection, _)
             | Self::Record(collection, _)
@@ -373,6 +444,40 @@ mod tests {
         assert_eq!(
             Route::from_hash("#/action_items"),
             Route::List(Collection::ActionItems)
+        );
+    }
+
+    #[test]
+    fn report_fragments_name_their_screens() {
+        for screen in [
+            ReportScreen::List,
+            ReportScreen::Report("r1".into()),
+            ReportScreen::Print {
+                id: "r1".into(),
+                language: Some(Language::English),
+                print: true,
+            },
+            ReportScreen::Print {
+                id: "r1".into(),
+                language: None,
+                print: false,
+            },
+        ] {
+            let route = Route::Reports(screen);
+            assert_eq!(Route::from_hash(&route.href()), route);
+            assert_eq!(route.collection(), Some(Collection::Reports));
+        }
+        assert_eq!(Route::List(Collection::Reports).href(), "#/reports");
+        assert_eq!(Route::from_hash("#/reports"), Route::Reports(ReportScreen::List));
+        assert_eq!(Route::from_hash("#/reports/r1/elsewhere"), Route::Home);
+        assert_eq!(Route::from_hash("#/reports/r1/print/x"), Route::Home);
+        assert_eq!(
+            Route::from_hash("#/reports/r1/print?lang=en"),
+            Route::Reports(ReportScreen::Print {
+                id: "r1".into(),
+                language: Some(Language::English),
+                print: false
+            })
         );
     }
 

@@ -21,6 +21,8 @@
 //! - [`policy`]: where each operation of a change lands, and whether a role
 //!   may make it.
 //! - [`demo`]: the demo roundtable.
+//! - [`report`]: the annual report for a period (generated from the
+//!   records, pinned to the heads it was issued at) and its standalone HTML.
 //! - [`timetravel`]: the past: word diffs, the timeline's grouping, two
 //!   moments compared, restores, and the secretariat's revert.
 //! - [`sync`]: the sans-IO sync engines — [`sync::PeerSession`] for a client
@@ -43,6 +45,7 @@ pub mod policy;
 pub mod protocol;
 pub mod records;
 pub mod refusal;
+pub mod report;
 pub mod roles;
 pub mod schema;
 pub mod sync;

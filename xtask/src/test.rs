@@ -36,12 +36,15 @@ use crate::{Workspace, run};
 
 pub const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// poppler-utils' tools, with which the annual report's browser suite turns
+/// its printed PDF into page images and text.
+const POPPLER_TOOLS: [&str; 2] = ["/usr/bin/pdftoppm", "/usr/bin/pdftotext"];
 
 type Step = fn(&Workspace) -> anyhow::Result<()>;
 
 const STEPS: [(&str, Step); 6] = [
     (
-        "install what is missing (wasm target, Chromium, npm packages)",
+        "install what is missing (wasm target, Chromium, poppler-utils, npm packages)",
         install,
     ),
     ("cargo fmt --check", format_check),
@@ -112,27 +115,29 @@ fn install(workspace: &Workspace) -> anyhow::Result<()> {
     install_npm_packages(&workspace.root.join("tests").join("js"))
 }
 
+/// Chromium, its driver and poppler-utils (`pdftoppm`, `pdftotext`), from apt if missing.
 pub fn install_chromium() -> anyhow::Result<()> {
-    if Path::new(CHROMIUM).exists() && Path::new(CHROMEDRIVER).exists() {
+    let needed = [CHROMIUM, CHROMEDRIVER].into_iter().chain(POPPLER_TOOLS);
+    if needed.clone().all(|path| Path::new(path).exists()) {
         return Ok(());
     }
-    const HOW: &str = "install Debian's `chromium` and `chromium-driver` \
-                       (as root: apt-get update && apt-get install -y chromium chromium-driver)";
+    const HOW: &str = "install Debian's `chromium`, `chromium-driver` and `poppler-utils` \
+                       (as root: apt-get update && apt-get install -y chromium chromium-driver poppler-utils)";
     if !run::on_path("apt-get") {
-        bail!("{CHROMIUM} or {CHROMEDRIVER} is missing and apt-get is not available: {HOW}");
+        bail!("Chromium, its driver or poppler-utils is missing and apt-get is not available: {HOW}");
     }
     let user = run::output(Command::new("id").arg("-u")).context("could not tell whether we are root")?;
     if user.trim() != "0" {
-        bail!("{CHROMIUM} or {CHROMEDRIVER} is missing and this is not root: {HOW}");
+        bail!("Chromium, its driver or poppler-utils is missing and this is not root: {HOW}");
     }
     run::status(Command::new("apt-get").arg("update"))?;
     run::status(
         Command::new("apt-get")
-            .args(["install", "-y", "chromium", "chromium-driver"])
+            .args(["install", "-y", "chromium", "chromium-driver", "poppler-utils"])
             .env("DEBIAN_FRONTEND", "noninteractive"),
     )?;
-    if !Path::new(CHROMIUM).exists() {
-        bail!("apt-get finished but {CHROMIUM} is still missing");
+    if let Some(missing) = needed.into_iter().find(|path| !Path::new(path).exists()) {
+        bail!("apt-get finished but {missing} is still missing");
     }
     Ok(())
 }

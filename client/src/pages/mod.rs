@@ -8,6 +8,7 @@ pub mod history;
 pub mod home;
 pub mod login;
 pub mod record_detail;
+pub mod reports;
 pub mod setup;
 pub mod workplan;
 pub mod workspace;

@@ -20,6 +20,7 @@ use crate::pages::csv_import::CsvImportPage;
 use crate::pages::history::HistoryPage;
 use crate::pages::home::HomePage;
 use crate::pages::record_detail::RecordDetail;
+use crate::pages::reports::ReportsPage;
 use crate::pages::workplan::{WorkplanLinePage, WorkplanPage};
 use crate::route::Route;
 
@@ -98,6 +99,7 @@ pub fn WorkspacePage() -> impl IntoView {
         Route::Workplan(period) => view! { <WorkplanPage period=period /> }.into_any(),
         Route::WorkplanLine(id) => view! { <WorkplanLinePage id=id /> }.into_any(),
         Route::Import(collection) => view! { <CsvImportPage collection=collection /> }.into_any(),
+        Route::Reports(screen) => view! { <ReportsPage screen=screen /> }.into_any(),
     };
     view! {
         <NavBar route=route.into() />

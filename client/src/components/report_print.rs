@@ -1,0 +1,59 @@
+//! The print view (`#/reports/<id>/print`): once the report can be
+//! rendered from this copy of the document, the whole page is replaced by
+//! the report's own HTML (the same bytes as the download), so the browser
+//! prints exactly that, with its print stylesheet; with `print`, the print
+//! dialog then opens. The app stops drawing in this tab: it is a print view.
+
+use enlace_shared::Language;
+use enlace_shared::report::{self, ReportError};
+use leptos::prelude::*;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::context::{use_language, use_sync};
+use crate::i18n::{Text, text};
+
+/// Replaces the page's document with `html`.
+fn replace_document(html: &str) -> Result<(), JsValue> {
+    let document = web_sys::window()
+        .and_then(|window| window.document())
+        .ok_or_else(|| JsValue::from_str("no document"))?
+        .dyn_into::<web_sys::HtmlDocument>()?;
+    document.open()?;
+    document.write_1(html)?;
+    document.close()
+}
+
+#[component]
+pub fn ReportPrint(id: String, language: Option<Language>, print: bool) -> impl IntoView {
+    let (sync, interface) = (use_sync(), use_language());
+    let problem = RwSignal::new(None::<String>);
+    let written = StoredValue::new(false);
+    Effect::new(move || {
+        if written.get_value() {
+            return;
+        }
+        let chosen = language.unwrap_or_else(|| interface.get_untracked());
+        let Some(result) = sync.with_document(|document| report::for_record(document, &id, chosen)) else {
+            return;
+        };
+        match result {
+            Ok(report) => {
+                written.set_value(true);
+                let html = report::render_html(&report);
+                if let Err(error) = replace_document(&html) {
+                    web_sys::console::warn_1(&error);
+                } else if print && let Some(window) = web_sys::window() {
+                    let _ = window.print();
+                }
+            }
+            // This copy has not synced that far yet: the next revision tries again.
+            Err(ReportError::UnknownHead(_) | ReportError::MissingReport(_)) => {}
+            Err(error) => problem.set(Some(error.message(chosen))),
+        }
+    });
+    view! {
+        <p class="muted" data-testid="report-print-status">
+            {move || problem.get().unwrap_or_else(|| text(interface.get(), Text::ReportPreparing).to_owned())}
+        </p>
+    }
+}
