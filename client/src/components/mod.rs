@@ -3,7 +3,6 @@
 //! about the socket or imports a page.
 
 pub mod as_of_banner;
-pub mod commitments_editor;
 pub mod compare_view;
 pub mod connection_indicator;
 pub mod count_card;
@@ -15,9 +14,11 @@ pub mod history_entry;
 pub mod history_feed;
 pub mod history_filters;
 pub mod history_restore;
+pub mod items_editor;
 pub mod language_switch;
 pub mod latest_changes;
 pub mod leadership;
+pub mod links_picker;
 pub mod list_controls;
 pub mod moment_picker;
 pub mod nav_bar;
