@@ -238,7 +238,7 @@ impl Snapshot {
                                     text.push_str(&self.label(target, item.text(sub_field.key)).0);
                                 }
                                 FieldKind::Line | FieldKind::LongText => {
-                                    text.push_str(item.text(sub_field.key))
+                                    text.push_str(item.text(sub_field.key));
                                 }
                                 _ => {}
                             }

@@ -349,7 +349,7 @@ pub fn value_text(
             .join(", "),
         Some(HistoryValue::Items(lines)) => lines
             .iter()
-            .map(|line| item_line_text(line, kind, snapshot, language))
+            .map(|line| item_line_text(line, kind, snapshot, Some(language)))
             .collect::<Vec<_>>()
             .join("; "),
     }
@@ -358,12 +358,13 @@ pub fn value_text(
 /// One item's line of the timeline in words: each part that is a
 /// reference id, a link or a choice slug of the item's shape read as its
 /// title or label (the line itself carries no types, so a part is matched
-/// against what the shape's sub-fields could hold).
+/// against what the shape's sub-fields could hold). Choices are read as
+/// labels only when the `language` is given.
 pub fn item_line_text(
     line: &str,
     kind: Option<FieldKind>,
     snapshot: &Snapshot,
-    language: Language,
+    language: Option<Language>,
 ) -> String {
     let Some(FieldKind::Items(shape)) = kind else {
         return line.to_owned();
@@ -384,7 +385,8 @@ pub fn item_line_text(
                     FieldKind::Choice(choices) => choices
                         .iter()
                         .find(|choice| choice.slug == part)
-                        .map(|choice| choice.label(language).to_owned()),
+                        .zip(language)
+                        .map(|(choice, language)| choice.label(language).to_owned()),
                     _ => None,
                 })
                 .unwrap_or_else(|| part.to_owned())
@@ -398,10 +400,12 @@ fn link_parts(link: &str) -> Option<(Collection, &str)> {
     enlace_shared::validation::parse_link(link)
 }
 
-/// One list item in words: a referenced or linked record's title, or the
-/// item itself.
+/// One list item in words: a referenced or linked record's title, an
+/// item's line with the titles of the records it refers to, or the item
+/// itself.
 pub fn item_text(item: &str, kind: Option<FieldKind>, snapshot: &Snapshot) -> String {
     match kind {
+        Some(FieldKind::Items(_)) => item_line_text(item, kind, snapshot, None),
         Some(FieldKind::References(target)) => snapshot.label(target, item).0,
         Some(FieldKind::Links) => match link_parts(item) {
             Some((target, id)) => snapshot.label(target, id).0,
@@ -715,6 +719,12 @@ mod tests {
             "Apertura · GIZ · GIZ · gone; Cierre"
         );
         assert_eq!(items(&["o1 · apologised"], "attendance"), "GIZ · Apologised");
+        // One line of a list change (no language: choices as stored).
+        let attendance = Collection::Meetings.field("attendance").map(|spec| spec.kind);
+        assert_eq!(
+            item_text("o1 · apologised", attendance, &snapshot),
+            "GIZ · apologised"
+        );
         assert_eq!(
             words(
                 &HistoryValue::Items(vec!["Taller (2021-03-01) ✓".into()]),

@@ -195,7 +195,9 @@ try {
     await waitForBothTexts(b);
     const [shownA, shownB] = [await areaA.inputValue(), await areaB.inputValue()];
     if (shownA !== shownB) throw new Error(`the pages disagree: ${JSON.stringify(shownA)} vs ${JSON.stringify(shownB)}`);
-    await a.screenshot({ path: `${shots}-minutes.png`, fullPage: true });
+    // The meeting's own section: the page below it holds the record's
+    // history, one entry per keystroke.
+    await a.locator(`.record-detail[data-id="${meetingId}"]`).screenshot({ path: `${shots}-minutes.png` });
   });
 
   await run.step("after a reload both texts are still there", async () => {
