@@ -110,9 +110,7 @@ fn bench(criterion: &mut Criterion) {
                                 FieldValue::Text(text) => Initial::Text(text.clone()),
                                 FieldValue::List(items) => Initial::List(items.clone()),
                                 FieldValue::Flag(flag) => Initial::Flag(*flag),
-                                FieldValue::Commitments(_) | FieldValue::Items(_) => {
-                                    Initial::List(Vec::new())
-                                }
+                                FieldValue::Items(_) => Initial::List(Vec::new()),
                             };
                             (*key, value)
                         })

@@ -24,7 +24,7 @@ use automerge::{ActorId, Automerge, ChangeHash};
 use criterion::{Criterion, criterion_group, criterion_main};
 use enlace_shared::api::{EntryKind, FieldChange, HistoryEntry, Receipt, RecordChange};
 use enlace_shared::model::{self, At, Authorship};
-use enlace_shared::records::{self, Commitment, Initial};
+use enlace_shared::records::{self, Initial, ItemAt};
 use enlace_shared::roles::Role;
 use enlace_shared::schema::Collection;
 use enlace_shared::timetravel;
@@ -145,16 +145,19 @@ fn build() -> Fixture {
             &authorship(0),
         )
         .expect("alliance");
-        records::add_commitment(
+        records::add_item(
             &mut document,
-            Collection::Alliances,
-            &id,
-            &Commitment {
-                id: format!("k-{index}"),
-                text: "Taller".into(),
-                due: "2021-03-01".into(),
-                done: false,
+            ItemAt {
+                collection: Collection::Alliances,
+                record_id: &id,
+                field: "commitments",
+                item_id: &format!("k-{index}"),
             },
+            None,
+            &[
+                ("text", Initial::Text("Taller".into())),
+                ("due", Initial::Text("2021-03-01".into())),
+            ],
             &authorship(0),
         )
         .expect("commitment");
@@ -240,22 +243,20 @@ fn build() -> Fixture {
                 (EntryKind::Edited, "tags")
             }
             (Collection::Alliances, 21..=30) => {
-                let done = if random.below(2) == 0 { "true" } else { "false" };
+                let done = random.below(2) == 0;
                 let index: usize = id
                     .trim_start_matches("alliance-")
                     .parse()
                     .expect("alliance index");
                 let commitment = format!("k-{index}");
-                records::set_commitment(
-                    &mut document,
+                let at = ItemAt {
                     collection,
-                    &id,
-                    &commitment,
-                    "done",
-                    done,
-                    &authorship(now_ms),
-                )
-                .expect("commitment");
+                    record_id: &id,
+                    field: "commitments",
+                    item_id: &commitment,
+                };
+                records::set_item_flag(&mut document, at, "done", done, &authorship(now_ms))
+                    .expect("commitment");
                 (EntryKind::Edited, "commitments")
             }
             (Collection::Alliances, _) => {

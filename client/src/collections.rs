@@ -230,10 +230,20 @@ impl Snapshot {
                         text.push_str(&format!("{} {}", choice.label.es, choice.label.en));
                     }
                 }
-                FieldKind::Commitments => {
-                    for commitment in record.commitments() {
-                        text.push_str(&commitment.text);
-                        text.push(' ');
+                FieldKind::Items(shape) => {
+                    for item in record.items(spec.key) {
+                        for sub_field in shape.fields {
+                            match sub_field.kind {
+                                FieldKind::Reference(target) => {
+                                    text.push_str(&self.label(target, item.text(sub_field.key)).0);
+                                }
+                                FieldKind::Line | FieldKind::LongText => {
+                                    text.push_str(item.text(sub_field.key));
+                                }
+                                _ => {}
+                            }
+                            text.push(' ');
+                        }
                     }
                 }
                 _ => text.push_str(record.text(spec.key)),

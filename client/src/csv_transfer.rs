@@ -200,11 +200,21 @@ pub fn value_text(
             (true, Language::English) => "yes".to_owned(),
             (false, _) => "no".to_owned(),
         },
-        (_, FieldValue::Commitments(commitments)) => commitments
-            .iter()
-            .map(|commitment| commitment.text.as_str())
-            .collect::<Vec<_>>()
-            .join(csv_io::LIST_SEPARATOR),
+        // Each item by its title sub-field (a reference by its record's title).
+        (FieldKind::Items(shape), FieldValue::Items(items)) => {
+            let kind = shape.field(shape.title_field).map(|field| field.kind);
+            items
+                .iter()
+                .map(|item| {
+                    let text = item.text(shape.title_field);
+                    match kind {
+                        Some(FieldKind::Reference(target)) if !text.is_empty() => title(target, text),
+                        _ => text.to_owned(),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(csv_io::LIST_SEPARATOR)
+        }
         (_, FieldValue::Items(items)) => items.len().to_string(),
     };
     match text.char_indices().nth(PREVIEW_CHARS) {

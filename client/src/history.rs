@@ -6,7 +6,9 @@
 use std::collections::BTreeMap;
 
 use automerge::ChangeHash;
-use enlace_shared::api::{EntryKind, FieldChange, HistoryEntry, HistoryPage, HistoryQuery, HistoryValue};
+use enlace_shared::api::{
+    EntryKind, FieldChange, HistoryEntry, HistoryPage, HistoryQuery, HistoryValue, ITEM_PART_SEPARATOR,
+};
 use enlace_shared::language::{Bilingual, Language};
 use enlace_shared::schema::{self, Collection, FieldKind};
 
@@ -345,14 +347,70 @@ pub fn value_text(
             .map(|item| item_text(item, kind, snapshot))
             .collect::<Vec<_>>()
             .join(", "),
-        Some(HistoryValue::Commitments(lines)) => lines.join("; "),
+        Some(HistoryValue::Items(lines)) => lines
+            .iter()
+            .map(|line| item_line_text(line, kind, snapshot, Some(language)))
+            .collect::<Vec<_>>()
+            .join("; "),
     }
 }
 
-/// One list item in words: a referenced record's title, or the item itself.
+/// One item's line of the timeline in words: each part that is a
+/// reference id, a link or a choice slug of the item's shape read as its
+/// title or label (the line itself carries no types, so a part is matched
+/// against what the shape's sub-fields could hold). Choices are read as
+/// labels only when the `language` is given.
+pub fn item_line_text(
+    line: &str,
+    kind: Option<FieldKind>,
+    snapshot: &Snapshot,
+    language: Option<Language>,
+) -> String {
+    let Some(FieldKind::Items(shape)) = kind else {
+        return line.to_owned();
+    };
+    line.split(ITEM_PART_SEPARATOR)
+        .map(|part| {
+            shape
+                .fields
+                .iter()
+                .find_map(|spec| match spec.kind {
+                    FieldKind::Reference(target) | FieldKind::References(target) => {
+                        let (title, _) = snapshot.label(target, part);
+                        snapshot.get(target, part).is_some().then_some(title)
+                    }
+                    FieldKind::Links => link_parts(part)
+                        .filter(|(target, id)| snapshot.get(*target, id).is_some())
+                        .map(|(target, id)| snapshot.label(target, id).0),
+                    FieldKind::Choice(choices) => choices
+                        .iter()
+                        .find(|choice| choice.slug == part)
+                        .zip(language)
+                        .map(|(choice, language)| choice.label(language).to_owned()),
+                    _ => None,
+                })
+                .unwrap_or_else(|| part.to_owned())
+        })
+        .collect::<Vec<_>>()
+        .join(ITEM_PART_SEPARATOR)
+}
+
+/// The collection and id of a link `<collection key>/<id>`.
+fn link_parts(link: &str) -> Option<(Collection, &str)> {
+    enlace_shared::validation::parse_link(link)
+}
+
+/// One list item in words: a referenced or linked record's title, an
+/// item's line with the titles of the records it refers to, or the item
+/// itself.
 pub fn item_text(item: &str, kind: Option<FieldKind>, snapshot: &Snapshot) -> String {
     match kind {
+        Some(FieldKind::Items(_)) => item_line_text(item, kind, snapshot, None),
         Some(FieldKind::References(target)) => snapshot.label(target, item).0,
+        Some(FieldKind::Links) => match link_parts(item) {
+            Some((target, id)) => snapshot.label(target, id).0,
+            None => item.to_owned(),
+        },
         _ => item.to_owned(),
     }
 }
@@ -365,7 +423,7 @@ pub fn list_changes(
 ) -> Option<(Vec<String>, Vec<String>)> {
     let items = |value: Option<&HistoryValue>| match value {
         None => Some(Vec::new()),
-        Some(HistoryValue::List(items) | HistoryValue::Commitments(items)) => Some(items.clone()),
+        Some(HistoryValue::List(items) | HistoryValue::Items(items)) => Some(items.clone()),
         Some(_) => None,
     };
     let (before, after) = (items(before)?, items(after)?);
@@ -390,7 +448,7 @@ pub fn is_blank(value: Option<&HistoryValue>) -> bool {
     match value {
         None => true,
         Some(HistoryValue::Text { text, .. }) => text.is_empty(),
-        Some(HistoryValue::List(items) | HistoryValue::Commitments(items)) => items.is_empty(),
+        Some(HistoryValue::List(items) | HistoryValue::Items(items)) => items.is_empty(),
         Some(HistoryValue::Flag(flag)) => !flag,
     }
 }
@@ -649,6 +707,31 @@ mod tests {
             "GIZ, gone"
         );
         assert_eq!(words(&text("2021-03-05"), "start"), "5 March 2021");
+        // Items: reference ids, links and choice slugs in a line read as
+        // titles and labels; other parts as they are.
+        let meetings = Some(Collection::Meetings);
+        let items = |lines: &[&str], field: &str| {
+            let value = HistoryValue::Items(lines.iter().map(|line| (*line).to_owned()).collect());
+            value_text(Some(&value), meetings, field, &snapshot, Language::English)
+        };
+        assert_eq!(
+            items(&["Apertura · o1 · organisations/o1 · gone", "Cierre"], "agenda"),
+            "Apertura · GIZ · GIZ · gone; Cierre"
+        );
+        assert_eq!(items(&["o1 · apologised"], "attendance"), "GIZ · Apologised");
+        // One line of a list change (no language: choices as stored).
+        let attendance = Collection::Meetings.field("attendance").map(|spec| spec.kind);
+        assert_eq!(
+            item_text("o1 · apologised", attendance, &snapshot),
+            "GIZ · apologised"
+        );
+        assert_eq!(
+            words(
+                &HistoryValue::Items(vec!["Taller (2021-03-01) ✓".into()]),
+                "commitments"
+            ),
+            "Taller (2021-03-01) ✓"
+        );
         assert_eq!(
             words(
                 &HistoryValue::Text {

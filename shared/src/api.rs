@@ -317,9 +317,19 @@ pub enum HistoryValue {
     /// References (record ids) or strings.
     List(Vec<String>),
     Flag(bool),
-    /// An alliance's commitments, each as "text (due) ✓".
-    Commitments(Vec<String>),
+    /// The items of an items field (an agenda, an attendance list, an
+    /// alliance's commitments), each as one line: its title sub-field, then
+    /// its other non-empty sub-fields in the schema's order, separated by
+    /// [`ITEM_PART_SEPARATOR`] (reference ids and choice slugs as stored,
+    /// each entry of a list its own part, a set flag as `✓`). Entries that
+    /// earlier versions stored say `commitments` (each "text (due) ✓") and
+    /// read as this.
+    #[serde(alias = "commitments")]
+    Items(Vec<String>),
 }
+
+/// What separates the parts of one item's line in [`HistoryValue::Items`].
+pub const ITEM_PART_SEPARATOR: &str = " · ";
 
 /// Characters of a text kept in a timeline value.
 pub const HISTORY_VALUE_CHARS: usize = 4000;

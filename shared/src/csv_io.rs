@@ -12,8 +12,8 @@ use automerge::{Automerge, ObjType, ROOT, ReadDoc as _, ScalarValue};
 
 use crate::language::{Bilingual, Language, fold};
 use crate::model::{Authorship, DocRead, ModelError, object};
-use crate::records::{self, Commitment, FieldValue, Record};
-use crate::schema::{Collection, FieldKind, FieldSpec};
+use crate::records::{self, FieldValue, Item, Record};
+use crate::schema::{Collection, FieldKind, FieldSpec, ItemSpec};
 use crate::validation::{self, Index, Problem};
 
 /// The byte-order mark that makes spreadsheet programs read the file as UTF-8.
@@ -22,9 +22,9 @@ pub const BOM: char = '\u{feff}';
 /// Separator of list items (references, strings) in one cell.
 pub const LIST_SEPARATOR: &str = "; ";
 
-/// Separator of a commitment's parts (`text | due | done`); commitments are
-/// one per line of the cell.
-pub const COMMITMENT_SEPARATOR: &str = " | ";
+/// Separator of an item's sub-fields (an alliance's commitment: `text |
+/// due | done`); items are one per line of the cell.
+pub const ITEM_SEPARATOR: &str = " | ";
 
 /// The most data rows a file may have; beyond this `parse` refuses it.
 pub const MAX_ROWS: usize = 20_000;
@@ -58,8 +58,23 @@ fn parse_flag(text: &str) -> Option<bool> {
     }
 }
 
+/// Fields written as titles with their ids in a column of their own.
 fn is_reference(kind: FieldKind) -> bool {
-    matches!(kind, FieldKind::Reference(_) | FieldKind::References(_))
+    matches!(
+        kind,
+        FieldKind::Reference(_) | FieldKind::References(_) | FieldKind::Links
+    )
+}
+
+/// A link (`<collection key>/<id>`) as a cell shows it: `<collection
+/// label>: <record title>`, or the link itself when it names no record.
+fn link_title(titles: &HashMap<(Collection, &str), String>, link: &str, language: Language) -> String {
+    match validation::parse_link(link) {
+        Some((target, id)) if titles.contains_key(&(target, id)) => {
+            format!("{}: {}", target.label(language), title_of(titles, target, id))
+        }
+        _ => link.to_owned(),
+    }
 }
 
 /// The header row of a collection's export, in `language`.
@@ -77,11 +92,156 @@ pub fn headers(collection: Collection, language: Language, include_deleted: bool
     headers
 }
 
-fn title_of(titles: &HashMap<(Collection, &str), &str>, target: Collection, id: &str) -> String {
-    titles
-        .get(&(target, id))
-        .map(|title| (*title).to_owned())
-        .unwrap_or_default()
+fn title_of(titles: &HashMap<(Collection, &str), String>, target: Collection, id: &str) -> String {
+    titles.get(&(target, id)).cloned().unwrap_or_default()
+}
+
+/// The title each record of `all` is written as where a cell refers to
+/// it: its title field, except in collections named by a reference (a
+/// presidency term by its organisation), where it is the referenced
+/// record's title followed by the record's date in parentheses
+/// (`Embajada de España (2020-07-01)`), so that terms of one organisation
+/// stay apart.
+pub fn reference_titles(all: &[Record]) -> HashMap<(Collection, &str), String> {
+    let own: HashMap<(Collection, &str), &str> = all
+        .iter()
+        .map(|record| ((record.collection, record.id.as_str()), record.title()))
+        .collect();
+    all.iter()
+        .map(|record| {
+            let collection = record.collection;
+            let title = match collection.field(collection.title_field()).map(|spec| spec.kind) {
+                Some(FieldKind::Reference(target)) => {
+                    let named = own
+                        .get(&(target, record.title()))
+                        .copied()
+                        .unwrap_or(record.title());
+                    match collection.spec().sort_date.map(|date| record.text(date)) {
+                        Some(date) if !date.is_empty() => format!("{named} ({date})"),
+                        _ => named.to_owned(),
+                    }
+                }
+                _ => record.title().to_owned(),
+            };
+            ((collection, record.id.as_str()), title)
+        })
+        .collect()
+}
+
+/// A sub-field's text in an item cell, with `\` written `\\`, a line
+/// break `\n` and `|` `\|`, so that an item stays one line and its
+/// sub-fields stay apart.
+fn escape_part(text: &str) -> String {
+    let mut escaped = String::with_capacity(text.len());
+    for character in text.chars() {
+        match character {
+            '\\' => escaped.push_str("\\\\"),
+            '\n' => escaped.push_str("\\n"),
+            '\r' => {}
+            '|' => escaped.push_str("\\|"),
+            other => escaped.push(other),
+        }
+    }
+    escaped
+}
+
+/// [`escape_part`] undone: `\\`, `\n` and `\|` read back; any other
+/// backslash is kept as written.
+fn unescape_part(text: &str) -> String {
+    let mut plain = String::with_capacity(text.len());
+    let mut characters = text.chars().peekable();
+    while let Some(character) = characters.next() {
+        let unescaped = match (character, characters.peek()) {
+            ('\\', Some('\\')) => '\\',
+            ('\\', Some('n')) => '\n',
+            ('\\', Some('|')) => '|',
+            (other, _) => {
+                plain.push(other);
+                continue;
+            }
+        };
+        plain.push(unescaped);
+        characters.next();
+    }
+    plain
+}
+
+/// The parts of an item line, split at each `|` not escaped by `\`,
+/// trimmed and still escaped.
+fn split_parts(line: &str) -> Vec<&str> {
+    let mut parts = Vec::new();
+    let (mut start, mut escaped) = (0, false);
+    for (position, character) in line.char_indices() {
+        match character {
+            _ if escaped => escaped = false,
+            '\\' => escaped = true,
+            '|' => {
+                parts.push(line[start..position].trim());
+                start = position + 1;
+            }
+            _ => {}
+        }
+    }
+    parts.push(line[start..].trim());
+    parts
+}
+
+/// The cell of an items field: one item per line, its sub-fields in the
+/// order of `shape` joined by [`ITEM_SEPARATOR`], each escaped
+/// ([`escape_part`]): choices as labels, references as the titles of the
+/// records (their ids when untitled or unknown), lists joined by
+/// [`LIST_SEPARATOR`], flags as sí/no (yes/no). An alliance's commitments
+/// come out as they always have: `text | due | done`.
+pub fn item_cell(
+    shape: &ItemSpec,
+    items: &[Item],
+    titles: &HashMap<(Collection, &str), String>,
+    language: Language,
+) -> String {
+    let title = |target: Collection, id: &str| match title_of(titles, target, id) {
+        title if title.is_empty() => id.to_owned(),
+        title => title,
+    };
+    let part = |item: &Item, spec: &FieldSpec| match spec.kind {
+        FieldKind::Choice(choices) => match item.text(spec.key) {
+            "" => String::new(),
+            slug => crate::schema::choice_label(choices, slug, language),
+        },
+        FieldKind::Reference(target) => match item.text(spec.key) {
+            "" => String::new(),
+            id => title(target, id),
+        },
+        FieldKind::References(target) => item
+            .list(spec.key)
+            .iter()
+            .map(|id| title(target, id))
+            .collect::<Vec<_>>()
+            .join(LIST_SEPARATOR),
+        FieldKind::Links => item
+            .list(spec.key)
+            .iter()
+            .map(|link| link_title(titles, link, language))
+            .collect::<Vec<_>>()
+            .join(LIST_SEPARATOR),
+        FieldKind::Strings => item.list(spec.key).join(LIST_SEPARATOR),
+        FieldKind::Flag => flag_text(item.flag(spec.key), language).to_owned(),
+        FieldKind::Items(_) => String::new(),
+        FieldKind::Line | FieldKind::LongText | FieldKind::Date | FieldKind::Time => {
+            item.text(spec.key).to_owned()
+        }
+    };
+    items
+        .iter()
+        .map(|item| {
+            shape
+                .fields
+                .iter()
+                .map(|spec| escape_part(&part(item, spec)))
+                .collect::<Vec<_>>()
+                .join(ITEM_SEPARATOR)
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// The CSV of `records` of `collection`: a byte-order mark, the header row
@@ -89,8 +249,8 @@ fn title_of(titles: &HashMap<(Collection, &str), &str>, target: Collection, id: 
 /// `include_deleted`), in the order of [`records::read_all`]. References are
 /// written as the titles of the records in `all` they point at, with their
 /// ids in the column after; choices as their labels; flags as sí/no
-/// (yes/no); lists joined by [`LIST_SEPARATOR`]; commitments one per line as
-/// `text | due | done`.
+/// (yes/no); lists joined by [`LIST_SEPARATOR`]; items one per line
+/// ([`item_cell`]).
 pub fn export(
     records: &[Record],
     collection: Collection,
@@ -98,10 +258,7 @@ pub fn export(
     language: Language,
     include_deleted: bool,
 ) -> String {
-    let titles: HashMap<(Collection, &str), &str> = all
-        .iter()
-        .map(|record| ((record.collection, record.id.as_str()), record.title()))
-        .collect();
+    let titles = reference_titles(all);
     let mut rows: Vec<Record> = records
         .iter()
         .filter(|record| record.collection == collection && (include_deleted || !record.deleted))
@@ -136,27 +293,21 @@ pub fn export(
                 }
                 FieldKind::Strings => cells.push(record.list(spec.key).join(LIST_SEPARATOR)),
                 FieldKind::Flag => cells.push(flag_text(record.flag(spec.key), language).to_owned()),
-                FieldKind::Commitments => {
-                    let lines: Vec<String> = record
-                        .commitments()
-                        .iter()
-                        .map(|commitment| {
-                            [
-                                commitment.text.as_str(),
-                                commitment.due.as_str(),
-                                flag_text(commitment.done, language),
-                            ]
-                            .join(COMMITMENT_SEPARATOR)
-                        })
-                        .collect();
-                    cells.push(lines.join("\n"));
-                }
                 FieldKind::Line | FieldKind::LongText | FieldKind::Date | FieldKind::Time => {
                     cells.push(record.text(spec.key).to_owned());
                 }
-                FieldKind::Links => cells.push(record.list(spec.key).join(LIST_SEPARATOR)),
-                // CONTRACT: the items helper writes items as cells.
-                FieldKind::Items(_) => cells.push(String::new()),
+                FieldKind::Links => {
+                    let links = record.list(spec.key);
+                    let names: Vec<String> = links
+                        .iter()
+                        .map(|link| link_title(&titles, link, language))
+                        .collect();
+                    cells.push(names.join(LIST_SEPARATOR));
+                    cells.push(links.join(LIST_SEPARATOR));
+                }
+                FieldKind::Items(shape) => {
+                    cells.push(item_cell(shape, record.items(spec.key), &titles, language));
+                }
             }
         }
         if include_deleted {
@@ -322,13 +473,29 @@ pub enum ImportProblem {
     AmbiguousReference { text: String, ids: Vec<String> },
     /// Not sí/no, yes/no.
     BadFlag { text: String },
-    /// A commitment line that is not `text | due | done`.
-    BadCommitment { text: String },
+    /// An item line that does not have a part for each sub-field
+    /// (`text | due | done` for a commitment), or whose choice or flag
+    /// part is not one.
+    BadItem { text: String },
     /// A presidency term overlapping the one of an earlier row of the file
     /// (its index in [`ImportPlan::rows`]): one presidency at a time.
     OverlapsRow { index: usize },
     /// A rule of [`crate::validation`] (required, dates, kinds…).
     Invalid(Problem),
+}
+
+/// The form of an item line of `field`: its sub-fields' labels joined by
+/// [`ITEM_SEPARATOR`] (`Compromiso | Fecha límite | Cumplido`).
+fn item_form(collection: Collection, field: &str, language: Language) -> String {
+    match collection.field(field).map(|spec| spec.kind) {
+        Some(FieldKind::Items(shape)) => shape
+            .fields
+            .iter()
+            .map(|spec| spec.label(language))
+            .collect::<Vec<_>>()
+            .join(ITEM_SEPARATOR),
+        _ => String::new(),
+    }
 }
 
 /// One problem of one row, next to its field.
@@ -368,11 +535,17 @@ impl RowProblem {
             }
             (ImportProblem::BadFlag { text }, Language::Spanish) => format!("«{text}» no es sí o no."),
             (ImportProblem::BadFlag { text }, Language::English) => format!("“{text}” is not yes or no."),
-            (ImportProblem::BadCommitment { text }, Language::Spanish) => {
-                format!("«{text}» no es «texto | fecha | sí/no».")
+            (ImportProblem::BadItem { text }, Language::Spanish) => {
+                format!(
+                    "«{text}» no es «{}».",
+                    item_form(collection, self.field, language)
+                )
             }
-            (ImportProblem::BadCommitment { text }, Language::English) => {
-                format!("“{text}” is not “text | due | yes/no”.")
+            (ImportProblem::BadItem { text }, Language::English) => {
+                format!(
+                    "“{text}” is not “{}”.",
+                    item_form(collection, self.field, language)
+                )
             }
             (ImportProblem::OverlapsRow { .. }, Language::Spanish) => {
                 "Se superpone con otra presidencia de este archivo: solo puede haber una a la vez.".into()
@@ -427,7 +600,7 @@ pub struct PlannedRow {
     pub line: usize,
     pub action: RowAction,
     /// The values it would write, for the mapped fields (ids for references;
-    /// commitments without ids: they get theirs on import).
+    /// items without ids: they get theirs on import).
     pub values: Vec<(&'static str, FieldValue)>,
     pub problems: Vec<RowProblem>,
     /// For new records only: existing records or earlier rows with the same
@@ -487,12 +660,13 @@ impl<'a> Titles<'a> {
     fn new(records: &'a [Record]) -> Self {
         let mut by_title: HashMap<(Collection, String), Vec<&'a str>> = HashMap::new();
         let mut by_acronym: HashMap<String, Vec<&'a str>> = HashMap::new();
+        let titles = reference_titles(records);
         for record in records.iter().filter(|record| !record.deleted) {
             let acronym = fold(record.text("acronym"));
             if record.collection == Collection::Organisations && !acronym.is_empty() {
                 by_acronym.entry(acronym).or_default().push(record.id.as_str());
             }
-            let title = fold(record.title());
+            let title = fold(&title_of(&titles, record.collection, &record.id));
             if !title.is_empty() {
                 by_title
                     .entry((record.collection, title))
@@ -551,27 +725,115 @@ fn resolve(
     }
 }
 
-fn parse_commitments(text: &str) -> Result<Vec<Commitment>, String> {
-    text.lines()
+/// Reads an items cell ([`item_cell`]'s format): one item per non-empty
+/// line, with a part for each sub-field of `shape` in its order; extra
+/// unescaped `|` belong to the first sub-field (as in commitments written
+/// before `|` was escaped). Choices by slug or label, flags as sí/no,
+/// references by title or id. Items come without ids (an import gives
+/// them theirs). The first line that does not read is the problem.
+/// Resolves one link: `link` if it names a record (`<collection key>/<id>`),
+/// else `title` as `<collection label or key>: <record title or id>` (or
+/// itself a link), the record found as [`resolve`] finds references.
+fn resolve_link(
+    index: &Index<'_>,
+    titles: &Titles<'_>,
+    title: Option<&str>,
+    link: Option<&str>,
+) -> Result<String, ImportProblem> {
+    let names_a_record =
+        |link: &str| validation::parse_link(link).is_some_and(|(target, id)| index.get(target, id).is_some());
+    if let Some(link) = link.map(str::trim).filter(|link| names_a_record(link)) {
+        return Ok(link.to_owned());
+    }
+    let text = title
         .map(str::trim)
-        .filter(|line| !line.is_empty())
-        .map(|line| {
-            let mut parts = line.rsplitn(3, '|').map(str::trim);
-            let (Some(done), Some(due), Some(text)) = (parts.next(), parts.next(), parts.next()) else {
-                return Err(line.to_owned());
-            };
-            let done = parse_flag(done).ok_or_else(|| line.to_owned())?;
-            if !due.is_empty() && !validation::is_date(due) {
-                return Err(line.to_owned());
-            }
-            Ok(Commitment {
-                id: String::new(),
-                text: text.to_owned(),
-                due: due.to_owned(),
-                done,
-            })
+        .filter(|title| !title.is_empty())
+        .or(link)
+        .unwrap_or_default();
+    if names_a_record(text) {
+        return Ok(text.to_owned());
+    }
+    let not_found = || ImportProblem::ReferenceNotFound {
+        text: text.to_owned(),
+    };
+    let (label, title) = text.split_once(':').ok_or_else(not_found)?;
+    let label = fold(label);
+    let target = Collection::ALL
+        .into_iter()
+        .find(|collection| {
+            let spec = collection.spec();
+            [spec.key, spec.label.es, spec.label.en]
+                .iter()
+                .any(|name| fold(name) == label)
         })
-        .collect()
+        .ok_or_else(not_found)?;
+    let title = title.trim();
+    let id = resolve(index, titles, target, Some(title), Some(title))?;
+    Ok(format!("{}/{id}", target.key()))
+}
+
+fn parse_items(
+    shape: &ItemSpec,
+    text: &str,
+    index: &Index<'_>,
+    titles: &Titles<'_>,
+) -> Result<Vec<Item>, ImportProblem> {
+    let count = shape.fields.len();
+    let mut items = Vec::new();
+    for line in text.lines().map(str::trim).filter(|line| !line.is_empty()) {
+        let bad = || ImportProblem::BadItem {
+            text: line.to_owned(),
+        };
+        let parts = split_parts(line);
+        if parts.len() < count {
+            return Err(bad());
+        }
+        let extra = parts.len() - count;
+        let first = parts[..=extra].join(ITEM_SEPARATOR);
+        let values = std::iter::once(first.as_str()).chain(parts[extra + 1..].iter().copied());
+        let mut item = Item::default();
+        for (spec, part) in shape.fields.iter().zip(values) {
+            let plain = unescape_part(part);
+            let value = match spec.kind {
+                FieldKind::Items(_) => continue,
+                FieldKind::Flag => FieldValue::Flag(parse_flag(&plain).ok_or_else(bad)?),
+                FieldKind::Choice(choices) => FieldValue::Text(match fold(&plain) {
+                    wanted if wanted.is_empty() => String::new(),
+                    wanted => choices
+                        .iter()
+                        .find(|choice| {
+                            [choice.slug, choice.label.es, choice.label.en]
+                                .iter()
+                                .any(|name| fold(name) == wanted)
+                        })
+                        .ok_or_else(bad)?
+                        .slug
+                        .to_owned(),
+                }),
+                FieldKind::Reference(target) if !plain.is_empty() => {
+                    FieldValue::Text(resolve(index, titles, target, Some(&plain), Some(&plain))?)
+                }
+                FieldKind::References(target) => FieldValue::List(
+                    split_list(&plain)
+                        .iter()
+                        .map(|entry| resolve(index, titles, target, Some(entry), Some(entry)))
+                        .collect::<Result<_, _>>()?,
+                ),
+                FieldKind::Links => FieldValue::List(
+                    split_list(&plain)
+                        .iter()
+                        .map(|entry| resolve_link(index, titles, Some(entry), Some(entry)))
+                        .collect::<Result<_, _>>()?,
+                ),
+                FieldKind::Strings => FieldValue::List(split_list(&plain)),
+                FieldKind::LongText => FieldValue::Text(plain),
+                _ => FieldValue::Text(plain.trim().to_owned()),
+            };
+            item.fields.insert(spec.key, value);
+        }
+        items.push(item);
+    }
+    Ok(items)
 }
 
 /// The cells of one row for one field: the field's own column and, for
@@ -598,9 +860,34 @@ fn read_cells(
     let text = cells.value.unwrap_or_default();
     match spec.kind {
         FieldKind::Line | FieldKind::Date | FieldKind::Time => FieldValue::Text(text.trim().to_owned()),
-        FieldKind::Links => FieldValue::List(split_list(text)),
-        // CONTRACT: the items helper reads items from cells.
-        FieldKind::Items(_) => FieldValue::Items(Vec::new()),
+        FieldKind::Links => {
+            let mut names = cells.value.map(split_list).unwrap_or_default();
+            let links = cells.ids.map(split_list).unwrap_or_default();
+            // As for references: titles count only if they pair up with links.
+            if !links.is_empty() && names.len() != links.len() {
+                names.clear();
+            }
+            let mut resolved = Vec::new();
+            for position in 0..names.len().max(links.len()) {
+                match resolve_link(
+                    index,
+                    titles,
+                    names.get(position).map(String::as_str),
+                    links.get(position).map(String::as_str),
+                ) {
+                    Ok(link) => resolved.push(link),
+                    Err(found) => problem(found),
+                }
+            }
+            FieldValue::List(resolved)
+        }
+        FieldKind::Items(shape) => match parse_items(shape, text, index, titles) {
+            Ok(items) => FieldValue::Items(items),
+            Err(found) => {
+                problem(found);
+                FieldValue::Items(Vec::new())
+            }
+        },
         FieldKind::LongText => FieldValue::Text(text.to_owned()),
         FieldKind::Choice(choices) => {
             let wanted = fold(text);
@@ -672,13 +959,6 @@ fn read_cells(
                     text: text.trim().to_owned(),
                 });
                 FieldValue::Flag(false)
-            }
-        },
-        FieldKind::Commitments => match parse_commitments(text) {
-            Ok(commitments) => FieldValue::Commitments(commitments),
-            Err(line) => {
-                problem(ImportProblem::BadCommitment { text: line });
-                FieldValue::Commitments(Vec::new())
             }
         },
     }
@@ -877,41 +1157,36 @@ fn plural(noun: &str) -> String {
     }
 }
 
-/// Commitments keep the id of an existing commitment with the same text;
-/// others get fresh ids.
-fn with_commitment_ids(
+/// Items keep the id of an existing item of the field with the same
+/// title sub-field (each existing id used once); others get fresh ids.
+fn with_item_ids(
+    spec: &FieldSpec,
     value: &FieldValue,
     current: Option<&Record>,
     new_id: &mut dyn FnMut() -> String,
 ) -> FieldValue {
-    let FieldValue::Commitments(items) = value else {
+    let (FieldKind::Items(shape), FieldValue::Items(items)) = (spec.kind, value) else {
         return value.clone();
     };
-    let mut old: Vec<&Commitment> = current
-        .map(|record| record.commitments().iter().collect())
+    let mut old: Vec<&Item> = current
+        .map(|record| record.items(spec.key).iter().collect())
         .unwrap_or_default();
-    FieldValue::Commitments(
+    FieldValue::Items(
         items
             .iter()
             .map(|item| {
-                let id = match old.iter().position(|commitment| commitment.text == item.text) {
+                let title = item.text(shape.title_field);
+                let id = match old
+                    .iter()
+                    .position(|known| known.text(shape.title_field) == title)
+                {
                     Some(position) => old.remove(position).id.clone(),
                     None => new_id(),
                 };
-                Commitment { id, ..item.clone() }
+                Item { id, ..item.clone() }
             })
             .collect(),
     )
-}
-
-fn is_empty_value(value: &FieldValue) -> bool {
-    match value {
-        FieldValue::Text(text) => text.trim().is_empty(),
-        FieldValue::List(items) => items.is_empty(),
-        FieldValue::Flag(flag) => !flag,
-        FieldValue::Commitments(items) => items.is_empty(),
-        FieldValue::Items(items) => items.is_empty(),
-    }
 }
 
 /// Imports `plan` into `document` as ONE change, `import N <nouns> from
@@ -921,7 +1196,7 @@ fn is_empty_value(value: &FieldValue) -> bool {
 /// first duplicate that are empty (an existing record, or the record of an
 /// earlier row) and never overwrites a value. A row with the id of an
 /// existing record writes every mapped field (an empty cell clears it);
-/// values already there are not written again. Fresh record and commitment
+/// values already there are not written again. Fresh record and item
 /// ids come from `new_id`. Nothing is committed if nothing changes.
 pub fn apply_import(
     document: &mut Automerge,
@@ -980,7 +1255,7 @@ pub fn apply_import(
                                 summary.record_ids[index] = Some(earlier.id.clone());
                                 for (key, value) in &row.values {
                                     match earlier.values.iter_mut().find(|(known, _)| known == key) {
-                                        Some((_, known)) if is_empty_value(known) => {
+                                        Some((_, known)) if known.is_blank() => {
                                             *known = value.clone();
                                         }
                                         Some(_) => {}
@@ -1026,11 +1301,11 @@ pub fn apply_import(
                 let spec = collection.field(key)?;
                 let now = record.as_ref().and_then(|record| record.fields.get(spec.key));
                 let keep = if write.fill_in {
-                    now.is_none_or(is_empty_value) && !is_empty_value(value)
+                    now.is_none_or(FieldValue::is_blank) && !value.is_blank()
                 } else {
                     !same_value(now, value)
                 };
-                keep.then(|| (spec, with_commitment_ids(value, record.as_ref(), new_id)))
+                keep.then(|| (spec, with_item_ids(spec, value, record.as_ref(), new_id)))
             })
             .collect();
         if write.create {
@@ -1076,7 +1351,6 @@ pub fn apply_import(
                             FieldKind::References(_)
                                 | FieldKind::Strings
                                 | FieldKind::Links
-                                | FieldKind::Commitments
                                 | FieldKind::Items(_)
                         );
                         if listed && transaction.get(&record, spec.key)?.is_none() {
@@ -1097,16 +1371,12 @@ pub fn apply_import(
 /// would change nothing: an absent field and an empty one are the same.
 fn same_value(now: Option<&FieldValue>, value: &FieldValue) -> bool {
     match (now, value) {
-        // Commitments are compared without their ids (a file has none).
-        (Some(FieldValue::Commitments(now)), FieldValue::Commitments(new)) => {
-            now.len() == new.len()
-                && now
-                    .iter()
-                    .zip(new)
-                    .all(|(now, new)| (&now.text, &now.due, now.done) == (&new.text, &new.due, new.done))
+        // Items are compared without their ids (a file has none).
+        (Some(FieldValue::Items(now)), FieldValue::Items(new)) => {
+            now.len() == new.len() && now.iter().zip(new).all(|(now, new)| now.fields == new.fields)
         }
         (Some(now), value) => now == value,
-        (None, value) => is_empty_value(value),
+        (None, value) => value.is_blank(),
     }
 }
 
@@ -1161,17 +1431,72 @@ mod tests {
         assert_eq!(flag_text(true, Language::English), "yes");
     }
 
+    /// A workspace's index and titles with nothing in it.
+    fn parse_alone(shape: &ItemSpec, text: &str) -> Result<Vec<Item>, ImportProblem> {
+        let records: Vec<Record> = Vec::new();
+        parse_items(shape, text, &Index::new(&records), &Titles::new(&records))
+    }
+
     #[test]
     fn commitments_split_from_the_right() {
-        let parsed = parse_commitments("Uno | dos | 2021-01-01 | sí\n\nTres || no").expect("commitments");
+        let parsed = parse_alone(
+            &crate::schema::COMMITMENT_ITEM,
+            "Uno | dos | 2021-01-01 | sí\n\nTres || no",
+        )
+        .expect("commitments");
         assert_eq!(
             parsed
                 .iter()
-                .map(|commitment| (commitment.text.as_str(), commitment.due.as_str(), commitment.done))
+                .map(|item| (item.text("text"), item.text("due"), item.flag("done")))
                 .collect::<Vec<_>>(),
             [("Uno | dos", "2021-01-01", true), ("Tres", "", false)]
         );
-        assert!(parse_commitments("Uno | 2021-13-01 | no").is_err());
-        assert!(parse_commitments("Uno | quizá").is_err());
+        assert!(parse_alone(&crate::schema::COMMITMENT_ITEM, "Uno | 2021-01-01 | quizá").is_err());
+        assert!(parse_alone(&crate::schema::COMMITMENT_ITEM, "Uno | no").is_err());
+    }
+
+    #[test]
+    fn item_parts_escape_line_breaks_bars_and_backslashes() {
+        let text = "dos líneas\ncon | barra y \\ barra invertida, \\n literal";
+        let escaped = escape_part(text);
+        assert!(!escaped.contains('\n'), "{escaped}");
+        assert_eq!(split_parts(&format!("{escaped} | x")).len(), 2);
+        assert_eq!(unescape_part(&escaped), text);
+        // A backslash before anything else stays as written (old cells).
+        assert_eq!(unescape_part("C:\\temp"), "C:\\temp");
+        let decision = Item {
+            id: "d1".into(),
+            fields: [("text", FieldValue::Text(text.to_owned()))]
+                .into_iter()
+                .collect(),
+        };
+        let cell = item_cell(
+            &crate::schema::DECISION_ITEM,
+            std::slice::from_ref(&decision),
+            &HashMap::new(),
+            Language::Spanish,
+        );
+        assert_eq!(cell.lines().count(), 1, "{cell}");
+        let parsed = parse_alone(&crate::schema::DECISION_ITEM, &cell).expect("decision");
+        assert_eq!(parsed[0].text("text"), text);
+        assert!(parsed[0].list("workplan_lines").is_empty());
+    }
+
+    #[test]
+    fn item_choices_read_by_label_and_unknown_ones_are_a_problem() {
+        let shape = &crate::schema::ATTENDANCE_ITEM;
+        // The organisation does not resolve (an empty workspace): a problem.
+        assert_eq!(
+            parse_alone(shape, "GIZ | | Asistió"),
+            Err(ImportProblem::ReferenceNotFound { text: "GIZ".into() })
+        );
+        let parsed = parse_alone(shape, " | | Se excusó").expect("no organisation");
+        assert_eq!(parsed[0].text("status"), "apologised");
+        assert_eq!(
+            parse_alone(shape, " | | quizá"),
+            Err(ImportProblem::BadItem {
+                text: "| | quizá".into()
+            })
+        );
     }
 }

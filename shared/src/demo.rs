@@ -14,8 +14,8 @@ use automerge::transaction::{CommitOptions, Transactable as _};
 use automerge::{Automerge, ObjType, ROOT, ReadDoc as _};
 
 use crate::model::{Authorship, ModelError};
-use crate::records::{Initial, create_record};
-use crate::schema::{AGENDA_ITEM, ATTENDANCE_ITEM, Collection, DECISION_ITEM, FieldKind, ItemSpec};
+use crate::records::{Initial, ItemAt, add_item, create_record};
+use crate::schema::Collection;
 
 fn text(value: &str) -> Initial {
     Initial::Text(value.to_owned())
@@ -353,76 +353,24 @@ struct ExampleMeeting<'a> {
     decisions: Vec<(&'a str, Vec<String>)>,
 }
 
-/// Appends items to the `key` items field of `record` in one change, each a
-/// map `{id, <sub-fields>}` in the stored shape of [`FieldKind::Items`]: long
-/// text as Automerge text, lists as lists, the rest as scalars.
+/// Appends items to the `key` items field of a record, one change each
+/// (as the editor adds them).
 fn append_items(
     document: &mut Automerge,
     by: &Authorship<'_>,
     (collection, record_id): (Collection, &str),
-    (key, spec): (&str, &ItemSpec),
+    key: &str,
     items: &[(String, Vec<(&str, Initial)>)],
 ) -> Result<(), ModelError> {
-    let Ok(Some((_, collection_id))) = document.get(ROOT, collection.key()) else {
-        return Err(ModelError::MissingCollection(collection.key()));
-    };
-    let Ok(Some((_, record))) = document.get(&collection_id, record_id) else {
-        return Err(ModelError::MissingRecord {
-            collection: collection.key(),
-            id: record_id.to_owned(),
-        });
-    };
-    let Ok(Some((_, list))) = document.get(&record, key) else {
-        return Err(ModelError::UnknownField {
-            collection: collection.key(),
-            field: key.to_owned(),
-        });
-    };
-    for (_, fields) in items {
-        for (field, _) in fields {
-            if spec.field(field).is_none() {
-                return Err(ModelError::UnknownField {
-                    collection: collection.key(),
-                    field: format!("{key}.{field}"),
-                });
-            }
-        }
+    for (item_id, fields) in items {
+        let at = ItemAt {
+            collection,
+            record_id,
+            field: key,
+            item_id,
+        };
+        add_item(document, at, None, fields, by)?;
     }
-    document
-        .transact_with(
-            |_| {
-                CommitOptions::default()
-                    .with_message(format!("edit {} {record_id}: {key}", collection.noun()))
-                    .with_time(by.now_ms)
-            },
-            |transaction| {
-                for (item_id, fields) in items {
-                    let end = transaction.length(&list);
-                    let item = transaction.insert_object(&list, end, ObjType::Map)?;
-                    transaction.put(&item, "id", item_id.as_str())?;
-                    for (field, value) in fields {
-                        let long_text =
-                            spec.field(field).map(|field| field.kind) == Some(FieldKind::LongText);
-                        match value {
-                            Initial::Text(value) if long_text => {
-                                let text = transaction.put_object(&item, *field, ObjType::Text)?;
-                                transaction.splice_text(&text, 0, 0, value)?;
-                            }
-                            Initial::Text(value) => transaction.put(&item, *field, value.as_str())?,
-                            Initial::Flag(value) => transaction.put(&item, *field, *value)?,
-                            Initial::List(values) => {
-                                let inner = transaction.put_object(&item, *field, ObjType::List)?;
-                                for (index, value) in values.iter().enumerate() {
-                                    transaction.insert(&inner, index, value.as_str())?;
-                                }
-                            }
-                        }
-                    }
-                }
-                Ok::<_, automerge::AutomergeError>(())
-            },
-        )
-        .map_err(|failure| ModelError::Automerge(failure.error))?;
     Ok(())
 }
 
@@ -453,13 +401,7 @@ fn create_meeting(
         .iter()
         .map(|title| (new_id(), vec![("title", text(title))]))
         .collect();
-    append_items(
-        document,
-        by,
-        (Collection::Meetings, &id),
-        ("agenda", &AGENDA_ITEM),
-        &agenda,
-    )?;
+    append_items(document, by, (Collection::Meetings, &id), "agenda", &agenda)?;
     let attendance: Vec<_> = meeting
         .attendance
         .iter()
@@ -474,7 +416,7 @@ fn create_meeting(
         document,
         by,
         (Collection::Meetings, &id),
-        ("attendance", &ATTENDANCE_ITEM),
+        "attendance",
         &attendance,
     )?;
     let decisions: Vec<_> = meeting
@@ -487,13 +429,7 @@ fn create_meeting(
             )
         })
         .collect();
-    append_items(
-        document,
-        by,
-        (Collection::Meetings, &id),
-        ("decisions", &DECISION_ITEM),
-        &decisions,
-    )?;
+    append_items(document, by, (Collection::Meetings, &id), "decisions", &decisions)?;
     mark_example(document, by, Collection::Meetings, &id)?;
     Ok(id)
 }

@@ -11,10 +11,13 @@
 use automerge::{Automerge, Change, ChangeHash};
 use serde::{Deserialize, Serialize};
 
-use crate::api::{EntryKind, FieldChange, HISTORY_VALUE_CHARS, HistoryValue, RecordChange, TouchedRecord};
+use crate::api::{
+    EntryKind, FieldChange, HISTORY_VALUE_CHARS, HistoryValue, ITEM_PART_SEPARATOR, RecordChange,
+    TouchedRecord,
+};
 use crate::model::{At, DocRead};
-use crate::records::{self, FieldValue, Record};
-use crate::schema::Collection;
+use crate::records::{self, FieldValue, Item, Record};
+use crate::schema::{Collection, FieldKind, FieldSpec, ItemSpec};
 
 /// What the timeline stores for one accepted change besides its receipt:
 /// what it did to each record, and the document's heads once it was applied.
@@ -83,8 +86,8 @@ fn record_change(
             let after = value(new, spec.key);
             (before != after).then(|| FieldChange {
                 field: spec.key.to_owned(),
-                before: before.as_ref().map(history_value),
-                after: after.as_ref().map(history_value),
+                before: before.as_ref().map(|value| history_value(spec, value)),
+                after: after.as_ref().map(|value| history_value(spec, value)),
             })
         })
         .collect();
@@ -174,41 +177,53 @@ pub fn effects_at(
     )
 }
 
-/// `value` as the timeline shows it: texts cut at
-/// [`HISTORY_VALUE_CHARS`] characters, commitments as "text (due) ✓".
-pub fn history_value(value: &FieldValue) -> HistoryValue {
-    match value {
-        FieldValue::Text(text) => {
-            let cut = text.chars().count() > HISTORY_VALUE_CHARS;
-            HistoryValue::Text {
-                text: if cut {
-                    text.chars().take(HISTORY_VALUE_CHARS).collect()
-                } else {
-                    text.clone()
-                },
-                cut,
-            }
+/// `value` of the field `spec` as the timeline shows it: texts cut at
+/// [`HISTORY_VALUE_CHARS`] characters, items as lines ([`item_line`]).
+pub fn history_value(spec: &FieldSpec, value: &FieldValue) -> HistoryValue {
+    match (value, spec.kind) {
+        (FieldValue::Text(text), _) => {
+            let (text, cut) = cut_text(text);
+            HistoryValue::Text { text, cut }
         }
-        FieldValue::List(items) => HistoryValue::List(items.clone()),
-        // CONTRACT: the items helper shows items as the timeline should.
-        FieldValue::Items(items) => HistoryValue::List(items.iter().map(|item| item.id.clone()).collect()),
-        FieldValue::Flag(flag) => HistoryValue::Flag(*flag),
-        FieldValue::Commitments(commitments) => HistoryValue::Commitments(
-            commitments
-                .iter()
-                .map(|commitment| {
-                    let mut line = commitment.text.clone();
-                    if !commitment.due.is_empty() {
-                        line.push_str(&format!(" ({})", commitment.due));
-                    }
-                    if commitment.done {
-                        line.push_str(" ✓");
-                    }
-                    line
-                })
-                .collect(),
-        ),
+        (FieldValue::List(items), _) => HistoryValue::List(items.clone()),
+        (FieldValue::Items(items), FieldKind::Items(shape)) => {
+            HistoryValue::Items(items.iter().map(|item| item_line(shape, item)).collect())
+        }
+        // A value read for an items field is always items; no other shape.
+        (FieldValue::Items(items), _) => {
+            HistoryValue::Items(items.iter().map(|item| item.id.clone()).collect())
+        }
+        (FieldValue::Flag(flag), _) => HistoryValue::Flag(*flag),
     }
+}
+
+/// `text` cut at [`HISTORY_VALUE_CHARS`] characters, and whether it was.
+fn cut_text(text: &str) -> (String, bool) {
+    if text.chars().count() > HISTORY_VALUE_CHARS {
+        (text.chars().take(HISTORY_VALUE_CHARS).collect(), true)
+    } else {
+        (text.to_owned(), false)
+    }
+}
+
+/// One item as a line of [`HistoryValue::Items`]: its title sub-field,
+/// then the other non-empty sub-fields in the order of `shape`, joined by
+/// [`ITEM_PART_SEPARATOR`]: texts trimmed and cut as a field's are,
+/// reference ids and choice slugs as stored, each entry of a list its own
+/// part, a set flag as `✓`.
+pub fn item_line(shape: &ItemSpec, item: &Item) -> String {
+    let title = shape.field(shape.title_field).into_iter();
+    let others = shape.fields.iter().filter(|spec| spec.key != shape.title_field);
+    let mut parts: Vec<String> = Vec::new();
+    for spec in title.chain(others) {
+        match item.fields.get(spec.key) {
+            Some(FieldValue::Text(text)) if !text.trim().is_empty() => parts.push(cut_text(text.trim()).0),
+            Some(FieldValue::List(entries)) => parts.extend(entries.iter().cloned()),
+            Some(FieldValue::Flag(true)) => parts.push("✓".to_owned()),
+            _ => {}
+        }
+    }
+    parts.join(ITEM_PART_SEPARATOR)
 }
 
 #[cfg(test)]
@@ -217,7 +232,7 @@ mod tests {
 
     use super::*;
     use crate::model::{self, Authorship};
-    use crate::records::{Commitment, Initial};
+    use crate::records::Initial;
 
     fn at(now_ms: i64) -> Authorship<'static> {
         Authorship {
@@ -429,21 +444,80 @@ mod tests {
     }
 
     #[test]
-    fn long_texts_are_cut_and_commitments_read_as_lines() {
+    fn long_texts_are_cut_and_items_read_as_lines() {
         let long = "é".repeat(HISTORY_VALUE_CHARS + 1);
-        let HistoryValue::Text { text, cut } = history_value(&FieldValue::Text(long)) else {
+        let notes = crate::schema::Collection::Alliances
+            .field("notes")
+            .expect("notes");
+        let HistoryValue::Text { text, cut } = history_value(notes, &FieldValue::Text(long)) else {
             panic!("a text");
         };
         assert!(cut);
         assert_eq!(text.chars().count(), HISTORY_VALUE_CHARS);
+        let item = |id: &str, fields: Vec<(&'static str, FieldValue)>| Item {
+            id: id.into(),
+            fields: fields.into_iter().collect(),
+        };
+        let text = |value: &str| FieldValue::Text(value.into());
+        let commitments = Collection::Alliances.field("commitments").expect("commitments");
         assert_eq!(
-            history_value(&FieldValue::Commitments(vec![Commitment {
-                id: "c".into(),
-                text: "Taller".into(),
-                due: "2021-03-01".into(),
-                done: true,
-            }])),
-            HistoryValue::Commitments(vec!["Taller (2021-03-01) ✓".into()])
+            history_value(
+                commitments,
+                &FieldValue::Items(vec![
+                    item(
+                        "c1",
+                        vec![
+                            ("text", text("Taller")),
+                            ("due", text("2021-03-01")),
+                            ("done", FieldValue::Flag(true)),
+                        ]
+                    ),
+                    item(
+                        "c2",
+                        vec![
+                            ("text", text("Informe")),
+                            ("due", text("")),
+                            ("done", FieldValue::Flag(false))
+                        ]
+                    ),
+                ])
+            ),
+            HistoryValue::Items(vec!["Taller · 2021-03-01 · ✓".into(), "Informe".into()])
         );
+        // The title first even where the shape lists it later; lists entry by entry.
+        let agenda = Collection::Meetings.field("agenda").expect("agenda");
+        assert_eq!(
+            history_value(
+                agenda,
+                &FieldValue::Items(vec![item(
+                    "a1",
+                    vec![
+                        (
+                            "records",
+                            FieldValue::List(vec!["alliances/p1".into(), "activities/x".into()])
+                        ),
+                        ("presenter", text("org-giz")),
+                        ("title", text("  Apertura ")),
+                    ]
+                )])
+            ),
+            HistoryValue::Items(vec!["Apertura · org-giz · alliances/p1 · activities/x".into()])
+        );
+    }
+
+    #[test]
+    fn timeline_values_stored_as_commitments_read_as_items() {
+        // What earlier versions stored in redb and sent on the wire.
+        let stored = r#"{"field":"commitments","before":null,"after":{"type":"commitments","value":["Taller (2021-03-01) ✓"]}}"#;
+        let change: FieldChange = serde_json::from_str(stored).expect("an old entry decodes");
+        assert_eq!(
+            change.after,
+            Some(HistoryValue::Items(vec!["Taller (2021-03-01) ✓".into()]))
+        );
+        // And what this version writes says `items`.
+        let written = serde_json::to_string(&change).expect("json");
+        assert!(written.contains(r#""type":"items""#), "{written}");
+        let again: FieldChange = serde_json::from_str(&written).expect("decodes");
+        assert_eq!(again, change);
     }
 }

@@ -4,7 +4,9 @@
 //! message (`edit alliance CANACINTRA pact: status`). Long text is edited
 //! with `update_text`, which turns the new value into character splices so
 //! two people typing into one description both keep their text; lists of
-//! references are edited item by item so concurrent additions all survive.
+//! references are edited item by item so concurrent additions all survive;
+//! the items of an agenda, an attendance list or an alliance's commitments
+//! are maps found by their stable id, edited sub-field by sub-field.
 
 use std::collections::BTreeMap;
 
@@ -13,16 +15,6 @@ use automerge::{Automerge, AutomergeError, ObjId, ObjType, ROOT, ReadDoc, Scalar
 
 use crate::model::{Authorship, DocRead, ModelError, change_message, object, read_string};
 use crate::schema::{Collection, FieldKind, FieldSpec, ItemSpec};
-
-/// A commitment of an alliance.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Commitment {
-    pub id: String,
-    pub text: String,
-    /// `YYYY-MM-DD` or empty.
-    pub due: String,
-    pub done: bool,
-}
 
 /// One item of an [`FieldKind::Items`] field: its stable id and its
 /// sub-fields, read as record fields are.
@@ -62,9 +54,22 @@ pub enum FieldValue {
     /// References or strings.
     List(Vec<String>),
     Flag(bool),
-    Commitments(Vec<Commitment>),
     /// The items of an [`FieldKind::Items`] field, in order.
     Items(Vec<Item>),
+}
+
+impl FieldValue {
+    /// Whether the value shows as nothing: text of only spaces, an empty
+    /// list or item list, `false`. An absent field and a blank one are the
+    /// same to comparisons, restores and imports.
+    pub fn is_blank(&self) -> bool {
+        match self {
+            FieldValue::Text(text) => text.trim().is_empty(),
+            FieldValue::List(items) => items.is_empty(),
+            FieldValue::Flag(flag) => !flag,
+            FieldValue::Items(items) => items.is_empty(),
+        }
+    }
 }
 
 /// One record of any collection.
@@ -102,14 +107,8 @@ impl Record {
         matches!(self.fields.get(key), Some(FieldValue::Flag(true)))
     }
 
-    pub fn commitments(&self) -> &[Commitment] {
-        match self.fields.get("commitments") {
-            Some(FieldValue::Commitments(items)) => items,
-            _ => &[],
-        }
-    }
-
-    /// The items of an items field (agenda, attendance, decisions; empty if absent).
+    /// The items of an items field (agenda, attendance, decisions,
+    /// commitments; empty if absent).
     pub fn items(&self, key: &str) -> &[Item] {
         match self.fields.get(key) {
             Some(FieldValue::Items(items)) => items,
@@ -139,7 +138,7 @@ pub(crate) fn record_object<R: DocRead + ?Sized>(
     })
 }
 
-/// A map object (a record, a commitment) read in one pass
+/// A map object (a record, an item) read in one pass
 /// ([`DocRead::entries_of`]): each key's value and object id. Reading a
 /// record field by field would cost automerge one seek per field.
 struct MapView<'a>(Vec<(String, Value<'a>, ObjId)>);
@@ -194,26 +193,9 @@ fn read_list<R: DocRead + ?Sized>(document: &R, parent: &ObjId, key: &str) -> Ve
     document.strings_of(&list)
 }
 
-fn read_commitments<R: DocRead + ?Sized>(document: &R, record: &MapView<'_>) -> Vec<Commitment> {
-    let Some(list) = record.object("commitments") else {
-        return Vec::new();
-    };
-    (0..document.length_of(list))
-        .filter_map(|index| match document.value(list, index.into()) {
-            Some((Value::Object(ObjType::Map), item)) => {
-                let item = MapView::read(document, &item);
-                Some(Commitment {
-                    id: item.string(document, "id").unwrap_or_default(),
-                    text: item.string(document, "text").unwrap_or_default(),
-                    due: item.string(document, "due").unwrap_or_default(),
-                    done: item.flag("done"),
-                })
-            }
-            _ => None,
-        })
-        .collect()
-}
-
+/// The items of the list under `key`, in order. An id seen before is
+/// skipped: two people moving the same item at once each re-insert a copy
+/// of it ([`move_item`]), and the item shows once, where the first copy is.
 fn read_items<R: DocRead + ?Sized>(
     document: &R,
     record: &MapView<'_>,
@@ -223,25 +205,25 @@ fn read_items<R: DocRead + ?Sized>(
     let Some(list) = record.object(key) else {
         return Vec::new();
     };
-    (0..document.length_of(list))
-        .filter_map(|index| match document.value(list, index.into()) {
-            Some((Value::Object(ObjType::Map), item)) => {
-                let item = MapView::read(document, &item);
-                Some(Item {
-                    id: item.string(document, "id").unwrap_or_default(),
-                    fields: spec
-                        .fields
-                        .iter()
-                        .filter(|field| !matches!(field.kind, FieldKind::Items(_)))
-                        .filter_map(|field| {
-                            read_field(document, &item, field).map(|value| (field.key, value))
-                        })
-                        .collect(),
-                })
-            }
-            _ => None,
-        })
-        .collect()
+    let mut items: Vec<Item> = Vec::new();
+    for index in 0..document.length_of(list) {
+        let Some((Value::Object(ObjType::Map), item)) = document.value(list, index.into()) else {
+            continue;
+        };
+        let item = MapView::read(document, &item);
+        let id = item.string(document, "id").unwrap_or_default();
+        if items.iter().any(|seen| seen.id == id) {
+            continue;
+        }
+        let fields = spec
+            .fields
+            .iter()
+            .filter(|field| !matches!(field.kind, FieldKind::Items(_)))
+            .filter_map(|field| read_field(document, &item, field).map(|value| (field.key, value)))
+            .collect();
+        items.push(Item { id, fields });
+    }
+    items
 }
 
 fn read_field<R: DocRead + ?Sized>(
@@ -258,7 +240,6 @@ fn read_field<R: DocRead + ?Sized>(
                 .unwrap_or_default(),
         ),
         FieldKind::Flag => FieldValue::Flag(record.flag(spec.key)),
-        FieldKind::Commitments => FieldValue::Commitments(read_commitments(document, record)),
         _ => FieldValue::Text(record.string(document, spec.key)?),
     })
 }
@@ -400,7 +381,7 @@ fn write_list(
 }
 
 /// Creates a record under `id` with the given fields (each must be in the
-/// collection's schema; list and commitment fields start empty if absent).
+/// collection's schema; list and items fields start empty if absent).
 pub fn create_record(
     document: &mut Automerge,
     collection: Collection,
@@ -440,7 +421,7 @@ pub fn create_record(
                     FieldKind::References(_) | FieldKind::Strings | FieldKind::Links if !given => {
                         transaction.put_object(&record, spec.key, ObjType::List)?;
                     }
-                    FieldKind::Commitments | FieldKind::Items(_) => {
+                    FieldKind::Items(_) => {
                         transaction.put_object(&record, spec.key, ObjType::List)?;
                     }
                     _ => {}
@@ -490,7 +471,6 @@ pub fn set_text(
             | FieldKind::Strings
             | FieldKind::Links
             | FieldKind::Flag
-            | FieldKind::Commitments
             | FieldKind::Items(_)
     ) {
         return Err(ModelError::WrongFieldKind(key.to_owned()));
@@ -612,74 +592,534 @@ pub fn remove_from_list(
     )
 }
 
-/// Adds a commitment to an alliance.
-pub fn add_commitment(
-    document: &mut Automerge,
+/// Where an item of an [`FieldKind::Items`] field lives: the record, the
+/// field and the item's id (for [`add_item`], the new item's fresh id).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ItemAt<'a> {
+    pub collection: Collection,
+    pub record_id: &'a str,
+    pub field: &'a str,
+    pub item_id: &'a str,
+}
+
+/// The items field and its item shape, or why `key` is not one.
+fn items_field(
     collection: Collection,
-    id: &str,
-    commitment: &Commitment,
+    key: &str,
+) -> Result<(&'static FieldSpec, &'static ItemSpec), ModelError> {
+    let spec = spec(collection, key)?;
+    match spec.kind {
+        FieldKind::Items(items) => Ok((spec, items)),
+        _ => Err(ModelError::WrongFieldKind(key.to_owned())),
+    }
+}
+
+/// A sub-field of an item shape (`agenda.presenter` when unknown).
+fn sub_field(
+    collection: Collection,
+    field: &FieldSpec,
+    items: &ItemSpec,
+    key: &str,
+) -> Result<&'static FieldSpec, ModelError> {
+    items.field(key).ok_or_else(|| ModelError::UnknownField {
+        collection: collection.key(),
+        field: format!("{}.{key}", field.key),
+    })
+}
+
+/// One item as the list holds it: its id, its index in the list, its map.
+struct Placed {
+    id: String,
+    index: usize,
+    object: ObjId,
+}
+
+/// The items of `list` as [`read_items`] shows them (maps, first copy of
+/// each id), with their indexes in the list.
+fn placed_items<R: ReadDoc>(document: &R, list: &ObjId) -> Vec<Placed> {
+    let mut placed: Vec<Placed> = Vec::new();
+    for index in 0..document.length(list) {
+        let Ok(Some((Value::Object(ObjType::Map), object))) = document.get(list, index) else {
+            continue;
+        };
+        let id = string_in(document, &object, "id").unwrap_or_default();
+        if !placed.iter().any(|seen| seen.id == id) {
+            placed.push(Placed { id, index, object });
+        }
+    }
+    placed
+}
+
+/// How an item is named in change messages: its title sub-field (for a
+/// reference, the referenced record's title), cut at 60 characters.
+fn item_label<R: DocRead + ?Sized>(document: &R, items: &ItemSpec, title: &str) -> String {
+    let title = match items.field(items.title_field).map(|spec| spec.kind) {
+        Some(FieldKind::Reference(target)) => collection_object(document, target)
+            .ok()
+            .and_then(|records| object(document, &records, title))
+            .and_then(|record| read_string(document, &record, target.title_field()))
+            .unwrap_or_else(|| title.to_owned()),
+        _ => title.to_owned(),
+    };
+    let title = title.split_whitespace().collect::<Vec<_>>().join(" ");
+    if title.chars().count() > 60 {
+        let mut cut: String = title.chars().take(59).collect();
+        cut.push('…');
+        cut
+    } else {
+        title
+    }
+}
+
+/// The record, the list of its items field (if it has one yet) and the
+/// item shape, for an edit of `at`.
+struct ItemTarget {
+    record: ObjId,
+    field: &'static FieldSpec,
+    items: &'static ItemSpec,
+    list: Option<ObjId>,
+}
+
+fn item_target(document: &Automerge, at: &ItemAt<'_>) -> Result<ItemTarget, ModelError> {
+    let (field, items) = items_field(at.collection, at.field)?;
+    let record = record_object(document, at.collection, at.record_id)?;
+    let list = match document.get(&record, field.key)? {
+        Some((Value::Object(ObjType::List), list)) => Some(list),
+        _ => None,
+    };
+    Ok(ItemTarget {
+        record,
+        field,
+        items,
+        list,
+    })
+}
+
+impl ItemTarget {
+    /// The item with `at.item_id`, as the list shows it.
+    fn find(&self, document: &Automerge, at: &ItemAt<'_>) -> Result<Placed, ModelError> {
+        self.list
+            .as_ref()
+            .and_then(|list| {
+                placed_items(document, list)
+                    .into_iter()
+                    .find(|placed| placed.id == at.item_id)
+            })
+            .ok_or_else(|| ModelError::MissingRecord {
+                collection: self.field.key,
+                id: at.item_id.to_owned(),
+            })
+    }
+
+    /// The change message's detail about one item: `<noun> <label>`.
+    fn detail(
+        &self,
+        document: &Automerge,
+        verb: &str,
+        object: Option<&ObjId>,
+        title: Option<&str>,
+    ) -> String {
+        let title = match (title, object) {
+            (Some(title), _) => title.to_owned(),
+            (None, Some(object)) => string_in(document, object, self.items.title_field).unwrap_or_default(),
+            (None, None) => String::new(),
+        };
+        let label = item_label(document, self.items, &title);
+        let mut detail = String::new();
+        if !verb.is_empty() {
+            detail.push_str(verb);
+            detail.push(' ');
+        }
+        detail.push_str(self.items.noun);
+        if !label.is_empty() {
+            detail.push(' ');
+            detail.push_str(&label);
+        }
+        detail
+    }
+}
+
+/// Inserts `item` (its id and every sub-field of `items`) at `index` of
+/// `list`: long text as Automerge text, lists as lists (so that people
+/// adding to a new item's list at once all keep their entries), flags as
+/// booleans, everything else as a string; a sub-field `item` lacks gets
+/// its empty value. An alliance's commitment comes out `{id, text, due,
+/// done}` as it always has.
+fn insert_item(
+    transaction: &mut Transaction<'_>,
+    list: &ObjId,
+    index: usize,
+    item: &Item,
+    items: &ItemSpec,
+) -> Result<ObjId, AutomergeError> {
+    let object = transaction.insert_object(list, index, ObjType::Map)?;
+    transaction.put(&object, "id", item.id.as_str())?;
+    for spec in items.fields {
+        let value = item.fields.get(spec.key);
+        match spec.kind {
+            FieldKind::Items(_) => {}
+            FieldKind::LongText => {
+                let text = transaction.put_object(&object, spec.key, ObjType::Text)?;
+                if let Some(FieldValue::Text(value)) = value {
+                    transaction.update_text(&text, value)?;
+                }
+            }
+            FieldKind::References(_) | FieldKind::Strings | FieldKind::Links => {
+                let entries = match value {
+                    Some(FieldValue::List(entries)) => entries.as_slice(),
+                    _ => &[],
+                };
+                write_list(transaction, &object, spec.key, entries)?;
+            }
+            FieldKind::Flag => {
+                transaction.put(&object, spec.key, matches!(value, Some(FieldValue::Flag(true))))?;
+            }
+            _ => {
+                let text = match value {
+                    Some(FieldValue::Text(text)) => text.as_str(),
+                    _ => "",
+                };
+                transaction.put(&object, spec.key, text)?;
+            }
+        }
+    }
+    Ok(object)
+}
+
+/// An initial sub-field value as the value it writes (text trimmed except
+/// long text), or why it does not fit the sub-field.
+fn initial_value(spec: &FieldSpec, value: &Initial) -> Result<FieldValue, ModelError> {
+    let list = matches!(
+        spec.kind,
+        FieldKind::References(_) | FieldKind::Strings | FieldKind::Links
+    );
+    match (spec.kind, value) {
+        (FieldKind::Items(_), _) => Err(ModelError::WrongFieldKind(spec.key.to_owned())),
+        (FieldKind::Flag, Initial::Flag(flag)) => Ok(FieldValue::Flag(*flag)),
+        (_, Initial::List(entries)) if list => Ok(FieldValue::List(
+            entries
+                .iter()
+                .map(|entry| entry.trim().to_owned())
+                .filter(|entry| !entry.is_empty())
+                .collect(),
+        )),
+        (FieldKind::LongText, Initial::Text(text)) => Ok(FieldValue::Text(text.clone())),
+        (FieldKind::Flag, _) | (_, Initial::Flag(_) | Initial::List(_)) => {
+            Err(ModelError::WrongFieldKind(spec.key.to_owned()))
+        }
+        (_, Initial::Text(_)) if list => Err(ModelError::WrongFieldKind(spec.key.to_owned())),
+        (_, Initial::Text(text)) => Ok(FieldValue::Text(text.trim().to_owned())),
+    }
+}
+
+/// Adds an item with the fresh id `at.item_id` to the items field
+/// `at.field`, before the item now at `index` (as [`Record::items`] lists
+/// them) or at the end (`None`, or an index past the end), with the
+/// sub-fields in `initial` (the others empty). Message: `edit meeting
+/// <title>: add agenda item <item title>`.
+pub fn add_item(
+    document: &mut Automerge,
+    at: ItemAt<'_>,
+    index: Option<usize>,
+    initial: &[(&str, Initial)],
     authorship: &Authorship<'_>,
 ) -> Result<(), ModelError> {
-    let record = record_object(document, collection, id)?;
+    let target = item_target(document, &at)?;
+    let mut item = Item {
+        id: at.item_id.to_owned(),
+        fields: BTreeMap::new(),
+    };
+    for (key, value) in initial {
+        let spec = sub_field(at.collection, target.field, target.items, key)?;
+        item.fields.insert(spec.key, initial_value(spec, value)?);
+    }
+    // The index in the list of the item shown at `index` (the list may
+    // hold entries that are not shown: repeated ids, non-maps).
+    let before = match (&target.list, index) {
+        (Some(list), Some(index)) => placed_items(document, list).get(index).map(|placed| placed.index),
+        _ => None,
+    };
+    let detail = target.detail(document, "add", None, Some(item.text(target.items.title_field)));
     commit_to_record(
         document,
-        collection,
-        (&record, id),
-        ("edit", "add commitment"),
+        at.collection,
+        (&target.record, at.record_id),
+        ("edit", &detail),
         authorship,
         |transaction| {
-            let list = list_object(transaction, &record, "commitments")?;
+            let list = list_object(transaction, &target.record, target.field.key)?;
             let end = transaction.length(&list);
-            insert_commitment(transaction, &list, end, commitment).map(drop)
+            insert_item(transaction, &list, before.unwrap_or(end), &item, target.items).map(drop)
         },
     )
 }
 
-/// Changes one commitment (found by its id): `text`, `due` or `done` (`"true"`/`"false"`).
-pub fn set_commitment(
+/// Sets a text-like sub-field of an item: long text by splices (as
+/// [`set_text`] does for a record, so two people typing into one decision
+/// both keep their text), a line, date, time, choice or reference as a
+/// trimmed string. Message: `edit meeting <title>: agenda item <item
+/// title> (<sub-field>)`.
+pub fn set_item_field(
     document: &mut Automerge,
-    collection: Collection,
-    id: &str,
-    commitment_id: &str,
+    at: ItemAt<'_>,
     key: &str,
     value: &str,
     authorship: &Authorship<'_>,
 ) -> Result<(), ModelError> {
-    if !matches!(key, "text" | "due" | "done") {
-        return Err(ModelError::WrongFieldKind(format!("commitments.{key}")));
+    let target = item_target(document, &at)?;
+    let spec = sub_field(at.collection, target.field, target.items, key)?;
+    if matches!(
+        spec.kind,
+        FieldKind::References(_)
+            | FieldKind::Strings
+            | FieldKind::Links
+            | FieldKind::Flag
+            | FieldKind::Items(_)
+    ) {
+        return Err(ModelError::WrongFieldKind(format!("{}.{key}", target.field.key)));
     }
-    let record = record_object(document, collection, id)?;
-    let list = object(document, &record, "commitments").ok_or_else(|| ModelError::MissingRecord {
-        collection: collection.key(),
-        id: commitment_id.to_owned(),
-    })?;
-    let item = (0..document.length(&list))
-        .filter_map(|index| match document.get(&list, index) {
-            Ok(Some((Value::Object(ObjType::Map), item))) => Some(item),
-            _ => None,
-        })
-        .find(|item| read_string(document, item, "id").as_deref() == Some(commitment_id))
-        .ok_or_else(|| ModelError::MissingRecord {
-            collection: "commitments",
-            id: commitment_id.to_owned(),
-        })?;
+    let item = target.find(document, &at)?;
+    let detail = format!(
+        "{} ({key})",
+        target.detail(document, "", Some(&item.object), None)
+    );
     commit_to_record(
         document,
-        collection,
-        (&record, id),
-        ("edit", &format!("commitment {key}")),
+        at.collection,
+        (&target.record, at.record_id),
+        ("edit", &detail),
         authorship,
-        |transaction| match key {
-            "done" => transaction.put(&item, "done", value == "true"),
-            "due" => transaction.put(&item, "due", value.trim()),
-            "text" => {
-                let text = match transaction.get(&item, "text")? {
-                    Some((Value::Object(ObjType::Text), text)) => text,
-                    _ => transaction.put_object(&item, "text", ObjType::Text)?,
-                };
-                transaction.update_text(&text, value)
+        |transaction| write_text(transaction, &item.object, spec, value),
+    )
+}
+
+/// Sets a flag sub-field of an item (a commitment's `done`).
+pub fn set_item_flag(
+    document: &mut Automerge,
+    at: ItemAt<'_>,
+    key: &str,
+    value: bool,
+    authorship: &Authorship<'_>,
+) -> Result<(), ModelError> {
+    let target = item_target(document, &at)?;
+    let spec = sub_field(at.collection, target.field, target.items, key)?;
+    if spec.kind != FieldKind::Flag {
+        return Err(ModelError::WrongFieldKind(format!("{}.{key}", target.field.key)));
+    }
+    let item = target.find(document, &at)?;
+    let detail = format!(
+        "{} ({key})",
+        target.detail(document, "", Some(&item.object), None)
+    );
+    commit_to_record(
+        document,
+        at.collection,
+        (&target.record, at.record_id),
+        ("edit", &detail),
+        authorship,
+        |transaction| transaction.put(&item.object, spec.key, value),
+    )
+}
+
+/// The list sub-field `key` of the item, or why it is not one.
+fn item_list_field(
+    document: &Automerge,
+    at: &ItemAt<'_>,
+    key: &str,
+) -> Result<(ItemTarget, &'static FieldSpec, Placed), ModelError> {
+    let target = item_target(document, at)?;
+    let spec = sub_field(at.collection, target.field, target.items, key)?;
+    if !matches!(
+        spec.kind,
+        FieldKind::References(_) | FieldKind::Strings | FieldKind::Links
+    ) {
+        return Err(ModelError::WrongFieldKind(format!("{}.{key}", target.field.key)));
+    }
+    let item = target.find(document, at)?;
+    Ok((target, spec, item))
+}
+
+/// Adds an entry (a reference id, a link `<collection key>/<id>`) to a
+/// list sub-field of an item; nothing if it is already there.
+pub fn add_to_item_list(
+    document: &mut Automerge,
+    at: ItemAt<'_>,
+    key: &str,
+    entry: &str,
+    authorship: &Authorship<'_>,
+) -> Result<(), ModelError> {
+    let entry = entry.trim();
+    let (target, spec, item) = item_list_field(document, &at, key)?;
+    if entry.is_empty()
+        || read_list(document, &item.object, spec.key)
+            .iter()
+            .any(|known| known == entry)
+    {
+        return Ok(());
+    }
+    let detail = format!(
+        "{} ({key})",
+        target.detail(document, "", Some(&item.object), None)
+    );
+    commit_to_record(
+        document,
+        at.collection,
+        (&target.record, at.record_id),
+        ("edit", &detail),
+        authorship,
+        |transaction| {
+            let list = list_object(transaction, &item.object, spec.key)?;
+            let end = transaction.length(&list);
+            transaction.insert(&list, end, entry)
+        },
+    )
+}
+
+/// Removes every occurrence of an entry from a list sub-field of an item.
+pub fn remove_from_item_list(
+    document: &mut Automerge,
+    at: ItemAt<'_>,
+    key: &str,
+    entry: &str,
+    authorship: &Authorship<'_>,
+) -> Result<(), ModelError> {
+    let (target, spec, item) = item_list_field(document, &at, key)?;
+    let Some((Value::Object(ObjType::List), list)) = document.get(&item.object, spec.key)? else {
+        return Ok(());
+    };
+    let positions: Vec<usize> = document
+        .list_range(&list, ..)
+        .filter(|found| {
+            matches!(&found.value, automerge::ValueRef::Scalar(automerge::ScalarValueRef::Str(text)) if text.as_ref() == entry)
+        })
+        .map(|found| found.index)
+        .collect();
+    if positions.is_empty() {
+        return Ok(());
+    }
+    let detail = format!(
+        "{} ({key})",
+        target.detail(document, "", Some(&item.object), None)
+    );
+    commit_to_record(
+        document,
+        at.collection,
+        (&target.record, at.record_id),
+        ("edit", &detail),
+        authorship,
+        |transaction| {
+            for index in positions.into_iter().rev() {
+                transaction.delete(&list, index)?;
             }
-            _ => Err(AutomergeError::InvalidOp(ObjType::Map)),
+            Ok(())
+        },
+    )
+}
+
+/// Removes an item (every copy of its id). Message: `edit meeting
+/// <title>: remove agenda item <item title>`.
+pub fn remove_item(
+    document: &mut Automerge,
+    at: ItemAt<'_>,
+    authorship: &Authorship<'_>,
+) -> Result<(), ModelError> {
+    let target = item_target(document, &at)?;
+    let item = target.find(document, &at)?;
+    let detail = target.detail(document, "remove", Some(&item.object), None);
+    let list = target
+        .list
+        .clone()
+        .ok_or(ModelError::WrongFieldKind(at.field.to_owned()))?;
+    let copies = same_id_indexes(document, &list, at.item_id);
+    commit_to_record(
+        document,
+        at.collection,
+        (&target.record, at.record_id),
+        ("edit", &detail),
+        authorship,
+        |transaction| {
+            for index in copies.into_iter().rev() {
+                transaction.delete(&list, index)?;
+            }
+            Ok(())
+        },
+    )
+}
+
+/// The indexes in `list` of every map whose id is `item_id`.
+fn same_id_indexes(document: &Automerge, list: &ObjId, item_id: &str) -> Vec<usize> {
+    (0..document.length(list))
+        .filter(|index| match document.get(list, *index) {
+            Ok(Some((Value::Object(ObjType::Map), object))) => {
+                string_in(document, &object, "id").as_deref() == Some(item_id)
+            }
+            _ => false,
+        })
+        .collect()
+}
+
+/// Moves an item so that it is shown at `to` (an index of [`Record::items`]
+/// once it moved; past the end means last). Message: `edit meeting
+/// <title>: move agenda item <item title>`.
+///
+/// Automerge lists have no move: the item is deleted and a copy with the
+/// same id and sub-fields inserted at its new place (long text copied as
+/// new text). So an edit someone makes to the item concurrently with the
+/// move lands on the deleted copy and does not show once both merge (the
+/// history still has it, and a restore of the field by id brings it back);
+/// and if two people move the same item at once, the list holds two
+/// copies, of which [`read_items`] shows the first and the next move or
+/// removal deletes both.
+pub fn move_item(
+    document: &mut Automerge,
+    at: ItemAt<'_>,
+    to: usize,
+    authorship: &Authorship<'_>,
+) -> Result<(), ModelError> {
+    let target = item_target(document, &at)?;
+    let item = target.find(document, &at)?;
+    let list = target
+        .list
+        .clone()
+        .ok_or(ModelError::WrongFieldKind(at.field.to_owned()))?;
+    let shown = placed_items(document, &list);
+    let from = shown
+        .iter()
+        .position(|placed| placed.id == at.item_id)
+        .unwrap_or_default();
+    if from == to.min(shown.len().saturating_sub(1)) {
+        return Ok(());
+    }
+    let view = MapView::read(document, &item.object);
+    let copy = Item {
+        id: at.item_id.to_owned(),
+        fields: target
+            .items
+            .fields
+            .iter()
+            .filter_map(|spec| read_field(document, &view, spec).map(|value| (spec.key, value)))
+            .collect(),
+    };
+    let copies = same_id_indexes(document, &list, at.item_id);
+    // The list index to insert before, once the copies are gone: the index
+    // of the item that will follow it, less the copies deleted before it.
+    let others: Vec<&Placed> = shown.iter().filter(|placed| placed.id != at.item_id).collect();
+    let before = others
+        .get(to)
+        .map(|placed| placed.index - copies.iter().filter(|copy| **copy < placed.index).count());
+    let detail = target.detail(document, "move", Some(&item.object), None);
+    commit_to_record(
+        document,
+        at.collection,
+        (&target.record, at.record_id),
+        ("edit", &detail),
+        authorship,
+        |transaction| {
+            for index in copies.into_iter().rev() {
+                transaction.delete(&list, index)?;
+            }
+            let end = transaction.length(&list);
+            insert_item(transaction, &list, before.unwrap_or(end), &copy, target.items).map(drop)
         },
     )
 }
@@ -841,63 +1281,53 @@ fn restore_list(
     Ok(true)
 }
 
-fn insert_commitment(
+/// Makes the item `object` hold `item`'s sub-fields, each as
+/// [`restore_value`] writes a field. Whether it wrote.
+fn update_item(
     transaction: &mut Transaction<'_>,
-    list: &ObjId,
-    index: usize,
-    commitment: &Commitment,
-) -> Result<ObjId, AutomergeError> {
-    let item = transaction.insert_object(list, index, ObjType::Map)?;
-    transaction.put(&item, "id", commitment.id.as_str())?;
-    let text = transaction.put_object(&item, "text", ObjType::Text)?;
-    transaction.update_text(&text, commitment.text.as_str())?;
-    transaction.put(&item, "due", commitment.due.as_str())?;
-    transaction.put(&item, "done", commitment.done)?;
-    Ok(item)
-}
-
-/// Makes the commitment `item` say `commitment` (same id), field by field.
-fn update_commitment(
-    transaction: &mut Transaction<'_>,
-    item: &ObjId,
-    commitment: &Commitment,
+    object: &ObjId,
+    item: &Item,
+    items: &ItemSpec,
 ) -> Result<bool, AutomergeError> {
     let mut wrote = false;
-    wrote |= update_text_under(transaction, item, "text", &commitment.text)?;
-    if string_in(transaction, item, "due").unwrap_or_default() != commitment.due {
-        transaction.put(item, "due", commitment.due.as_str())?;
-        wrote = true;
+    for spec in items.fields {
+        if !matches!(spec.kind, FieldKind::Items(_)) {
+            wrote |= restore_value(transaction, object, spec, item.fields.get(spec.key))?;
+        }
     }
-    wrote |= put_flag_if_different(transaction, item, "done", commitment.done)?;
     Ok(wrote)
 }
 
-/// Makes the commitments list hold `target`, matched by id: an item whose id
-/// is kept is edited in place (its text by splices), items not in `target`
-/// are removed, missing ones inserted where `target` has them. Whether it wrote.
-fn restore_commitments(
+/// Makes the items list under `key` hold `target`, matched by id: an item
+/// whose id is kept is edited in place, sub-field by sub-field (long text
+/// by splices, so text typed into it meanwhile survives), items not in
+/// `target` are removed, missing ones inserted where `target` has them
+/// (one out of place is re-inserted there, as [`move_item`] does). Whether
+/// it wrote.
+fn restore_items(
     transaction: &mut Transaction<'_>,
     record: &ObjId,
-    target: &[Commitment],
+    key: &str,
+    items: &ItemSpec,
+    target: &[Item],
 ) -> Result<bool, AutomergeError> {
-    let list = match transaction.get(record, "commitments")? {
+    let list = match transaction.get(record, key)? {
         Some((Value::Object(ObjType::List), list)) => list,
         None if target.is_empty() => return Ok(false),
-        _ => transaction.put_object(record, "commitments", ObjType::List)?,
+        _ => transaction.put_object(record, key, ObjType::List)?,
     };
     let mut wrote = false;
-    // The current items, as (id, object); anything that is not a commitment
+    // The current items, as (id, object); anything that is not an item
     // map, or repeats an id, or is not in `target`, goes.
     let mut current: Vec<(String, ObjId)> = Vec::new();
     let mut doomed = Vec::new();
     for index in 0..transaction.length(&list) {
         let kept = match transaction.get(&list, index)? {
-            Some((Value::Object(ObjType::Map), item)) => string_in(transaction, &item, "id")
+            Some((Value::Object(ObjType::Map), object)) => string_in(transaction, &object, "id")
                 .filter(|id| {
-                    target.iter().any(|commitment| &commitment.id == id)
-                        && !current.iter().any(|(seen, _)| seen == id)
+                    target.iter().any(|item| &item.id == id) && !current.iter().any(|(seen, _)| seen == id)
                 })
-                .map(|id| (id, item)),
+                .map(|id| (id, object)),
             _ => None,
         };
         match kept {
@@ -909,20 +1339,20 @@ fn restore_commitments(
         transaction.delete(&list, index)?;
         wrote = true;
     }
-    for (index, commitment) in target.iter().enumerate() {
-        match current.iter().position(|(id, _)| *id == commitment.id) {
+    for (index, item) in target.iter().enumerate() {
+        match current.iter().position(|(id, _)| *id == item.id) {
             Some(position) if position == index => {
-                let item = current[index].1.clone();
-                wrote |= update_commitment(transaction, &item, commitment)?;
+                let object = current[index].1.clone();
+                wrote |= update_item(transaction, &object, item, items)?;
             }
             found => {
-                // Out of place (moved) or missing: a fresh item at `index`.
+                // Out of place (moved) or missing: a fresh copy at `index`.
                 if let Some(position) = found {
                     transaction.delete(&list, position)?;
                     current.remove(position);
                 }
-                let item = insert_commitment(transaction, &list, index, commitment)?;
-                current.insert(index, (commitment.id.clone(), item));
+                let object = insert_item(transaction, &list, index, item, items)?;
+                current.insert(index, (item.id.clone(), object));
                 wrote = true;
             }
         }
@@ -937,7 +1367,7 @@ fn restore_commitments(
 /// Writes a field's earlier value back into `record` (the value as
 /// [`read_one`] read it at some past heads; `None`: the field was absent),
 /// changing only what differs: long text by splices (`update_text`), so text
-/// typed concurrently survives; lists item by item; commitments by id;
+/// typed concurrently survives; lists item by item; items by id;
 /// other fields as a scalar. Whether it wrote anything. Restores and
 /// reverts ([`crate::timetravel`]) put past values back this way, as a new
 /// change.
@@ -961,12 +1391,12 @@ pub(crate) fn restore_value(
             spec.key,
             matches!(value, Some(FieldValue::Flag(true))),
         ),
-        (FieldKind::Commitments, value) => {
+        (FieldKind::Items(item_spec), value) => {
             let items = match value {
-                Some(FieldValue::Commitments(items)) => items.as_slice(),
+                Some(FieldValue::Items(items)) => items.as_slice(),
                 _ => &[],
             };
-            restore_commitments(transaction, record, items)
+            restore_items(transaction, record, spec.key, item_spec, items)
         }
         (FieldKind::LongText, Some(FieldValue::Text(text))) => {
             update_text_under(transaction, record, spec.key, text)

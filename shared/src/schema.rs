@@ -70,8 +70,6 @@ pub enum FieldKind {
     Links,
     /// A yes/no flag.
     Flag,
-    /// A list of commitments: `{id, text, due, done}` maps.
-    Commitments,
     /// An ordered list of items, each a map with a stable random `id` and
     /// the sub-fields of its [`ItemSpec`] (an agenda, an attendance list,
     /// decisions). Sub-fields are never `Items` themselves.
@@ -330,7 +328,13 @@ const ALLIANCE_FIELDS: &[FieldSpec] = &[
     MEMBERS_INVOLVED,
     ON_WORKPLAN_LINES,
     field("status", Choice(ALLIANCE_STATUSES), true, "Estado", "Status"),
-    field("commitments", Commitments, false, "Compromisos", "Commitments"),
+    field(
+        "commitments",
+        Items(&COMMITMENT_ITEM),
+        false,
+        "Compromisos",
+        "Commitments",
+    ),
     field("start", Date, false, "Inicio", "Start"),
     field("next_step", Line, false, "Siguiente paso", "Next step"),
     field("notes", LongText, false, "Notas", "Notes"),

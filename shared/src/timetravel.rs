@@ -9,7 +9,7 @@
 //! are read from the document itself at earlier heads ([`At`]), typed and
 //! whole, never from the timeline's (possibly cut) [`HistoryValue`]s, and
 //! written back with the same care as an edit ([`records`]): long text by
-//! splices, lists item by item, commitments by id, so that whatever someone
+//! splices, lists item by item, items by id, so that whatever someone
 //! else types meanwhile survives.
 
 use std::collections::{BTreeMap, HashMap};
@@ -330,20 +330,9 @@ pub struct RecordDiff {
     pub fields: Vec<FieldChange>,
 }
 
-/// Whether a value shows as nothing (empty text or list, `false`).
-fn is_blank(value: &FieldValue) -> bool {
-    match value {
-        FieldValue::Text(text) => text.is_empty(),
-        FieldValue::List(items) => items.is_empty(),
-        FieldValue::Flag(flag) => !flag,
-        FieldValue::Commitments(items) => items.is_empty(),
-        FieldValue::Items(items) => items.is_empty(),
-    }
-}
-
 /// A field's value, `None` when absent or blank.
 fn meaningful(value: Option<&FieldValue>) -> Option<&FieldValue> {
-    value.filter(|value| !is_blank(value))
+    value.filter(|value| !value.is_blank())
 }
 
 fn same_value(left: Option<&FieldValue>, right: Option<&FieldValue>) -> bool {
@@ -375,8 +364,8 @@ fn field_changes(
             let new = meaningful(field_of(after, spec.key));
             (old != new).then(|| FieldChange {
                 field: spec.key.to_owned(),
-                before: old.map(history_value),
-                after: new.map(history_value),
+                before: old.map(|value| history_value(spec, value)),
+                after: new.map(|value| history_value(spec, value)),
             })
         })
         .collect()
@@ -498,7 +487,7 @@ fn current_record(document: &Automerge, collection: Collection, id: &str) -> Res
 /// by the local person with the message
 /// `restore <noun> <title>: <field> from <label>` (`label` names the moment,
 /// e.g. "3 May 2025 10:04"). Long text by splices, lists item by item,
-/// commitments by id. A record that did not exist at `heads` has the
+/// items by id. A record that did not exist at `heads` has the
 /// field emptied. `Ok(false)` when nothing differs (no change made).
 pub fn restore_field(
     document: &mut Automerge,
@@ -776,10 +765,10 @@ pub fn revert_plan(document: &Automerge, entries: &[HistoryEntry]) -> Vec<Revert
             steps.push(step(
                 RevertAction::SetField {
                     field: spec.key.to_owned(),
-                    to: meaningful(was.as_ref()).map(history_value),
+                    to: meaningful(was.as_ref()).map(|value| history_value(spec, value)),
                 },
                 conflict,
-                meaningful(now).map(history_value),
+                meaningful(now).map(|value| history_value(spec, value)),
                 &first.hash,
             ));
         }

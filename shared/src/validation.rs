@@ -6,8 +6,8 @@
 use std::collections::HashMap;
 
 use crate::language::{Bilingual, Language};
-use crate::records::Record;
-use crate::schema::{Collection, FieldKind, ORGANISATION_KINDS, choice_label};
+use crate::records::{FieldValue, Record};
+use crate::schema::{Collection, FieldKind, FieldSpec, ORGANISATION_KINDS, choice_label};
 
 /// What is wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -16,6 +16,10 @@ pub enum Problem {
     Required,
     /// Not a `YYYY-MM-DD` date.
     BadDate,
+    /// Not a `HH:MM` time of day (00:00 to 23:59).
+    BadTime,
+    /// A link that is not `<collection key>/<record id>`.
+    BadLink { link: String },
     /// `field` comes before `earlier_field` (e.g. an end before its start).
     DateOrder { earlier_field: &'static str },
     /// Another presidency term covers some of the same dates.
@@ -26,6 +30,17 @@ pub enum Problem {
     WrongKind {
         id: String,
         expected: &'static [&'static str],
+    },
+    /// A sub-field of one item of an items field (reported on the items
+    /// field, naming the item).
+    InItem {
+        item_id: String,
+        /// The item's place in the list, from 0.
+        position: usize,
+        /// The item's title (a referenced record's title for a reference).
+        title: String,
+        sub_field: &'static FieldSpec,
+        problem: Box<Problem>,
     },
 }
 
@@ -46,6 +61,11 @@ impl Issue {
         match &self.problem {
             Problem::Required => words("Este campo es obligatorio.", "This field is required."),
             Problem::BadDate => words("Fecha no válida (AAAA-MM-DD).", "Not a valid date (YYYY-MM-DD)."),
+            Problem::BadTime => words("Hora no válida (HH:MM).", "Not a valid time (HH:MM)."),
+            Problem::BadLink { link } => match language {
+                Language::Spanish => format!("Vínculo no válido: «{link}»."),
+                Language::English => format!("Not a valid link: “{link}”."),
+            },
             Problem::DateOrder { .. } => words(
                 "La fecha final es anterior a la inicial.",
                 "The end date is before the start date.",
@@ -58,6 +78,33 @@ impl Issue {
                 "El registro referido no existe.",
                 "The referenced record does not exist.",
             ),
+            Problem::InItem {
+                position,
+                title,
+                sub_field,
+                problem,
+                ..
+            } => {
+                let inner = Issue {
+                    problem: (**problem).clone(),
+                    ..self.clone()
+                };
+                let title = if title.is_empty() {
+                    String::new()
+                } else {
+                    match language {
+                        Language::Spanish => format!(" («{title}»)"),
+                        Language::English => format!(" (“{title}”)"),
+                    }
+                };
+                let item = words("Elemento", "Item");
+                format!(
+                    "{item} {}{title}, {}: {}",
+                    position + 1,
+                    sub_field.label(language),
+                    inner.message(language)
+                )
+            }
             Problem::WrongKind { expected, .. } => {
                 let kinds: Vec<String> = expected
                     .iter()
@@ -96,6 +143,25 @@ pub fn is_date(text: &str) -> bool {
     (1..=days).contains(&day)
 }
 
+/// True for a time of day written `HH:MM`, 24-hour (00:00 to 23:59).
+pub fn is_time(text: &str) -> bool {
+    let Some((hours, minutes)) = text.split_once(':') else {
+        return false;
+    };
+    let two_digits = |part: &str| part.len() == 2 && part.bytes().all(|byte| byte.is_ascii_digit());
+    two_digits(hours)
+        && two_digits(minutes)
+        && hours.parse::<u8>().is_ok_and(|hours| hours < 24)
+        && minutes.parse::<u8>().is_ok_and(|minutes| minutes < 60)
+}
+
+/// The collection and record id of a link `<collection key>/<record id>`.
+pub fn parse_link(link: &str) -> Option<(Collection, &str)> {
+    let (key, id) = link.split_once('/')?;
+    let collection = Collection::from_key(key)?;
+    (!id.is_empty() && !id.contains('/')).then_some((collection, id))
+}
+
 /// Kinds a reference field must point at, where the schema says so.
 fn expected_kinds(collection: Collection, field: &str) -> Option<&'static [&'static str]> {
     collection
@@ -130,6 +196,95 @@ impl<'a> Index<'a> {
     }
 }
 
+/// The problems of one field's value (`None`: absent): required, dates,
+/// times, references and links that resolve, reference kinds (`expected`,
+/// where the schema asks for them). Items fields are checked by
+/// [`item_problems`].
+fn value_problems(
+    spec: &FieldSpec,
+    value: Option<&FieldValue>,
+    expected: Option<&'static [&'static str]>,
+    index: &Index<'_>,
+) -> Vec<Problem> {
+    let mut problems = Vec::new();
+    if spec.required && value.is_none_or(FieldValue::is_blank) {
+        problems.push(Problem::Required);
+    }
+    let text = match value {
+        Some(FieldValue::Text(text)) => text.trim(),
+        _ => "",
+    };
+    let list = match value {
+        Some(FieldValue::List(entries)) => entries.as_slice(),
+        _ => &[],
+    };
+    match spec.kind {
+        FieldKind::Date if !text.is_empty() && !is_date(text) => problems.push(Problem::BadDate),
+        FieldKind::Time if !text.is_empty() && !is_time(text) => problems.push(Problem::BadTime),
+        FieldKind::Reference(target) if !text.is_empty() => match index.get(target, text) {
+            None => problems.push(Problem::UnresolvedReference { id: text.to_owned() }),
+            Some(found) => {
+                if let Some(expected) = expected
+                    && !expected.contains(&found.text("kind"))
+                {
+                    problems.push(Problem::WrongKind {
+                        id: text.to_owned(),
+                        expected,
+                    });
+                }
+            }
+        },
+        FieldKind::References(target) => {
+            for id in list {
+                if index.get(target, id).is_none() {
+                    problems.push(Problem::UnresolvedReference { id: id.clone() });
+                }
+            }
+        }
+        FieldKind::Links => {
+            for link in list {
+                match parse_link(link) {
+                    None => problems.push(Problem::BadLink { link: link.clone() }),
+                    Some((target, id)) if index.get(target, id).is_none() => {
+                        problems.push(Problem::UnresolvedReference { id: link.clone() });
+                    }
+                    Some(_) => {}
+                }
+            }
+        }
+        _ => {}
+    }
+    problems
+}
+
+/// The problems of the items of an items field, each naming its item.
+fn item_problems(spec: &FieldSpec, value: Option<&FieldValue>, index: &Index<'_>) -> Vec<Problem> {
+    let (FieldKind::Items(shape), Some(FieldValue::Items(items))) = (spec.kind, value) else {
+        return Vec::new();
+    };
+    let mut problems = Vec::new();
+    for (position, item) in items.iter().enumerate() {
+        let mut title = item.text(shape.title_field).trim().to_owned();
+        if let Some(FieldKind::Reference(target)) = shape.field(shape.title_field).map(|title| title.kind)
+            && let Some(found) = index.get(target, &title)
+        {
+            title = found.title().to_owned();
+        }
+        for sub_field in shape.fields {
+            for problem in value_problems(sub_field, item.fields.get(sub_field.key), None, index) {
+                problems.push(Problem::InItem {
+                    item_id: item.id.clone(),
+                    position,
+                    title: title.clone(),
+                    sub_field,
+                    problem: Box::new(problem),
+                });
+            }
+        }
+    }
+    problems
+}
+
 /// The issues of one record.
 pub fn validate(record: &Record, index: &Index<'_>) -> Vec<Issue> {
     let mut issues = Vec::new();
@@ -142,50 +297,13 @@ pub fn validate(record: &Record, index: &Index<'_>) -> Vec<Issue> {
         });
     };
     for spec in record.collection.fields() {
-        let text = record.text(spec.key).trim();
-        let is_list = matches!(
-            spec.kind,
-            FieldKind::References(_)
-                | FieldKind::Strings
-                | FieldKind::Links
-                | FieldKind::Commitments
-                | FieldKind::Items(_)
-                | FieldKind::Flag
-        );
-        let empty = if is_list {
-            record.list(spec.key).is_empty()
-        } else {
-            text.is_empty()
-        };
-        if spec.required && empty {
-            push(spec.key, Problem::Required);
+        let value = record.fields.get(spec.key);
+        let expected = expected_kinds(record.collection, spec.key);
+        for problem in value_problems(spec, value, expected, index) {
+            push(spec.key, problem);
         }
-        match spec.kind {
-            FieldKind::Date if !text.is_empty() && !is_date(text) => push(spec.key, Problem::BadDate),
-            FieldKind::Reference(target) if !text.is_empty() => match index.get(target, text) {
-                None => push(spec.key, Problem::UnresolvedReference { id: text.to_owned() }),
-                Some(found) => {
-                    if let Some(expected) = expected_kinds(record.collection, spec.key)
-                        && !expected.contains(&found.text("kind"))
-                    {
-                        push(
-                            spec.key,
-                            Problem::WrongKind {
-                                id: text.to_owned(),
-                                expected,
-                            },
-                        );
-                    }
-                }
-            },
-            FieldKind::References(target) => {
-                for id in record.list(spec.key) {
-                    if index.get(target, id).is_none() {
-                        push(spec.key, Problem::UnresolvedReference { id: id.clone() });
-                    }
-                }
-            }
-            _ => {}
+        for problem in item_problems(spec, value, index) {
+            push(spec.key, problem);
         }
     }
     for (start, end) in record.collection.spec().date_order {

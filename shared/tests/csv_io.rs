@@ -13,7 +13,7 @@ use enlace_shared::csv_io::{
 use enlace_shared::demo;
 use enlace_shared::model::{self, Authorship};
 use enlace_shared::policy::{self, edits_in_change};
-use enlace_shared::records::{self, Commitment, Initial, Record};
+use enlace_shared::records::{self, Initial, ItemAt, Record};
 use enlace_shared::roles::Role;
 use enlace_shared::schema::Collection;
 use enlace_shared::validation::Problem;
@@ -63,8 +63,10 @@ fn plan(document: &Automerge, csv: &str, collection: Collection) -> ImportPlan {
     csv_io::plan_import(document, &table, &mapping, collection)
 }
 
-/// The demo roundtable plus a contact, an activity, an alliance commitment
-/// and list fields, so every collection and field kind has something.
+/// The demo roundtable plus a contact, an activity, alliance commitments,
+/// a working group, a meeting (time, agenda with presenters and links,
+/// attendance, minutes, decisions), an action item and a report, so every
+/// collection and field kind has something.
 fn demo_roundtable() -> Automerge {
     let mut document = workspace(0);
     let mut new_id = ids("a");
@@ -109,29 +111,188 @@ fn demo_roundtable() -> Automerge {
         &by(),
     )
     .expect("activity");
-    for (id, text, due, done) in [
+    for (id, title, due, done) in [
         ("k1", "Publicar el informe; revisar | ajustar", "2021-06-30", true),
         ("k2", "Segunda reunión", "", false),
     ] {
-        records::add_commitment(
+        records::add_item(
             &mut document,
-            Collection::Alliances,
-            &alliance,
-            &Commitment {
-                id: id.into(),
-                text: text.into(),
-                due: due.into(),
-                done,
+            ItemAt {
+                collection: Collection::Alliances,
+                record_id: &alliance,
+                field: "commitments",
+                item_id: id,
             },
+            None,
+            &[
+                ("text", text(title)),
+                ("due", text(due)),
+                ("done", Initial::Flag(done)),
+            ],
             &by(),
         )
         .expect("commitment");
     }
+    meeting_records(&mut document, &all);
     document
 }
 
+/// A working group, a plenary with every kind of item, an action item
+/// and a report, referring to the demo's records.
+fn meeting_records(document: &mut Automerge, all: &[Record]) {
+    let id_of = |collection: Collection, title: &str| {
+        all.iter()
+            .find(|record| record.collection == collection && record.title().starts_with(title))
+            .map(|record| record.id.clone())
+            .expect(title)
+    };
+    let un_women = id_of(Collection::Organisations, "ONU Mujeres");
+    let spain = id_of(Collection::Organisations, "Embajada de España");
+    let line = id_of(Collection::WorkplanLines, "Mujeres constructoras");
+    let alliance = id_of(Collection::Alliances, "Pacto");
+    records::create_record(
+        document,
+        Collection::WorkingGroups,
+        "c00003",
+        &[
+            ("name", text("Grupo de paz (ejemplo)")),
+            ("workplan_lines", Initial::List(vec![line.clone()])),
+            ("leads", Initial::List(vec![spain.clone()])),
+            ("members", Initial::List(vec![spain.clone(), un_women.clone()])),
+            ("contacts", Initial::List(vec!["c00001".into()])),
+            ("start", text("2020-09-01")),
+        ],
+        &by(),
+    )
+    .expect("working group");
+    records::create_record(
+        document,
+        Collection::Meetings,
+        "c00004",
+        &[
+            ("title", text("Plenaria de marzo (ejemplo)")),
+            ("kind", text("plenary")),
+            ("date", text("2021-03-10")),
+            ("time", text("09:30")),
+            ("online_link", text("https://example.org/sala")),
+            ("convened_by", Initial::List(vec![un_women.clone()])),
+            ("working_group", text("c00003")),
+            ("workplan_lines", Initial::List(vec![line.clone()])),
+            (
+                "minutes",
+                text("Se abre la sesión.\nSe aprueba el orden del día | sin cambios."),
+            ),
+        ],
+        &by(),
+    )
+    .expect("meeting");
+    let in_meeting = |field, item_id| ItemAt {
+        collection: Collection::Meetings,
+        record_id: "c00004",
+        field,
+        item_id,
+    };
+    let list = |items: &[&str]| Initial::List(items.iter().map(|item| (*item).to_owned()).collect());
+    let agenda: [(&str, &[(&str, Initial)]); 3] = [
+        ("g1", &[("title", text("Bienvenida"))]),
+        (
+            "g2",
+            &[
+                ("title", text("Informe del grupo de paz")),
+                ("presenter", text(&spain)),
+                ("presenter_contact", text("c00001")),
+                (
+                    "records",
+                    list(&[
+                        &format!("alliances/{alliance}"),
+                        "working_groups/c00003",
+                        "activities/c00002",
+                    ]),
+                ),
+            ],
+        ),
+        (
+            "g3",
+            &[("title", text("Varios: cierre")), ("presenter", text(&un_women))],
+        ),
+    ];
+    for (id, values) in agenda {
+        records::add_item(document, in_meeting("agenda", id), None, values, &by()).expect("agenda item");
+    }
+    for (id, organisation, status) in [("t1", &un_women, "attended"), ("t2", &spain, "apologised")] {
+        records::add_item(
+            document,
+            in_meeting("attendance", id),
+            None,
+            &[("organisation", text(organisation)), ("status", text(status))],
+            &by(),
+        )
+        .expect("attendee");
+    }
+    records::set_item_field(
+        document,
+        in_meeting("attendance", "t1"),
+        "contact",
+        "c00001",
+        &by(),
+    )
+    .expect("contact");
+    records::add_item(
+        document,
+        in_meeting("decisions", "d1"),
+        None,
+        &[
+            ("text", text("Publicar la ficha\nen dos idiomas | ES y EN")),
+            ("workplan_lines", list(&[&line])),
+        ],
+        &by(),
+    )
+    .expect("decision");
+    records::create_record(
+        document,
+        Collection::ActionItems,
+        "c00005",
+        &[
+            ("title", text("Traducir la ficha (ejemplo)")),
+            ("meeting", text("c00004")),
+            ("owner", text(&spain)),
+            ("owner_contact", text("c00001")),
+            ("due", text("2021-04-30")),
+            ("status", text("done")),
+            ("workplan_line", text(&line)),
+            ("completed_on", text("2021-04-20")),
+            ("notes", text("Hecho.")),
+        ],
+        &by(),
+    )
+    .expect("action item");
+    let term = all
+        .iter()
+        .find(|record| {
+            record.collection == Collection::PresidencyTerms && record.text("start").starts_with("2020")
+        })
+        .map(|record| record.id.clone())
+        .expect("the 2020 presidency");
+    records::create_record(
+        document,
+        Collection::Reports,
+        "c00006",
+        &[
+            ("title", text("Informe anual 2020-2021 (ejemplo)")),
+            ("period_start", text("2020-07-01")),
+            ("period_end", text("2021-06-30")),
+            ("presidency_term", text(&term)),
+            ("introduction", text("Un año de trabajo.")),
+            ("issued_heads", list(&["abc123"])),
+            ("issued_on", text("2021-07-15")),
+        ],
+        &by(),
+    )
+    .expect("report");
+}
+
 /// Collections in an order where every reference points at one imported before.
-const IMPORT_ORDER: [Collection; 7] = [
+const IMPORT_ORDER: [Collection; 11] = [
     Collection::Organisations,
     Collection::WorkplanLines,
     Collection::Contacts,
@@ -139,18 +300,24 @@ const IMPORT_ORDER: [Collection; 7] = [
     Collection::Alliances,
     Collection::Collaborations,
     Collection::Activities,
+    Collection::WorkingGroups,
+    Collection::Meetings,
+    Collection::ActionItems,
+    Collection::Reports,
 ];
 
-/// A table's rows, sorted, with every id replaced through `renamed`.
+/// A table's rows, sorted, with every id replaced through `renamed`
+/// (wherever it appears: in links `<collection>/<id>` too; ids are of
+/// fixed width, so one never appears inside another).
 fn rows_renamed(csv: &str, renamed: &HashMap<String, String>) -> Table {
     let mut table = csv_io::parse(csv).expect("parse");
     for row in &mut table.rows {
         for cell in row.iter_mut() {
-            let items: Vec<String> = cell
-                .split("; ")
-                .map(|item| renamed.get(item).cloned().unwrap_or_else(|| item.to_owned()))
-                .collect();
-            *cell = items.join("; ");
+            for (old, new) in renamed {
+                if cell.contains(old.as_str()) {
+                    *cell = cell.replace(old.as_str(), new);
+                }
+            }
         }
     }
     table.rows.sort();
@@ -425,10 +592,47 @@ fn the_validation_report_names_each_problem() {
     let problems = problems_of(&plan, 0);
     assert!(problems.contains(&(
         "commitments",
-        ImportProblem::BadCommitment {
+        ImportProblem::BadItem {
             text: "sin separadores".into()
         }
     )));
+    let bad_item = plan.rows[0]
+        .problems
+        .iter()
+        .find(|problem| problem.field == "commitments")
+        .expect("the commitments problem");
+    assert_eq!(
+        bad_item.message(Collection::Alliances, Language::English),
+        "Commitments: “sin separadores” is not “Commitment | Due | Done”."
+    );
+
+    // Meetings: a time of day, agenda items whose presenter does not
+    // resolve or that lack their title.
+    let meetings = "Título,Tipo,Fecha,Hora,Orden del día\n\
+        Reunión rara,Plenaria,2021-03-10,25:00,\"Apertura | Nadie | | \nSolo | | | \"\n\
+        Reunión dos,Plenaria,2021-03-11,09:00,\" | | | \"\n";
+    let meetings_plan = self::plan(&document, meetings, Collection::Meetings);
+    let problems = problems_of(&meetings_plan, 0);
+    assert!(
+        problems.contains(&("time", ImportProblem::Invalid(Problem::BadTime))),
+        "{problems:?}"
+    );
+    assert!(
+        problems.contains(&(
+            "agenda",
+            ImportProblem::ReferenceNotFound { text: "Nadie".into() }
+        )),
+        "{problems:?}"
+    );
+    let problems = problems_of(&meetings_plan, 1);
+    assert!(
+        matches!(
+            problems.as_slice(),
+            [("agenda", ImportProblem::Invalid(Problem::InItem { position: 0, problem, .. }))]
+                if **problem == Problem::Required
+        ),
+        "{problems:?}"
+    );
 
     // Rows with problems are skipped and counted; nothing else is written.
     let heads = document.get_heads();
@@ -735,5 +939,48 @@ fn two_rows_merged_into_one_record_fill_it_in_once() {
     assert_eq!(
         document.get_last_local_change().expect("change").message(),
         Some("import 1 organisation from CSV")
+    );
+}
+
+#[test]
+fn a_meeting_exports_its_items_one_per_line_with_titles() {
+    let document = demo_roundtable();
+    let csv = export(&document, Collection::Meetings, Language::English);
+    let table = csv_io::parse(&csv).expect("parse");
+    let position = |header: &str| {
+        table
+            .headers
+            .iter()
+            .position(|known| known == header)
+            .expect(header)
+    };
+    // The demo's own 2020–2021 meetings are there too: this test's is found by title.
+    let row = table
+        .rows
+        .iter()
+        .find(|row| row[position("Title")] == "Plenaria de marzo (ejemplo)")
+        .expect("the test's meeting");
+    let column = |header: &str| row[position(header)].clone();
+    assert_eq!(column("Time"), "09:30");
+    let agenda = column("Agenda");
+    let lines: Vec<&str> = agenda.lines().collect();
+    assert_eq!(lines.len(), 3, "{agenda}");
+    assert_eq!(lines[0], "Bienvenida |  |  | ");
+    assert!(
+        lines[1].starts_with("Informe del grupo de paz | Embajada de España | María Pérez (ejemplo) | Private-sector alliances: Pacto"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[1]
+            .contains("; Working groups: Grupo de paz (ejemplo); Activities: Plenaria de ejemplo (ejemplo)")
+    );
+    assert_eq!(
+        column("Attendance"),
+        "ONU Mujeres | María Pérez (ejemplo) | Attended\nEmbajada de España |  | Apologised"
+    );
+    assert_eq!(
+        column("Decisions"),
+        "Publicar la ficha\\nen dos idiomas \\| ES y EN | Mujeres constructoras de paz"
     );
 }

@@ -6,7 +6,7 @@ use automerge::{ActorId, Automerge};
 use enlace_shared::Language;
 use enlace_shared::demo;
 use enlace_shared::model::{self, Authorship};
-use enlace_shared::records::{self, Commitment, FieldValue, Initial, Record};
+use enlace_shared::records::{self, FieldValue, Initial, Item, ItemAt, Record};
 use enlace_shared::schema::{Collection, FieldKind};
 use enlace_shared::validation::{self, Problem};
 use proptest::prelude::*;
@@ -44,7 +44,6 @@ fn sample(kind: FieldKind) -> (Initial, FieldValue) {
             FieldValue::List(vec!["a".into(), "b".into()]),
         ),
         FieldKind::Flag => (Initial::Flag(true), FieldValue::Flag(true)),
-        FieldKind::Commitments => (Initial::List(Vec::new()), FieldValue::Commitments(Vec::new())),
         FieldKind::Items(_) => (Initial::List(Vec::new()), FieldValue::Items(Vec::new())),
     }
 }
@@ -116,7 +115,6 @@ fn every_collection_maps_to_and_from_the_document() {
         let initial: Vec<(&str, Initial)> = collection
             .fields()
             .iter()
-            .filter(|spec| spec.kind != FieldKind::Commitments)
             .map(|spec| (spec.key, sample(spec.kind).0))
             .collect();
         records::create_record(&mut document, collection, "r1", &initial, &by("Ana")).expect("create");
@@ -216,52 +214,31 @@ fn edits_write_each_kind_of_field() {
         &by("Ana"),
     )
     .expect("remove");
-    let commitment = Commitment {
-        id: "c1".into(),
-        text: "Taller".into(),
-        due: "2021-03-08".into(),
-        done: false,
+    let commitment = ItemAt {
+        collection: Collection::Alliances,
+        record_id: "a1",
+        field: "commitments",
+        item_id: "c1",
     };
-    records::add_commitment(
+    records::add_item(
         &mut document,
-        Collection::Alliances,
-        "a1",
-        &commitment,
+        commitment,
+        None,
+        &[("text", text("Taller")), ("due", text("2021-03-08"))],
         &by("Ana"),
     )
     .expect("commit");
-    records::set_commitment(
+    records::set_item_flag(&mut document, commitment, "done", true, &by("Ana")).expect("done");
+    records::set_item_field(
         &mut document,
-        Collection::Alliances,
-        "a1",
-        "c1",
-        "done",
-        "true",
-        &by("Ana"),
-    )
-    .expect("done");
-    records::set_commitment(
-        &mut document,
-        Collection::Alliances,
-        "a1",
-        "c1",
+        commitment,
         "text",
         "Taller de igualdad",
         &by("Ana"),
     )
     .expect("text");
-    assert!(
-        records::set_commitment(
-            &mut document,
-            Collection::Alliances,
-            "a1",
-            "c1",
-            "colour",
-            "x",
-            &by("Ana")
-        )
-        .is_err()
-    );
+    assert!(records::set_item_field(&mut document, commitment, "colour", "x", &by("Ana")).is_err());
+    assert!(records::set_item_field(&mut document, commitment, "done", "true", &by("Ana")).is_err());
     assert!(
         records::set_text(
             &mut document,
@@ -289,12 +266,16 @@ fn edits_write_each_kind_of_field() {
     assert_eq!(record.text("notes"), "Primera reunión");
     assert_eq!(record.list("members"), ["aecid".to_owned()]);
     assert_eq!(
-        record.commitments(),
-        [Commitment {
+        record.items("commitments"),
+        [Item {
             id: "c1".into(),
-            text: "Taller de igualdad".into(),
-            due: "2021-03-08".into(),
-            done: true
+            fields: [
+                ("text", FieldValue::Text("Taller de igualdad".into())),
+                ("due", FieldValue::Text("2021-03-08".into())),
+                ("done", FieldValue::Flag(true)),
+            ]
+            .into_iter()
+            .collect(),
         }]
     );
     records::set_deleted(&mut document, Collection::Alliances, "a1", true, &by("Ana")).expect("delete");
@@ -649,28 +630,37 @@ enum Operation {
 
 fn operation() -> impl Strategy<Value = Operation> {
     prop_oneof![
-        (0..3usize, 0..7usize, 0..4u8).prop_map(|(peer, collection, slot)| Operation::Create {
-            peer,
-            collection,
-            slot
+        (0..3usize, 0..Collection::ALL.len(), 0..4u8).prop_map(|(peer, collection, slot)| {
+            Operation::Create {
+                peer,
+                collection,
+                slot,
+            }
         }),
-        (0..3usize, 0..7usize, 0..4u8, 0..12usize, any::<u8>()).prop_map(
-            |(peer, collection, slot, field, value)| Operation::Edit {
+        (
+            0..3usize,
+            0..Collection::ALL.len(),
+            0..4u8,
+            0..12usize,
+            any::<u8>()
+        )
+            .prop_map(|(peer, collection, slot, field, value)| Operation::Edit {
                 peer,
                 collection,
                 slot,
                 field,
                 value
+            }),
+        (0..3usize, 0..Collection::ALL.len(), 0..4u8, any::<bool>()).prop_map(
+            |(peer, collection, slot, deleted)| {
+                Operation::Delete {
+                    peer,
+                    collection,
+                    slot,
+                    deleted,
+                }
             }
         ),
-        (0..3usize, 0..7usize, 0..4u8, any::<bool>()).prop_map(|(peer, collection, slot, deleted)| {
-            Operation::Delete {
-                peer,
-                collection,
-                slot,
-                deleted,
-            }
-        }),
         (0..3usize, 0..3usize).prop_map(|(from, to)| Operation::Sync { from, to }),
     ]
 }
@@ -704,7 +694,7 @@ fn apply(peers: &mut [Automerge], operation: &Operation) {
             let id = format!("{owner}-{slot}");
             let document = &mut peers[peer];
             let _ = match spec.kind {
-                FieldKind::References(_) | FieldKind::Strings => records::add_to_list(
+                FieldKind::References(_) | FieldKind::Strings | FieldKind::Links => records::add_to_list(
                     document,
                     collection,
                     &id,
@@ -715,18 +705,21 @@ fn apply(peers: &mut [Automerge], operation: &Operation) {
                 FieldKind::Flag => {
                     records::set_flag(document, collection, &id, spec.key, value % 2 == 0, &author)
                 }
-                FieldKind::Commitments => records::add_commitment(
-                    document,
-                    collection,
-                    &id,
-                    &Commitment {
-                        id: format!("c{value}"),
-                        text: "t".into(),
-                        due: String::new(),
-                        done: false,
-                    },
-                    &author,
-                ),
+                FieldKind::Items(_) => {
+                    // Add an item, or move or remove one of the four ids.
+                    let item_id = format!("i{}", value % 4);
+                    let at = ItemAt {
+                        collection,
+                        record_id: &id,
+                        field: spec.key,
+                        item_id: &item_id,
+                    };
+                    match value % 3 {
+                        0 => records::add_item(document, at, Some(usize::from(value % 2)), &[], &author),
+                        1 => records::move_item(document, at, 0, &author),
+                        _ => records::remove_item(document, at, &author),
+                    }
+                }
                 _ => records::set_text(
                     document,
                     collection,
@@ -875,5 +868,544 @@ fn reading_at_past_heads_matches_a_fork_at_those_heads() {
     assert_ne!(
         records::read_all(&first, Collection::Organisations).expect("read"),
         records::read_all(&document, Collection::Organisations).expect("read")
+    );
+}
+
+// ---------------------------------------------------------------------------
+// Items: agendas, attendance, decisions, commitments
+
+fn last_message(document: &Automerge) -> String {
+    document
+        .get_last_local_change()
+        .and_then(|change| change.message().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// A workspace with the organisation GIZ (`giz`), the alliance `a1` and
+/// the meeting `m1` titled "Plenaria de marzo".
+fn meeting_workspace() -> Automerge {
+    let mut document = workspace();
+    records::create_record(
+        &mut document,
+        Collection::Organisations,
+        "giz",
+        &[("name", text("GIZ"))],
+        &by("Ana"),
+    )
+    .expect("organisation");
+    records::create_record(
+        &mut document,
+        Collection::Alliances,
+        "a1",
+        &[("title", text("Pacto"))],
+        &by("Ana"),
+    )
+    .expect("alliance");
+    records::create_record(
+        &mut document,
+        Collection::Meetings,
+        "m1",
+        &[
+            ("title", text("Plenaria de marzo")),
+            ("kind", text("plenary")),
+            ("date", text("2021-03-10")),
+        ],
+        &by("Ana"),
+    )
+    .expect("meeting");
+    document
+}
+
+fn in_meeting<'a>(field: &'a str, item_id: &'a str) -> ItemAt<'a> {
+    ItemAt {
+        collection: Collection::Meetings,
+        record_id: "m1",
+        field,
+        item_id,
+    }
+}
+
+fn agenda_titles(document: &Automerge) -> Vec<String> {
+    records::read_one(document, Collection::Meetings, "m1")
+        .expect("meeting")
+        .items("agenda")
+        .iter()
+        .map(|item| item.text("title").to_owned())
+        .collect()
+}
+
+#[test]
+fn items_are_added_edited_moved_and_removed_by_id() {
+    let mut document = meeting_workspace();
+    let ana = by("Ana");
+    records::add_item(
+        &mut document,
+        in_meeting("agenda", "i1"),
+        None,
+        &[("title", text("Apertura"))],
+        &ana,
+    )
+    .expect("add");
+    assert_eq!(
+        last_message(&document),
+        "edit meeting Plenaria de marzo: add agenda item Apertura"
+    );
+    records::add_item(
+        &mut document,
+        in_meeting("agenda", "i2"),
+        None,
+        &[("title", text(" Informe "))],
+        &ana,
+    )
+    .expect("add");
+    // At an index: before the item shown there.
+    records::add_item(
+        &mut document,
+        in_meeting("agenda", "i0"),
+        Some(0),
+        &[("title", text("Bienvenida"))],
+        &ana,
+    )
+    .expect("add");
+    assert_eq!(agenda_titles(&document), ["Bienvenida", "Apertura", "Informe"]);
+
+    records::set_item_field(
+        &mut document,
+        in_meeting("agenda", "i1"),
+        "presenter",
+        "giz",
+        &ana,
+    )
+    .expect("presenter");
+    assert_eq!(
+        last_message(&document),
+        "edit meeting Plenaria de marzo: agenda item Apertura (presenter)"
+    );
+    records::add_to_item_list(
+        &mut document,
+        in_meeting("agenda", "i1"),
+        "records",
+        "alliances/a1",
+        &ana,
+    )
+    .expect("link");
+    records::add_to_item_list(
+        &mut document,
+        in_meeting("agenda", "i1"),
+        "records",
+        "organisations/giz",
+        &ana,
+    )
+    .expect("link");
+    let changes = document.get_changes(&[]).len();
+    records::add_to_item_list(
+        &mut document,
+        in_meeting("agenda", "i1"),
+        "records",
+        "alliances/a1",
+        &ana,
+    )
+    .expect("already there");
+    assert_eq!(
+        document.get_changes(&[]).len(),
+        changes,
+        "no change for an entry already there"
+    );
+    records::remove_from_item_list(
+        &mut document,
+        in_meeting("agenda", "i1"),
+        "records",
+        "organisations/giz",
+        &ana,
+    )
+    .expect("unlink");
+
+    records::move_item(&mut document, in_meeting("agenda", "i2"), 0, &ana).expect("move");
+    assert_eq!(
+        last_message(&document),
+        "edit meeting Plenaria de marzo: move agenda item Informe"
+    );
+    assert_eq!(agenda_titles(&document), ["Informe", "Bienvenida", "Apertura"]);
+    // Past the end means last; the moved copy keeps its id and sub-fields.
+    records::move_item(&mut document, in_meeting("agenda", "i1"), 9, &ana).expect("move");
+    records::move_item(&mut document, in_meeting("agenda", "i1"), 1, &ana).expect("move");
+    assert_eq!(agenda_titles(&document), ["Informe", "Apertura", "Bienvenida"]);
+    let changes = document.get_changes(&[]).len();
+    records::move_item(&mut document, in_meeting("agenda", "i1"), 1, &ana).expect("no move");
+    assert_eq!(
+        document.get_changes(&[]).len(),
+        changes,
+        "no change for a move in place"
+    );
+
+    records::remove_item(&mut document, in_meeting("agenda", "i0"), &ana).expect("remove");
+    assert_eq!(
+        last_message(&document),
+        "edit meeting Plenaria de marzo: remove agenda item Bienvenida"
+    );
+    let reloaded = Automerge::load(&document.save()).expect("load");
+    let meeting = records::read_one(&reloaded, Collection::Meetings, "m1").expect("meeting");
+    let agenda = meeting.items("agenda");
+    assert_eq!(
+        agenda.iter().map(|item| item.id.as_str()).collect::<Vec<_>>(),
+        ["i2", "i1"]
+    );
+    assert_eq!(agenda[1].text("presenter"), "giz");
+    assert_eq!(agenda[1].list("records"), ["alliances/a1".to_owned()]);
+    assert_eq!(agenda[0].text("title"), "Informe", "lines are trimmed");
+
+    // Attendance is named by the organisation's title; flags and choices.
+    records::add_item(
+        &mut document,
+        in_meeting("attendance", "p1"),
+        None,
+        &[("organisation", text("giz")), ("status", text("attended"))],
+        &ana,
+    )
+    .expect("attendee");
+    assert_eq!(
+        last_message(&document),
+        "edit meeting Plenaria de marzo: add attendee GIZ"
+    );
+    records::set_item_field(
+        &mut document,
+        in_meeting("attendance", "p1"),
+        "status",
+        "apologised",
+        &ana,
+    )
+    .expect("status");
+    let meeting = records::read_one(&document, Collection::Meetings, "m1").expect("meeting");
+    assert_eq!(meeting.items("attendance")[0].text("status"), "apologised");
+}
+
+#[test]
+fn item_writes_refuse_what_does_not_fit() {
+    let mut document = meeting_workspace();
+    let ana = by("Ana");
+    records::add_item(
+        &mut document,
+        in_meeting("agenda", "i1"),
+        None,
+        &[("title", text("Apertura"))],
+        &ana,
+    )
+    .expect("add");
+    let changes = document.get_changes(&[]).len();
+    // Not an items field, an unknown sub-field, the wrong kind of sub-field,
+    // a missing item, a wrong initial value.
+    assert!(records::add_item(&mut document, in_meeting("minutes", "x"), None, &[], &ana).is_err());
+    assert!(records::set_item_field(&mut document, in_meeting("agenda", "i1"), "colour", "x", &ana).is_err());
+    assert!(
+        records::set_item_field(&mut document, in_meeting("agenda", "i1"), "records", "x", &ana).is_err()
+    );
+    assert!(records::set_item_flag(&mut document, in_meeting("agenda", "i1"), "title", true, &ana).is_err());
+    assert!(
+        records::add_to_item_list(&mut document, in_meeting("agenda", "i1"), "title", "x", &ana).is_err()
+    );
+    assert!(
+        records::set_item_field(&mut document, in_meeting("agenda", "nope"), "title", "x", &ana).is_err()
+    );
+    assert!(records::remove_item(&mut document, in_meeting("agenda", "nope"), &ana).is_err());
+    assert!(records::move_item(&mut document, in_meeting("agenda", "nope"), 0, &ana).is_err());
+    assert!(
+        records::add_item(
+            &mut document,
+            in_meeting("agenda", "i2"),
+            None,
+            &[("title", Initial::Flag(true))],
+            &ana
+        )
+        .is_err()
+    );
+    assert!(records::set_text(&mut document, Collection::Meetings, "m1", "agenda", "x", &ana).is_err());
+    assert_eq!(document.get_changes(&[]).len(), changes, "nothing written");
+}
+
+#[test]
+fn a_commitment_keeps_the_shape_it_was_always_stored_in() {
+    use automerge::ReadDoc as _;
+    let mut document = meeting_workspace();
+    let at = ItemAt {
+        collection: Collection::Alliances,
+        record_id: "a1",
+        field: "commitments",
+        item_id: "c1",
+    };
+    records::add_item(&mut document, at, None, &[("text", text("Taller"))], &by("Ana")).expect("add");
+    let (_, alliances) = document
+        .get(automerge::ROOT, "alliances")
+        .expect("read")
+        .expect("alliances");
+    let (_, alliance) = document.get(&alliances, "a1").expect("read").expect("a1");
+    let (_, list) = document
+        .get(&alliance, "commitments")
+        .expect("read")
+        .expect("list");
+    let (_, item) = document.get(&list, 0).expect("read").expect("item");
+    let mut keys: Vec<String> = document.keys(&item).collect();
+    keys.sort();
+    assert_eq!(keys, ["done", "due", "id", "text"]);
+    assert!(matches!(
+        document.get(&item, "text").expect("read"),
+        Some((automerge::Value::Object(automerge::ObjType::Text), _))
+    ));
+    assert!(matches!(
+        document.get(&item, "done").expect("read"),
+        Some((automerge::Value::Scalar(value), _)) if value.as_ref() == &automerge::ScalarValue::Boolean(false)
+    ));
+    assert_eq!(
+        last_message(&document),
+        "edit alliance Pacto: add commitment Taller"
+    );
+}
+
+#[test]
+fn two_people_typing_into_one_decision_both_keep_their_text() {
+    let mut ana = meeting_workspace().with_actor(ActorId::from(vec![1u8; 16]));
+    let decision = in_meeting("decisions", "d1");
+    records::add_item(&mut ana, decision, None, &[("text", text("Acuerdo"))], &by("Ana")).expect("add");
+    let mut ben = ana.fork().with_actor(ActorId::from(vec![2u8; 16]));
+    records::set_item_field(&mut ana, decision, "text", "Primer acuerdo", &by("Ana")).expect("ana");
+    records::set_item_field(&mut ben, decision, "text", "Acuerdo firme", &by("Ben")).expect("ben");
+    // Two people add lines to the same new item's list at once: both stay.
+    records::add_to_item_list(&mut ana, decision, "workplan_lines", "l1", &by("Ana")).expect("ana");
+    records::add_to_item_list(&mut ben, decision, "workplan_lines", "l2", &by("Ben")).expect("ben");
+    ana.merge(&mut ben).expect("merge");
+    let meeting = records::read_one(&ana, Collection::Meetings, "m1").expect("meeting");
+    let decision = &meeting.items("decisions")[0];
+    assert_eq!(decision.text("text"), "Primer acuerdo firme");
+    let mut lines = decision.list("workplan_lines").to_vec();
+    lines.sort();
+    assert_eq!(lines, ["l1", "l2"]);
+}
+
+#[test]
+fn a_move_and_a_concurrent_edit_or_move_of_the_same_item() {
+    let mut ana = meeting_workspace().with_actor(ActorId::from(vec![1u8; 16]));
+    for (id, title) in [("i1", "Uno"), ("i2", "Dos"), ("i3", "Tres")] {
+        records::add_item(
+            &mut ana,
+            in_meeting("agenda", id),
+            None,
+            &[("title", text(title))],
+            &by("Ana"),
+        )
+        .expect("add");
+    }
+    let base = ana.fork();
+    // Ben renames the item Ana moves: the move re-inserted a copy, so his
+    // edit lands on the deleted original (as move_item documents).
+    let mut ben = base.fork().with_actor(ActorId::from(vec![2u8; 16]));
+    records::move_item(&mut ana, in_meeting("agenda", "i3"), 0, &by("Ana")).expect("move");
+    records::set_item_field(
+        &mut ben,
+        in_meeting("agenda", "i3"),
+        "title",
+        "Tres bis",
+        &by("Ben"),
+    )
+    .expect("edit");
+    ana.merge(&mut ben).expect("merge");
+    assert_eq!(agenda_titles(&ana), ["Tres", "Uno", "Dos"]);
+    // Two people moving the same item at once: it shows once, and the next
+    // move leaves one copy.
+    let mut sol = ana.fork().with_actor(ActorId::from(vec![3u8; 16]));
+    records::move_item(&mut ana, in_meeting("agenda", "i1"), 2, &by("Ana")).expect("move");
+    records::move_item(&mut sol, in_meeting("agenda", "i1"), 0, &by("Sol")).expect("move");
+    ana.merge(&mut sol).expect("merge");
+    let titles = agenda_titles(&ana);
+    assert_eq!(titles.len(), 3, "{titles:?}");
+    assert_eq!(titles.iter().filter(|title| *title == "Uno").count(), 1);
+    records::move_item(&mut ana, in_meeting("agenda", "i1"), 1, &by("Ana")).expect("move");
+    assert_eq!(agenda_titles(&ana), ["Tres", "Uno", "Dos"]);
+    records::remove_item(&mut ana, in_meeting("agenda", "i1"), &by("Ana")).expect("remove");
+    assert_eq!(agenda_titles(&ana), ["Tres", "Dos"]);
+}
+
+// Validation of times, links and items.
+
+fn item(id: &str, fields: &[(&'static str, FieldValue)]) -> Item {
+    Item {
+        id: id.into(),
+        fields: fields.iter().cloned().collect(),
+    }
+}
+
+#[test]
+fn times_must_be_hours_and_minutes() {
+    for good in ["00:00", "09:30", "23:59"] {
+        assert!(validation::is_time(good), "{good}");
+    }
+    for bad in ["24:00", "9:30", "09:60", "0930", "09:30:00", "aa:bb", "", "+1:30"] {
+        assert!(!validation::is_time(bad), "{bad}");
+    }
+    let meeting = record(
+        Collection::Meetings,
+        "m1",
+        &[
+            ("title", "P"),
+            ("kind", "plenary"),
+            ("date", "2021-03-10"),
+            ("time", "25:00"),
+        ],
+    );
+    assert_eq!(
+        problems(&[meeting]),
+        vec![("m1".into(), "time", Problem::BadTime)]
+    );
+}
+
+#[test]
+fn links_must_name_a_collection_and_resolve() {
+    let giz = organisation("giz", "embassy");
+    let meeting = record(
+        Collection::ActionItems,
+        "x",
+        &[("title", "Informe"), ("owner", "giz"), ("status", "open")],
+    );
+    let mut meeting = Record {
+        collection: Collection::Meetings,
+        ..meeting
+    };
+    meeting.fields = [
+        ("title", FieldValue::Text("P".into())),
+        ("kind", FieldValue::Text("plenary".into())),
+        ("date", FieldValue::Text("2021-03-10".into())),
+        (
+            "agenda",
+            FieldValue::Items(vec![item(
+                "i1",
+                &[
+                    ("title", FieldValue::Text("Apertura".into())),
+                    (
+                        "records",
+                        FieldValue::List(vec![
+                            "organisations/giz".into(),
+                            "organisations/nobody".into(),
+                            "spaceships/x".into(),
+                            "giz".into(),
+                        ]),
+                    ),
+                ],
+            )]),
+        ),
+    ]
+    .into_iter()
+    .collect();
+    let found: Vec<Problem> = problems(&[giz, meeting])
+        .into_iter()
+        .map(|(_, _, problem)| problem)
+        .collect();
+    let inner: Vec<Problem> = found
+        .iter()
+        .map(|problem| match problem {
+            Problem::InItem {
+                position: 0,
+                title,
+                sub_field,
+                problem,
+                ..
+            } if title == "Apertura" && sub_field.key == "records" => (**problem).clone(),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        inner,
+        [
+            Problem::UnresolvedReference {
+                id: "organisations/nobody".into()
+            },
+            Problem::BadLink {
+                link: "spaceships/x".into()
+            },
+            Problem::BadLink { link: "giz".into() },
+        ]
+    );
+}
+
+#[test]
+fn items_need_their_required_sub_fields_and_references_that_resolve() {
+    let giz = record(
+        Collection::Organisations,
+        "giz",
+        &[("name", "GIZ"), ("kind", "embassy")],
+    );
+    let mut meeting = record(
+        Collection::Meetings,
+        "m1",
+        &[("title", "P"), ("kind", "plenary"), ("date", "2021-03-10")],
+    );
+    meeting.fields.insert(
+        "attendance",
+        FieldValue::Items(vec![
+            item(
+                "p1",
+                &[
+                    ("organisation", FieldValue::Text("giz".into())),
+                    ("status", FieldValue::Text("attended".into())),
+                ],
+            ),
+            item(
+                "p2",
+                &[
+                    ("organisation", FieldValue::Text("giz".into())),
+                    ("contact", FieldValue::Text("ghost".into())),
+                ],
+            ),
+            item("p3", &[("status", FieldValue::Text("invited".into()))]),
+        ]),
+    );
+    meeting.fields.insert(
+        "agenda",
+        FieldValue::Items(vec![item("i1", &[("title", FieldValue::Text("  ".into()))])]),
+    );
+    let issues = validation::validate_all([&giz, &meeting]);
+    let found: Vec<(&str, String, usize, &str, Problem)> = issues
+        .iter()
+        .map(|issue| match &issue.problem {
+            Problem::InItem {
+                item_id,
+                position,
+                sub_field,
+                problem,
+                ..
+            } => (
+                issue.field,
+                item_id.clone(),
+                *position,
+                sub_field.key,
+                (**problem).clone(),
+            ),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("agenda", "i1".into(), 0, "title", Problem::Required),
+            (
+                "attendance",
+                "p2".into(),
+                1,
+                "contact",
+                Problem::UnresolvedReference { id: "ghost".into() }
+            ),
+            ("attendance", "p2".into(), 1, "status", Problem::Required),
+            ("attendance", "p3".into(), 2, "organisation", Problem::Required),
+        ]
+    );
+    // The message names the item (its organisation's title) and the sub-field.
+    let contact = issues
+        .iter()
+        .find(|issue| matches!(&issue.problem, Problem::InItem { item_id, .. } if item_id == "p2"))
+        .expect("p2");
+    assert_eq!(
+        contact.message(Language::English),
+        "Item 2 (“GIZ”), Person: The referenced record does not exist."
+    );
+    assert_eq!(
+        contact.message(Language::Spanish),
+        "Elemento 2 («GIZ»), Persona: El registro referido no existe."
     );
 }

@@ -24,7 +24,6 @@ fn stored_as(kind: FieldKind) -> String {
         FieldKind::Strings => "list of strings".into(),
         FieldKind::Flag => "boolean".into(),
         FieldKind::Links => "list of links `<collection>/<record id>` to records of any collection".into(),
-        FieldKind::Commitments => "list of commitment maps".into(),
         FieldKind::Items(spec) => format!("list of {} maps (`id` and the fields below)", spec.noun),
     }
 }

@@ -6,7 +6,7 @@ use automerge::{ActorId, Automerge, ChangeHash};
 use enlace_shared::api::{EntryKind, FieldChange, HistoryEntry, HistoryValue, Receipt, RecordChange};
 use enlace_shared::model::{self, At, Authorship, DocRead};
 use enlace_shared::policy;
-use enlace_shared::records::{self, Commitment, FieldValue, Initial};
+use enlace_shared::records::{self, FieldValue, Initial, ItemAt};
 use enlace_shared::roles::Role;
 use enlace_shared::schema::Collection;
 use enlace_shared::timetravel::{self, DiffPiece, GROUP_WINDOW_MS, RecordStatus, RevertAction, word_diff};
@@ -35,6 +35,16 @@ fn as_actor(document: &mut Automerge, actor: [u8; 16]) {
 
 fn text(value: &str) -> Initial {
     Initial::Text(value.to_owned())
+}
+
+/// The commitment `item_id` of the alliance `alliance`.
+fn commitment<'a>(alliance: &'a str, item_id: &'a str) -> ItemAt<'a> {
+    ItemAt {
+        collection: Collection::Alliances,
+        record_id: alliance,
+        field: "commitments",
+        item_id,
+    }
 }
 
 fn organisation(document: &mut Automerge, id: &str, name: &str) {
@@ -560,17 +570,12 @@ fn restore_field_puts_back_every_kind_of_field() {
         &by("Ana"),
     )
     .expect("alliance");
-    for (id, text) in [("k1", "Taller"), ("k2", "Foro")] {
-        records::add_commitment(
+    for (id, title) in [("k1", "Taller"), ("k2", "Foro")] {
+        records::add_item(
             &mut document,
-            Collection::Alliances,
-            "a1",
-            &Commitment {
-                id: id.into(),
-                text: text.into(),
-                due: "2021-03-01".into(),
-                done: false,
-            },
+            commitment("a1", id),
+            None,
+            &[("text", text(title)), ("due", text("2021-03-01"))],
             &by("Ana"),
         )
         .expect("commitment");
@@ -640,38 +645,24 @@ fn restore_field_puts_back_every_kind_of_field() {
     records::remove_from_list(&mut document, Collection::Alliances, "a1", "members", "giz", &ana)
         .expect("edit");
     records::add_to_list(&mut document, Collection::Alliances, "a1", "members", "sre", &ana).expect("edit");
-    records::set_commitment(
+    records::set_item_field(
         &mut document,
-        Collection::Alliances,
-        "a1",
-        "k1",
+        commitment("a1", "k1"),
         "text",
         "Taller regional",
         &ana,
     )
     .expect("edit");
-    records::set_commitment(
+    records::set_item_flag(&mut document, commitment("a1", "k2"), "done", true, &ana).expect("edit");
+    records::add_item(
         &mut document,
-        Collection::Alliances,
-        "a1",
-        "k2",
-        "done",
-        "true",
+        commitment("a1", "k3"),
+        Some(0),
+        &[("text", text("Nuevo"))],
         &ana,
     )
     .expect("edit");
-    records::add_commitment(
-        &mut document,
-        Collection::Alliances,
-        "a1",
-        &Commitment {
-            id: "k3".into(),
-            text: "Nuevo".into(),
-            ..Commitment::default()
-        },
-        &ana,
-    )
-    .expect("edit");
+    records::move_item(&mut document, commitment("a1", "k2"), 0, &ana).expect("move");
 
     for (place, expected) in original {
         assert_restores(&mut document, place, &heads, &expected);
@@ -1192,15 +1183,11 @@ fn restores_pass_the_policy_for_every_role_that_edits() {
         &by("Ana"),
     )
     .expect("edit");
-    records::add_commitment(
+    records::add_item(
         &mut document,
-        Collection::Alliances,
-        "a1",
-        &Commitment {
-            id: "k1".into(),
-            text: "Taller".into(),
-            ..Commitment::default()
-        },
+        commitment("a1", "k1"),
+        None,
+        &[("text", text("Taller"))],
         &by("Ana"),
     )
     .expect("commitment");
@@ -1349,4 +1336,122 @@ fn a_restore_of_fields_is_no_tombstone_of_the_persons() {
         }
     );
     assert!(!plan[0].conflict);
+}
+
+#[test]
+fn restoring_items_matches_them_by_id_and_keeps_concurrent_edits() {
+    let mut document = workspace();
+    records::create_record(
+        &mut document,
+        Collection::Meetings,
+        "m1",
+        &[
+            ("title", text("Plenaria")),
+            ("kind", text("plenary")),
+            ("date", text("2021-03-10")),
+        ],
+        &by("Ana"),
+    )
+    .expect("meeting");
+    let at = |field, item_id| ItemAt {
+        collection: Collection::Meetings,
+        record_id: "m1",
+        field,
+        item_id,
+    };
+    for (id, title) in [("i1", "Uno"), ("i2", "Dos")] {
+        records::add_item(
+            &mut document,
+            at("agenda", id),
+            None,
+            &[("title", text(title))],
+            &by("Ana"),
+        )
+        .expect("agenda");
+    }
+    records::add_item(
+        &mut document,
+        at("decisions", "d1"),
+        None,
+        &[("text", text("Acuerdo base"))],
+        &by("Ana"),
+    )
+    .expect("decision");
+    let heads = document.get_heads();
+    let ana = by("Ana");
+    records::remove_item(&mut document, at("agenda", "i1"), &ana).expect("remove");
+    records::set_item_field(&mut document, at("agenda", "i2"), "title", "Dos mal", &ana).expect("edit");
+    records::set_item_field(
+        &mut document,
+        at("decisions", "d1"),
+        "text",
+        "Acuerdo base roto",
+        &ana,
+    )
+    .expect("edit");
+    // Ben, concurrently with Sol's restore, types on in the decision and
+    // adds an agenda item.
+    let mut ben = document.fork().with_actor(ActorId::from(BEN.to_vec()));
+    records::set_item_field(
+        &mut ben,
+        at("decisions", "d1"),
+        "text",
+        "Acuerdo base roto, y más",
+        &by("Ben"),
+    )
+    .expect("ben types");
+    records::add_item(
+        &mut ben,
+        at("agenda", "i3"),
+        None,
+        &[("title", text("Tres"))],
+        &by("Ben"),
+    )
+    .expect("ben adds");
+    for field in ["agenda", "decisions"] {
+        let changes = change_count(&document);
+        assert!(
+            timetravel::restore_field(
+                &mut document,
+                Collection::Meetings,
+                "m1",
+                field,
+                &heads,
+                "ayer",
+                &by("Sol")
+            )
+            .expect("restore")
+        );
+        assert_eq!(change_count(&document), changes + 1, "{field}: one change");
+        assert_eq!(
+            last_message(&document),
+            format!("restore meeting Plenaria: {field} from ayer")
+        );
+    }
+    document.merge(&mut ben).expect("merge");
+    let meeting = records::read_one(&document, Collection::Meetings, "m1").expect("meeting");
+    let agenda: Vec<(&str, &str)> = meeting
+        .items("agenda")
+        .iter()
+        .map(|item| (item.id.as_str(), item.text("title")))
+        .collect();
+    assert_eq!(agenda, [("i1", "Uno"), ("i2", "Dos"), ("i3", "Tres")]);
+    let decisions = meeting.items("decisions");
+    assert_eq!(decisions.len(), 1);
+    assert_eq!(decisions[0].id, "d1");
+    assert_eq!(decisions[0].text("text"), "Acuerdo base, y más");
+    // Restoring again (to the same moment) puts Ben's item out and his
+    // words too: the field is as it was then.
+    timetravel::restore_field(
+        &mut document,
+        Collection::Meetings,
+        "m1",
+        "agenda",
+        &heads,
+        "ayer",
+        &by("Sol"),
+    )
+    .expect("restore");
+    let meeting = records::read_one(&document, Collection::Meetings, "m1").expect("meeting");
+    assert_eq!(meeting.items("agenda").len(), 2);
 }

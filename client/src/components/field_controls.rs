@@ -18,12 +18,20 @@ fn has_focus(element: &web_sys::Element) -> bool {
         .is_some_and(|active| &active == element)
 }
 
-/// Line and date fields: committed on `change`; the document's value shows
-/// whenever the input is not focused.
+/// An input committed on `change` (line, date, time), showing `value`
+/// whenever it is not focused, so someone else's edit appears unless you
+/// are typing over it.
 #[component]
-pub fn TextControl(context: RecordContext, spec: &'static FieldSpec, date: bool) -> impl IntoView {
-    let value = context.text(spec.key);
-    let (language, reason) = (use_language(), context.reason());
+pub fn SyncedInput(
+    value: Signal<String>,
+    on_commit: Callback<String>,
+    control_id: String,
+    name: String,
+    /// `text`, `date` or `time`.
+    input_type: &'static str,
+    #[prop(into)] disabled: Signal<bool>,
+    reason: Signal<Option<&'static str>>,
+) -> impl IntoView {
     let input_ref = NodeRef::<Input>::new();
     Effect::new(move |_| {
         let current = value.get();
@@ -34,12 +42,28 @@ pub fn TextControl(context: RecordContext, spec: &'static FieldSpec, date: bool)
             input.set_value(&current);
         }
     });
-    let shown_date = move || date.then(|| format_date(&value.get(), language.get()));
     view! {
-        <input id=format!("field-{}", spec.key) name=spec.key type=if date { "date" } else { "text" }
-            node_ref=input_ref autocomplete="off" disabled=move || context.disabled().get() title=move || reason.get()
-            prop:value=value.get_untracked()
-            on:change=move |event| context.set_text(spec.key, event_target_value(&event)) />
+        <input id=control_id name=name type=input_type node_ref=input_ref autocomplete="off"
+            disabled=move || disabled.get() title=move || reason.get() prop:value=value.get_untracked()
+            on:change=move |event| on_commit.run(event_target_value(&event)) />
+    }
+}
+
+/// Line, date and time fields: committed on `change`; the document's
+/// value shows whenever the input is not focused.
+#[component]
+pub fn TextControl(
+    context: RecordContext,
+    spec: &'static FieldSpec,
+    input_type: &'static str,
+) -> impl IntoView {
+    let value = context.text(spec.key);
+    let (language, reason) = (use_language(), context.reason());
+    let shown_date = move || (input_type == "date").then(|| format_date(&value.get(), language.get()));
+    view! {
+        <SyncedInput value=value control_id=format!("field-{}", spec.key) name=spec.key.to_owned()
+            input_type=input_type disabled=context.disabled() reason=reason
+            on_commit=Callback::new(move |text| context.set_text(spec.key, text)) />
         {move || shown_date().filter(|text| !text.is_empty()).map(|text| view! { <span class="muted date-text">{text}</span> })}
     }
 }
@@ -55,12 +79,18 @@ pub fn moved_cursor(old: &str, new: &str, cursor: usize) -> usize {
     (cursor as isize + grown).clamp(prefix as isize, new.chars().count() as isize) as usize
 }
 
-/// Long text: every keystroke is committed (as splices), and other people's
-/// typing appears while you type, with your cursor kept in place.
+/// A textarea where every keystroke is committed (`on_input`, as
+/// splices) and other people's typing appears while you type, with your
+/// cursor kept in place.
 #[component]
-pub fn LongTextControl(context: RecordContext, spec: &'static FieldSpec) -> impl IntoView {
-    let value = context.text(spec.key);
-    let reason = context.reason();
+pub fn LiveTextArea(
+    value: Signal<String>,
+    on_input: Callback<String>,
+    control_id: String,
+    name: String,
+    #[prop(into)] disabled: Signal<bool>,
+    reason: Signal<Option<&'static str>>,
+) -> impl IntoView {
     let area_ref = NodeRef::<Textarea>::new();
     Effect::new(move |_| {
         let current = value.get();
@@ -80,9 +110,19 @@ pub fn LongTextControl(context: RecordContext, spec: &'static FieldSpec) -> impl
         }
     });
     view! {
-        <textarea id=format!("field-{}", spec.key) name=spec.key rows="4" node_ref=area_ref
-            disabled=move || context.disabled().get() title=move || reason.get() prop:value=value.get_untracked()
-            on:input=move |event| context.set_text(spec.key, event_target_value(&event))></textarea>
+        <textarea id=control_id name=name rows="4" node_ref=area_ref
+            disabled=move || disabled.get() title=move || reason.get() prop:value=value.get_untracked()
+            on:input=move |event| on_input.run(event_target_value(&event))></textarea>
+    }
+}
+
+/// A record's long text field, live ([`LiveTextArea`]).
+#[component]
+pub fn LongTextControl(context: RecordContext, spec: &'static FieldSpec) -> impl IntoView {
+    view! {
+        <LiveTextArea value=context.text(spec.key) control_id=format!("field-{}", spec.key) name=spec.key.to_owned()
+            disabled=context.disabled() reason=context.reason()
+            on_input=Callback::new(move |text| context.set_text(spec.key, text)) />
     }
 }
 

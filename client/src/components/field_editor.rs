@@ -4,10 +4,11 @@
 use enlace_shared::schema::{FieldKind, FieldSpec};
 use leptos::prelude::*;
 
-use crate::components::commitments_editor::CommitmentsEditor;
 use crate::components::field_controls::{
     ChoiceControl, FlagControl, LongTextControl, StringsControl, TextControl,
 };
+use crate::components::items_editor::ItemsEditor;
+use crate::components::links_picker::LinksPicker;
 use crate::components::record_context::RecordContext;
 use crate::components::reference_picker::{ReferenceChips, ReferenceLink, ReferenceSelect};
 use crate::context::use_language;
@@ -16,18 +17,21 @@ fn control(context: RecordContext, spec: &'static FieldSpec) -> AnyView {
     let control_id = format!("field-{}", spec.key);
     let (disabled, reason) = (context.disabled(), context.reason());
     match spec.kind {
-        FieldKind::Line => view! { <TextControl context=context spec=spec date=false /> }.into_any(),
-        FieldKind::Date => view! { <TextControl context=context spec=spec date=true /> }.into_any(),
-        // CONTRACT: the items helper gives Time its own control.
-        FieldKind::Time => view! { <TextControl context=context spec=spec date=false /> }.into_any(),
-        // CONTRACT: the items helper writes the items editor and the links picker.
-        FieldKind::Links => view! { <StringsControl context=context spec=spec /> }.into_any(),
-        FieldKind::Items(_) => ().into_any(),
+        FieldKind::Line => view! { <TextControl context=context spec=spec input_type="text" /> }.into_any(),
+        FieldKind::Date => view! { <TextControl context=context spec=spec input_type="date" /> }.into_any(),
+        FieldKind::Time => view! { <TextControl context=context spec=spec input_type="time" /> }.into_any(),
+        FieldKind::Links => view! {
+            <LinksPicker links=context.list(spec.key) control_id=control_id name=spec.key.to_owned()
+                disabled=disabled reason=reason
+                on_add=Callback::new(move |link| context.add_item(spec.key, link))
+                on_remove=Callback::new(move |link| context.remove_item(spec.key, link)) />
+        }
+        .into_any(),
+        FieldKind::Items(shape) => view! { <ItemsEditor context=context field=spec shape=shape /> }.into_any(),
         FieldKind::LongText => view! { <LongTextControl context=context spec=spec /> }.into_any(),
         FieldKind::Choice(choices) => view! { <ChoiceControl context=context spec=spec choices=choices /> }.into_any(),
         FieldKind::Flag => view! { <FlagControl context=context spec=spec /> }.into_any(),
         FieldKind::Strings => view! { <StringsControl context=context spec=spec /> }.into_any(),
-        FieldKind::Commitments => view! { <CommitmentsEditor context=context /> }.into_any(),
         FieldKind::Reference(target) => {
             let value = context.text(spec.key);
             view! {

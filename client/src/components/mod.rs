@@ -4,7 +4,6 @@
 
 pub mod action_item_row;
 pub mod as_of_banner;
-pub mod commitments_editor;
 pub mod compare_view;
 pub mod connection_indicator;
 pub mod count_card;
@@ -22,11 +21,13 @@ pub mod history_entry;
 pub mod history_feed;
 pub mod history_filters;
 pub mod history_restore;
+pub mod items_editor;
 pub mod language_switch;
 pub mod latest_changes;
 pub mod leadership;
 pub mod line_progress;
 pub mod linked_list;
+pub mod links_picker;
 pub mod list_controls;
 pub mod meeting_action_items;
 pub mod moment_picker;

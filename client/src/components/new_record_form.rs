@@ -30,7 +30,8 @@ fn input(spec: &'static FieldSpec, value: RwSignal<String>) -> AnyView {
             <ReferenceSelect target=target value=value.into() on_change=set control_id=id name=name disabled=false />
         }.into_any(),
         kind => view! {
-            <input id=id name=name type=if kind == FieldKind::Date { "date" } else { "text" } autocomplete="off"
+            <input id=id name=name autocomplete="off"
+                type=match kind { FieldKind::Date => "date", FieldKind::Time => "time", _ => "text" }
                 prop:value=move || value.get() on:input=move |event| value.set(event_target_value(&event)) />
         }.into_any(),
     }

@@ -346,7 +346,7 @@ fn value_text(value: Option<&HistoryValue>) -> String {
                 text.clone()
             }
         }
-        Some(HistoryValue::List(items) | HistoryValue::Commitments(items)) => items.join("; "),
+        Some(HistoryValue::List(items) | HistoryValue::Items(items)) => items.join("; "),
         Some(HistoryValue::Flag(flag)) => flag.to_string(),
     }
 }
