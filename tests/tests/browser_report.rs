@@ -7,11 +7,10 @@
 //! and period and no page number, the table of contents on page 2, page
 //! numbers `n / N` in the footers after it, and no blank page.
 
-use std::io::Read as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use anyhow::{Context as _, bail, ensure};
+use anyhow::{Context as _, ensure};
 use enlace_shared::Language;
 use enlace_shared::refusal::Refusal;
 use enlace_shared::roles::Role;
@@ -195,99 +194,18 @@ struct Image {
     pixels: Vec<u8>,
 }
 
-/// Decodes a non-interlaced 8-bit grey, grey+alpha, RGB or RGBA PNG (what
-/// `pdftoppm -png` writes): the IDAT chunks inflated, then each row unfiltered.
+/// Decodes a PNG (what `pdftoppm -png` writes) to 8-bit samples with the `png` crate.
 fn decode_png(bytes: &[u8]) -> anyhow::Result<Image> {
-    ensure!(bytes.starts_with(b"\x89PNG\r\n\x1a\n"), "not a PNG");
-    let mut at = 8;
-    let (mut width, mut height, mut channels) = (0, 0, 0);
-    let mut compressed = Vec::new();
-    while at + 8 <= bytes.len() {
-        let length = u32::from_be_bytes(bytes[at..at + 4].try_into()?) as usize;
-        let kind = &bytes[at + 4..at + 8];
-        let data = bytes.get(at + 8..at + 8 + length).context("truncated chunk")?;
-        match kind {
-            b"IHDR" => {
-                width = u32::from_be_bytes(data[0..4].try_into()?) as usize;
-                height = u32::from_be_bytes(data[4..8].try_into()?) as usize;
-                let (depth, colour_type, interlace) = (data[8], data[9], data[12]);
-                ensure!(
-                    depth == 8 && interlace == 0,
-                    "depth {depth}, interlace {interlace}"
-                );
-                channels = match colour_type {
-                    0 => 1,
-                    2 => 3,
-                    4 => 2,
-                    6 => 4,
-                    other => bail!("colour type {other}"),
-                };
-            }
-            b"IDAT" => compressed.extend_from_slice(data),
-            b"IEND" => break,
-            _ => {}
-        }
-        at += 12 + length;
-    }
-    let mut raw = Vec::new();
-    flate2::read::ZlibDecoder::new(compressed.as_slice()).read_to_end(&mut raw)?;
-    let stride = width * channels;
-    ensure!(
-        raw.len() == height * (stride + 1),
-        "{} bytes of pixels",
-        raw.len()
-    );
-    let mut pixels = vec![0u8; height * stride];
-    for row in 0..height {
-        let filter = raw[row * (stride + 1)];
-        let line = &raw[row * (stride + 1) + 1..(row + 1) * (stride + 1)];
-        for column in 0..stride {
-            let left = if column >= channels {
-                pixels[row * stride + column - channels]
-            } else {
-                0
-            };
-            let up = if row > 0 {
-                pixels[(row - 1) * stride + column]
-            } else {
-                0
-            };
-            let up_left = if row > 0 && column >= channels {
-                pixels[(row - 1) * stride + column - channels]
-            } else {
-                0
-            };
-            let predicted = match filter {
-                0 => 0,
-                1 => left,
-                2 => up,
-                3 => ((u16::from(left) + u16::from(up)) / 2) as u8,
-                4 => paeth(left, up, up_left),
-                other => bail!("filter {other}"),
-            };
-            pixels[row * stride + column] = line[column].wrapping_add(predicted);
-        }
-    }
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(png::Transformations::EXPAND | png::Transformations::STRIP_16);
+    let mut reader = decoder.read_info()?;
+    let mut pixels = vec![0u8; reader.output_buffer_size().context("image too large")?];
+    let frame = reader.next_frame(&mut pixels)?;
+    pixels.truncate(frame.buffer_size());
     Ok(Image {
-        width,
-        height,
-        channels,
+        width: frame.width as usize,
+        height: frame.height as usize,
+        channels: frame.color_type.samples(),
         pixels,
     })
-}
-
-fn paeth(left: u8, up: u8, up_left: u8) -> u8 {
-    let estimate = i16::from(left) + i16::from(up) - i16::from(up_left);
-    let (to_left, to_up, to_up_left) = (
-        (estimate - i16::from(left)).abs(),
-        (estimate - i16::from(up)).abs(),
-        (estimate - i16::from(up_left)).abs(),
-    );
-    if to_left <= to_up && to_left <= to_up_left {
-        left
-    } else if to_up <= to_up_left {
-        up
-    } else {
-        up_left
-    }
 }
