@@ -344,7 +344,7 @@ pub fn value_text(
         }
         Some(HistoryValue::List(items)) => items
             .iter()
-            .map(|item| item_text(item, kind, snapshot))
+            .map(|item| item_text(item, kind, snapshot, language))
             .collect::<Vec<_>>()
             .join(", "),
         Some(HistoryValue::Items(lines)) => lines
@@ -401,11 +401,11 @@ fn link_parts(link: &str) -> Option<(Collection, &str)> {
 }
 
 /// One list item in words: a referenced or linked record's title, an
-/// item's line with the titles of the records it refers to, or the item
-/// itself.
-pub fn item_text(item: &str, kind: Option<FieldKind>, snapshot: &Snapshot) -> String {
+/// item's line with the titles of the records it refers to and its
+/// choices' labels in `language`, or the item itself.
+pub fn item_text(item: &str, kind: Option<FieldKind>, snapshot: &Snapshot, language: Language) -> String {
     match kind {
-        Some(FieldKind::Items(_)) => item_line_text(item, kind, snapshot, None),
+        Some(FieldKind::Items(_)) => item_line_text(item, kind, snapshot, Some(language)),
         Some(FieldKind::References(target)) => snapshot.label(target, item).0,
         Some(FieldKind::Links) => match link_parts(item) {
             Some((target, id)) => snapshot.label(target, id).0,
@@ -719,11 +719,11 @@ mod tests {
             "Apertura · GIZ · GIZ · gone; Cierre"
         );
         assert_eq!(items(&["o1 · apologised"], "attendance"), "GIZ · Apologised");
-        // One line of a list change (no language: choices as stored).
+        // One line of a list change, in the reader's language.
         let attendance = Collection::Meetings.field("attendance").map(|spec| spec.kind);
         assert_eq!(
-            item_text("o1 · apologised", attendance, &snapshot),
-            "GIZ · apologised"
+            item_text("o1 · apologised", attendance, &snapshot, Language::Spanish),
+            "GIZ · Se excusó"
         );
         assert_eq!(
             words(

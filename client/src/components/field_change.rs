@@ -53,9 +53,11 @@ pub fn FieldChangeLine(
             items
                 .into_iter()
                 .map(|item| {
-                    let shown = workspace
-                        .snapshot
-                        .with_untracked(|snapshot| item_text(&item, kind, snapshot));
+                    let shown = move || {
+                        workspace
+                            .snapshot
+                            .with_untracked(|snapshot| item_text(&item, kind, snapshot, language.get()))
+                    };
                     view! { <li class=class>{sign} " " {shown}</li> }
                 })
                 .collect_view()
