@@ -36,6 +36,29 @@ export function requiredEnv(name, usage) {
 }
 
 /**
+ * What every suite script takes: `<base-url> <screenshot.png>` on the
+ * command line, the shared password in `ENLACE_PASSWORD`, and accounts
+ * through `person(prefix, role)` (`ENLACE_<prefix>_EMAIL`,
+ * `ENLACE_<prefix>_NAME`). Exits with the usage line when one is missing.
+ */
+export function scriptArguments(scriptName) {
+  const usage = `usage: node ${scriptName} <base-url> <screenshot.png> (see the header for the env)`;
+  const [baseUrl, screenshotPath] = process.argv.slice(2);
+  if (!baseUrl || !screenshotPath) {
+    process.stderr.write(`${usage}\n`);
+    process.exit(2);
+  }
+  const password = requiredEnv("ENLACE_PASSWORD", usage);
+  const person = (prefix, role) => ({
+    email: requiredEnv(`ENLACE_${prefix}_EMAIL`, usage),
+    displayName: requiredEnv(`ENLACE_${prefix}_NAME`, usage),
+    password,
+    role,
+  });
+  return { usage, baseUrl, screenshotPath, password, person };
+}
+
+/**
  * One run: `run.step(label, action)` times each step; `run.fail(error)`
  * reports and exits 1; `run.finish(summary)` prints the JSON summary and exits 0.
  */

@@ -16,21 +16,9 @@
 // Screenshots: <screenshot> (the open action items view),
 // ENLACE_LINE_SCREENSHOT (the line's page after the item is done).
 
-import { createRecord, createRun, requiredEnv, signIn } from "./browser-common.mjs";
+import { createRecord, createRun, requiredEnv, signIn, scriptArguments } from "./browser-common.mjs";
 
-const USAGE = "usage: node browser-followup.mjs <base-url> <screenshot.png> (see the header for the env)";
-const [baseUrl, screenshotPath] = process.argv.slice(2);
-if (!baseUrl || !screenshotPath) {
-  process.stderr.write(`${USAGE}\n`);
-  process.exit(2);
-}
-const password = requiredEnv("ENLACE_PASSWORD", USAGE);
-const person = (prefix, role) => ({
-  email: requiredEnv(`ENLACE_${prefix}_EMAIL`, USAGE),
-  displayName: requiredEnv(`ENLACE_${prefix}_NAME`, USAGE),
-  password,
-  role,
-});
+const { usage: USAGE, baseUrl, screenshotPath, person } = scriptArguments("browser-followup.mjs");
 const secretariat = person("SECRETARIAT", "secretariat");
 const ana = person("A", "member");
 const ownerId = requiredEnv("ENLACE_OWNER_ID", USAGE);

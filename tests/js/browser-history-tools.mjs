@@ -23,21 +23,9 @@
 // Screenshots: <screenshot> (compare), <base>-revert.png (the revert
 // preview), <base>-refused.png (refused attempts).
 
-import { createRecord, createRun, requiredEnv, setLineField, signIn, waitForFieldValue } from "./browser-common.mjs";
+import { createRecord, createRun, requiredEnv, setLineField, signIn, waitForFieldValue, scriptArguments } from "./browser-common.mjs";
 
-const USAGE = "usage: node browser-history-tools.mjs <base-url> <screenshot.png> (see the header for the env)";
-const [baseUrl, screenshotPath] = process.argv.slice(2);
-if (!baseUrl || !screenshotPath) {
-  process.stderr.write(`${USAGE}\n`);
-  process.exit(2);
-}
-const password = requiredEnv("ENLACE_PASSWORD", USAGE);
-const person = (prefix, role) => ({
-  email: requiredEnv(`ENLACE_${prefix}_EMAIL`, USAGE),
-  displayName: requiredEnv(`ENLACE_${prefix}_NAME`, USAGE),
-  password,
-  role,
-});
+const { usage: USAGE, baseUrl, screenshotPath, person } = scriptArguments("browser-history-tools.mjs");
 const secretariat = person("SECRETARIAT", "secretariat");
 const ana = person("A", "member");
 const beto = person("B", "member");

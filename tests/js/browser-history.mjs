@@ -13,21 +13,9 @@
 // Screenshots: <screenshot> (History), <base>-panel.png, <base>-as-of.png,
 // <base>-restored.png (the member's page after the restore).
 
-import { createRun, requiredEnv, setLineField, signIn, waitForFieldValue } from "./browser-common.mjs";
+import { createRun, requiredEnv, setLineField, signIn, waitForFieldValue, scriptArguments } from "./browser-common.mjs";
 
-const USAGE = "usage: node browser-history.mjs <base-url> <screenshot.png> (see the header for the env)";
-const [baseUrl, screenshotPath] = process.argv.slice(2);
-if (!baseUrl || !screenshotPath) {
-  process.stderr.write(`${USAGE}\n`);
-  process.exit(2);
-}
-const password = requiredEnv("ENLACE_PASSWORD", USAGE);
-const person = (prefix, role) => ({
-  email: requiredEnv(`ENLACE_${prefix}_EMAIL`, USAGE),
-  displayName: requiredEnv(`ENLACE_${prefix}_NAME`, USAGE),
-  password,
-  role,
-});
+const { usage: USAGE, baseUrl, screenshotPath, person } = scriptArguments("browser-history.mjs");
 const secretariat = person("SECRETARIAT", "secretariat");
 const ana = person("A", "member");
 const beto = person("B", "member");

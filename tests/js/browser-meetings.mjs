@@ -12,21 +12,9 @@
 // Screenshots: <screenshot> (the meeting with its agenda and attendance),
 // <base>-minutes.png (after both typed the minutes).
 
-import { createRecord, createRun, requiredEnv, signIn, STEP_TIMEOUT_MS } from "./browser-common.mjs";
+import { createRecord, createRun, requiredEnv, signIn, STEP_TIMEOUT_MS, scriptArguments } from "./browser-common.mjs";
 
-const USAGE = "usage: node browser-meetings.mjs <base-url> <screenshot.png> (see the header for the env)";
-const [baseUrl, screenshotPath] = process.argv.slice(2);
-if (!baseUrl || !screenshotPath) {
-  process.stderr.write(`${USAGE}\n`);
-  process.exit(2);
-}
-const password = requiredEnv("ENLACE_PASSWORD", USAGE);
-const person = (prefix, role) => ({
-  email: requiredEnv(`ENLACE_${prefix}_EMAIL`, USAGE),
-  displayName: requiredEnv(`ENLACE_${prefix}_NAME`, USAGE),
-  password,
-  role,
-});
+const { usage: USAGE, baseUrl, screenshotPath, person } = scriptArguments("browser-meetings.mjs");
 const ana = person("A", "member");
 const beto = person("B", "member");
 const observer = person("O", "observer");

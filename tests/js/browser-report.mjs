@@ -14,21 +14,9 @@
 // Screenshots: <screenshot> (the report page), <base>-member.png.
 
 
-import { createRun, requiredEnv, signIn } from "./browser-common.mjs";
+import { createRun, requiredEnv, signIn, scriptArguments } from "./browser-common.mjs";
 
-const USAGE = "usage: node browser-report.mjs <base-url> <screenshot.png> (see the header for the env)";
-const [baseUrl, screenshotPath] = process.argv.slice(2);
-if (!baseUrl || !screenshotPath) {
-  process.stderr.write(`${USAGE}\n`);
-  process.exit(2);
-}
-const password = requiredEnv("ENLACE_PASSWORD", USAGE);
-const person = (prefix, role) => ({
-  email: requiredEnv(`ENLACE_${prefix}_EMAIL`, USAGE),
-  displayName: requiredEnv(`ENLACE_${prefix}_NAME`, USAGE),
-  password,
-  role,
-});
+const { usage: USAGE, baseUrl, screenshotPath, person } = scriptArguments("browser-report.mjs");
 const secretariat = person("SECRETARIAT", "secretariat");
 const member = person("MEMBER", "member");
 const pdfPath = requiredEnv("ENLACE_PDF", USAGE);
