@@ -134,6 +134,53 @@ impl Presence {
     }
 }
 
+/// Shortest interval between two presence messages from one tab: at most
+/// about 6.7 a second however fast someone tabs through fields, under the
+/// server's 10 a second.
+pub const MIN_SEND_INTERVAL_MS: u64 = 150;
+
+/// When a tab sends its presence: at once when it changed (unless it just
+/// sent, then as soon as [`MIN_SEND_INTERVAL_MS`] allows), and every
+/// [`HEARTBEAT_MS`] otherwise. The caller asks [`Pacer::due`] on every
+/// change and on a timer, and sends when it says so.
+#[derive(Debug, Clone, Default)]
+pub struct Pacer {
+    last_sent_ms: Option<u64>,
+    changed: bool,
+    seq: u64,
+}
+
+impl Pacer {
+    /// Something this tab says about itself changed.
+    pub fn changed(&mut self) {
+        self.changed = true;
+    }
+
+    /// The connection is new: the server's peers have not heard us yet.
+    pub fn reconnected(&mut self) {
+        self.changed = true;
+        self.last_sent_ms = None;
+    }
+
+    /// If presence should be sent now, the `seq` to send it with (and the
+    /// pacer counts it as sent).
+    pub fn due(&mut self, now_ms: u64) -> Option<u64> {
+        let since = self.last_sent_ms.map(|last| now_ms.saturating_sub(last));
+        let send = match since {
+            None => true,
+            Some(since) if since < MIN_SEND_INTERVAL_MS => false,
+            Some(since) => self.changed || since >= HEARTBEAT_MS,
+        };
+        if !send {
+            return None;
+        }
+        self.last_sent_ms = Some(now_ms);
+        self.changed = false;
+        self.seq += 1;
+        Some(self.seq)
+    }
+}
+
 #[derive(Debug, Clone)]
 struct Tab {
     sender: EphemeralSender,
@@ -475,6 +522,31 @@ mod tests {
             );
         }
         assert_eq!(board.people()[0].places.len(), MAX_TABS);
+    }
+
+    #[test]
+    fn the_pacer_keeps_an_honest_tab_under_the_servers_rate() {
+        let mut pacer = Pacer::default();
+        assert_eq!(pacer.due(1_000), Some(1));
+        assert_eq!(pacer.due(1_100), None, "nothing changed, no heartbeat due");
+        assert_eq!(pacer.due(2_499), None);
+        assert_eq!(pacer.due(2_500), Some(2), "the heartbeat");
+        // Someone tabbing through a field every 10 ms for two seconds.
+        let mut sent = 0;
+        for now in (3_000..5_000).step_by(10) {
+            pacer.changed();
+            if pacer.due(now).is_some() {
+                sent += 1;
+            }
+        }
+        assert!(sent <= 14, "{sent} messages in 2 s");
+        assert!(sent >= 10, "changes were held back too long: {sent}");
+        // A change is sent once the interval allows, even without a new one.
+        pacer.changed();
+        assert_eq!(pacer.due(5_000), None);
+        assert!(pacer.due(5_200).is_some());
+        pacer.reconnected();
+        assert!(pacer.due(5_201).is_some(), "a new connection hears us at once");
     }
 
     #[test]
