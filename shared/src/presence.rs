@@ -118,10 +118,10 @@ impl Presence {
                 return Err(PresenceError::BadField("record.id"));
             }
         }
-        if let Some(field) = &self.field {
-            if self.record.is_none() || field.is_empty() || field.chars().count() > MAX_FIELD_CHARS {
-                return Err(PresenceError::BadField("field"));
-            }
+        if let Some(field) = &self.field
+            && (self.record.is_none() || field.is_empty() || field.chars().count() > MAX_FIELD_CHARS)
+        {
+            return Err(PresenceError::BadField("field"));
         }
         Ok(())
     }
