@@ -107,7 +107,12 @@ impl PresenceHandle {
     }
 
     /// The others editing this field of this record.
-    pub fn editing(&self, collection: Collection, id: String, field: &'static str) -> Signal<Vec<PresentPerson>> {
+    pub fn editing(
+        &self,
+        collection: Collection,
+        id: String,
+        field: &'static str,
+    ) -> Signal<Vec<PresentPerson>> {
         let board = self.board();
         Signal::derive(move || board.with(|board| board.editing(collection.key(), &id, field)))
     }
@@ -124,9 +129,9 @@ impl PresenceHandle {
 
     /// This tab stopped editing `field` (a later focus elsewhere is kept).
     pub fn blur(&self, field: &str) {
-        let was_focused = self.focused.with_value(|focused| {
-            focused.as_ref().is_some_and(|focused| focused.field == field)
-        });
+        let was_focused = self
+            .focused
+            .with_value(|focused| focused.as_ref().is_some_and(|focused| focused.field == field));
         if was_focused {
             self.focused.set_value(None);
             self.changed();

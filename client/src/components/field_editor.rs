@@ -9,9 +9,9 @@ use crate::components::field_controls::{
 };
 use crate::components::items_editor::ItemsEditor;
 use crate::components::links_picker::LinksPicker;
+use crate::components::presence_bar::PresenceAvatar;
 use crate::components::record_context::RecordContext;
 use crate::components::reference_picker::{ReferenceChips, ReferenceLink, ReferenceSelect};
-use crate::components::presence_bar::PresenceAvatar;
 use crate::context::use_language;
 use crate::presence::use_presence;
 
@@ -71,10 +71,19 @@ pub fn FieldEditor(context: RecordContext, spec: &'static FieldSpec) -> impl Int
     let presence = use_presence();
     let editors = presence.editing(context.collection, context.id.get_value(), spec.key);
     let edited_by = move || {
-        let names: Vec<String> = editors.with(|people| people.iter().map(|person| person.sender.display_name.clone()).collect());
+        let names: Vec<String> = editors.with(|people| {
+            people
+                .iter()
+                .map(|person| person.sender.display_name.clone())
+                .collect()
+        });
         (!names.is_empty()).then(|| names.join(", "))
     };
-    let focus = move |_| context.id.with_value(|id| presence.focus(context.collection, id, spec.key));
+    let focus = move |_| {
+        context
+            .id
+            .with_value(|id| presence.focus(context.collection, id, spec.key))
+    };
     let blur = move |_| presence.blur(spec.key);
     view! {
         <div class="record-field" class:has-issue=move || !messages().is_empty() data-field=spec.key

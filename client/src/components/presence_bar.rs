@@ -38,9 +38,10 @@ pub fn place_label(document: Option<&Automerge>, language: Language, presence: &
 
 /// The person's name, organisation and places, one per line (the tooltip).
 pub fn person_summary(document: Option<&Automerge>, language: Language, person: &PresentPerson) -> String {
-    let organisation = person.sender.organisation_id.as_deref().and_then(|id| {
-        document.and_then(|document| record_title(document, Collection::Organisations, id))
-    });
+    let organisation =
+        person.sender.organisation_id.as_deref().and_then(|id| {
+            document.and_then(|document| record_title(document, Collection::Organisations, id))
+        });
     let mut lines = vec![match organisation {
         Some(organisation) => format!("{} · {organisation}", person.sender.display_name),
         None => person.sender.display_name.clone(),
@@ -64,9 +65,14 @@ pub fn PresenceAvatar(person: PresentPerson, #[prop(optional)] with_name: bool) 
     let initials = person.initials();
     let person_id = person.sender.person_id.clone();
     let name = person.sender.display_name.clone();
-    let summary = move || sync.with_document(|document| person_summary(Some(document), language.get(), &person));
+    let summary =
+        move || sync.with_document(|document| person_summary(Some(document), language.get(), &person));
     let shown_name = with_name.then(|| view! { <span class="presence-name">{name.clone()}</span> });
-    let testid = if with_name { "presence-person" } else { "presence-editor" };
+    let testid = if with_name {
+        "presence-person"
+    } else {
+        "presence-editor"
+    };
     view! {
         <span class="presence-person" data-testid=testid data-person=person_id data-name=name title=summary>
             <span class="presence-avatar" aria-hidden="true">{initials}</span>
