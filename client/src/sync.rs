@@ -639,13 +639,13 @@ impl SyncHandle {
             .try_update_value(|engine| {
                 // Disconnected never fails and never asks to send anything.
                 let _ = engine.session.handle(now(), Input::Disconnected);
-                // Nobody's presence can be confirmed without the socket.
                 engine
                     .connection
                     .as_ref()
                     .is_some_and(|connection| connection.opened)
             })
             .unwrap_or(false);
+        // Nobody's presence can be confirmed without the socket.
         self.presence.maybe_update(|board| {
             let had_anyone = !board.people().is_empty();
             board.clear();

@@ -387,7 +387,7 @@ mod tests {
     #[test]
     fn a_payload_round_trips_and_bad_ones_are_refused() {
         let presence = at("#/alliances/a1", Some(("alliances", "a1")), Some("next_step"), 4);
-        assert_eq!(Presence::decode(&presence.encode()), Ok(presence.clone()));
+        assert_eq!(Presence::decode(&presence.encode()), Ok(presence));
 
         let big = at(&"x".repeat(2000), None, None, 1).encode();
         assert!(matches!(Presence::decode(&big), Err(PresenceError::TooLarge(_))));

@@ -82,7 +82,7 @@ pub fn FieldEditor(context: RecordContext, spec: &'static FieldSpec) -> impl Int
     let focus = move |_| {
         context
             .id
-            .with_value(|id| presence.focus(context.collection, id, spec.key))
+            .with_value(|id| presence.focus(context.collection, id, spec.key));
     };
     let blur = move |_| presence.blur(spec.key);
     view! {
