@@ -18,7 +18,7 @@ use leptos::leptos_dom::helpers::{set_interval_with_handle, window_event_listene
 use leptos::prelude::*;
 
 use crate::browser;
-use crate::route::Route;
+use crate::route::{ReportScreen, Route};
 use crate::sync::{ConnectionState, SyncHandle};
 
 /// How often the timer asks whether to send, and expires silent tabs.
@@ -37,6 +37,7 @@ pub fn presence_for(hash: &str, focused: Option<&FocusedField>, seq: u64) -> Pre
     let record = match Route::from_hash(hash) {
         Route::Record(collection, id) => Some(RecordRef::new(collection, &id)),
         Route::WorkplanLine(id) => Some(RecordRef::new(Collection::WorkplanLines, &id)),
+        Route::Reports(ReportScreen::Report(id)) => Some(RecordRef::new(Collection::Reports, &id)),
         _ => None,
     };
     let field = focused
@@ -184,6 +185,8 @@ mod tests {
         assert_eq!((list.record, list.field), (None, None));
         let line = presence_for("#/workplan/l1", None, 1);
         assert_eq!(line.record, Some(RecordRef::new(Collection::WorkplanLines, "l1")));
+        let report = presence_for("#/reports/r1", None, 1);
+        assert_eq!(report.record, Some(RecordRef::new(Collection::Reports, "r1")));
         // Whatever the fragment, the payload decodes on the other side.
         let long = presence_for(&format!("#/{}", "x".repeat(500)), None, 1);
         assert_eq!(Presence::decode(&long.encode()), Ok(long));
