@@ -14,6 +14,7 @@ use crate::browser;
 use crate::components::connection_indicator::ConnectionIndicator;
 use crate::components::current_user::CurrentUser;
 use crate::components::language_switch::LanguageSwitch;
+use crate::components::presence_bar::PresenceBar;
 use crate::components::rejection_notice::RejectionNotice;
 use crate::context::Locale;
 use crate::http;
@@ -21,6 +22,7 @@ use crate::i18n::{Text, text};
 use crate::pages::login::LoginPage;
 use crate::pages::setup::SetupPage;
 use crate::pages::workspace::WorkspacePage;
+use crate::presence::PresenceHandle;
 use crate::route::{Route, is_setup_path};
 use crate::sync::SyncHandle;
 
@@ -34,6 +36,7 @@ pub fn App() -> impl IntoView {
 
     let sync = SyncHandle::new(Callback::new(move |()| auth_state.set(AuthState::SignedOut)));
     provide_context(sync);
+    PresenceHandle::provide(sync);
 
     let signed_in = Callback::new(move |person: PersonView| {
         sync.start(author_name(&person));
@@ -107,6 +110,7 @@ pub fn App() -> impl IntoView {
                 </div>
             </a>
             <div class="topbar-actions">
+                {move || matches!(auth_state.get(), AuthState::SignedIn(_)).then(|| view! { <PresenceBar /> })}
                 {current_user}
                 <ConnectionIndicator state=sync.connection() />
                 <LanguageSwitch />

@@ -253,6 +253,12 @@ pub enum Text {
     ReportLanguage,
     ReportPreparing,
     AnnualReport,
+    // Presence: who else is here.
+    PresenceOnline,
+    PresenceNobody,
+    PresenceAlsoHere,
+    PresenceEditing,
+    PresenceHome,
 }
 
 fn words(key: Text) -> Bilingual {
@@ -612,6 +618,11 @@ fn words(key: Text) -> Bilingual {
         Text::ReportLanguage => ("Idioma del informe", "Report language"),
         Text::ReportPreparing => ("Preparando el informe…", "Preparing the report…"),
         Text::AnnualReport => ("Informe anual", "Annual report"),
+        Text::PresenceOnline => ("En línea ahora", "Online now"),
+        Text::PresenceNobody => ("Nadie más en línea", "Nobody else online"),
+        Text::PresenceAlsoHere => ("También aquí:", "Also here:"),
+        Text::PresenceEditing => ("está editando", "is editing"),
+        Text::PresenceHome => ("Inicio", "Home"),
     };
     Bilingual::new(es, en)
 }

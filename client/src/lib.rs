@@ -22,6 +22,8 @@
 //! IO (one owner each):
 //! - [`sync`]: the only module that touches the WebSocket; owns the automerge
 //!   document through `enlace_shared::sync::PeerSession` and exposes signals.
+//! - [`presence`]: what this tab says about where it is, and when (the
+//!   shared pacer); everyone else's presence as signals (`use_presence`).
 //! - [`http`]: every HTTP call, typed with `enlace_shared::api`.
 //! - [`refetch`]: fetches that follow the document (once, then a little
 //!   after each change).
@@ -59,6 +61,7 @@ pub mod http;
 pub mod i18n;
 pub mod overview;
 pub mod pages;
+pub mod presence;
 pub mod refetch;
 pub mod route;
 pub mod sync;

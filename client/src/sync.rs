@@ -4,8 +4,9 @@
 //! [`SyncHandle`] owns the socket and the sans-IO [`PeerSession`] (which owns
 //! the automerge document). It feeds socket events into the session, sends
 //! whatever the session asks for, and publishes what the UI needs as signals:
-//! the connection state, the workspace, the person's role there and the
-//! document's revision. Components read the document through
+//! the connection state, the workspace, the person's role there, the
+//! document's revision and the presence board (who else is here, fed by the
+//! relayed `ephemeral` messages; [`crate::presence`] decides what to send). Components read the document through
 //! [`SyncHandle::with_document`] and change it only through
 //! [`SyncHandle::edit`].
 //!
@@ -31,6 +32,7 @@ use automerge::Automerge;
 use enlace_shared::api::{WorkspaceSummary, close};
 use enlace_shared::ids::{self, DocumentId, PeerId};
 use enlace_shared::model::{self, Authorship, ModelError};
+use enlace_shared::presence::PresenceBoard;
 use enlace_shared::protocol::Message;
 use enlace_shared::refusal::Refusal;
 use enlace_shared::roles::{self, Capability, Role};
@@ -272,6 +274,9 @@ pub struct SyncHandle {
     /// Bumped whenever the document changes (or is dropped), so pages read it
     /// through [`SyncHandle::with_document`] once per change.
     revision: RwSignal<u64>,
+    /// Everyone else's presence; notifies only when who or where changes,
+    /// not on every heartbeat.
+    presence: RwSignal<PresenceBoard>,
     engine: StoredValue<Engine, LocalStorage>,
     /// Called when the server says the session is over.
     on_signed_out: Callback<()>,
@@ -281,7 +286,9 @@ impl SyncHandle {
     /// Creates the handle, idle until [`Self::start`]. Call once, at the
     /// app's root; `on_signed_out` runs when the server ends the session.
     pub fn new(on_signed_out: Callback<()>) -> Self {
+        let session = PeerSession::new(fresh_peer_id());
         Self {
+            presence: RwSignal::new(PresenceBoard::new(session.peer_id().clone())),
             connection: RwSignal::new(ConnectionState::SignedOut),
             rejection: RwSignal::new(None),
             workspace_name: RwSignal::new(None),
@@ -289,7 +296,7 @@ impl SyncHandle {
             role: RwSignal::new(None),
             revision: RwSignal::new(0),
             engine: StoredValue::new_local(Engine {
-                session: PeerSession::new(fresh_peer_id()),
+                session,
                 document_id: None,
                 author: String::new(),
                 role: None,
@@ -329,6 +336,12 @@ impl SyncHandle {
         self.workspace_id.set(None);
         self.role.set(None);
         self.revision.update(|revision| *revision += 1);
+        if let Some(own_peer) = self
+            .engine
+            .try_with_value(|engine| engine.session.peer_id().clone())
+        {
+            self.presence.set(PresenceBoard::new(own_peer));
+        }
     }
 
     /// The server ended the session: stop, then tell the app.
@@ -368,6 +381,31 @@ impl SyncHandle {
     /// The open workspace's id (`None` until the workspace list arrives).
     pub fn workspace_id(&self) -> Signal<Option<DocumentId>> {
         self.workspace_id.into()
+    }
+
+    /// Who else is in the workspace, as heard (see [`crate::presence`]).
+    pub fn presence_board(&self) -> ReadSignal<PresenceBoard> {
+        self.presence.read_only()
+    }
+
+    /// Sends `data` (an encoded presence) as an `ephemeral` message for the
+    /// open workspace; does nothing while not connected (presence is best
+    /// effort: the next heartbeat after reconnecting says it again).
+    pub fn send_presence(&self, data: Vec<u8>) {
+        self.engine.update_value(|engine| {
+            let Some(document_id) = engine.document_id else {
+                return;
+            };
+            if let Some(message) = engine.session.ephemeral(document_id, data) {
+                engine.send_all(vec![message]);
+            }
+        });
+    }
+
+    /// Forgets the tabs not heard from for the presence timeout.
+    pub fn expire_presence(&self) {
+        let now = now();
+        self.presence.maybe_update(|board| board.expire(now));
     }
 
     /// The document's revision: it changes whenever the document does.
@@ -607,6 +645,12 @@ impl SyncHandle {
                     .is_some_and(|connection| connection.opened)
             })
             .unwrap_or(false);
+        // Nobody's presence can be confirmed without the socket.
+        self.presence.maybe_update(|board| {
+            let had_anyone = !board.people().is_empty();
+            board.clear();
+            had_anyone
+        });
         if code == close::SIGNED_OUT {
             // Not from inside this socket's own callback, which `stop` drops.
             spawn_local(async move { self.signed_out() });
@@ -647,8 +691,19 @@ impl SyncHandle {
             send,
             changed,
             events,
+            ephemeral,
         } = output;
         self.engine.with_value(|engine| engine.send_all(send));
+        if !ephemeral.is_empty() {
+            let now = now();
+            self.presence.maybe_update(|board| {
+                let mut changed = false;
+                for message in &ephemeral {
+                    changed |= board.receive_message(message, now);
+                }
+                changed
+            });
+        }
         for event in events {
             match event {
                 SessionEvent::Joined { .. } => {

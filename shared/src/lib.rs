@@ -25,6 +25,8 @@
 //!   records, pinned to the heads it was issued at) and its standalone HTML.
 //! - [`timetravel`]: the past: word diffs, the timeline's grouping, two
 //!   moments compared, restores, and the secretariat's revert.
+//! - [`presence`]: the presence payload (CBOR in `ephemeral` messages) and
+//!   the board of who else is here, keyed by the server's stamp.
 //! - [`sync`]: the sans-IO sync engines — [`sync::PeerSession`] for a client
 //!   talking to one server, [`sync::DocumentHub`] for the server side of one
 //!   document shared with many peers.
@@ -42,6 +44,7 @@ pub mod ids;
 pub mod language;
 pub mod model;
 pub mod policy;
+pub mod presence;
 pub mod protocol;
 pub mod records;
 pub mod refusal;

@@ -9,9 +9,11 @@ use crate::components::field_controls::{
 };
 use crate::components::items_editor::ItemsEditor;
 use crate::components::links_picker::LinksPicker;
+use crate::components::presence_bar::PresenceAvatar;
 use crate::components::record_context::RecordContext;
 use crate::components::reference_picker::{ReferenceChips, ReferenceLink, ReferenceSelect};
 use crate::context::use_language;
+use crate::presence::use_presence;
 
 fn control(context: RecordContext, spec: &'static FieldSpec) -> AnyView {
     let control_id = format!("field-{}", spec.key);
@@ -65,11 +67,32 @@ pub fn FieldEditor(context: RecordContext, spec: &'static FieldSpec) -> impl Int
                 .collect::<Vec<_>>()
         })
     };
+    // Presence: say when this tab edits the field; show who else does.
+    let presence = use_presence();
+    let editors = presence.editing(context.collection, context.id.get_value(), spec.key);
+    let edited_by = move || {
+        let names: Vec<String> = editors.with(|people| {
+            people
+                .iter()
+                .map(|person| person.sender.display_name.clone())
+                .collect()
+        });
+        (!names.is_empty()).then(|| names.join(", "))
+    };
+    let focus = move |_| {
+        context
+            .id
+            .with_value(|id| presence.focus(context.collection, id, spec.key));
+    };
+    let blur = move |_| presence.blur(spec.key);
     view! {
-        <div class="record-field" class:has-issue=move || !messages().is_empty() data-field=spec.key>
+        <div class="record-field" class:has-issue=move || !messages().is_empty() data-field=spec.key
+            class:edited-by-other=move || edited_by().is_some() data-edited-by=edited_by
+            on:focusin=focus on:focusout=blur>
             <label class="field-label" for=format!("field-{}", spec.key)>
                 {move || spec.label(language.get())}
                 {spec.required.then_some(" *")}
+                {move || editors.get().into_iter().map(|person| view! { <PresenceAvatar person=person /> }).collect_view()}
             </label>
             <div class="field-control">{control(context, spec)}</div>
             {move || messages().into_iter().map(|message| view! { <p class="field-issue" role="alert" data-testid="field-issue">{message}</p> }).collect_view()}

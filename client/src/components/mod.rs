@@ -35,6 +35,8 @@ pub mod nav_bar;
 pub mod new_record_form;
 pub mod organisation_related;
 pub mod pipeline;
+pub mod presence_bar;
+pub mod presence_here;
 pub mod record_authorship;
 pub mod record_context;
 pub mod record_history;

@@ -15,6 +15,7 @@ use crate::components::field_editor::FieldEditor;
 use crate::components::meeting_action_items::MeetingActionItems;
 use crate::components::organisation_related::OrganisationRelated;
 use crate::components::pipeline::Pipeline;
+use crate::components::presence_here::PresenceHere;
 use crate::components::record_context::RecordContext;
 use crate::components::record_history::RecordHistory;
 use crate::components::working_group_related::WorkingGroupRelated;
@@ -83,6 +84,7 @@ pub fn RecordDetail(collection: Collection, id: String) -> impl IntoView {
                 .into_any();
         }
         view! {
+            <PresenceHere collection=collection id=context.id.get_value() />
             {(collection == Collection::Alliances).then(|| view! { <Pipeline context=context /> })}
             <form class="card record-fields" on:submit=|event| event.prevent_default()>
                 {collection.fields().iter().map(|spec| view! { <FieldEditor context=context spec=spec /> }).collect_view()}

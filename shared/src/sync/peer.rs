@@ -51,6 +51,10 @@ pub struct Output {
     /// Documents whose content changed because of remote changes.
     pub changed: Vec<DocumentId>,
     pub events: Vec<SessionEvent>,
+    /// `ephemeral` messages (presence) that arrived for documents this
+    /// session follows, as the server relayed them (with its `enlaceSender`
+    /// stamp), for the caller to read; the session itself keeps nothing.
+    pub ephemeral: Vec<Message>,
 }
 
 /// Why a message from the server could not be used.
@@ -81,6 +85,9 @@ pub struct PeerSession {
     last_heard_ms: Option<u64>,
     /// Whether `join` announces Enlace's protocol extension.
     announce_extension: bool,
+    /// `count` of the last `ephemeral` message sent (automerge-repo numbers
+    /// them per session so receivers can drop duplicates).
+    ephemeral_count: u64,
 }
 
 impl PeerSession {
@@ -92,6 +99,7 @@ impl PeerSession {
             documents: BTreeMap::new(),
             last_heard_ms: None,
             announce_extension: true,
+            ephemeral_count: 0,
         }
     }
 
@@ -164,6 +172,30 @@ impl PeerSession {
             .get(document_id)
             .and_then(|tracked| tracked.state.their_heads.clone())
             .unwrap_or_default()
+    }
+
+    /// An `ephemeral` message carrying `data` for `document_id`, addressed
+    /// to the server (which relays it to the document's other readers), as
+    /// automerge-repo sends it. `None` while not joined, or for a document
+    /// this session does not follow or the server does not share: presence
+    /// is best effort and never queued.
+    pub fn ephemeral(&mut self, document_id: DocumentId, data: Vec<u8>) -> Option<Message> {
+        let server_id = self.server_id.clone().filter(|_| self.connected)?;
+        let tracked = self.documents.get(&document_id)?;
+        if tracked.unavailable {
+            return None;
+        }
+        self.ephemeral_count += 1;
+        Some(Message::Ephemeral {
+            sender_id: self.peer_id.clone(),
+            target_id: server_id,
+            count: self.ephemeral_count,
+            // One session per peer id: a tab's peer id is fresh on every load.
+            session_id: self.peer_id.as_str().to_owned(),
+            document_id,
+            data,
+            enlace_sender: None,
+        })
     }
 
     pub fn handle(&mut self, now_ms: u64, input: Input) -> Result<Output, SyncError> {
@@ -277,11 +309,13 @@ impl PeerSession {
                 });
                 self.sync_document(document_id, &mut output.send);
             }
-            // Presence, subscriptions and remote heads carry nothing this
-            // session needs to act on; callers that show presence read
-            // ephemeral messages themselves before handing them in.
-            Message::Ephemeral { .. }
-            | Message::RemoteSubscriptionChange { .. }
+            message @ Message::Ephemeral { document_id, .. } => {
+                if self.documents.contains_key(&document_id) {
+                    output.ephemeral.push(message);
+                }
+            }
+            // Subscriptions and remote heads carry nothing this session needs.
+            Message::RemoteSubscriptionChange { .. }
             | Message::RemoteHeadsChanged { .. }
             | Message::Join { .. }
             | Message::Leave { .. } => {}
