@@ -162,9 +162,13 @@ pub fn MapCanvas(
         };
         let (testid, shape) = shape_of(&node, &lines.get_untracked());
         let name = (!node.is_tie()).then(|| label(&node));
+        let line_count = match &node.kind {
+            NodeKind::Tie { lines, .. } => lines.len().to_string(),
+            NodeKind::Organisation { .. } => String::new(),
+        };
         view! {
             <g class="map-node" class:pinned=pinned class:selected=is_selected data-testid=testid
-                data-record=node.id.clone() data-collection=node.collection.key() data-key=key.clone()
+                data-record=node.id.clone() data-collection=node.collection.key() data-key=key.clone() data-lines=line_count
                 data-x=coordinate(|point| point.x) data-y=coordinate(|point| point.y)
                 style=transform tabindex="0" role="button" aria-label=node.title.clone()
                 on:pointerdown=start on:keydown=open on:dblclick=release>

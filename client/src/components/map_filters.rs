@@ -71,7 +71,16 @@ pub fn MapFilters(filter: RwSignal<MapFilter>, lines: Memo<Vec<(String, String)>
                 .collect()
         })
     });
-    let term_value = Signal::derive(move || filter.with(|filter| format!("{}|{}", filter.from, filter.to)));
+    // "All" when no period is set; otherwise the term whose dates these are, if any.
+    let term_value = Signal::derive(move || {
+        filter.with(|filter| {
+            if filter.from.is_empty() && filter.to.is_empty() {
+                String::new()
+            } else {
+                format!("{}|{}", filter.from, filter.to)
+            }
+        })
+    });
     let search = RwSignal::new(String::new());
     let find = move |query: String| {
         search.set(query.clone());
