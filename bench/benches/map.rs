@@ -142,7 +142,7 @@ fn bench_map(criterion: &mut Criterion) {
     let mut group = criterion.benchmark_group("map");
     group.sample_size(10);
     group.bench_function("build_graph", |bench| {
-        bench.iter(|| black_box(Graph::build(&records, &filter)))
+        bench.iter(|| black_box(Graph::build(&records, &filter)));
     });
     group.bench_function("first_layout", |bench| {
         bench.iter(|| {

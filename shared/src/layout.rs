@@ -27,7 +27,7 @@ use crate::graph::Graph;
 pub const EDGE_LENGTH: f64 = 60.0;
 
 /// Relaxation steps of the first layout.
-const FIRST_STEPS: usize = 250;
+const FIRST_STEPS: usize = 180;
 
 /// Relaxation steps of an update (new nodes only).
 const UPDATE_STEPS: usize = 40;
@@ -219,14 +219,28 @@ fn relax(
 ) {
     let k = EDGE_LENGTH;
     let cell = 2.0 * k;
-    for step in 0..steps {
-        let limit = temperature * (1.0 - step as f64 / steps as f64) + 0.5;
+    let grid_of = |points: &[Point], keep: &dyn Fn(usize) -> bool| {
         let mut grid: HashMap<(i64, i64), Vec<usize>> = HashMap::new();
-        for (index, point) in points.iter().enumerate() {
+        for (index, point) in points.iter().enumerate().filter(|(index, _)| keep(*index)) {
             grid.entry(((point.x / cell).floor() as i64, (point.y / cell).floor() as i64))
                 .or_default()
                 .push(index);
         }
+        grid
+    };
+    // An update moves a few nodes among many fixed ones: the fixed nodes'
+    // grid is built once, and the few moving nodes are compared pairwise.
+    let few = moving.len() * 4 < points.len();
+    let is_moving: HashSet<usize> = moving.iter().copied().collect();
+    let fixed_grid = if few {
+        grid_of(points, &|index| !is_moving.contains(&index))
+    } else {
+        HashMap::new()
+    };
+    for step in 0..steps {
+        let limit = temperature * (1.0 - step as f64 / steps as f64) + 0.5;
+        let full_grid = (!few).then(|| grid_of(points, &|_| true));
+        let grid = full_grid.as_ref().unwrap_or(&fixed_grid);
         let mut shifts = Vec::with_capacity(moving.len());
         for &index in moving {
             let here = points[index];
@@ -245,6 +259,17 @@ fn relax(
                             fx += dx / distance * push;
                             fy += dy / distance * push;
                         }
+                    }
+                }
+            }
+            if few {
+                for &other in moving.iter().filter(|&&other| other != index) {
+                    let (dx, dy) = (here.x - points[other].x, here.y - points[other].y);
+                    let distance = (dx * dx + dy * dy).sqrt().max(0.01);
+                    if distance < cell {
+                        let push = k * k / distance;
+                        fx += dx / distance * push;
+                        fy += dy / distance * push;
                     }
                 }
             }
