@@ -262,7 +262,7 @@ fn label(node: &Node) -> impl IntoView + use<> {
         NodeKind::Tie { .. } => 0.0,
     };
     view! {
-        <text class="map-label" y=format!("{:.1}", radius + 12.0) text-anchor="middle" font-size="10" fill="#1d2330">
+        <text class="map-label" y=format!("{:.1}", radius + 12.0) text-anchor="middle" font-size="10" fill="#1d2330" pointer-events="none">
             {node.label.clone()}
         </text>
     }
