@@ -259,6 +259,21 @@ pub enum Text {
     PresenceAlsoHere,
     PresenceEditing,
     PresenceHome,
+    Map,
+    MapClose,
+    MapAll,
+    MapLine,
+    MapStatus,
+    MapKind,
+    MapMembership,
+    MapTerm,
+    MapFrom,
+    MapTo,
+    MapSearch,
+    MapMember,
+    MapDownloadSvg,
+    MapDownloadPng,
+    MapPrint,
 }
 
 fn words(key: Text) -> Bilingual {
@@ -623,6 +638,21 @@ fn words(key: Text) -> Bilingual {
         Text::PresenceAlsoHere => ("También aquí:", "Also here:"),
         Text::PresenceEditing => ("está editando", "is editing"),
         Text::PresenceHome => ("Inicio", "Home"),
+        Text::Map => ("Mapa", "Map"),
+        Text::MapClose => ("Cerrar", "Close"),
+        Text::MapAll => ("Todas", "All"),
+        Text::MapLine => ("Línea del plan", "Work-plan line"),
+        Text::MapStatus => ("Estado", "Status"),
+        Text::MapKind => ("Tipo de organización", "Organisation kind"),
+        Text::MapMembership => ("Participación", "Membership"),
+        Text::MapTerm => ("Presidencia", "Presidency term"),
+        Text::MapFrom => ("Desde", "From"),
+        Text::MapTo => ("Hasta", "To"),
+        Text::MapSearch => ("Buscar en el mapa", "Search the map"),
+        Text::MapMember => ("Miembro de la Mesa", "Roundtable member"),
+        Text::MapDownloadSvg => ("Descargar SVG", "Download SVG"),
+        Text::MapDownloadPng => ("Descargar PNG", "Download PNG"),
+        Text::MapPrint => ("Imprimir", "Print"),
     };
     Bilingual::new(es, en)
 }

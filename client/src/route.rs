@@ -36,6 +36,8 @@ pub enum Route {
     Import(Collection),
     /// `#/reports…`: the annual reports (their own pages, not the generic list).
     Reports(ReportScreen),
+    /// `#/map`: the network of organisations and their ties.
+    Map,
 }
 
 /// The work-plan overview's period value for "every period".
@@ -236,6 +238,9 @@ impl Route {
             return HistoryScreen::from_parts(rest.trim_start_matches('/'), query)
                 .map_or(Self::Home, Self::History);
         }
+        if path == "map" {
+            return Self::Map;
+        }
         if let Some(route) = follow_up_route(path, query) {
             return route;
         }
@@ -287,6 +292,7 @@ impl Route {
             Self::WorkplanLine(id) => format!("#/workplan/{id}"),
             Self::Import(collection) => format!("#/{}/import", collection.key()),
             Self::Reports(screen) => screen.href(),
+            Self::Map => "#/map".to_owned(),
         }
     }
 
@@ -302,7 +308,8 @@ impl Route {
             | Self::History(_)
             | Self::ActionItems(_)
             | Self::Workplan(_)
-            | Self::WorkplanLine(_) => None,
+            | Self::WorkplanLine(_)
+            | Self::Map => None,
             Self::Reports(_) => Some(Collection::Reports),
             Self::List(collection)
             | Self::Filtered(collection, _)

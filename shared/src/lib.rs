@@ -18,6 +18,9 @@
 //!   (values, problems, likely duplicates) and the import as one change.
 //! - [`followup`]: the open action items, each work-plan line's records
 //!   and progress, the period's overview, a working group's meetings.
+//! - [`graph`]: the map's graph (organisations, each alliance and collaboration
+//!   as a tie node, filters, search focus).
+//! - [`layout`]: the map's force-directed layout, seeded, stable across updates.
 //! - [`policy`]: where each operation of a change lands, and whether a role
 //!   may make it.
 //! - [`demo`]: the demo roundtable.
@@ -39,9 +42,11 @@ pub mod api;
 pub mod csv_io;
 pub mod demo;
 pub mod followup;
+pub mod graph;
 pub mod history;
 pub mod ids;
 pub mod language;
+pub mod layout;
 pub mod model;
 pub mod policy;
 pub mod presence;

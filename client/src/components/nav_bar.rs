@@ -18,6 +18,8 @@ pub enum NavEntry {
     OpenActionItems,
     /// The work-plan overview (`data-nav="workplan"`).
     Workplan,
+    /// The network map (`data-nav="map"`).
+    Map,
 }
 
 impl NavEntry {
@@ -26,6 +28,7 @@ impl NavEntry {
             Self::List(collection) => Route::List(collection),
             Self::OpenActionItems => Route::ActionItems(Default::default()),
             Self::Workplan => Route::Workplan(String::new()),
+            Self::Map => Route::Map,
         }
     }
 
@@ -34,6 +37,7 @@ impl NavEntry {
             Self::List(collection) => collection.key(),
             Self::OpenActionItems => "open-action-items",
             Self::Workplan => "workplan",
+            Self::Map => "map",
         }
     }
 
@@ -43,6 +47,7 @@ impl NavEntry {
             (Self::List(collection), route) => route.collection() == Some(collection),
             (Self::OpenActionItems, Route::ActionItems(_)) => true,
             (Self::Workplan, Route::Workplan(_) | Route::WorkplanLine(_)) => true,
+            (Self::Map, Route::Map) => true,
             _ => false,
         }
     }
@@ -61,6 +66,7 @@ pub const NAV_GROUPS: [(Text, &[NavEntry]); 3] = {
             Text::NavWork,
             &[
                 Workplan,
+                Map,
                 List(WorkplanLines),
                 List(Alliances),
                 List(Collaborations),
@@ -91,6 +97,7 @@ pub fn NavBar(
             NavEntry::List(collection) => collection.label(language.get()),
             NavEntry::OpenActionItems => text(language.get(), Text::OpenActionItems),
             NavEntry::Workplan => text(language.get(), Text::WorkplanFollowUp),
+            NavEntry::Map => text(language.get(), Text::Map),
         };
         view! {
             <li>
@@ -149,7 +156,7 @@ mod tests {
                 .count();
             assert_eq!(count, 1, "{collection:?}");
         }
-        assert_eq!(entries.len(), Collection::ALL.len() + 2);
+        assert_eq!(entries.len(), Collection::ALL.len() + 3);
         let mut keys: Vec<&str> = entries.iter().map(|entry| entry.key()).collect();
         keys.sort_unstable();
         keys.dedup();

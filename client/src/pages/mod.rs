@@ -7,6 +7,7 @@ pub mod csv_import;
 pub mod history;
 pub mod home;
 pub mod login;
+pub mod map;
 pub mod record_detail;
 pub mod reports;
 pub mod setup;

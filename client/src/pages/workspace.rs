@@ -19,6 +19,7 @@ use crate::pages::collection_list::CollectionList;
 use crate::pages::csv_import::CsvImportPage;
 use crate::pages::history::HistoryPage;
 use crate::pages::home::HomePage;
+use crate::pages::map::MapPage;
 use crate::pages::record_detail::RecordDetail;
 use crate::pages::reports::ReportsPage;
 use crate::pages::workplan::{WorkplanLinePage, WorkplanPage};
@@ -100,6 +101,7 @@ pub fn WorkspacePage() -> impl IntoView {
         Route::WorkplanLine(id) => view! { <WorkplanLinePage id=id /> }.into_any(),
         Route::Import(collection) => view! { <CsvImportPage collection=collection /> }.into_any(),
         Route::Reports(screen) => view! { <ReportsPage screen=screen /> }.into_any(),
+        Route::Map => view! { <MapPage /> }.into_any(),
     };
     view! {
         <NavBar route=route.into() />

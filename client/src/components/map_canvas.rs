@@ -1,0 +1,269 @@
+//! The map's SVG: edges as lines, organisations as shapes by kind (size by
+//! degree, members ringed), ties as small diamonds (alliances) or squares
+//! (collaborations) in their first line's colour. Each node is a `<g>`
+//! moved by a CSS `transform` (so a move glides); dragging one pins it
+//! there, a double click unpins it, a click (or Enter) opens its record.
+
+use std::collections::HashMap;
+
+use enlace_shared::graph::{Graph, Node, NodeKind};
+use enlace_shared::layout::Point;
+use enlace_shared::schema::Collection;
+use leptos::prelude::*;
+
+use crate::components::map_style::{
+    Shape, TIE_SIZE, diamond_path, kind_style, line_colour, organisation_radius, shape_path,
+};
+
+/// Where each shown node is, and whether it is pinned.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Placed(pub HashMap<String, (Point, bool)>);
+
+impl Placed {
+    fn at(&self, key: &str) -> (Point, bool) {
+        self.0
+            .get(key)
+            .copied()
+            .unwrap_or((Point { x: 0.0, y: 0.0 }, false))
+    }
+}
+
+/// The SVG's view box, in the layout's units.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ViewBox {
+    pub x: f64,
+    pub y: f64,
+    pub width: f64,
+    pub height: f64,
+}
+
+/// The id of the map's `<svg>` (the export serialises it).
+pub const SVG_ID: &str = "map-svg";
+
+/// A drag under way: the node, where the pointer went down, whether it moved.
+#[derive(Debug, Clone)]
+struct Drag {
+    key: String,
+    record: (Collection, String),
+    start: (f64, f64),
+    moved: bool,
+}
+
+/// The point of the map under the pointer (the SVG keeps its aspect ratio, centred).
+fn to_map(event: &web_sys::PointerEvent, view_box: ViewBox) -> Option<Point> {
+    let svg = web_sys::window()?.document()?.get_element_by_id(SVG_ID)?;
+    let rect = svg.get_bounding_client_rect();
+    let scale = (rect.width() / view_box.width).min(rect.height() / view_box.height);
+    if scale <= 0.0 {
+        return None;
+    }
+    let left = rect.left() + (rect.width() - view_box.width * scale) / 2.0;
+    let top = rect.top() + (rect.height() - view_box.height * scale) / 2.0;
+    Some(Point {
+        x: view_box.x + (f64::from(event.client_x()) - left) / scale,
+        y: view_box.y + (f64::from(event.client_y()) - top) / scale,
+    })
+}
+
+#[component]
+pub fn MapCanvas(
+    graph: Memo<Graph>,
+    placed: Memo<Placed>,
+    view_box: Memo<ViewBox>,
+    lines: Memo<Vec<(String, String)>>,
+    selected: RwSignal<Option<(Collection, String)>>,
+    drag: Callback<(String, Point)>,
+    unpin: Callback<String>,
+) -> impl IntoView {
+    let dragging = StoredValue::new(None::<Drag>);
+    let box_text = move || {
+        let view_box = view_box.get();
+        format!(
+            "{:.1} {:.1} {:.1} {:.1}",
+            view_box.x, view_box.y, view_box.width, view_box.height
+        )
+    };
+    let edges = move || {
+        graph.with(|graph| {
+            graph
+                .edges
+                .iter()
+                .map(|edge| {
+                    (
+                        graph.nodes[edge.tie].key.clone(),
+                        graph.nodes[edge.organisation].key.clone(),
+                    )
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    let edge = move |(tie, organisation): (String, String)| {
+        let end = move |key: &str, pick: fn(Point) -> f64| {
+            let key = key.to_owned();
+            move || format!("{:.1}", placed.with(|placed| pick(placed.at(&key).0)))
+        };
+        view! {
+            <line class="map-edge" data-testid="map-edge" data-tie=tie.clone() data-organisation=organisation.clone()
+                stroke="#9aa1ad" stroke-width="1.2"
+                x1=end(&tie, |point| point.x) y1=end(&tie, |point| point.y)
+                x2=end(&organisation, |point| point.x) y2=end(&organisation, |point| point.y) />
+        }
+    };
+    let node = move |node: Node| {
+        let key = node.key.clone();
+        let record = (node.collection, node.id.clone());
+        let transform = {
+            let key = key.clone();
+            move || {
+                let (point, _) = placed.with(|placed| placed.at(&key));
+                format!("transform: translate({:.1}px, {:.1}px)", point.x, point.y)
+            }
+        };
+        let coordinate = |pick: fn(Point) -> f64| {
+            let key = key.clone();
+            move || format!("{:.1}", pick(placed.with(|placed| placed.at(&key)).0))
+        };
+        let pinned = {
+            let key = key.clone();
+            Signal::derive(move || placed.with(|placed| placed.at(&key).1))
+        };
+        let is_selected = {
+            let record = record.clone();
+            move || selected.with(|selected| selected.as_ref() == Some(&record))
+        };
+        let start = {
+            let (key, record) = (key.clone(), record.clone());
+            move |event: web_sys::PointerEvent| {
+                event.prevent_default();
+                if let Some(svg) = web_sys::window()
+                    .and_then(|window| window.document())
+                    .and_then(|document| document.get_element_by_id(SVG_ID))
+                {
+                    let _ = svg.set_pointer_capture(event.pointer_id());
+                }
+                dragging.set_value(Some(Drag {
+                    key: key.clone(),
+                    record: record.clone(),
+                    start: (f64::from(event.client_x()), f64::from(event.client_y())),
+                    moved: false,
+                }));
+            }
+        };
+        let open = {
+            move |event: web_sys::KeyboardEvent| {
+                if event.key() == "Enter" {
+                    selected.set(Some(record.clone()));
+                }
+            }
+        };
+        let release = {
+            let key = key.clone();
+            move |_| unpin.run(key.clone())
+        };
+        let (testid, shape) = shape_of(&node, &lines.get_untracked());
+        let name = (!node.is_tie()).then(|| label(&node));
+        let line_count = match &node.kind {
+            NodeKind::Tie { lines, .. } => lines.len().to_string(),
+            NodeKind::Organisation { .. } => String::new(),
+        };
+        view! {
+            <g class="map-node" class:pinned=pinned class:selected=is_selected data-testid=testid
+                data-record=node.id.clone() data-collection=node.collection.key() data-key=key.clone() data-lines=line_count
+                data-x=coordinate(|point| point.x) data-y=coordinate(|point| point.y)
+                style=transform tabindex="0" role="button" aria-label=node.title.clone()
+                on:pointerdown=start on:keydown=open on:dblclick=release>
+                <title>{node.title.clone()}</title>
+                {shape}
+                <path class="map-pin" d="M-3 -3L3 3M3 -3L-3 3" stroke="#1d2330" stroke-width="1.5"
+                    visibility=move || if pinned.get() { "visible" } else { "hidden" } />
+                {name}
+            </g>
+        }
+    };
+    let moving = move |event: web_sys::PointerEvent| {
+        let Some(mut current) = dragging.get_value() else {
+            return;
+        };
+        let (dx, dy) = (
+            f64::from(event.client_x()) - current.start.0,
+            f64::from(event.client_y()) - current.start.1,
+        );
+        if !current.moved && dx * dx + dy * dy < 9.0 {
+            return;
+        }
+        current.moved = true;
+        if let Some(point) = to_map(&event, view_box.get_untracked()) {
+            drag.run((current.key.clone(), point));
+        }
+        dragging.set_value(Some(current));
+    };
+    let end = move |_: web_sys::PointerEvent| {
+        if let Some(current) = dragging.get_value()
+            && !current.moved
+        {
+            selected.set(Some(current.record));
+        }
+        dragging.set_value(None);
+    };
+    view! {
+        <svg id=SVG_ID class="map-svg" data-testid="map" xmlns="http://www.w3.org/2000/svg"
+            viewBox=box_text preserveAspectRatio="xMidYMid meet"
+            font-family="system-ui, sans-serif"
+            on:pointermove=moving on:pointerup=end on:pointercancel=move |_| dragging.set_value(None)>
+            <g class="map-edges">
+                <For each=edges key=|pair| pair.clone() children=edge />
+            </g>
+            <g class="map-nodes">
+                // Keyed by everything drawn, so a node whose kind, degree or
+                // line changes is drawn again; its place comes from `placed`.
+                <For each=move || graph.get().nodes key=|node| format!("{node:?}") children=node />
+            </g>
+        </svg>
+    }
+}
+
+/// A node's test id and its shape.
+fn shape_of(node: &Node, lines: &[(String, String)]) -> (&'static str, AnyView) {
+    match &node.kind {
+        NodeKind::Organisation { kind, member, degree } => {
+            let (shape, colour) = kind_style(kind);
+            let radius = organisation_radius(*degree);
+            let ring = member.then(|| {
+                view! {
+                    <path class="map-member-ring" d=shape_path(Shape::Circle, radius + 4.0)
+                        fill="none" stroke="#1d2330" stroke-width="2" />
+                }
+            });
+            let view = view! {
+                {ring}
+                <path d=shape_path(shape, radius) fill=colour stroke="#ffffff" stroke-width="1.5" />
+            }
+            .into_any();
+            ("map-node", view)
+        }
+        NodeKind::Tie { .. } => {
+            let position = node
+                .line()
+                .and_then(|line| lines.iter().position(|(id, _)| id == line));
+            let colour = line_colour(position);
+            let d = match node.collection {
+                Collection::Alliances => diamond_path(TIE_SIZE + 1.5),
+                _ => shape_path(Shape::Square, TIE_SIZE + 1.0),
+            };
+            let view = view! { <path d=d fill=colour stroke="#ffffff" stroke-width="1" /> }.into_any();
+            ("map-tie", view)
+        }
+    }
+}
+
+fn label(node: &Node) -> impl IntoView + use<> {
+    let radius = match node.kind {
+        NodeKind::Organisation { degree, .. } => organisation_radius(degree),
+        NodeKind::Tie { .. } => 0.0,
+    };
+    view! {
+        <text class="map-label" y=format!("{:.1}", radius + 12.0) text-anchor="middle" font-size="10" fill="#1d2330" pointer-events="none">
+            {node.label.clone()}
+        </text>
+    }
+}
