@@ -3,7 +3,8 @@
 // linking a chamber and two members on a work-plan line. A's map shows the
 // new tie and its three edges live while the other nodes stay where they
 // were; a line filter hides and shows it; the tie opens its alliance
-// beside the map; a dragged node stays pinned across the next live update;
+// beside the map, and B, still on the alliance's page, shows beside its tie
+// (presence); a dragged node stays pinned across the next live update;
 // "Download SVG" saves an SVG.
 //
 // usage: node browser-map.mjs <base-url> <screenshot.png>
@@ -104,6 +105,18 @@ try {
     }
     await a.waitForTimeout(500); // the new node's transition, for the picture only
     await a.screenshot({ path: liveScreenshot, fullPage: true });
+  });
+
+  await run.step("B, on the alliance's page, shows on A's map beside its tie", async () => {
+    // Presence is the server's stamp of B's account, not anything B's page claims.
+    await a.waitForFunction(
+      ([selector, name]) =>
+        document.querySelector(`${selector} [data-testid="map-presence"]`)?.getAttribute("data-people") === name,
+      [tie(), member.displayName],
+      { timeout: 5000 },
+    );
+    const elsewhere = await a.$$eval('[data-testid="map-presence"]', (badges) => badges.length);
+    if (elsewhere !== 1) throw new Error(`${elsewhere} presence badges on the map, expected only B's`);
   });
 
   await run.step("a line filter hides the tie and its line shows it", async () => {

@@ -11,6 +11,8 @@ use enlace_shared::layout::Point;
 use enlace_shared::schema::Collection;
 use leptos::prelude::*;
 
+use crate::presence::PresenceHandle;
+
 use crate::components::map_style::{
     Shape, TIE_SIZE, diamond_path, kind_style, line_colour, organisation_radius, shape_path,
 };
@@ -76,6 +78,7 @@ pub fn MapCanvas(
     unpin: Callback<String>,
 ) -> impl IntoView {
     let dragging = StoredValue::new(None::<Drag>);
+    let presence = use_context::<PresenceHandle>();
     let box_text = move || {
         let view_box = view_box.get();
         format!(
@@ -160,6 +163,33 @@ pub fn MapCanvas(
             let key = key.clone();
             move |_| unpin.run(key.clone())
         };
+        // Who else has this record open: their initials beside the node.
+        let here = presence
+            .as_ref()
+            .map(|presence| presence.on_record(node.collection, node.id.clone()));
+        let present = move || here.is_some_and(|here| here.with(|people| !people.is_empty()));
+        let badge = move || {
+            let people = here?.get();
+            (!people.is_empty()).then(|| {
+                let initials: Vec<String> = people.iter().map(|person| person.initials()).collect();
+                let initials = initials.join(" ");
+                let names: Vec<&str> = people
+                    .iter()
+                    .map(|person| person.sender.display_name.as_str())
+                    .collect();
+                let names = names.join(", ");
+                let title = names.clone();
+                view! {
+                    <g class="map-presence" data-testid="map-presence" data-people=names
+                        transform="translate(9 -11)" pointer-events="none">
+                        <title>{title}</title>
+                        <rect x="-2" y="-7" rx="4" width=format!("{}", 6 * initials.chars().count() + 4)
+                            height="10" fill="#b8860b" />
+                        <text x="0" y="1" font-size="7" fill="#ffffff">{initials}</text>
+                    </g>
+                }
+            })
+        };
         let (testid, shape) = shape_of(&node, &lines.get_untracked());
         let name = (!node.is_tie()).then(|| label(&node));
         let line_count = match &node.kind {
@@ -167,7 +197,7 @@ pub fn MapCanvas(
             NodeKind::Organisation { .. } => String::new(),
         };
         view! {
-            <g class="map-node" class:pinned=pinned class:selected=is_selected data-testid=testid
+            <g class="map-node" class:pinned=pinned class:selected=is_selected class:present=present data-testid=testid
                 data-record=node.id.clone() data-collection=node.collection.key() data-key=key.clone() data-lines=line_count
                 data-x=coordinate(|point| point.x) data-y=coordinate(|point| point.y)
                 style=transform tabindex="0" role="button" aria-label=node.title.clone()
@@ -177,6 +207,7 @@ pub fn MapCanvas(
                 <path class="map-pin" d="M-3 -3L3 3M3 -3L-3 3" stroke="#1d2330" stroke-width="1.5"
                     visibility=move || if pinned.get() { "visible" } else { "hidden" } />
                 {name}
+                {badge}
             </g>
         }
     };
