@@ -54,7 +54,7 @@ fn the_hub_base_is_the_same_in_every_process() {
     assert_eq!(heads, vec![EXPECTED_BASE_HEAD.to_owned()]);
 }
 
-const EXPECTED_BASE_HEAD: &str = "2174aafcaa3fe7736710197f4f6a471f719e14f67e9d897a6eacd3e0c43972c2";
+const EXPECTED_BASE_HEAD: &str = "c7f88ba1668ec2ece77899282ded315bd1443b7b945a61e99061cd01138bcc7a";
 
 /// `ENLACE_FUZZ_SECONDS` (default 10) of fuzzing, split between the targets;
 /// new crashes are saved to the regression corpus and fail the test (known

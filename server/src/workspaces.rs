@@ -330,7 +330,8 @@ mod tests {
                 Collection::WorkingGroups,
                 Collection::Meetings,
                 Collection::ActionItems,
-                Collection::Reports
+                Collection::Reports,
+                Collection::MapViews
             ]
         );
         // A newer workspace needs nothing.

@@ -1404,6 +1404,7 @@ mod tests {
                 "meetings",
                 "action items",
                 "reports",
+                "map views",
             ]
         );
     }

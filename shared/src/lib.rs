@@ -47,6 +47,7 @@ pub mod history;
 pub mod ids;
 pub mod language;
 pub mod layout;
+pub mod map_view;
 pub mod model;
 pub mod policy;
 pub mod presence;

@@ -18,8 +18,9 @@ use automerge::{
 use crate::schema::Collection;
 
 /// The version of the mapping written into `meta.schema_version`.
-/// 2 added working groups, meetings, action items and reports.
-pub const SCHEMA_VERSION: u64 = 2;
+/// 2 added working groups, meetings, action items and reports; 3 the
+/// saved map views.
+pub const SCHEMA_VERSION: u64 = 3;
 
 /// The longest change message (in UTF-8 bytes) the server accepts, from any
 /// role: messages are copied into every receipt and shown in the audit trail.

@@ -24,6 +24,7 @@ pub enum Collection {
     Meetings,
     ActionItems,
     Reports,
+    MapViews,
 }
 
 /// A choice of an enumerated field: its stored slug and its label.
@@ -541,6 +542,53 @@ const ACTION_ITEM_FIELDS: &[FieldSpec] = &[
     field("notes", LongText, false, "Notas", "Notes"),
 ];
 
+/// A node pinned in a saved map view: its key (`<collection>/<id>`) and place.
+pub const PINNED_NODE_ITEM: ItemSpec = ItemSpec {
+    noun: "pinned node",
+    title_field: "node",
+    fields: &[
+        field("node", Line, true, "Nodo", "Node"),
+        field("x", Line, true, "x", "x"),
+        field("y", Line, true, "y", "y"),
+    ],
+};
+
+const MAP_VIEW_FIELDS: &[FieldSpec] = &[
+    field("name", Line, true, "Nombre", "Name"),
+    field(
+        "line",
+        Reference(WorkplanLines),
+        false,
+        "Línea del plan de trabajo",
+        "Work-plan line",
+    ),
+    field("status", Line, false, "Estado", "Status"),
+    field(
+        "kind",
+        Choice(ORGANISATION_KINDS),
+        false,
+        "Tipo de organización",
+        "Organisation kind",
+    ),
+    field(
+        "membership",
+        Choice(MEMBERSHIP),
+        false,
+        "Participación",
+        "Membership",
+    ),
+    field("from", Date, false, "Desde", "From"),
+    field("to", Date, false, "Hasta", "To"),
+    field("focus", Line, false, "Enfoque", "Focus"),
+    field(
+        "pinned",
+        Items(&PINNED_NODE_ITEM),
+        false,
+        "Nodos fijados",
+        "Pinned nodes",
+    ),
+];
+
 const REPORT_FIELDS: &[FieldSpec] = &[
     field("title", Line, true, "Título", "Title"),
     field("period_start", Date, true, "Desde", "From"),
@@ -730,9 +778,22 @@ const REPORTS: CollectionSpec = CollectionSpec {
     sort_date: Some("period_start"),
 };
 
+const MAP_VIEWS: CollectionSpec = CollectionSpec {
+    key: "map_views",
+    noun: "map view",
+    title_field: "name",
+    fields: MAP_VIEW_FIELDS,
+    edit: Capability::EditPresidencyAndWorkplan,
+    label: Bilingual::new("Vistas del mapa", "Map views"),
+    date_order: &[("from", "to")],
+    reference_kinds: &[],
+    list_filters: &[],
+    sort_date: None,
+};
+
 impl Collection {
     /// Every collection, in display order.
-    pub const ALL: [Collection; 11] = [
+    pub const ALL: [Collection; 12] = [
         Organisations,
         Contacts,
         PresidencyTerms,
@@ -744,6 +805,7 @@ impl Collection {
         Meetings,
         ActionItems,
         Reports,
+        MapViews,
     ];
 
     pub fn spec(self) -> &'static CollectionSpec {
@@ -759,6 +821,7 @@ impl Collection {
             Meetings => &MEETINGS,
             ActionItems => &ACTION_ITEMS,
             Reports => &REPORTS,
+            MapViews => &MAP_VIEWS,
         }
     }
 
@@ -878,7 +941,7 @@ mod tests {
     fn presidency_terms_the_work_plan_and_reports_need_their_own_capability() {
         for collection in Collection::ALL {
             let expected = match collection {
-                PresidencyTerms | WorkplanLines => Capability::EditPresidencyAndWorkplan,
+                PresidencyTerms | WorkplanLines | MapViews => Capability::EditPresidencyAndWorkplan,
                 Reports => Capability::WriteReports,
                 _ => Capability::EditRecords,
             };

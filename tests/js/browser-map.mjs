@@ -4,8 +4,10 @@
 // new tie and its three edges live while the other nodes stay where they
 // were; a line filter hides and shows it; the tie opens its alliance
 // beside the map, and B, still on the alliance's page, shows beside its tie
-// (presence); a dragged node stays pinned across the next live update;
-// "Download SVG" saves an SVG.
+// (presence); a dragged node stays pinned across the next live update; A
+// saves a view (line filter and the pinned node) and B, who may not save
+// views, opens it and sees the same filter and pin; "Download SVG" saves
+// an SVG.
 //
 // usage: node browser-map.mjs <base-url> <screenshot.png>
 // env: ENLACE_PASSWORD, ENLACE_A_EMAIL, ENLACE_A_NAME, ENLACE_B_EMAIL,
@@ -38,6 +40,7 @@ const MEMBERS = ["ONU Mujeres", "Banco Interamericano de Desarrollo"];
 const LINE = "Mujeres constructoras de paz";
 const OTHER_LINE = "Diplomacia pública y comunicación";
 const TITLE = "Alianza del mapa en vivo";
+const VIEW = "Vista de paz";
 const ORGANISATION = '[data-testid="map-node"]';
 
 const run = createRun("browser-map.mjs", screenshotPath);
@@ -140,6 +143,7 @@ try {
     if ((await a.locator('[data-testid="map"]').count()) !== 1) throw new Error("the map left the page");
   });
 
+  let pinnedKey;
   await run.step("a dragged node stays pinned across a live update", async () => {
     // An organisation whose centre is not under another node (a tie's
     // diamond may sit on one): the pointer goes down on the node itself.
@@ -170,6 +174,32 @@ try {
     const later = (await places(a))[key];
     if (later !== dragged) throw new Error(`the pinned node moved from ${dragged} to ${later}`);
     if ((await a.locator(`${node}.pinned`).count()) !== 1) throw new Error("the node lost its pin");
+    pinnedKey = key;
+  });
+
+  await run.step("A saves a view (line filter, pinned node); B opens it and sees the same", async () => {
+    await a.selectOption('[data-testid="map-filter-line"]', { label: LINE });
+    await a.waitForSelector(tie());
+    await a.fill('input[name="map-view-name"]', VIEW);
+    await a.click('[data-testid="map-view-save"] button[type="submit"]');
+    await a.waitForFunction((name) => [...document.querySelectorAll('[data-testid="map-view"] option')].some((option) => option.textContent === name), VIEW);
+    const saved = (await places(a))[pinnedKey];
+    const line = await a.$eval('[data-testid="map-filter-line"]', (select) => select.value);
+    // B, a member, reads views but may not save one.
+    await b.click('a[data-nav="map"]');
+    await b.waitForSelector('[data-testid="map"]');
+    if (!(await b.locator('[data-testid="map-view-save"] button[type="submit"]').isDisabled())) {
+      throw new Error("a member may save a map view");
+    }
+    await b.waitForFunction((name) => [...document.querySelectorAll('[data-testid="map-view"] option')].some((option) => option.textContent === name), VIEW);
+    await b.selectOption('[data-testid="map-view"]', { label: VIEW });
+    await b.waitForFunction((value) => document.querySelector('[data-testid="map-filter-line"]')?.value === value, line);
+    const node = `${ORGANISATION}[data-key="${pinnedKey}"]`;
+    await b.waitForSelector(`${node}.pinned`);
+    const [sx, sy] = saved.split(",").map(Number);
+    const [bx, by] = (await places(b))[pinnedKey].split(",").map(Number);
+    if (Math.abs(bx - sx) > 0.11 || Math.abs(by - sy) > 0.11) throw new Error(`B's pinned node at ${bx},${by}, saved at ${saved}`);
+    await b.waitForSelector(tie());
   });
 
   let svgBytes;

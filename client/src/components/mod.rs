@@ -34,6 +34,7 @@ pub mod map_export;
 pub mod map_filters;
 pub mod map_legend;
 pub mod map_style;
+pub mod map_views;
 pub mod meeting_action_items;
 pub mod moment_picker;
 pub mod nav_bar;

@@ -16,6 +16,7 @@ use crate::components::map_canvas::{MapCanvas, Placed, ViewBox};
 use crate::components::map_export::MapExport;
 use crate::components::map_filters::MapFilters;
 use crate::components::map_legend::MapLegend;
+use crate::components::map_views::MapViews;
 use crate::context::{use_language, use_workspace};
 use crate::i18n::{Text, text};
 use crate::pages::record_detail::RecordDetail;
@@ -78,6 +79,26 @@ pub fn MapPage() -> impl IntoView {
         layout.update_value(|layout| layout.pin(&key, point));
         moved.update(|count| *count += 1);
     });
+    let pinned = Callback::new(move |()| {
+        graph.with_untracked(|graph| {
+            layout.with_value(|layout| {
+                graph
+                    .nodes
+                    .iter()
+                    .filter(|node| layout.is_pinned(&node.key))
+                    .filter_map(|node| Some((node.key.clone(), layout.position(&node.key)?)))
+                    .collect::<Vec<_>>()
+            })
+        })
+    });
+    let apply_pins = Callback::new(move |pins: Vec<(String, Point)>| {
+        layout.update_value(|layout| {
+            for (key, point) in &pins {
+                layout.pin(key, *point);
+            }
+        });
+        moved.update(|count| *count += 1);
+    });
     let unpin = Callback::new(move |key: String| {
         layout.update_value(|layout| layout.unpin(&key));
         moved.update(|count| *count += 1);
@@ -99,6 +120,7 @@ pub fn MapPage() -> impl IntoView {
             <div class="page-heading">
                 <h2>{move || text(language.get(), Text::Map)}</h2>
                 <MapExport />
+                <MapViews filter=filter pinned=pinned apply_pins=apply_pins />
             </div>
             <MapFilters filter=filter lines=lines />
             <div class="map-body">
