@@ -67,6 +67,7 @@ pub const NAV_GROUPS: [(Text, &[NavEntry]); 3] = {
             &[
                 Workplan,
                 Map,
+                List(MapViews),
                 List(WorkplanLines),
                 List(Alliances),
                 List(Collaborations),
