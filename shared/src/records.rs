@@ -27,23 +27,38 @@ pub struct Item {
 impl Item {
     /// A text-like sub-field ("" if absent).
     pub fn text(&self, key: &str) -> &str {
-        match self.fields.get(key) {
-            Some(FieldValue::Text(text)) => text,
-            _ => "",
-        }
+        text_in(&self.fields, key)
     }
 
     /// A list sub-field (empty if absent).
     pub fn list(&self, key: &str) -> &[String] {
-        match self.fields.get(key) {
-            Some(FieldValue::List(items)) => items,
-            _ => &[],
-        }
+        list_in(&self.fields, key)
     }
 
     pub fn flag(&self, key: &str) -> bool {
-        matches!(self.fields.get(key), Some(FieldValue::Flag(true)))
+        flag_in_fields(&self.fields, key)
     }
+}
+
+/// A text-like value of `fields` ("" if absent): a record's or an item's.
+fn text_in<'a>(fields: &'a BTreeMap<&'static str, FieldValue>, key: &str) -> &'a str {
+    match fields.get(key) {
+        Some(FieldValue::Text(text)) => text,
+        _ => "",
+    }
+}
+
+/// A list value of `fields` (empty if absent).
+fn list_in<'a>(fields: &'a BTreeMap<&'static str, FieldValue>, key: &str) -> &'a [String] {
+    match fields.get(key) {
+        Some(FieldValue::List(items)) => items,
+        _ => &[],
+    }
+}
+
+/// A flag of `fields` (`false` if absent).
+fn flag_in_fields(fields: &BTreeMap<&'static str, FieldValue>, key: &str) -> bool {
+    matches!(fields.get(key), Some(FieldValue::Flag(true)))
 }
 
 /// The value of one field as read from the document.
@@ -89,22 +104,16 @@ pub struct Record {
 impl Record {
     /// A text-like field ("" if absent).
     pub fn text(&self, key: &str) -> &str {
-        match self.fields.get(key) {
-            Some(FieldValue::Text(text)) => text,
-            _ => "",
-        }
+        text_in(&self.fields, key)
     }
 
     /// A list field (empty if absent).
     pub fn list(&self, key: &str) -> &[String] {
-        match self.fields.get(key) {
-            Some(FieldValue::List(items)) => items,
-            _ => &[],
-        }
+        list_in(&self.fields, key)
     }
 
     pub fn flag(&self, key: &str) -> bool {
-        matches!(self.fields.get(key), Some(FieldValue::Flag(true)))
+        flag_in_fields(&self.fields, key)
     }
 
     /// The items of an items field (agenda, attendance, decisions,
