@@ -69,6 +69,11 @@ pub mod sync;
 /// The wasm entry point: mounts the app on `<body>`.
 #[wasm_bindgen(start)]
 pub fn start() {
+    // wasm32 aborts on panic with a bare `unreachable`; say why first, so a
+    // browser test's page errors carry the message and its place.
+    std::panic::set_hook(Box::new(|info| {
+        web_sys::console::error_1(&format!("panic: {info}").into());
+    }));
     // The static page shows a loading notice until the app takes over.
     if let Some(notice) = web_sys::window()
         .and_then(|window| window.document())

@@ -80,6 +80,26 @@ try {
     await a.screenshot({ path: `${shots}-pipeline.png`, fullPage: true });
   });
 
+  await run.step("leave the record while its history is on its way", async () => {
+    // A page that arrives after its view is gone must be dropped quietly,
+    // not read from disposed signals (a wasm panic, seen under load in CI).
+    let held = 0;
+    const hold = async (route) => {
+      held += 1;
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      await route.continue().catch(() => {});
+    };
+    await a.route(/\/history\?/, hold);
+    const asked = a.waitForRequest(/\/history\?/);
+    await a.reload();
+    await asked;
+    await a.click('a[data-nav="alliances"]');
+    await a.waitForSelector(`${ROW}[data-id="${id}"]`);
+    await a.waitForTimeout(1200);
+    await a.unroute(/\/history\?/, hold);
+    if (held === 0) throw new Error("the record page asked for no history");
+  });
+
   await run.step("find it by search", async () => {
     await a.click('a[data-nav="alliances"]');
     await a.fill('input[name="search"]', "igualdad SALARIAL");

@@ -64,12 +64,14 @@ pub fn HistoryFeed(
         spawn_local(async move {
             match http::history(&id.to_string(), &page_query).await {
                 Ok(page) => {
+                    // The feed may be gone by the time the page arrives (the
+                    // person moved on): every access here is a `try_`.
                     let _ = loaded.try_update(|loaded| match before {
                         None => loaded.first_page(page),
                         Some(_) => loaded.older_page(page),
                     });
                     let _ = state.try_set(FeedState::Ready);
-                    loaded.with_untracked(remember_people);
+                    let _ = loaded.try_with_untracked(remember_people);
                 }
                 Err(error) => {
                     web_sys::console::warn_1(&format!("enlace: history: {error}").into());
