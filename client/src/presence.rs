@@ -108,14 +108,9 @@ impl PresenceHandle {
     }
 
     /// The others editing this field of this record.
-    pub fn editing(
-        &self,
-        collection: Collection,
-        id: String,
-        field: &'static str,
-    ) -> Signal<Vec<PresentPerson>> {
+    pub fn editing(&self, collection: Collection, id: String, field: String) -> Signal<Vec<PresentPerson>> {
         let board = self.board();
-        Signal::derive(move || board.with(|board| board.editing(collection.key(), &id, field)))
+        Signal::derive(move || board.with(|board| board.editing(collection.key(), &id, &field)))
     }
 
     /// This tab started editing `field` of a record.

@@ -40,6 +40,15 @@ pub const MAX_TABS: usize = 256;
 
 const MAX_ROUTE_CHARS: usize = 200;
 const MAX_FIELD_CHARS: usize = 120;
+
+/// Between an items field and an item's id in [`Presence::field`].
+pub const ITEM_SEPARATOR: char = '/';
+
+/// What [`Presence::field`] says when a tab edits one item of an items
+/// field (`agenda/<item id>`).
+pub fn item_field(field: &str, item_id: &str) -> String {
+    format!("{field}{ITEM_SEPARATOR}{item_id}")
+}
 const MAX_ID_CHARS: usize = 64;
 
 /// A record of a collection, as presence names it.
@@ -315,10 +324,18 @@ impl PresenceBoard {
         self.people_where(|presence| presence.is_on(collection, id))
     }
 
-    /// The people editing this field of this record.
+    /// The people editing this field of this record: the field itself, or
+    /// one of its items ([`item_field`]; an items field shows whoever edits
+    /// any of its items).
     pub fn editing(&self, collection: &str, id: &str, field: &str) -> Vec<PresentPerson> {
         self.people_where(|presence| {
-            presence.is_on(collection, id) && presence.field.as_deref() == Some(field)
+            presence.is_on(collection, id)
+                && presence.field.as_deref().is_some_and(|edited| {
+                    edited == field
+                        || edited
+                            .strip_prefix(field)
+                            .is_some_and(|rest| rest.starts_with(ITEM_SEPARATOR))
+                })
         })
     }
 
@@ -428,6 +445,28 @@ mod tests {
         assert_eq!(board.people().len(), 1);
         assert!(board.expire(16_500));
         assert!(board.people().is_empty());
+    }
+
+    #[test]
+    fn someone_on_an_item_edits_that_item_and_its_field_only() {
+        let mut board = PresenceBoard::new(PeerId::new("me"));
+        let ana = person("p-ana", "Ana");
+        let item = item_field("agenda", "i2");
+        assert_eq!(item, "agenda/i2");
+        let on_item = at("#/meetings/m1", Some(("meetings", "m1")), Some(&item), 1);
+        assert!(board.receive(&ana, &PeerId::new("tab-1"), on_item, 10));
+        let names = |people: Vec<PresentPerson>| -> Vec<String> {
+            people
+                .into_iter()
+                .map(|person| person.sender.display_name)
+                .collect()
+        };
+        assert_eq!(names(board.editing("meetings", "m1", "agenda/i2")), ["Ana"]);
+        assert_eq!(names(board.editing("meetings", "m1", "agenda")), ["Ana"]);
+        assert!(board.editing("meetings", "m1", "agenda/i1").is_empty());
+        assert!(board.editing("meetings", "m1", "agend").is_empty());
+        assert!(board.editing("meetings", "m1", "attendance").is_empty());
+        assert!(board.editing("meetings", "m2", "agenda").is_empty());
     }
 
     #[test]

@@ -153,6 +153,31 @@ try {
     );
   });
 
+  await run.step("the other member editing one agenda item shows on that item only", async () => {
+    // Beto's cursor in the second item's title: Ana sees him on that item
+    // (and on the agenda as a whole), not on the others.
+    await agendaRows(b).nth(1).locator('input[name="agenda-title"]').focus();
+    await a.waitForFunction(
+      (name) => document.querySelectorAll('[data-field="agenda"] li[data-testid="item"]')[1]?.getAttribute("data-edited-by") === name,
+      beto.displayName,
+      { timeout: STEP_TIMEOUT_MS },
+    );
+    const marked = await agendaRows(a).evaluateAll((rows) => rows.map((row) => row.getAttribute("data-edited-by")));
+    if (JSON.stringify(marked) !== JSON.stringify([null, beto.displayName, null])) {
+      throw new Error(`the agenda items show editors ${JSON.stringify(marked)}`);
+    }
+    const field = await a.getAttribute('[data-field="agenda"]', "data-edited-by");
+    if (field !== beto.displayName) throw new Error(`the agenda field shows ${field} editing`);
+    await a.locator('[data-field="agenda"] li.edited-by-other .presence-person').first().waitFor();
+    // Beto leaves the item: the mark goes.
+    await agendaRows(b).nth(1).locator('input[name="agenda-title"]').blur();
+    await a.waitForFunction(
+      () => !document.querySelector('[data-field="agenda"] li[data-testid="item"][data-edited-by]'),
+      null,
+      { timeout: STEP_TIMEOUT_MS },
+    );
+  });
+
   await run.step("the observer sees it read-only", async () => {
     const controls = await o
       .locator('[data-field="agenda"] input, [data-field="agenda"] select, [data-field="agenda"] button, [data-field="minutes"] textarea, [data-field="attendance"] select')

@@ -69,7 +69,7 @@ pub fn FieldEditor(context: RecordContext, spec: &'static FieldSpec) -> impl Int
     };
     // Presence: say when this tab edits the field; show who else does.
     let presence = use_presence();
-    let editors = presence.editing(context.collection, context.id.get_value(), spec.key);
+    let editors = presence.editing(context.collection, context.id.get_value(), spec.key.to_owned());
     let edited_by = move || {
         let names: Vec<String> = editors.with(|people| {
             people

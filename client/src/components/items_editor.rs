@@ -7,6 +7,7 @@
 use automerge::Automerge;
 use enlace_shared::ids;
 use enlace_shared::model::{Authorship, ModelError};
+use enlace_shared::presence::item_field;
 use enlace_shared::records::{self, Initial, Item, ItemAt};
 use enlace_shared::schema::{FieldKind, FieldSpec, ItemSpec};
 use leptos::prelude::*;
@@ -14,10 +15,12 @@ use leptos::prelude::*;
 use crate::browser;
 use crate::components::field_controls::{LiveTextArea, SyncedInput};
 use crate::components::links_picker::LinksPicker;
+use crate::components::presence_bar::PresenceAvatar;
 use crate::components::record_context::RecordContext;
 use crate::components::reference_picker::{ReferenceChips, ReferenceSelect};
 use crate::context::use_language;
 use crate::i18n::{Text, text};
+use crate::presence::use_presence;
 
 /// One item write, with the item's place filled in.
 fn write_item(
@@ -190,10 +193,41 @@ fn ItemRow(
             </div>
         }
     };
+    // Presence on this item: say when this tab edits it (the whole field's
+    // focus handler is not told, so the item is what others see), show who
+    // else does.
+    let presence = use_presence();
+    let path = item_field(field.key, &item_id);
+    let editors = presence.editing(context.collection, context.id.get_value(), path.clone());
+    let edited_by = move || {
+        let names: Vec<String> = editors.with(|people| {
+            people
+                .iter()
+                .map(|person| person.sender.display_name.clone())
+                .collect()
+        });
+        (!names.is_empty()).then(|| names.join(", "))
+    };
+    let focus = {
+        let path = path.clone();
+        move |event: web_sys::FocusEvent| {
+            event.stop_propagation();
+            context
+                .id
+                .with_value(|record| presence.focus(context.collection, record, &path));
+        }
+    };
+    let blur = move |event: web_sys::FocusEvent| {
+        event.stop_propagation();
+        presence.blur(&path);
+    };
     view! {
-        <li class="item" data-testid="item" data-item=item_id>
+        <li class="item" data-testid="item" data-item=item_id
+            class:edited-by-other=move || edited_by().is_some() data-edited-by=edited_by
+            on:focusin=focus on:focusout=blur>
             <div class="item-fields">{shape.fields.iter().map(cell).collect_view()}</div>
             <div class="item-actions">
+                {move || editors.get().into_iter().map(|person| view! { <PresenceAvatar person=person /> }).collect_view()}
                 <button type="button" class="secondary" data-testid="item-up" aria-label=move || text(language.get(), Text::MoveUp)
                     disabled=move || disabled.get() || position.get() == Some(0) title=move || reason.get()
                     on:click=move |_| move_to(-1)>"↑"</button>
