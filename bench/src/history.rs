@@ -349,12 +349,21 @@ impl Served {
 /// Provisions the secretariat account in `data_dir` and starts the release
 /// server on it.
 pub async fn serve(data_dir: &Path) -> anyhow::Result<Served> {
-    let binary = servers::enlace_binary()?;
     let account = Account {
         email: "secretaria@bench.invalid".into(),
         role: "secretariat",
         password: format!("bench-{:016x}", crate::random_u64()),
     };
+    serve_as(data_dir, account, &[]).await
+}
+
+/// Provisions `account` (whose token [`Served`] keeps) and `others` in
+/// `data_dir`, then starts the release server on it.
+pub async fn serve_as(data_dir: &Path, account: Account, others: &[Account]) -> anyhow::Result<Served> {
+    let binary = servers::enlace_binary()?;
+    for other in others {
+        servers::provision_enlace(&binary, data_dir, other)?;
+    }
     let token = servers::provision_enlace(&binary, data_dir, &account)?;
     let mut child = tokio::process::Command::new(binary)
         .args(["serve", "--addr", "127.0.0.1:0", "--data"])

@@ -17,6 +17,10 @@
 //!   layer and through HTTP.
 //! - [`history_browser`]: the history in headless Chromium on that built
 //!   workspace: initial load, "view as of" and compare.
+//! - [`map_fixture`]: the network map's large roundtable (500 organisations,
+//!   300 ties), for the Criterion `map` benchmark and [`map_browser`].
+//! - [`map_browser`]: the map in headless Chromium (`enlace-map`): first
+//!   render, a remote change shown, frames per second while dragging.
 //! - [`browser`]: figures from real headless Chromium (bundle size, time to
 //!   an interactive directory, remote edit to repaint).
 //! - [`storage_figures`]: the Criterion storage benchmarks' results, read
@@ -38,6 +42,8 @@ pub mod history;
 pub mod history_browser;
 pub mod idle;
 pub mod load;
+pub mod map_browser;
+pub mod map_fixture;
 pub mod matrix;
 pub mod process;
 pub mod servers;

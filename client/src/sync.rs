@@ -200,6 +200,9 @@ struct Engine {
     /// Between `start` and `stop`.
     active: bool,
     retry_delay_ms: Option<u32>,
+    /// `performance.now()` when the last frame that changed the document
+    /// arrived (for the map's in-page figure `data-remote-ms`).
+    remote_change_at: Option<f64>,
 }
 
 impl Engine {
@@ -305,6 +308,7 @@ impl SyncHandle {
                 epoch: 0,
                 active: false,
                 retry_delay_ms: None,
+                remote_change_at: None,
             }),
             on_signed_out,
         }
@@ -406,6 +410,14 @@ impl SyncHandle {
     pub fn expire_presence(&self) {
         let now = now();
         self.presence.maybe_update(|board| board.expire(now));
+    }
+
+    /// `performance.now()` when the last frame from the server that changed
+    /// the document arrived (not tracked).
+    pub fn remote_change_at(&self) -> Option<f64> {
+        self.engine
+            .try_with_value(|engine| engine.remote_change_at)
+            .flatten()
     }
 
     /// The document's revision: it changes whenever the document does.
@@ -624,9 +636,14 @@ impl SyncHandle {
             Ok(message) => message,
             Err(error) => return log(&format!("ignoring an undecodable frame: {error}")),
         };
-        let output = self
-            .engine
-            .try_update_value(|engine| engine.session.handle(now(), Input::Received(message)));
+        let arrived = browser::performance_now();
+        let output = self.engine.try_update_value(|engine| {
+            let output = engine.session.handle(now(), Input::Received(message));
+            if output.as_ref().is_ok_and(|output| !output.changed.is_empty()) {
+                engine.remote_change_at = Some(arrived);
+            }
+            output
+        });
         self.after_output(output.and_then(output_or_log));
     }
 

@@ -18,7 +18,11 @@
 //!    --changes 100000` (export and `audit verify`) and the Criterion
 //!    `timetravel` benchmark. `--history-only` runs just this part;
 //!    `--quick` uses 20,000 changes;
-//! 5. the abuse run (`enlace-abuse`): honest peers' latency and the server's
+//! 5. the network map (issue 13, `enlace-map`): 500 organisations and 300
+//!    ties in headless Chromium: first render, a remote change shown,
+//!    frames per second while dragging; `map.md`, `map.json` and
+//!    `map-800.png`. `--map-only` runs just this part;
+//! 6. the abuse run (`enlace-abuse`): honest peers' latency and the server's
 //!    peak memory while an attacker runs each attack, against a baseline,
 //!    written to `abuse.md` and `abuse.json`. `--abuse-only` runs just this
 //!    part (no bundle, no browser, no Criterion).
@@ -48,6 +52,19 @@ pub fn run_all(workspace: &Workspace, arguments: &[String]) -> anyhow::Result<()
                 .args(["-p", "enlace-bench", "--bin", "enlace-abuse"]),
         )?;
         return abuse(workspace, quick, &rest);
+    }
+    if arguments.iter().any(|argument| argument == "--map-only") {
+        bundle::ensure_wasm_target(workspace)?;
+        test::install_chromium()?;
+        test::install_npm_packages(&workspace.root.join("tests").join("js"))?;
+        let dist = bundle::build_client(workspace, bundle::Profile::Release)?;
+        run::status(
+            run::cargo(workspace)
+                .args(["build", "--release", "-p", "enlace-server", "--bin", "enlace"])
+                .args(["-p", "enlace-bench", "--bin", "enlace-map"])
+                .env(CLIENT_DIST_ENV, &dist),
+        )?;
+        return map(workspace, quick, &dist);
     }
     if arguments.iter().any(|argument| argument == "--history-only") {
         bundle::ensure_wasm_target(workspace)?;
@@ -127,6 +144,7 @@ pub fn run_all(workspace: &Workspace, arguments: &[String]) -> anyhow::Result<()
     }
     run::status(&mut harness)?;
     history(workspace, quick, &dist)?;
+    map(workspace, quick, &dist)?;
     abuse(workspace, quick, &[])?;
     eprintln!("xtask bench: results in {}", out.display());
     Ok(())
@@ -155,6 +173,34 @@ fn abuse(workspace: &Workspace, quick: bool, arguments: &[String]) -> anyhow::Re
         command.args(["--duration", "5"]);
     }
     run::status(&mut command)
+}
+
+/// The map's figures in headless Chromium (`enlace-map`), into `map.md`,
+/// `map.json` and `map-800.png`.
+fn map(workspace: &Workspace, quick: bool, dist: &std::path::Path) -> anyhow::Result<()> {
+    let mut figures = run::cargo(workspace);
+    figures
+        .args([
+            "run",
+            "--release",
+            "-p",
+            "enlace-bench",
+            "--bin",
+            "enlace-map",
+            "--",
+        ])
+        .args(["--runs", if quick { "2" } else { "5" }])
+        .arg("--out")
+        .arg(results_dir(workspace))
+        .env("ENLACE_BIN", release_server(workspace))
+        .env("ENLACE_CHROMIUM", test::CHROMIUM)
+        .env(CLIENT_DIST_ENV, dist);
+    run::status(&mut figures)?;
+    eprintln!(
+        "xtask bench: map figures in {}",
+        results_dir(workspace).join("map.md").display()
+    );
+    Ok(())
 }
 
 /// The history's figures (see the module comment), into `history.md` and

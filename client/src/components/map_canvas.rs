@@ -30,6 +30,59 @@ impl Placed {
     }
 }
 
+/// One signal per node for its place, set only when that node moves.
+///
+/// Every drawn coordinate reads its own node's signal rather than
+/// [`Placed`]: with thousands of readers on one signal, every change made
+/// each of them unsubscribe and subscribe again, and leptos' subscriber
+/// set removes in order (linear), so one drag step on the 800-node map cost
+/// about half a second. Now a drag step wakes one node and its edges.
+#[derive(Clone, Copy)]
+struct Places {
+    placed: Memo<Placed>,
+    signals: StoredValue<HashMap<String, ArcRwSignal<(Point, bool)>>, LocalStorage>,
+}
+
+impl Places {
+    fn new(placed: Memo<Placed>) -> Self {
+        let places = Self {
+            placed,
+            signals: StoredValue::new_local(HashMap::new()),
+        };
+        Effect::new(move |_| {
+            placed.with(|placed| {
+                places.signals.update_value(|signals| {
+                    for (key, place) in &placed.0 {
+                        match signals.get(key) {
+                            Some(signal) => {
+                                if signal.get_untracked() != *place {
+                                    signal.set(*place);
+                                }
+                            }
+                            None => {
+                                signals.insert(key.clone(), ArcRwSignal::new(*place));
+                            }
+                        }
+                    }
+                });
+            });
+        });
+        places
+    }
+
+    /// The signal of `key`'s place (created from the current places if the
+    /// node is drawn before the effect above has seen it).
+    fn of(&self, key: &str) -> ArcRwSignal<(Point, bool)> {
+        if let Some(signal) = self.signals.with_value(|signals| signals.get(key).cloned()) {
+            return signal;
+        }
+        let signal = ArcRwSignal::new(self.placed.with_untracked(|placed| placed.at(key)));
+        self.signals
+            .try_update_value(|signals| signals.entry(key.to_owned()).or_insert(signal).clone())
+            .unwrap_or_else(|| ArcRwSignal::new((Point { x: 0.0, y: 0.0 }, false)))
+    }
+}
+
 /// The SVG's view box, in the layout's units.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ViewBox {
@@ -78,6 +131,7 @@ pub fn MapCanvas(
     unpin: Callback<String>,
 ) -> impl IntoView {
     let dragging = StoredValue::new(None::<Drag>);
+    let places = Places::new(placed);
     let presence = use_context::<PresenceHandle>();
     let box_text = move || {
         let view_box = view_box.get();
@@ -102,8 +156,8 @@ pub fn MapCanvas(
     };
     let edge = move |(tie, organisation): (String, String)| {
         let end = move |key: &str, pick: fn(Point) -> f64| {
-            let key = key.to_owned();
-            move || format!("{:.1}", placed.with(|placed| pick(placed.at(&key).0)))
+            let place = places.of(key);
+            move || format!("{:.1}", place.with(|(point, _)| pick(*point)))
         };
         view! {
             <line class="map-edge" data-testid="map-edge" data-tie=tie.clone() data-organisation=organisation.clone()
@@ -115,20 +169,21 @@ pub fn MapCanvas(
     let node = move |node: Node| {
         let key = node.key.clone();
         let record = (node.collection, node.id.clone());
+        let place = places.of(&key);
         let transform = {
-            let key = key.clone();
+            let place = place.clone();
             move || {
-                let (point, _) = placed.with(|placed| placed.at(&key));
+                let (point, _) = place.get();
                 format!("transform: translate({:.1}px, {:.1}px)", point.x, point.y)
             }
         };
         let coordinate = |pick: fn(Point) -> f64| {
-            let key = key.clone();
-            move || format!("{:.1}", pick(placed.with(|placed| placed.at(&key)).0))
+            let place = place.clone();
+            move || format!("{:.1}", pick(place.get().0))
         };
         let pinned = {
-            let key = key.clone();
-            Signal::derive(move || placed.with(|placed| placed.at(&key).1))
+            let place = place.clone();
+            Signal::derive(move || place.get().1)
         };
         let is_selected = {
             let record = record.clone();
@@ -198,7 +253,7 @@ pub fn MapCanvas(
         };
         view! {
             <g class="map-node" class:pinned=pinned class:selected=is_selected class:present=present data-testid=testid
-                data-record=node.id.clone() data-collection=node.collection.key() data-key=key.clone() data-lines=line_count
+                data-record=node.id.clone() data-collection=node.collection.key() data-key=key data-lines=line_count
                 data-x=coordinate(|point| point.x) data-y=coordinate(|point| point.y)
                 style=transform tabindex="0" role="button" aria-label=node.title.clone()
                 on:pointerdown=start on:keydown=open on:dblclick=release>

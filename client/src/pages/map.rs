@@ -4,20 +4,28 @@
 //! only places what is new, so nodes keep their places as others edit.
 //! Clicking a node opens its record beside the map (the ordinary record
 //! page, editable in place per role); dragging pins a node.
+//!
+//! The page measures itself for `cargo xtask bench` (figures only, never
+//! asserted): `data-first-render-ms` (the page created → the first frame
+//! with the graph drawn) and `data-remote-ms` / `data-remote-count` (a frame
+//! from the server that changed the graph arrived → the frame that draws
+//! it; how many were measured).
 
 use std::collections::HashMap;
 
 use enlace_shared::graph::{Graph, MapFilter};
 use enlace_shared::layout::{EDGE_LENGTH, Layout, Point};
 use enlace_shared::schema::Collection;
+use leptos::leptos_dom::helpers::request_animation_frame;
 use leptos::prelude::*;
 
+use crate::browser;
 use crate::components::map_canvas::{MapCanvas, Placed, ViewBox};
 use crate::components::map_export::MapExport;
 use crate::components::map_filters::MapFilters;
 use crate::components::map_legend::MapLegend;
 use crate::components::map_views::MapViews;
-use crate::context::{use_language, use_workspace};
+use crate::context::{use_language, use_sync, use_workspace};
 use crate::i18n::{Text, text};
 use crate::pages::record_detail::RecordDetail;
 
@@ -74,6 +82,7 @@ pub fn MapPage() -> impl IntoView {
             height: 400.0,
         })
     });
+    let figures = MapFigures::measure(graph);
     let selected = RwSignal::new(None::<(Collection, String)>);
     let drag = Callback::new(move |(key, point): (String, Point)| {
         layout.update_value(|layout| layout.pin(&key, point));
@@ -116,7 +125,10 @@ pub fn MapPage() -> impl IntoView {
         })
     };
     view! {
-        <section class="map-page" data-testid="map-page">
+        <section class="map-page" data-testid="map-page"
+            data-first-render-ms=move || figures.first_render_ms.get().map(|ms| format!("{ms:.1}"))
+            data-remote-ms=move || figures.remote.get().1.map(|ms| format!("{ms:.1}"))
+            data-remote-count=move || figures.remote.get().0>
             <div class="page-heading">
                 <h2>{move || text(language.get(), Text::Map)}</h2>
                 <MapExport />
@@ -132,6 +144,52 @@ pub fn MapPage() -> impl IntoView {
                 {side}
             </div>
         </section>
+    }
+}
+
+/// The page's own figures (see the module comment).
+#[derive(Clone, Copy)]
+struct MapFigures {
+    first_render_ms: RwSignal<Option<f64>>,
+    /// Remote changes measured, and the latest one's delay.
+    remote: RwSignal<(u32, Option<f64>)>,
+}
+
+impl MapFigures {
+    fn measure(graph: Memo<Graph>) -> Self {
+        let sync = use_sync();
+        let opened = browser::performance_now();
+        let figures = Self {
+            first_render_ms: RwSignal::new(None),
+            remote: RwSignal::new((0, None)),
+        };
+        // When the graph last changed: a remote change that arrived before
+        // it was already drawn then (or changed nothing on the map).
+        let last_change = StoredValue::new(opened);
+        Effect::new(move |_| {
+            let nodes = graph.with(|graph| graph.nodes.len());
+            let changed_at = browser::performance_now();
+            let since = last_change.try_get_value().unwrap_or(changed_at);
+            last_change.set_value(changed_at);
+            let arrived = sync.remote_change_at().filter(|arrived| *arrived >= since);
+            // Leptos has patched the DOM by the next animation frame, which
+            // is the one the browser paints it in.
+            request_animation_frame(move || {
+                let drawn = browser::performance_now();
+                let first = figures.first_render_ms.try_get_untracked().flatten();
+                if first.is_none() {
+                    if nodes > 0 {
+                        let _ = figures.first_render_ms.try_set(Some(drawn - opened));
+                    }
+                } else if let Some(arrived) = arrived {
+                    let _ = figures.remote.try_update(|(count, latest)| {
+                        *count += 1;
+                        *latest = Some(drawn - arrived);
+                    });
+                }
+            });
+        });
+        figures
     }
 }
 
