@@ -6,6 +6,7 @@
 //! handle starts on sign-in and reports a session the server ended.
 
 use enlace_shared::api::PersonView;
+use leptos::leptos_dom::helpers::window_event_listener;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -17,14 +18,15 @@ use crate::components::language_switch::LanguageSwitch;
 use crate::components::presence_bar::PresenceBar;
 use crate::components::rejection_notice::RejectionNotice;
 use crate::context::Locale;
-use crate::http;
-use crate::i18n::{Text, text};
+use crate::http::{self, HttpError};
+use crate::i18n::{self, Text, text};
+use crate::local_copy;
 use crate::pages::login::LoginPage;
 use crate::pages::setup::SetupPage;
 use crate::pages::workspace::WorkspacePage;
 use crate::presence::PresenceHandle;
 use crate::route::{Route, is_setup_path};
-use crate::sync::SyncHandle;
+use crate::sync::{ConnectionState, SyncHandle};
 
 #[component]
 pub fn App() -> impl IntoView {
@@ -39,23 +41,45 @@ pub fn App() -> impl IntoView {
     PresenceHandle::provide(sync);
 
     let signed_in = Callback::new(move |person: PersonView| {
-        sync.start(author_name(&person));
+        sync.start(author_name(&person), person.clone());
         on_setup_page.set(false);
         auth_state.set(AuthState::SignedIn(person));
     });
+    // Signing out wipes this browser's copy (shared computers), after a
+    // warning when changes have not reached the server yet.
     let sign_out = Callback::new(move |()| {
+        let waiting = sync.waiting().get_untracked();
+        if waiting > 0 && !browser::confirm(&i18n::waiting_sign_out(language.get_untracked(), waiting)) {
+            return;
+        }
         sync.stop();
         spawn_local(async move {
+            if let Err(error) = local_copy::wipe().await {
+                web_sys::console::warn_1(&format!("enlace: {error}").into());
+            }
             http::sign_out().await;
             auth_state.set(AuthState::SignedOut);
         });
     });
+    // Back online: reconnect now rather than at the next retry.
+    let _online = window_event_listener(leptos::ev::online, move |_| sync.reconnect_now());
+    let _offline = window_event_listener(leptos::ev::offline, move |_| sync.went_offline());
 
     if !on_setup_page.get_untracked() {
         spawn_local(async move {
             match http::current_person().await {
                 Ok(Some(person)) => signed_in.run(person),
                 Ok(None) => auth_state.set(AuthState::SignedOut),
+                // No network: open as the last person signed in here, from
+                // this browser's copy; the server checks the session when
+                // it is back.
+                Err(HttpError::Unreachable(reason)) => match local_copy::last_sign_in().await {
+                    Ok(Some(last)) => signed_in.run(last.person),
+                    _ => {
+                        web_sys::console::warn_1(&format!("enlace: {reason}").into());
+                        auth_state.set(AuthState::SignedOut);
+                    }
+                },
                 Err(error) => {
                     web_sys::console::warn_1(&format!("enlace: {error}").into());
                     auth_state.set(AuthState::SignedOut);
@@ -90,6 +114,11 @@ pub fn App() -> impl IntoView {
             }
             AuthState::SignedOut => view! { <LoginPage on_signed_in=signed_in /> }.into_any(),
             AuthState::SignedIn(_) => view! {
+                {move || (sync.from_local_copy().get() && sync.connection().get() != ConnectionState::Live).then(|| view! {
+                    <p class="card offline-note" role="status" data-testid="offline-note">
+                        {move || text(language.get(), Text::OpenedFromCopy)}
+                    </p>
+                })}
                 <RejectionNotice
                     rejection=sync.rejection()
                     on_dismiss=Callback::new(move |()| sync.dismiss_rejection())
@@ -112,11 +141,45 @@ pub fn App() -> impl IntoView {
             <div class="topbar-actions">
                 {move || matches!(auth_state.get(), AuthState::SignedIn(_)).then(|| view! { <PresenceBar /> })}
                 {current_user}
-                <ConnectionIndicator state=sync.connection() />
+                <ConnectionIndicator state=sync.connection() waiting=sync.waiting() />
                 <LanguageSwitch />
             </div>
         </header>
+        <UpdateNotice />
         <main class="content">{page}</main>
         <footer class="footer">{move || text(language.get(), Text::Tagline)}</footer>
+    }
+}
+
+/// "A new version of Enlace is available — Reload", when the service worker
+/// (see `index.html`) has a newer build installed and waiting.
+#[component]
+fn UpdateNotice() -> impl IntoView {
+    let language = crate::context::use_language();
+    let window = || js_sys::global();
+    let flag = move || {
+        js_sys::Reflect::get(&window(), &"enlaceUpdateReady".into())
+            .ok()
+            .and_then(|ready| ready.as_bool())
+            .unwrap_or(false)
+    };
+    let ready = RwSignal::new(flag());
+    let _listener =
+        leptos::leptos_dom::helpers::window_event_listener_untyped("enlace-update", move |_| ready.set(true));
+    let reload = move |_| {
+        let update = js_sys::Reflect::get(&window(), &"enlaceUpdate".into())
+            .ok()
+            .and_then(|update| wasm_bindgen::JsCast::dyn_into::<js_sys::Function>(update).ok());
+        if let Some(update) = update {
+            let _ = update.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    };
+    move || {
+        ready.get().then(|| view! {
+            <p class="card update-note" role="status" data-testid="update-note">
+                {move || text(language.get(), Text::NewVersion)} " "
+                <button type="button" data-testid="update-reload" on:click=reload>{move || text(language.get(), Text::ReloadNow)}</button>
+            </p>
+        })
     }
 }

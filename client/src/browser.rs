@@ -116,3 +116,8 @@ pub fn utc_offset_minutes(ms: i64) -> i64 {
     // `getTimezoneOffset` is UTC minus local time, in whole minutes.
     -(date.get_timezone_offset() as i64)
 }
+
+/// The browser's yes/no question (false when it cannot ask).
+pub fn confirm(message: &str) -> bool {
+    web_sys::window().is_some_and(|window| window.confirm_with_message(message).unwrap_or(false))
+}

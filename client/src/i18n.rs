@@ -19,6 +19,10 @@ pub enum Text {
     ConnectionConnecting,
     ConnectionLive,
     ConnectionOffline,
+    SavedOnServer,
+    NewVersion,
+    ReloadNow,
+    OpenedFromCopy,
     ConnectionSignedOut,
     SignedInAs,
     RoleLabel,
@@ -290,7 +294,17 @@ fn words(key: Text) -> Bilingual {
         Text::LanguageSwitch => ("Idioma", "Language"),
         Text::ConnectionConnecting => ("Conectando…", "Connecting…"),
         Text::ConnectionLive => ("En vivo", "Live"),
-        Text::ConnectionOffline => ("Sin conexión, reintentando…", "Offline, retrying…"),
+        Text::ConnectionOffline => ("Sin conexión", "Offline"),
+        Text::SavedOnServer => ("guardado en el servidor", "saved on the server"),
+        Text::NewVersion => (
+            "Hay una versión nueva de Enlace.",
+            "A new version of Enlace is available.",
+        ),
+        Text::ReloadNow => ("Recargar", "Reload"),
+        Text::OpenedFromCopy => (
+            "Sin conexión: se muestra la copia de este navegador. Sus cambios se guardan aquí y se enviarán al volver la conexión.",
+            "Offline: showing this browser's copy. Your changes are kept here and sent when the connection is back.",
+        ),
         Text::ConnectionSignedOut => ("Sesión cerrada", "Signed out"),
         Text::SignedInAs => ("Sesión de", "Signed in as"),
         Text::RoleLabel => ("Rol", "Role"),
@@ -670,6 +684,30 @@ pub fn text(language: Language, key: Text) -> &'static str {
     words(key).get(language)
 }
 
+/// "N changes waiting" for the connection indicator.
+pub fn waiting_changes(language: Language, count: usize) -> String {
+    match (language, count) {
+        (Language::Spanish, 1) => "1 cambio en espera".to_owned(),
+        (Language::Spanish, count) => format!("{count} cambios en espera"),
+        (Language::English, 1) => "1 change waiting".to_owned(),
+        (Language::English, count) => format!("{count} changes waiting"),
+    }
+}
+
+/// The question before signing out with changes the server has not got.
+pub fn waiting_sign_out(language: Language, count: usize) -> String {
+    match language {
+        Language::Spanish => format!(
+            "{} no han llegado al servidor. Al cerrar sesión se borra la copia de este navegador y se perderían. ¿Cerrar sesión de todos modos?",
+            waiting_changes(language, count)
+        ),
+        Language::English => format!(
+            "{} have not reached the server. Signing out deletes this browser's copy and they would be lost. Sign out anyway?",
+            waiting_changes(language, count)
+        ),
+    }
+}
+
 /// A message decided now and drawn later, in whatever language is chosen
 /// then: one of the interface's own texts, or a refusal from the policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -690,6 +728,13 @@ impl Message {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn waiting_changes_count_in_both_languages() {
+        assert_eq!(waiting_changes(Language::Spanish, 1), "1 cambio en espera");
+        assert_eq!(waiting_changes(Language::English, 3), "3 changes waiting");
+        assert!(waiting_sign_out(Language::English, 2).starts_with("2 changes waiting have not"));
+    }
 
     #[test]
     fn spanish_is_the_default_and_both_languages_differ() {

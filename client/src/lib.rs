@@ -59,12 +59,15 @@ pub mod files;
 pub mod history;
 pub mod http;
 pub mod i18n;
+pub mod local_copy;
 pub mod overview;
 pub mod pages;
+pub mod persist;
 pub mod presence;
 pub mod refetch;
 pub mod route;
 pub mod sync;
+pub mod tab_lock;
 
 /// The wasm entry point: mounts the app on `<body>`.
 #[wasm_bindgen(start)]

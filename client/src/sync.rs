@@ -29,7 +29,7 @@ use std::fmt;
 use std::time::Duration;
 
 use automerge::Automerge;
-use enlace_shared::api::{WorkspaceSummary, close};
+use enlace_shared::api::{PersonView, WorkspaceSummary, close};
 use enlace_shared::ids::{self, DocumentId, PeerId};
 use enlace_shared::model::{self, Authorship, ModelError};
 use enlace_shared::presence::PresenceBoard;
@@ -46,6 +46,12 @@ use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 use crate::browser;
 use crate::http::{self, HttpError};
 use crate::i18n::{self, Text};
+use crate::local_copy::{self, CopyKey, LastSignIn};
+use crate::persist::{self, LocalState};
+use crate::tab_lock;
+
+/// How long after a change the waiting changes are counted.
+const WAITING_COUNT_DELAY_MS: u64 = 250;
 
 /// The first delay before reconnecting, and the cap it doubles up to.
 pub const FIRST_RETRY_DELAY_MS: u32 = 500;
@@ -203,6 +209,15 @@ struct Engine {
     /// `performance.now()` when the last frame that changed the document
     /// arrived (for the map's in-page figure `data-remote-ms`).
     remote_change_at: Option<f64>,
+    /// The signed-in person (whose local copy this tab reads and writes).
+    person: Option<PersonView>,
+    /// Whether this tab writes the person's local copy (see [`tab_lock`]);
+    /// `None` until asked.
+    owns_copy: Option<bool>,
+    /// The open workspace's local copy.
+    local: Option<LocalState>,
+    /// A count of waiting changes is scheduled.
+    waiting_scheduled: bool,
 }
 
 impl Engine {
@@ -234,6 +249,8 @@ impl Engine {
         self.document_id = None;
         self.role = None;
         self.author.clear();
+        self.person = None;
+        self.local = None;
         self.generation += 1;
         self.epoch += 1;
         self.retry_delay_ms = None;
@@ -280,6 +297,11 @@ pub struct SyncHandle {
     /// Everyone else's presence; notifies only when who or where changes,
     /// not on every heartbeat.
     presence: RwSignal<PresenceBoard>,
+    /// This browser's changes the server has not acknowledged yet.
+    waiting: RwSignal<usize>,
+    /// The workspace shown was opened from this browser's copy (before or
+    /// without the network).
+    from_local_copy: RwSignal<bool>,
     engine: StoredValue<Engine, LocalStorage>,
     /// Called when the server says the session is over.
     on_signed_out: Callback<()>,
@@ -309,23 +331,91 @@ impl SyncHandle {
                 active: false,
                 retry_delay_ms: None,
                 remote_change_at: None,
+                person: None,
+                owns_copy: None,
+                local: None,
+                waiting_scheduled: false,
             }),
+            waiting: RwSignal::new(0),
+            from_local_copy: RwSignal::new(false),
             on_signed_out,
         }
     }
 
-    /// Starts syncing as `author` (the signed-in person's display name,
-    /// written into every change). Restarts from scratch if already running.
-    pub fn start(&self, author: &str) {
+    /// Starts syncing as `person`, whose display name `author` is written
+    /// into every change. Restarts from scratch if already running. The
+    /// person's local copy of their last workspace, if this browser has
+    /// one, is opened first, before the network.
+    pub fn start(&self, author: &str, person: PersonView) {
         self.stop();
         let Some(epoch) = self.engine.try_update_value(|engine| {
             engine.author = author.to_owned();
+            engine.person = Some(person);
             engine.active = true;
             engine.epoch
         }) else {
             return;
         };
-        self.connect(epoch);
+        let this = *self;
+        spawn_local(async move {
+            this.open_local_copy(epoch).await;
+            this.connect(epoch);
+        });
+    }
+
+    /// Opens the local copy of the person's last workspace, if any.
+    async fn open_local_copy(self, epoch: u64) {
+        let Some(person) = self
+            .engine
+            .try_with_value(|engine| engine.person.clone())
+            .flatten()
+        else {
+            return;
+        };
+        let owns = match self.engine.try_with_value(|engine| engine.owns_copy).flatten() {
+            Some(owns) => owns,
+            None => {
+                let owns = tab_lock::hold(&person.id).await;
+                self.engine.update_value(|engine| engine.owns_copy = Some(owns));
+                owns
+            }
+        };
+        let last = match local_copy::last_sign_in().await {
+            Ok(last) => last,
+            Err(error) => return log(&error.to_string()),
+        };
+        let Some(workspace) = last
+            .filter(|last| last.person.id == person.id)
+            .and_then(|last| last.workspace)
+        else {
+            return;
+        };
+        let key = CopyKey::new(&person.id, workspace);
+        let stored = match local_copy::load(&key).await {
+            Ok(Some(stored)) => stored,
+            Ok(None) => return,
+            Err(error) => return log(&error.to_string()),
+        };
+        if !self.is_epoch(epoch) {
+            return;
+        }
+        let (state, document) = match LocalState::restored(key, stored, owns) {
+            Ok(restored) => restored,
+            Err(error) => return log(&format!("the local copy does not load: {error}")),
+        };
+        let (name, role) = (state.meta.workspace_name.clone(), state.meta.role);
+        self.engine.update_value(|engine| {
+            engine.document_id = Some(workspace);
+            engine.role = role;
+            // Nothing to send: the socket is not open yet.
+            let _ = engine.session.open(workspace, document);
+            engine.local = Some(state);
+        });
+        self.role.set(role);
+        self.workspace_id.set(Some(workspace));
+        self.workspace_name.set(Some(name));
+        self.from_local_copy.set(true);
+        self.publish();
     }
 
     /// Closes the socket, cancels retries and forgets the document (on sign-out).
@@ -335,6 +425,8 @@ impl SyncHandle {
             engine.reset();
         });
         self.connection.set(ConnectionState::SignedOut);
+        self.waiting.set(0);
+        self.from_local_copy.set(false);
         self.rejection.set(None);
         self.workspace_name.set(None);
         self.workspace_id.set(None);
@@ -418,6 +510,61 @@ impl SyncHandle {
         self.engine
             .try_with_value(|engine| engine.remote_change_at)
             .flatten()
+    }
+
+    /// This browser's changes the server has not acknowledged yet.
+    pub fn waiting(&self) -> Signal<usize> {
+        self.waiting.into()
+    }
+
+    /// Whether the workspace shown came from this browser's copy.
+    pub fn from_local_copy(&self) -> Signal<bool> {
+        self.from_local_copy.into()
+    }
+
+    /// Reconnects now if the socket is down (the browser's `online` event).
+    pub fn reconnect_now(&self) {
+        let Some((epoch, down)) = self.engine.try_update_value(|engine| {
+            let down = engine.connection.as_ref().is_none_or(|connection| {
+                let state = connection.socket.ready_state();
+                state != WebSocket::OPEN && state != WebSocket::CONNECTING
+            });
+            if down {
+                engine.retry_delay_ms = None;
+            }
+            (engine.epoch, down && engine.active)
+        }) else {
+            return;
+        };
+        if down {
+            self.connect(epoch);
+        }
+    }
+
+    /// The browser says the network is gone (its `offline` event): drops
+    /// the socket now rather than waiting for it to time out, and keeps
+    /// retrying with backoff until the `online` event or a retry gets through.
+    pub fn went_offline(&self) {
+        let epoch = self
+            .engine
+            .try_update_value(|engine| {
+                let connection = engine.connection.take()?;
+                connection.detach();
+                // Disconnected never fails and never asks to send anything.
+                let _ = engine.session.handle(now(), Input::Disconnected);
+                engine.generation += 1;
+                engine.active.then_some(engine.epoch)
+            })
+            .flatten();
+        let Some(epoch) = epoch else {
+            return;
+        };
+        self.presence.maybe_update(|board| {
+            let had_anyone = !board.people().is_empty();
+            board.clear();
+            had_anyone
+        });
+        self.retry_later(epoch);
     }
 
     /// The document's revision: it changes whenever the document does.
@@ -532,14 +679,39 @@ impl SyncHandle {
             let current = self.engine.try_with_value(|engine| engine.document_id).flatten();
             match choose_workspace(workspaces, current) {
                 Ok(workspace) => {
-                    self.engine.update_value(|engine| {
+                    let last = self.engine.try_update_value(|engine| {
                         engine.role = Some(workspace.role);
                         if engine.document_id.is_none() {
                             engine.document_id = Some(workspace.id);
+                            let mut document = Automerge::new();
+                            if let Some(person) = &engine.person {
+                                engine.local = Some(LocalState::fresh(
+                                    CopyKey::new(&person.id, workspace.id),
+                                    &mut document,
+                                    &workspace.name,
+                                    Some(workspace.role),
+                                    engine.owns_copy.unwrap_or(false),
+                                ));
+                            }
                             // Nothing to send: the socket is not open yet.
-                            let _ = engine.session.open(workspace.id, Automerge::new());
+                            let _ = engine.session.open(workspace.id, document);
                         }
+                        if let Some(local) = &mut engine.local {
+                            local.heard(&workspace.name, workspace.role);
+                        }
+                        engine.person.clone().map(|person| LastSignIn {
+                            person,
+                            workspace: Some(workspace.id),
+                        })
                     });
+                    if let Some(Some(last)) = last {
+                        spawn_local(async move {
+                            if let Err(error) = local_copy::remember_sign_in(&last).await {
+                                log(&error.to_string());
+                            }
+                        });
+                    }
+                    self.write_local_copy();
                     self.role.set(Some(workspace.role));
                     if self.workspace_id.get_untracked() != Some(workspace.id) {
                         self.workspace_id.set(Some(workspace.id));
@@ -750,7 +922,92 @@ impl SyncHandle {
         }
         if !changed.is_empty() {
             self.publish();
+        } else {
+            self.note_acknowledgements();
         }
+    }
+
+    /// The server's heads may have moved: keep them with the copy and
+    /// count what is still waiting.
+    fn note_acknowledgements(&self) {
+        self.engine.update_value(|engine| {
+            let Some(document_id) = engine.document_id else {
+                return;
+            };
+            let heads = engine.session.acknowledged_heads(&document_id);
+            if let Some(local) = &mut engine.local {
+                local.acknowledged(&heads);
+            }
+        });
+        self.write_local_copy();
+        self.count_waiting_soon();
+    }
+
+    /// Counts the waiting changes a little later (a burst of edits or of
+    /// acknowledgements costs one count).
+    fn count_waiting_soon(&self) {
+        let Some(false) = self.engine.try_update_value(|engine| {
+            let scheduled = engine.waiting_scheduled;
+            engine.waiting_scheduled = true;
+            scheduled
+        }) else {
+            return;
+        };
+        let this = *self;
+        set_timeout(
+            move || {
+                let Some(count) = this.engine.try_update_value(|engine| {
+                    engine.waiting_scheduled = false;
+                    let document_id = engine.document_id?;
+                    if engine.session.is_in_sync(&document_id) {
+                        return Some(0);
+                    }
+                    let acknowledged = engine.session.acknowledged_heads(&document_id);
+                    let heads = match &engine.local {
+                        Some(local) => local.server_heads(acknowledged),
+                        None => acknowledged,
+                    };
+                    Some(persist::waiting(engine.document()?, &heads))
+                }) else {
+                    return;
+                };
+                let count = count.unwrap_or(0);
+                if this.waiting.get_untracked() != count {
+                    this.waiting.set(count);
+                }
+            },
+            Duration::from_millis(WAITING_COUNT_DELAY_MS),
+        );
+    }
+
+    /// Queues what changed for the local copy and starts the writer if idle.
+    fn write_local_copy(&self) {
+        let Some(Some(epoch)) = self.engine.try_update_value(|engine| {
+            let local = engine.local.as_mut()?;
+            if local.writing {
+                return None;
+            }
+            Some(engine.epoch)
+        }) else {
+            return;
+        };
+        let this = *self;
+        spawn_local(async move {
+            loop {
+                let Some(Some((key, write))) = this.engine.try_update_value(|engine| {
+                    if engine.epoch != epoch {
+                        return None;
+                    }
+                    let local = engine.local.as_mut()?;
+                    Some((local.key.clone(), local.next_write()?))
+                }) else {
+                    return;
+                };
+                if let Err(error) = write.perform(&key).await {
+                    log(&error.to_string());
+                }
+            }
+        });
     }
 
     /// Republishes the document's contents to the UI's signals.
@@ -762,6 +1019,17 @@ impl SyncHandle {
         else {
             return;
         };
+        self.engine.update_value(|engine| {
+            let document_id = engine.document_id;
+            if let (Some(local), Some(document)) = (
+                engine.local.as_mut(),
+                document_id.and_then(|id| engine.session.document(&id)),
+            ) {
+                local.changed(document);
+            }
+        });
+        self.write_local_copy();
+        self.count_waiting_soon();
         self.revision.update(|revision| *revision += 1);
         if name.is_some() && name != self.workspace_name.get_untracked() {
             self.workspace_name.set(name);

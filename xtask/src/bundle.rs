@@ -24,7 +24,10 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// The package the bundle is built from.
 pub const CLIENT_PACKAGE: &str = "enlace-client";
 /// The static files copied from `client/` into the bundle.
-const STATIC_FILES: [&str; 2] = ["index.html", "style.css"];
+const STATIC_FILES: [&str; 3] = ["index.html", "style.css", "sw.js"];
+
+/// In `sw.js`, replaced by the build's version (see [`shell_version`]).
+const VERSION_PLACEHOLDER: &str = "__ENLACE_VERSION__";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Profile {
@@ -122,6 +125,10 @@ pub fn build_client(workspace: &Workspace, profile: Profile) -> anyhow::Result<P
         fs::copy(&source, staging.join(name))
             .with_context(|| format!("could not copy {}", source.display()))?;
     }
+    let worker = staging.join("sw.js");
+    let version = shell_version(&staging)?;
+    let script = fs::read_to_string(&worker)?.replace(VERSION_PLACEHOLDER, &version);
+    fs::write(&worker, script)?;
     let compress_started = Instant::now();
     compress_every_file(&staging, &dist)?;
     let compressed = compress_started.elapsed();
@@ -142,6 +149,22 @@ pub fn build_client(workspace: &Workspace, profile: Profile) -> anyhow::Result<P
         compressed.as_secs_f64(),
     );
     Ok(dist)
+}
+
+/// The version of the app shell the service worker caches: FNV-1a over the
+/// page, the stylesheet, the script and the wasm, in hex. The same bytes give
+/// the same version, so an unchanged build keeps browsers' cached shell.
+fn shell_version(staging: &Path) -> anyhow::Result<String> {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for name in ["index.html", "style.css", "enlace.js", "enlace_bg.wasm"] {
+        let path = staging.join(name);
+        let bytes = fs::read(&path).with_context(|| format!("could not read {}", path.display()))?;
+        for byte in bytes {
+            hash ^= u64::from(byte);
+            hash = hash.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    Ok(format!("{hash:016x}"))
 }
 
 /// The encodings written next to every bundle file, by file suffix.

@@ -4,7 +4,7 @@ use enlace_shared::language::Language;
 use leptos::prelude::*;
 
 use crate::context::use_language;
-use crate::i18n::{Text, text};
+use crate::i18n::{Text, text, waiting_changes};
 use crate::sync::ConnectionState;
 
 /// The label shown for each state.
@@ -18,19 +18,56 @@ pub fn connection_label(language: Language, state: ConnectionState) -> &'static 
     text(language, key)
 }
 
+/// The indicator's words: the state, then what is waiting or that all is saved.
+pub fn indicator_label(language: Language, state: ConnectionState, waiting: usize) -> String {
+    let base = connection_label(language, state);
+    match (state, waiting) {
+        (ConnectionState::SignedOut, _) => base.to_owned(),
+        (ConnectionState::Live, 0) => format!("{base} · {}", text(language, Text::SavedOnServer)),
+        (_, 0) => base.to_owned(),
+        (_, waiting) => format!("{base} — {}", waiting_changes(language, waiting)),
+    }
+}
+
 #[component]
-pub fn ConnectionIndicator(state: Signal<ConnectionState>) -> impl IntoView {
+pub fn ConnectionIndicator(state: Signal<ConnectionState>, waiting: Signal<usize>) -> impl IntoView {
     let language = use_language();
     view! {
         <span
             class="connection"
             data-testid="connection"
             data-state=move || state.get().as_attribute()
+            data-waiting=move || waiting.get()
             role="status"
             aria-live="polite"
         >
             <span class="connection-dot" aria-hidden="true"></span>
-            <span class="connection-label">{move || connection_label(language.get(), state.get())}</span>
+            <span class="connection-label">{move || indicator_label(language.get(), state.get(), waiting.get())}</span>
         </span>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_label_says_what_waits_or_that_all_is_saved() {
+        assert_eq!(
+            indicator_label(Language::English, ConnectionState::Offline, 2),
+            "Offline — 2 changes waiting"
+        );
+        assert_eq!(
+            indicator_label(Language::Spanish, ConnectionState::Live, 0),
+            "En vivo · guardado en el servidor"
+        );
+        assert_eq!(
+            indicator_label(Language::English, ConnectionState::Live, 1),
+            "Live — 1 change waiting"
+        );
+        assert_eq!(
+            indicator_label(Language::English, ConnectionState::Offline, 0),
+            "Offline"
+        );
     }
 }

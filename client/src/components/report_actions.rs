@@ -44,10 +44,6 @@ fn download(file_name: &str, contents: &str) -> Result<(), JsValue> {
     Ok(())
 }
 
-fn confirm(message: &str) -> bool {
-    web_sys::window().is_some_and(|window| window.confirm_with_message(message).unwrap_or(false))
-}
-
 fn as_model_error(error: ReportError) -> ModelError {
     match error {
         ReportError::Model(error) => error,
@@ -83,7 +79,7 @@ pub fn ReportActions(context: RecordContext) -> impl IntoView {
         })
     };
     let issue = move |_| {
-        if issued() && !confirm(text(language.get_untracked(), Text::ReportReissueConfirm)) {
+        if issued() && !browser::confirm(text(language.get_untracked(), Text::ReportReissueConfirm)) {
             return;
         }
         let today = browser::today();

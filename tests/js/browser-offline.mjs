@@ -1,0 +1,170 @@
+// Working offline, end to end, in two pages: Ana and Beto (members) have
+// the organisations X and Y open. Ana's browser goes offline (DevTools
+// network emulation); she edits X's acronym and Y's country, and the
+// indicator counts the changes waiting. She reloads with no network: the
+// service worker serves the app, the workspace opens from IndexedDB with her
+// edits, under the same actor id as before. Meanwhile Beto, online, edits
+// X's country. Ana comes back online: both pages show both edits, and Ana's
+// indicator says everything is saved on the server. Finally Ana signs out
+// and the IndexedDB database is gone. The Rust test then checks the
+// server's history attributes each edit to its author.
+//
+// usage: node browser-offline.mjs <base-url> <screenshot.png>
+// env: ENLACE_PASSWORD, ENLACE_A_EMAIL/_NAME (Ana), ENLACE_B_EMAIL/_NAME
+//      (Beto), ENLACE_X_ID, ENLACE_Y_ID (two organisations), ENLACE_A_ID
+//      (Ana's person id), ENLACE_WORKSPACE (the workspace's document id)
+
+import { createRun, requiredEnv, scriptArguments, setLineField, signIn, STEP_TIMEOUT_MS, waitForFieldValue } from "./browser-common.mjs";
+
+const { usage, baseUrl, screenshotPath, person } = scriptArguments("browser-offline.mjs");
+const ana = person("A", "member");
+const beto = person("B", "member");
+const x = requiredEnv("ENLACE_X_ID", usage);
+const y = requiredEnv("ENLACE_Y_ID", usage);
+const anaId = requiredEnv("ENLACE_A_ID", usage);
+const workspace = requiredEnv("ENLACE_WORKSPACE", usage);
+const ACRONYM = "ANA-SIN-RED";
+const Y_COUNTRY = "Chile";
+const X_COUNTRY = "Uruguay";
+const shots = screenshotPath.replace(/\.png$/i, "");
+const CONNECTION = '[data-testid="connection"]';
+
+const run = createRun("browser-offline.mjs", screenshotPath);
+
+/** The actor id Ana's copy keeps in IndexedDB (null when there is none). */
+async function storedActor(page) {
+  return (await storedMeta(page))?.actor ?? null;
+}
+
+/** The meta Ana's copy keeps in IndexedDB (null when there is none). */
+async function storedMeta(page) {
+  return page.evaluate(
+    ({ key }) =>
+      new Promise((resolve) => {
+        const request = indexedDB.open("enlace");
+        request.onerror = () => resolve(null);
+        request.onsuccess = () => {
+          const database = request.result;
+          if (!database.objectStoreNames.contains("copy")) {
+            database.close();
+            return resolve(null);
+          }
+          const read = database.transaction("copy").objectStore("copy").get(key);
+          read.onsuccess = () => {
+            database.close();
+            resolve(read.result ? JSON.parse(read.result) : null);
+          };
+          read.onerror = () => resolve(null);
+        };
+      }),
+    { key: `${anaId}/${workspace}/meta` },
+  );
+}
+
+async function waitForSaved(page) {
+  await page.waitForSelector(`${CONNECTION}[data-state="live"][data-waiting="0"]`, { state: "attached", timeout: STEP_TIMEOUT_MS });
+}
+
+try {
+  await run.launch(["ana", "beto"]);
+  const { ana: a, beto: b } = run.pages;
+  // Offline: the page reloads from the service worker, where a dialog must not block.
+  a.on("dialog", (dialog) => dialog.accept());
+
+  await run.step("sign in; both open X", async () => {
+    await a.goto(baseUrl);
+    await signIn(a, ana);
+    await b.goto(baseUrl);
+    await signIn(b, beto);
+    for (const page of [a, b]) {
+      await page.evaluate((id) => { location.hash = `#/organisations/${id}`; }, x);
+      await page.waitForSelector(`.record-detail[data-id="${x}"] [data-field="acronym"] input`);
+    }
+  });
+
+  let actorBefore;
+  await run.step("Ana's copy is kept, under one actor, and the app is cached", async () => {
+    await a.waitForFunction(() => navigator.serviceWorker?.controller != null, null, { timeout: STEP_TIMEOUT_MS });
+    await waitForSaved(a);
+    await a.waitForFunction(
+      () => document.querySelector('[data-testid="connection"] .connection-label')?.textContent.includes("guardado en el servidor"),
+    );
+    const deadline = Date.now() + STEP_TIMEOUT_MS;
+    while (!actorBefore && Date.now() < deadline) {
+      actorBefore = await storedActor(a);
+      if (!actorBefore) await a.waitForTimeout(100);
+    }
+    if (!/^[0-9a-f]{32}$/.test(actorBefore ?? "")) throw new Error(`the stored actor is ${actorBefore}`);
+  });
+
+  await run.step("Ana goes offline and edits two records; the changes wait", async () => {
+    await a.context().setOffline(true);
+    await a.waitForSelector(`${CONNECTION}:not([data-state="live"])`, { state: "attached", timeout: STEP_TIMEOUT_MS });
+    await setLineField(a, "acronym", ACRONYM);
+    await waitForFieldValue(a, "acronym", ACRONYM);
+    await a.evaluate((id) => { location.hash = `#/organisations/${id}`; }, y);
+    await a.waitForSelector(`.record-detail[data-id="${y}"] [data-field="country"] input`);
+    await setLineField(a, "country", Y_COUNTRY);
+    await waitForFieldValue(a, "country", Y_COUNTRY);
+    await a.waitForFunction(
+      (selector) => Number(document.querySelector(selector)?.getAttribute("data-waiting")) >= 2,
+      CONNECTION,
+      { timeout: STEP_TIMEOUT_MS },
+    );
+    const label = await a.textContent(`${CONNECTION} .connection-label`);
+    if (!/Sin conexión — \d+ cambios en espera/.test(label)) throw new Error(`the indicator reads ${JSON.stringify(label)}`);
+  });
+
+  await run.step("Beto, online, edits X's country meanwhile", async () => {
+    await setLineField(b, "country", X_COUNTRY);
+    await waitForFieldValue(b, "country", X_COUNTRY);
+    await waitForSaved(b);
+  });
+
+  await run.step("Ana reloads with no network: the app opens from this browser", async () => {
+    await a.reload();
+    await a.waitForSelector('[data-testid="offline-note"]', { timeout: STEP_TIMEOUT_MS });
+    await a.evaluate((id) => { location.hash = `#/organisations/${id}`; }, x);
+    await waitForFieldValue(a, "acronym", ACRONYM);
+    await a.evaluate((id) => { location.hash = `#/organisations/${id}`; }, y);
+    await waitForFieldValue(a, "country", Y_COUNTRY);
+    // The changes made offline still wait (counted against the server's
+    // heads kept with the copy).
+    await a
+      .waitForFunction((selector) => Number(document.querySelector(selector)?.getAttribute("data-waiting")) >= 2, CONNECTION, {
+        timeout: STEP_TIMEOUT_MS,
+      })
+      .catch(async () => {
+        const waiting = await a.getAttribute(CONNECTION, "data-waiting");
+        throw new Error(`after the reload ${waiting} changes wait; the copy's meta: ${JSON.stringify(await storedMeta(a))}`);
+      });
+    const actorAfter = await storedActor(a);
+    if (actorAfter !== actorBefore) throw new Error(`the actor changed from ${actorBefore} to ${actorAfter}`);
+    await a.screenshot({ path: `${shots}-offline.png`, fullPage: true });
+  });
+
+  await run.step("back online: both edits on both pages, everything saved", async () => {
+    await a.context().setOffline(false);
+    await waitForSaved(a);
+    await a.evaluate((id) => { location.hash = `#/organisations/${id}`; }, x);
+    await waitForFieldValue(a, "acronym", ACRONYM);
+    await waitForFieldValue(a, "country", X_COUNTRY);
+    await waitForFieldValue(b, "acronym", ACRONYM);
+    await waitForFieldValue(b, "country", X_COUNTRY);
+    await b.evaluate((id) => { location.hash = `#/organisations/${id}`; }, y);
+    await waitForFieldValue(b, "country", Y_COUNTRY);
+    if ((await a.locator('[data-testid="offline-note"]').count()) !== 0) throw new Error("the offline note stayed");
+    await a.screenshot({ path: screenshotPath, fullPage: true });
+  });
+
+  await run.step("signing out deletes this browser's copy", async () => {
+    await a.click('[data-testid="sign-out"]');
+    await a.waitForSelector('input[name="email"]', { timeout: STEP_TIMEOUT_MS });
+    const names = await a.evaluate(async () => (await indexedDB.databases()).map((database) => database.name));
+    if (names.includes("enlace")) throw new Error(`IndexedDB still holds ${JSON.stringify(names)}`);
+  });
+
+  await run.finish({});
+} catch (error) {
+  await run.fail(error);
+}
