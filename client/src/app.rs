@@ -16,7 +16,6 @@ use crate::components::connection_indicator::ConnectionIndicator;
 use crate::components::current_user::CurrentUser;
 use crate::components::language_switch::LanguageSwitch;
 use crate::components::presence_bar::PresenceBar;
-use crate::components::rejection_notice::RejectionNotice;
 use crate::context::Locale;
 use crate::http::{self, HttpError};
 use crate::i18n::{self, Text, text};
@@ -119,10 +118,6 @@ pub fn App() -> impl IntoView {
                         {move || text(language.get(), Text::OpenedFromCopy)}
                     </p>
                 })}
-                <RejectionNotice
-                    rejection=sync.rejection()
-                    on_dismiss=Callback::new(move |()| sync.dismiss_rejection())
-                />
                 <WorkspacePage />
             }
             .into_any(),

@@ -130,6 +130,19 @@ impl LocalState {
         self.persisted = heads;
     }
 
+    /// The document was rebuilt (changes the server refused were dropped):
+    /// the copy is rewritten whole, since its chunks hold the dropped ones.
+    pub fn replaced(&mut self, document: &Automerge) {
+        if !self.owns {
+            return;
+        }
+        self.meta.first_chunk = self.meta.next_chunk;
+        self.queue.retain(|write| !matches!(write, Write::Chunk(..)));
+        self.queue
+            .push_back(Write::Snapshot(self.meta.clone(), document.save()));
+        self.persisted = document.get_heads();
+    }
+
     /// The server acknowledged `heads`: kept, so that after a reload the
     /// changes beyond them still count as waiting.
     pub fn acknowledged(&mut self, heads: &[ChangeHash]) {
@@ -287,6 +300,32 @@ mod tests {
         assert!(stored.chunks.is_empty());
         let copy = Automerge::load(&stored.snapshot).expect("loads");
         assert_eq!(copy.get_heads(), document.get_heads());
+    }
+
+    #[test]
+    fn a_rebuilt_document_rewrites_the_whole_copy() {
+        let mut document = Automerge::new();
+        let mut state = LocalState::fresh(key(), &mut document, "Mesa", None, true);
+        let mut stored = None;
+        play(&mut state, &mut stored);
+        edit(&mut document, "kept");
+        state.changed(&document);
+        let kept = document.fork();
+        edit(&mut document, "refused");
+        state.changed(&document);
+        play(&mut state, &mut stored);
+        // The session drops the refused change: the copy follows.
+        let mut rebuilt = kept.fork();
+        state.replaced(&rebuilt);
+        play(&mut state, &mut stored);
+        let stored = stored.expect("stored");
+        assert!(stored.chunks.is_empty());
+        let (_, copy) = LocalState::restored(key(), stored, true).expect("loads");
+        assert_eq!(copy.get_heads(), kept.get_heads());
+        // And later changes are chunks after that snapshot again.
+        edit(&mut rebuilt, "after");
+        state.changed(&rebuilt);
+        assert!(matches!(state.next_write(), Some(Write::Chunk(..))));
     }
 
     #[test]

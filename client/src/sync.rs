@@ -34,9 +34,11 @@ use enlace_shared::ids::{self, DocumentId, PeerId};
 use enlace_shared::model::{self, Authorship, ModelError};
 use enlace_shared::presence::PresenceBoard;
 use enlace_shared::protocol::Message;
+use enlace_shared::records::Record;
 use enlace_shared::refusal::Refusal;
 use enlace_shared::roles::{self, Capability, Role};
 use enlace_shared::sync::{Input, Output, PeerSession, SessionEvent};
+use enlace_shared::timetravel::{self, RecordDiff};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -218,6 +220,9 @@ struct Engine {
     local: Option<LocalState>,
     /// A count of waiting changes is scheduled.
     waiting_scheduled: bool,
+    /// The records as they were before the server's refusal being handled
+    /// (to show the person what was dropped).
+    before_refusal: Option<Vec<Record>>,
 }
 
 impl Engine {
@@ -268,6 +273,10 @@ fn fresh_peer_id() -> PeerId {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
     pub dropped: usize,
+    /// What the dropped changes had written, record by record: the
+    /// document before the drop compared with after it (so the person can
+    /// copy what they wrote).
+    pub lost: Vec<RecordDiff>,
     /// The server's English sentence.
     pub reason: String,
     /// Why, when the server named a refusal the client can say in the
@@ -335,6 +344,7 @@ impl SyncHandle {
                 owns_copy: None,
                 local: None,
                 waiting_scheduled: false,
+                before_refusal: None,
             }),
             waiting: RwSignal::new(0),
             from_local_copy: RwSignal::new(false),
@@ -809,6 +819,11 @@ impl SyncHandle {
             Err(error) => return log(&format!("ignoring an undecodable frame: {error}")),
         };
         let arrived = browser::performance_now();
+        if matches!(message, Message::Rejected { .. }) {
+            self.engine.update_value(|engine| {
+                engine.before_refusal = engine.document().map(timetravel::read_workspace);
+            });
+        }
         let output = self.engine.try_update_value(|engine| {
             let output = engine.session.handle(now(), Input::Received(message));
             if output.as_ref().is_ok_and(|output| !output.changed.is_empty()) {
@@ -910,8 +925,28 @@ impl SyncHandle {
                     ..
                 } => {
                     log(&format!("the server refused {dropped} change(s): {reason}"));
+                    let lost = self
+                        .engine
+                        .try_update_value(|engine| {
+                            let before = engine.before_refusal.take()?;
+                            let document_id = engine.document_id?;
+                            let document = engine.session.document(&document_id)?;
+                            // The copy still holds the dropped changes: it is
+                            // rewritten whole, or they would come back at the
+                            // next reload.
+                            if let Some(local) = &mut engine.local {
+                                local.replaced(document);
+                            }
+                            Some(timetravel::compare_records(
+                                &timetravel::read_workspace(document),
+                                &before,
+                            ))
+                        })
+                        .flatten()
+                        .unwrap_or_default();
                     self.rejection.set(Some(Rejection {
                         dropped,
+                        lost,
                         reason,
                         refusal,
                     }));
@@ -1112,6 +1147,7 @@ mod tests {
     fn a_rejection_speaks_the_language_when_the_server_named_the_refusal() {
         let named = Rejection {
             dropped: 1,
+            lost: Vec::new(),
             reason: "Observers can read but not edit.".to_owned(),
             refusal: Some(Refusal::ReadOnlyRole),
         };

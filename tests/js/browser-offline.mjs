@@ -6,13 +6,16 @@
 // edits, under the same actor id as before. Meanwhile Beto, online, edits
 // X's country. Ana comes back online: both pages show both edits, and Ana's
 // indicator says everything is saved on the server. Finally Ana signs out
-// and the IndexedDB database is gone. The Rust test then checks the
-// server's history attributes each edit to its author.
+// and the IndexedDB database is gone. In between, Ana edits offline again
+// while the secretariat makes her an observer: on reconnect the server
+// refuses the edit and Ana's page shows what she wrote, to copy. The Rust
+// test then checks the server's history attributes each edit to its author.
 //
 // usage: node browser-offline.mjs <base-url> <screenshot.png>
 // env: ENLACE_PASSWORD, ENLACE_A_EMAIL/_NAME (Ana), ENLACE_B_EMAIL/_NAME
 //      (Beto), ENLACE_X_ID, ENLACE_Y_ID (two organisations), ENLACE_A_ID
-//      (Ana's person id), ENLACE_WORKSPACE (the workspace's document id)
+//      (Ana's person id), ENLACE_WORKSPACE (the workspace's document id),
+//      ENLACE_ADMIN_AUTHORIZATION (a secretariat's Authorization header)
 
 import { createRun, requiredEnv, scriptArguments, setLineField, signIn, STEP_TIMEOUT_MS, waitForFieldValue } from "./browser-common.mjs";
 
@@ -23,9 +26,11 @@ const x = requiredEnv("ENLACE_X_ID", usage);
 const y = requiredEnv("ENLACE_Y_ID", usage);
 const anaId = requiredEnv("ENLACE_A_ID", usage);
 const workspace = requiredEnv("ENLACE_WORKSPACE", usage);
+const adminAuthorization = requiredEnv("ENLACE_ADMIN_AUTHORIZATION", usage);
 const ACRONYM = "ANA-SIN-RED";
 const Y_COUNTRY = "Chile";
 const X_COUNTRY = "Uruguay";
+const REFUSED = "YA-NO-PUEDE";
 const shots = screenshotPath.replace(/\.png$/i, "");
 const CONNECTION = '[data-testid="connection"]';
 
@@ -155,6 +160,30 @@ try {
     await waitForFieldValue(b, "country", Y_COUNTRY);
     if ((await a.locator('[data-testid="offline-note"]').count()) !== 0) throw new Error("the offline note stayed");
     await a.screenshot({ path: screenshotPath, fullPage: true });
+  });
+
+  await run.step("a change refused on reconnect is shown to its author with its content", async () => {
+    await a.evaluate((id) => { location.hash = `#/organisations/${id}`; }, x);
+    await waitForFieldValue(a, "acronym", ACRONYM);
+    await a.context().setOffline(true);
+    await a.waitForSelector(`${CONNECTION}:not([data-state="live"])`, { state: "attached", timeout: STEP_TIMEOUT_MS });
+    await setLineField(a, "acronym", REFUSED);
+    await waitForFieldValue(a, "acronym", REFUSED);
+    // Meanwhile the secretariat makes Ana an observer.
+    const response = await fetch(`${baseUrl}/api/users/${anaId}`, {
+      method: "PATCH",
+      headers: { "content-type": "application/json", authorization: adminAuthorization },
+      body: JSON.stringify({ workspace, role: "observer" }),
+    });
+    if (!response.ok) throw new Error(`the role change answered ${response.status}: ${await response.text()}`);
+    await a.context().setOffline(false);
+    await a.waitForSelector('[data-testid="rejected-content"]', { timeout: STEP_TIMEOUT_MS });
+    const content = await a.inputValue('[data-testid="rejected-content"]');
+    if (!content.includes(`Siglas: ${REFUSED}`)) throw new Error(`the refused content reads ${JSON.stringify(content)}`);
+    // The page is back to what the server holds; nothing waits.
+    await waitForFieldValue(a, "acronym", ACRONYM);
+    await a.waitForSelector(`${CONNECTION}[data-waiting="0"]`, { state: "attached", timeout: STEP_TIMEOUT_MS });
+    await a.screenshot({ path: `${shots}-refused.png`, fullPage: true });
   });
 
   await run.step("signing out deletes this browser's copy", async () => {

@@ -5,7 +5,10 @@
 //! worker's cache and the workspace from IndexedDB, with her edits and the
 //! same actor id), while Beto edits one of the same records online; back
 //! online both pages hold both edits, and signing out deletes the copy.
-//! Then the server's history must attribute each edit to its author.
+//! Then Ana edits offline again while the secretariat makes her an
+//! observer: on reconnect the server refuses it and her page shows what she
+//! wrote. The server's history must attribute each edit to its author, and
+//! hold nothing of the refused one.
 //! Screenshots `offline.png` and `offline-offline.png` under
 //! `target/screenshots/`.
 
@@ -51,6 +54,7 @@ async fn offline_edits_survive_a_reload_and_merge_with_their_authors() -> anyhow
     drop(secretariat);
 
     let screenshot = fresh_screenshot("offline.png")?;
+    let (_, admin_authorization) = server.admin().header();
     run_script(
         "browser-offline.mjs",
         &server,
@@ -65,6 +69,7 @@ async fn offline_edits_survive_a_reload_and_merge_with_their_authors() -> anyhow
             ("ENLACE_X_ID", &x),
             ("ENLACE_Y_ID", &y),
             ("ENLACE_WORKSPACE", &document.to_string()),
+            ("ENLACE_ADMIN_AUTHORIZATION", &admin_authorization),
         ],
     )
     .await?;
@@ -101,6 +106,10 @@ async fn offline_edits_survive_a_reload_and_merge_with_their_authors() -> anyhow
         author_of("country", "Uruguay") == ["Beto Ruiz"],
         "the online country is attributed to {:?}",
         author_of("country", "Uruguay")
+    );
+    ensure!(
+        author_of("acronym", "YA-NO-PUEDE").is_empty(),
+        "the refused acronym reached the history"
     );
     server.stop().await?;
     Ok(())

@@ -13,6 +13,7 @@ use crate::browser;
 use crate::collections::Snapshot;
 use crate::components::as_of_banner::AsOfBanner;
 use crate::components::nav_bar::NavBar;
+use crate::components::rejection_notice::RejectionNotice;
 use crate::context::{PastMoment, Workspace, use_sync};
 use crate::pages::action_items::ActionItemsPage;
 use crate::pages::collection_list::CollectionList;
@@ -104,6 +105,10 @@ pub fn WorkspacePage() -> impl IntoView {
         Route::Map => view! { <MapPage /> }.into_any(),
     };
     view! {
+        <RejectionNotice
+            rejection=sync.rejection()
+            on_dismiss=Callback::new(move |()| sync.dismiss_rejection())
+        />
         <NavBar route=route.into() />
         <AsOfBanner />
         <div class="workspace-page" class:past=move || past.with(Option::is_some)>{page}</div>
