@@ -35,11 +35,19 @@ pub fn App() -> impl IntoView {
     let auth_state = RwSignal::new(AuthState::Checking);
     let on_setup_page = RwSignal::new(is_setup_path(&browser::location_path()));
 
-    let sync = SyncHandle::new(Callback::new(move |()| auth_state.set(AuthState::SignedOut)));
+    // The server ended the session (it expired, or was closed elsewhere):
+    // this browser's copy and its waiting changes stay, and are sent once
+    // the person signs in again.
+    let session_ended = RwSignal::new(false);
+    let sync = SyncHandle::new(Callback::new(move |()| {
+        session_ended.set(true);
+        auth_state.set(AuthState::SignedOut);
+    }));
     provide_context(sync);
     PresenceHandle::provide(sync);
 
     let signed_in = Callback::new(move |person: PersonView| {
+        session_ended.set(false);
         sync.start(author_name(&person), person.clone());
         on_setup_page.set(false);
         auth_state.set(AuthState::SignedIn(person));
@@ -111,7 +119,15 @@ pub fn App() -> impl IntoView {
                 view! { <p class="muted">{move || text(language.get(), Text::CheckingSession)}</p> }
                     .into_any()
             }
-            AuthState::SignedOut => view! { <LoginPage on_signed_in=signed_in /> }.into_any(),
+            AuthState::SignedOut => view! {
+                {move || session_ended.get().then(|| view! {
+                    <p class="card offline-note" role="status" data-testid="session-ended">
+                        {move || text(language.get(), Text::SessionEnded)}
+                    </p>
+                })}
+                <LoginPage on_signed_in=signed_in />
+            }
+            .into_any(),
             AuthState::SignedIn(_) => view! {
                 {move || (sync.from_local_copy().get() && sync.connection().get() != ConnectionState::Live).then(|| view! {
                     <p class="card offline-note" role="status" data-testid="offline-note">

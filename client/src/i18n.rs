@@ -20,6 +20,7 @@ pub enum Text {
     ConnectionLive,
     ConnectionOffline,
     SavedOnServer,
+    SessionEnded,
     RejectedContent,
     RejectedNewRecord,
     RejectedEmptied,
@@ -300,6 +301,10 @@ fn words(key: Text) -> Bilingual {
         Text::ConnectionLive => ("En vivo", "Live"),
         Text::ConnectionOffline => ("Sin conexión", "Offline"),
         Text::SavedOnServer => ("guardado en el servidor", "saved on the server"),
+        Text::SessionEnded => (
+            "Su sesión terminó. Inicie sesión de nuevo: los cambios que esperan en este navegador se enviarán entonces.",
+            "Your session has ended. Sign in again: the changes waiting in this browser will be sent then.",
+        ),
         Text::NewVersion => (
             "Hay una versión nueva de Enlace.",
             "A new version of Enlace is available.",

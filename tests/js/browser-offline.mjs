@@ -6,7 +6,9 @@
 // edits, under the same actor id as before. Meanwhile Beto, online, edits
 // X's country. Ana comes back online: both pages show both edits, and Ana's
 // indicator says everything is saved on the server. Finally Ana signs out
-// and the IndexedDB database is gone. In between, Ana edits offline again
+// and the IndexedDB database is gone. In between, Ana's session ends while
+// she is offline with a change waiting: back online she is asked to sign
+// in, and the change reaches Beto after she does. And Ana edits offline again
 // while the secretariat makes her an observer: on reconnect the server
 // refuses the edit and Ana's page shows what she wrote, to copy. The Rust
 // test then checks the server's history attributes each edit to its author.
@@ -31,6 +33,7 @@ const ACRONYM = "ANA-SIN-RED";
 const Y_COUNTRY = "Chile";
 const X_COUNTRY = "Uruguay";
 const REFUSED = "YA-NO-PUEDE";
+const CITY = "Valparaíso";
 const shots = screenshotPath.replace(/\.png$/i, "");
 const CONNECTION = '[data-testid="connection"]';
 
@@ -160,6 +163,26 @@ try {
     await waitForFieldValue(b, "country", Y_COUNTRY);
     if ((await a.locator('[data-testid="offline-note"]').count()) !== 0) throw new Error("the offline note stayed");
     await a.screenshot({ path: screenshotPath, fullPage: true });
+  });
+
+  await run.step("a session that ended while offline: sign in again, the waiting change is sent", async () => {
+    await a.evaluate((id) => { location.hash = `#/organisations/${id}`; }, y);
+    await a.context().setOffline(true);
+    await a.waitForSelector(`${CONNECTION}:not([data-state="live"])`, { state: "attached", timeout: STEP_TIMEOUT_MS });
+    await setLineField(a, "city", CITY);
+    await waitForFieldValue(a, "city", CITY);
+    // Meanwhile Ana's session ends on the server (as when it expires).
+    const cookies = await a.context().cookies();
+    const session = cookies.find((cookie) => cookie.name === "enlace_session");
+    if (!session) throw new Error(`no session cookie among ${cookies.map((cookie) => cookie.name)}`);
+    const ended = await fetch(`${baseUrl}/api/logout`, { method: "POST", headers: { cookie: `enlace_session=${session.value}` } });
+    if (ended.status !== 204) throw new Error(`logout answered ${ended.status}`);
+    await a.context().setOffline(false);
+    await a.waitForSelector('[data-testid="session-ended"]', { timeout: STEP_TIMEOUT_MS });
+    await signIn(a, ana);
+    await waitForSaved(a);
+    await b.evaluate((id) => { location.hash = `#/organisations/${id}`; }, y);
+    await waitForFieldValue(b, "city", CITY);
   });
 
   await run.step("a change refused on reconnect is shown to its author with its content", async () => {
