@@ -38,6 +38,33 @@ pub struct Shape {
     pub people: usize,
     /// Timed repetitions of each read.
     pub repetitions: usize,
+    /// Characters of pseudo-random filler appended to every new name (0:
+    /// none), to make a workspace of a given size without more changes.
+    pub padding: usize,
+}
+
+/// `length` characters of deterministic filler for change `index`, from a
+/// 64-letter alphabet (little for deflate to squeeze).
+fn filler(index: usize, length: usize) -> String {
+    const LETTERS: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let mut state = (index as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1;
+    (0..length)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            char::from(LETTERS[(state % 64) as usize])
+        })
+        .collect()
+}
+
+/// `name`, then `padding` characters of filler (none when 0).
+fn padded(name: String, index: usize, padding: usize) -> String {
+    if padding == 0 {
+        name
+    } else {
+        format!("{name} {}", filler(index, padding))
+    }
 }
 
 /// Changes stored per writer request while building.
@@ -149,7 +176,10 @@ pub async fn build(data_dir: &Path, shape: Shape) -> anyhow::Result<Built> {
             )?;
         } else {
             let (field, value) = match index % 3 {
-                0 => ("name", format!("Organización {index}")),
+                0 => (
+                    "name",
+                    padded(format!("Organización {index}"), index, shape.padding),
+                ),
                 1 => ("acronym", format!("O{index}")),
                 _ => ("country", ["MX", "DE", "ES", "US"][index % 4].to_owned()),
             };

@@ -21,6 +21,8 @@
 //!   300 ties), for the Criterion `map` benchmark and [`map_browser`].
 //! - [`map_browser`]: the map in headless Chromium (`enlace-map`): first
 //!   render, a remote change shown, frames per second while dragging.
+//! - [`offline_browser`]: the local copy in headless Chromium
+//!   (`enlace-offline`): its size, persisting one edit, opening offline.
 //! - [`browser`]: figures from real headless Chromium (bundle size, time to
 //!   an interactive directory, remote edit to repaint).
 //! - [`storage_figures`]: the Criterion storage benchmarks' results, read
@@ -45,6 +47,7 @@ pub mod load;
 pub mod map_browser;
 pub mod map_fixture;
 pub mod matrix;
+pub mod offline_browser;
 pub mod process;
 pub mod servers;
 pub mod storage_figures;

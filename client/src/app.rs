@@ -152,7 +152,7 @@ pub fn App() -> impl IntoView {
             <div class="topbar-actions">
                 {move || matches!(auth_state.get(), AuthState::SignedIn(_)).then(|| view! { <PresenceBar /> })}
                 {current_user}
-                <ConnectionIndicator state=sync.connection() waiting=sync.waiting() />
+                <ConnectionIndicator state=sync.connection() waiting=sync.waiting() figures=sync.local_figures() />
                 <LanguageSwitch />
             </div>
         </header>

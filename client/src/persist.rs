@@ -11,6 +11,9 @@ use enlace_shared::roles::Role;
 
 use crate::local_copy::{self, COMPACT_AFTER, CopyKey, LocalError, Meta, Stored};
 
+/// A chunk larger than this is written as a snapshot instead.
+pub const LARGEST_CHUNK: usize = 256 * 1024;
+
 /// One write to the local copy, with the meta as of that write.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Write {
@@ -106,28 +109,40 @@ impl LocalState {
 
     /// After the document changed: queues what changed since the last
     /// write (its own bytes), or the whole document every
-    /// [`COMPACT_AFTER`] chunks.
-    pub fn changed(&mut self, document: &Automerge) {
+    /// [`COMPACT_AFTER`] chunks. True when something was queued.
+    pub fn changed(&mut self, document: &Automerge) -> bool {
         if !self.owns {
-            return;
+            return false;
         }
         let heads = document.get_heads();
         if heads == self.persisted {
-            return;
+            return false;
         }
         let n = self.meta.next_chunk;
         self.meta.next_chunk += 1;
-        if n.saturating_sub(self.meta.first_chunk) >= COMPACT_AFTER {
-            self.meta.first_chunk = self.meta.next_chunk;
-            // The snapshot covers every chunk still queued.
-            self.queue.retain(|write| !matches!(write, Write::Chunk(..)));
-            self.queue
-                .push_back(Write::Snapshot(self.meta.clone(), document.save()));
-        } else {
-            let bytes = document.save_after(&self.persisted);
-            self.queue.push_back(Write::Chunk(self.meta.clone(), n, bytes));
+        let bytes = (n.saturating_sub(self.meta.first_chunk) < COMPACT_AFTER)
+            .then(|| document.save_after(&self.persisted))
+            .filter(|bytes| bytes.len() <= LARGEST_CHUNK);
+        match bytes {
+            Some(bytes) => self.queue.push_back(Write::Chunk(self.meta.clone(), n, bytes)),
+            None => {
+                // Every so many chunks, or after a large change (the first
+                // sync of a workspace): the whole document, compressed,
+                // which loads faster than the same changes one by one.
+                self.meta.first_chunk = self.meta.next_chunk;
+                // The snapshot covers every chunk still queued.
+                self.queue.retain(|write| !matches!(write, Write::Chunk(..)));
+                self.queue
+                    .push_back(Write::Snapshot(self.meta.clone(), document.save()));
+            }
         }
         self.persisted = heads;
+        true
+    }
+
+    /// Writes queued or under way.
+    pub fn pending(&self) -> usize {
+        self.queue.len() + usize::from(self.writing)
     }
 
     /// The document was rebuilt (changes the server refused were dropped):
@@ -326,6 +341,22 @@ mod tests {
         edit(&mut rebuilt, "after");
         state.changed(&rebuilt);
         assert!(matches!(state.next_write(), Some(Write::Chunk(..))));
+    }
+
+    #[test]
+    fn a_large_change_is_written_as_a_snapshot() {
+        let mut document = Automerge::new();
+        let mut state = LocalState::fresh(key(), &mut document, "Mesa", None, true);
+        let mut stored = None;
+        play(&mut state, &mut stored);
+        // The first sync brings the whole workspace at once.
+        let mut server = Automerge::new();
+        edit(&mut server, &"x".repeat(LARGEST_CHUNK + 1));
+        document.merge(&mut server).expect("merges");
+        state.changed(&document);
+        assert!(matches!(state.queue.back(), Some(Write::Snapshot(..))));
+        play(&mut state, &mut stored);
+        assert!(stored.expect("stored").chunks.is_empty());
     }
 
     #[test]

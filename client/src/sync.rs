@@ -39,6 +39,7 @@ use enlace_shared::refusal::Refusal;
 use enlace_shared::roles::{self, Capability, Role};
 use enlace_shared::sync::{Input, Output, PeerSession, SessionEvent};
 use enlace_shared::timetravel::{self, RecordDiff};
+use leptos::leptos_dom::helpers::request_animation_frame;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -269,6 +270,26 @@ fn fresh_peer_id() -> PeerId {
     ))
 }
 
+/// The local copy's own figures, for `cargo xtask bench` (never asserted):
+/// milliseconds, `None` until measured.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct LocalFigures {
+    /// Reading the copy from IndexedDB.
+    pub read_ms: Option<f64>,
+    /// Loading it into a document (snapshot, then chunks).
+    pub load_ms: Option<f64>,
+    /// From the page's start (`performance.now()` is measured from the
+    /// navigation) to the first frame drawn with the copy's workspace.
+    pub open_ms: Option<f64>,
+    /// In the page, the last change's part of persisting: its bytes taken
+    /// and queued (the write itself runs off the main thread).
+    pub persist_ms: Option<f64>,
+    /// The last IndexedDB write, from its start to its transaction's end.
+    pub write_ms: Option<f64>,
+    /// Writes queued or under way.
+    pub pending: usize,
+}
+
 /// The server refused local changes, which the session then dropped.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Rejection {
@@ -311,6 +332,7 @@ pub struct SyncHandle {
     /// The workspace shown was opened from this browser's copy (before or
     /// without the network).
     from_local_copy: RwSignal<bool>,
+    local_figures: RwSignal<LocalFigures>,
     engine: StoredValue<Engine, LocalStorage>,
     /// Called when the server says the session is over.
     on_signed_out: Callback<()>,
@@ -348,6 +370,7 @@ impl SyncHandle {
             }),
             waiting: RwSignal::new(0),
             from_local_copy: RwSignal::new(false),
+            local_figures: RwSignal::new(LocalFigures::default()),
             on_signed_out,
         }
     }
@@ -401,6 +424,7 @@ impl SyncHandle {
             return;
         };
         let key = CopyKey::new(&person.id, workspace);
+        let read_started = browser::performance_now();
         let stored = match local_copy::load(&key).await {
             Ok(Some(stored)) => stored,
             Ok(None) => return,
@@ -409,10 +433,16 @@ impl SyncHandle {
         if !self.is_epoch(epoch) {
             return;
         }
+        let load_started = browser::performance_now();
         let (state, document) = match LocalState::restored(key, stored, owns) {
             Ok(restored) => restored,
             Err(error) => return log(&format!("the local copy does not load: {error}")),
         };
+        let loaded = browser::performance_now();
+        self.local_figures.update(|figures| {
+            figures.read_ms = Some(load_started - read_started);
+            figures.load_ms = Some(loaded - load_started);
+        });
         let (name, role) = (state.meta.workspace_name.clone(), state.meta.role);
         self.engine.update_value(|engine| {
             engine.document_id = Some(workspace);
@@ -426,6 +456,10 @@ impl SyncHandle {
         self.workspace_name.set(Some(name));
         self.from_local_copy.set(true);
         self.publish();
+        let figures = self.local_figures;
+        request_animation_frame(move || {
+            let _ = figures.try_update(|figures| figures.open_ms = Some(browser::performance_now()));
+        });
     }
 
     /// Closes the socket, cancels retries and forgets the document (on sign-out).
@@ -525,6 +559,11 @@ impl SyncHandle {
     /// This browser's changes the server has not acknowledged yet.
     pub fn waiting(&self) -> Signal<usize> {
         self.waiting.into()
+    }
+
+    /// The local copy's own figures.
+    pub fn local_figures(&self) -> Signal<LocalFigures> {
+        self.local_figures.into()
     }
 
     /// Whether the workspace shown came from this browser's copy.
@@ -1029,18 +1068,28 @@ impl SyncHandle {
         let this = *self;
         spawn_local(async move {
             loop {
-                let Some(Some((key, write))) = this.engine.try_update_value(|engine| {
+                let Some(Some((key, write, pending))) = this.engine.try_update_value(|engine| {
                     if engine.epoch != epoch {
                         return None;
                     }
                     let local = engine.local.as_mut()?;
-                    Some((local.key.clone(), local.next_write()?))
+                    let write = local.next_write();
+                    Some((local.key.clone(), write, local.pending()))
                 }) else {
                     return;
                 };
+                let _ = this.local_figures.try_update(|figures| figures.pending = pending);
+                let Some(write) = write else {
+                    return;
+                };
+                let started = browser::performance_now();
                 if let Err(error) = write.perform(&key).await {
                     log(&error.to_string());
                 }
+                let took = browser::performance_now() - started;
+                let _ = this
+                    .local_figures
+                    .try_update(|figures| figures.write_ms = Some(took));
             }
         });
     }
@@ -1054,15 +1103,23 @@ impl SyncHandle {
         else {
             return;
         };
-        self.engine.update_value(|engine| {
+        let started = browser::performance_now();
+        let persisted = self.engine.try_update_value(|engine| {
             let document_id = engine.document_id;
             if let (Some(local), Some(document)) = (
                 engine.local.as_mut(),
                 document_id.and_then(|id| engine.session.document(&id)),
             ) {
-                local.changed(document);
+                local.changed(document)
+            } else {
+                false
             }
         });
+        if persisted == Some(true) {
+            let took = browser::performance_now() - started;
+            self.local_figures
+                .update(|figures| figures.persist_ms = Some(took));
+        }
         self.write_local_copy();
         self.count_waiting_soon();
         self.revision.update(|revision| *revision += 1);

@@ -22,7 +22,11 @@
 //!    ties in headless Chromium: first render, a remote change shown,
 //!    frames per second while dragging; `map.md`, `map.json` and
 //!    `map-800.png`. `--map-only` runs just this part;
-//! 6. the abuse run (`enlace-abuse`): honest peers' latency and the server's
+//! 6. the local copy (issue 14, `enlace-offline`): a 100,000-change
+//!    workspace of about 10 MB opened from IndexedDB with the network off, and one edit
+//!    persisted; `offline.md`, `offline.json`. `--offline-only` runs just
+//!    this part;
+//! 7. the abuse run (`enlace-abuse`): honest peers' latency and the server's
 //!    peak memory while an attacker runs each attack, against a baseline,
 //!    written to `abuse.md` and `abuse.json`. `--abuse-only` runs just this
 //!    part (no bundle, no browser, no Criterion).
@@ -52,6 +56,19 @@ pub fn run_all(workspace: &Workspace, arguments: &[String]) -> anyhow::Result<()
                 .args(["-p", "enlace-bench", "--bin", "enlace-abuse"]),
         )?;
         return abuse(workspace, quick, &rest);
+    }
+    if arguments.iter().any(|argument| argument == "--offline-only") {
+        bundle::ensure_wasm_target(workspace)?;
+        test::install_chromium()?;
+        test::install_npm_packages(&workspace.root.join("tests").join("js"))?;
+        let dist = bundle::build_client(workspace, bundle::Profile::Release)?;
+        run::status(
+            run::cargo(workspace)
+                .args(["build", "--release", "-p", "enlace-server", "--bin", "enlace"])
+                .args(["-p", "enlace-bench", "--bin", "enlace-offline"])
+                .env(CLIENT_DIST_ENV, &dist),
+        )?;
+        return offline(workspace, quick, &dist);
     }
     if arguments.iter().any(|argument| argument == "--map-only") {
         bundle::ensure_wasm_target(workspace)?;
@@ -145,6 +162,7 @@ pub fn run_all(workspace: &Workspace, arguments: &[String]) -> anyhow::Result<()
     run::status(&mut harness)?;
     history(workspace, quick, &dist)?;
     map(workspace, quick, &dist)?;
+    offline(workspace, quick, &dist)?;
     abuse(workspace, quick, &[])?;
     eprintln!("xtask bench: results in {}", out.display());
     Ok(())
@@ -173,6 +191,35 @@ fn abuse(workspace: &Workspace, quick: bool, arguments: &[String]) -> anyhow::Re
         command.args(["--duration", "5"]);
     }
     run::status(&mut command)
+}
+
+/// The local copy's figures in headless Chromium (`enlace-offline`), into
+/// `offline.md` and `offline.json`.
+fn offline(workspace: &Workspace, quick: bool, dist: &std::path::Path) -> anyhow::Result<()> {
+    let mut figures = run::cargo(workspace);
+    figures
+        .args([
+            "run",
+            "--release",
+            "-p",
+            "enlace-bench",
+            "--bin",
+            "enlace-offline",
+            "--",
+        ])
+        .args(["--changes", if quick { "20000" } else { "100000" }])
+        .args(["--runs", if quick { "2" } else { "5" }])
+        .arg("--out")
+        .arg(results_dir(workspace))
+        .env("ENLACE_BIN", release_server(workspace))
+        .env("ENLACE_CHROMIUM", test::CHROMIUM)
+        .env(CLIENT_DIST_ENV, dist);
+    run::status(&mut figures)?;
+    eprintln!(
+        "xtask bench: local copy figures in {}",
+        results_dir(workspace).join("offline.md").display()
+    );
+    Ok(())
 }
 
 /// The map's figures in headless Chromium (`enlace-map`), into `map.md`,

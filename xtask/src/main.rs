@@ -8,7 +8,7 @@
 //! - `test`: installs what is missing, then fmt, clippy for wasm32, the
 //!   bundle, clippy and the build of every native target in one compilation,
 //!   and every test suite, with a summary at the end.
-//! - `bench [--quick] [--abuse-only | --history-only | --map-only] [args…]`: the side-by-side load
+//! - `bench [--quick] [--abuse-only | --history-only | --map-only | --offline-only] [args…]`: the side-by-side load
 //!   benchmark, the abuse run and the storage micro-benchmarks.
 //! - `fuzz [--seconds N]`: the fuzz targets for N seconds (see `stress`).
 //! - `crash [--cycles N]`: the SIGKILL crash suite (see `stress`).
@@ -34,6 +34,7 @@ commands:
   bench --abuse-only     only the abuse run (honest peers' latency under each attack)
   bench --history-only   only the history figures (timeline, browser view as of / compare, audit verify, timetravel)
   bench --map-only       only the map figures in headless Chromium (first render, remote change, drag)
+  bench --offline-only   only the local copy's figures in headless Chromium (open offline, persist one edit)
   fuzz [--seconds N]     fuzz the frame decoder and the hub for N seconds (default 60)
   crash [--cycles N]     SIGKILL the server under 20 writing peers N times (default 50)";
 

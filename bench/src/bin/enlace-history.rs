@@ -57,6 +57,7 @@ async fn main() -> anyhow::Result<()> {
         records: 500,
         people: 8,
         repetitions: args.repetitions.max(1),
+        padding: 0,
     };
     let data = tempfile::Builder::new().prefix("enlace-history-").tempdir()?;
     let started = std::time::Instant::now();

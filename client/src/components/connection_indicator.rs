@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::context::use_language;
 use crate::i18n::{Text, text, waiting_changes};
-use crate::sync::ConnectionState;
+use crate::sync::{ConnectionState, LocalFigures};
 
 /// The label shown for each state.
 pub fn connection_label(language: Language, state: ConnectionState) -> &'static str {
@@ -30,14 +30,28 @@ pub fn indicator_label(language: Language, state: ConnectionState, waiting: usiz
 }
 
 #[component]
-pub fn ConnectionIndicator(state: Signal<ConnectionState>, waiting: Signal<usize>) -> impl IntoView {
+pub fn ConnectionIndicator(
+    state: Signal<ConnectionState>,
+    waiting: Signal<usize>,
+    figures: Signal<LocalFigures>,
+) -> impl IntoView {
     let language = use_language();
+    // The local copy's figures, for the benchmarks (see `LocalFigures`).
+    let figure = move |pick: fn(&LocalFigures) -> Option<f64>| {
+        move || figures.with(|figures| pick(figures).map(|ms| format!("{ms:.2}")))
+    };
     view! {
         <span
             class="connection"
             data-testid="connection"
             data-state=move || state.get().as_attribute()
             data-waiting=move || waiting.get()
+            data-copy-read-ms=figure(|figures| figures.read_ms)
+            data-copy-load-ms=figure(|figures| figures.load_ms)
+            data-copy-open-ms=figure(|figures| figures.open_ms)
+            data-persist-ms=figure(|figures| figures.persist_ms)
+            data-write-ms=figure(|figures| figures.write_ms)
+            data-writes-pending=move || figures.with(|figures| figures.pending)
             role="status"
             aria-live="polite"
         >

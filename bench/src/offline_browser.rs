@@ -1,0 +1,181 @@
+//! The local copy's browser figures (`enlace-offline`, issue 14): a
+//! workspace with a long history (built by [`crate::history::build`]), a
+//! release server on it and `bench/browser/offline.mjs` in headless
+//! Chromium: the copy's size in IndexedDB, persisting one edit (in the page
+//! and the IndexedDB write) and opening with the network off. Figures,
+//! never assertions.
+
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context as _, anyhow, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::history::{Built, Served};
+use crate::servers;
+
+/// How long the whole script may take (the first sync of a long history included).
+const PATIENCE: Duration = Duration::from_secs(1200);
+
+/// One opening with the network off.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Open {
+    /// Reload → the list shows every organisation.
+    pub wall_ms: f64,
+    /// Navigation start → first frame drawn from the copy (the page's own).
+    pub open_ms: f64,
+    /// Reading the copy from IndexedDB.
+    pub read_ms: f64,
+    /// Loading it into a document.
+    pub load_ms: f64,
+}
+
+/// One edit persisted.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Persist {
+    /// In the page: the change's bytes taken and queued.
+    pub persist_ms: f64,
+    /// The IndexedDB write (off the main thread).
+    pub write_ms: f64,
+}
+
+/// What the script printed, with the document's saved size.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct OfflineRun {
+    /// Bytes of the copy in IndexedDB (snapshot and chunks).
+    pub bytes: u64,
+    pub open: Vec<Open>,
+    pub persist: Vec<Persist>,
+}
+
+/// Runs the script once: `runs` openings, `edits` edits.
+pub async fn measure(
+    served: &Served,
+    built: &Built,
+    runs: usize,
+    edits: usize,
+) -> anyhow::Result<OfflineRun> {
+    let (status, page) = servers::http_get(&served.address, "/", None).await?;
+    if status != 200 || !String::from_utf8_lossy(&page).contains("enlace.js") {
+        bail!("the Enlace binary serves no client bundle (`cargo xtask bench --offline-only` builds one)");
+    }
+    let root = servers::workspace_root();
+    let command = tokio::process::Command::new("node")
+        .arg(root.join("bench").join("browser").join("offline.mjs"))
+        .arg(format!("http://{}", served.address))
+        .arg(&served.account.email)
+        .arg(&served.account.password)
+        .arg(built.live_organisations().to_string())
+        .arg(runs.to_string())
+        .arg(edits.to_string())
+        .arg(&built.record_id)
+        .current_dir(root.join("tests").join("js"))
+        .env("ENLACE_CHROMIUM", crate::browser::chromium())
+        .stdin(Stdio::null())
+        // Its progress shows as it goes (a long sync is otherwise silent).
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(PATIENCE, command)
+        .await
+        .map_err(|_| anyhow!("offline.mjs took longer than {PATIENCE:?}"))?
+        .context("cannot run node")?;
+    if !output.status.success() {
+        bail!("offline.mjs failed ({}); its output is above", output.status);
+    }
+    parse_run(&String::from_utf8_lossy(&output.stdout))
+}
+
+/// The script's last line of JSON.
+pub fn parse_run(stdout: &str) -> anyhow::Result<OfflineRun> {
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|line| line.trim_start().starts_with('{'))
+        .ok_or_else(|| anyhow!("offline.mjs printed no JSON: {stdout}"))?;
+    serde_json::from_str(line).with_context(|| format!("offline.mjs printed unexpected JSON: {line}"))
+}
+
+/// The figures as Markdown: medians against the issue's budgets, then every run.
+pub fn markdown(run: &OfflineRun, changes: usize, padding: usize, saved_bytes: usize) -> String {
+    use crate::history_browser::median;
+    let list = |values: Vec<f64>| {
+        values
+            .iter()
+            .map(|value| format!("{value:.1}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let mb = |bytes: f64| bytes / 1_000_000.0;
+    let mut text = format!(
+        "# The local copy in headless Chromium\n\n{changes} changes (new names padded with {padding} \
+         characters); the document saves to {:.1} MB (`Automerge::save`); its copy in IndexedDB \
+         holds {:.1} MB.\n\n\
+         | what | median | budget | runs |\n| --- | ---: | ---: | --- |\n",
+        mb(saved_bytes as f64),
+        mb(run.bytes as f64)
+    );
+    let rows: [(&str, Vec<f64>, &str); 6] = [
+        (
+            "open offline, navigation → first frame from the copy (page)",
+            run.open.iter().map(|open| open.open_ms).collect(),
+            "1,000 ms",
+        ),
+        (
+            "open offline, reload → every organisation listed (wall)",
+            run.open.iter().map(|open| open.wall_ms).collect(),
+            "",
+        ),
+        (
+            "of which: read the copy from IndexedDB",
+            run.open.iter().map(|open| open.read_ms).collect(),
+            "",
+        ),
+        (
+            "of which: load it into a document",
+            run.open.iter().map(|open| open.load_ms).collect(),
+            "",
+        ),
+        (
+            "persist one edit, in the page",
+            run.persist.iter().map(|persist| persist.persist_ms).collect(),
+            "5 ms",
+        ),
+        (
+            "persist one edit, the IndexedDB write (off the main thread)",
+            run.persist.iter().map(|persist| persist.write_ms).collect(),
+            "",
+        ),
+    ];
+    for (what, values, budget) in rows {
+        text.push_str(&format!(
+            "| {what} | {:.1} ms | {budget} | {} |\n",
+            median(values.iter().copied()),
+            list(values)
+        ));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_scripts_json_reads_and_renders() {
+        let stdout = "noise\n{\"bytes\":12000000,\"open\":[{\"wallMs\":900,\"openMs\":800.5,\"readMs\":50,\"loadMs\":400}],\
+                      \"persist\":[{\"persistMs\":0.4,\"writeMs\":3}]}\n";
+        let run = parse_run(stdout).expect("parses");
+        assert_eq!(run.bytes, 12_000_000);
+        assert_eq!(run.open[0].open_ms, 800.5);
+        let table = markdown(&run, 100_000, 400, 10_500_000);
+        assert!(table.contains("saves to 10.5 MB"), "{table}");
+        assert!(
+            table.contains("| persist one edit, in the page | 0.4 ms | 5 ms | 0.4 |"),
+            "{table}"
+        );
+    }
+}
