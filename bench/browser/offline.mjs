@@ -70,10 +70,15 @@ const bytes = await page.evaluate(
       const request = indexedDB.open("enlace");
       request.onerror = () => reject(request.error);
       request.onsuccess = () => {
-        const all = request.result.transaction("copy").objectStore("copy").getAll();
-        all.onsuccess = () => resolve(all.result.reduce((sum, value) => sum + (value?.byteLength ?? 0), 0));
-        all.onerror = () => reject(all.error);
+        try {
+          const all = request.result.transaction("copy").objectStore("copy").getAll();
+          all.onsuccess = () => resolve(all.result.reduce((sum, value) => sum + (value?.byteLength ?? 0), 0));
+          all.onerror = () => reject(all.error);
+        } catch (error) {
+          reject(error);
+        }
       };
+      setTimeout(() => reject(new Error("IndexedDB did not answer in 60 s")), 60_000);
     }),
 );
 

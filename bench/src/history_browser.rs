@@ -87,12 +87,18 @@ pub async fn measure(served: &Served, built: &Built, runs: usize) -> anyhow::Res
 
 /// The script's last line of JSON.
 pub fn parse_run(stdout: &str) -> anyhow::Result<HistoryBrowserRun> {
+    last_json_line("history.mjs", stdout)
+}
+
+/// The last line of JSON a browser script printed, read as `T` (every
+/// script prints its figures last, after any log).
+pub fn last_json_line<T: serde::de::DeserializeOwned>(script: &str, stdout: &str) -> anyhow::Result<T> {
     let line = stdout
         .lines()
         .rev()
         .find(|line| line.trim_start().starts_with('{'))
-        .ok_or_else(|| anyhow!("history.mjs printed no JSON: {stdout}"))?;
-    serde_json::from_str(line).with_context(|| format!("history.mjs printed unexpected JSON: {line}"))
+        .ok_or_else(|| anyhow!("{script} printed no JSON: {stdout}"))?;
+    serde_json::from_str(line).with_context(|| format!("{script} printed unexpected JSON: {line}"))
 }
 
 #[cfg(test)]

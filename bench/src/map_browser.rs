@@ -176,12 +176,7 @@ async fn run_script(
 
 /// The script's last line of JSON.
 pub fn parse_run(stdout: &str) -> anyhow::Result<MapBrowserRun> {
-    let line = stdout
-        .lines()
-        .rev()
-        .find(|line| line.trim_start().starts_with('{'))
-        .ok_or_else(|| anyhow!("map.mjs printed no JSON: {stdout}"))?;
-    serde_json::from_str(line).with_context(|| format!("map.mjs printed unexpected JSON: {line}"))
+    crate::history_browser::last_json_line("map.mjs", stdout)
 }
 
 /// The figures as a Markdown table (medians, then every run).

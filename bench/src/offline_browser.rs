@@ -75,8 +75,6 @@ pub async fn measure(
         .current_dir(root.join("tests").join("js"))
         .env("ENLACE_CHROMIUM", crate::browser::chromium())
         .stdin(Stdio::null())
-        // Its progress shows as it goes (a long sync is otherwise silent).
-        .stderr(Stdio::inherit())
         .kill_on_drop(true)
         .output();
     let output = tokio::time::timeout(PATIENCE, command)
@@ -84,19 +82,18 @@ pub async fn measure(
         .map_err(|_| anyhow!("offline.mjs took longer than {PATIENCE:?}"))?
         .context("cannot run node")?;
     if !output.status.success() {
-        bail!("offline.mjs failed ({}); its output is above", output.status);
+        bail!(
+            "offline.mjs failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
     }
     parse_run(&String::from_utf8_lossy(&output.stdout))
 }
 
 /// The script's last line of JSON.
 pub fn parse_run(stdout: &str) -> anyhow::Result<OfflineRun> {
-    let line = stdout
-        .lines()
-        .rev()
-        .find(|line| line.trim_start().starts_with('{'))
-        .ok_or_else(|| anyhow!("offline.mjs printed no JSON: {stdout}"))?;
-    serde_json::from_str(line).with_context(|| format!("offline.mjs printed unexpected JSON: {line}"))
+    crate::history_browser::last_json_line("offline.mjs", stdout)
 }
 
 /// The figures as Markdown: medians against the budgets, then every run.

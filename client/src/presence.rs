@@ -113,6 +113,20 @@ impl PresenceHandle {
         Signal::derive(move || board.with(|board| board.editing(collection.key(), &id, &field)))
     }
 
+    /// The names of the others editing this field (or item) of this
+    /// record, joined, when there are any: `data-edited-by` and the outline.
+    pub fn edited_by(editors: Signal<Vec<PresentPerson>>) -> impl Fn() -> Option<String> + Copy {
+        move || {
+            let names: Vec<String> = editors.with(|people| {
+                people
+                    .iter()
+                    .map(|person| person.sender.display_name.clone())
+                    .collect()
+            });
+            (!names.is_empty()).then(|| names.join(", "))
+        }
+    }
+
     /// This tab started editing `field` of a record.
     pub fn focus(&self, collection: Collection, id: &str, field: &str) {
         let focused = FocusedField {

@@ -58,49 +58,15 @@ pub fn run_all(workspace: &Workspace, arguments: &[String]) -> anyhow::Result<()
         return abuse(workspace, quick, &rest);
     }
     if arguments.iter().any(|argument| argument == "--offline-only") {
-        bundle::ensure_wasm_target(workspace)?;
-        test::install_chromium()?;
-        test::install_npm_packages(&workspace.root.join("tests").join("js"))?;
-        let dist = bundle::build_client(workspace, bundle::Profile::Release)?;
-        run::status(
-            run::cargo(workspace)
-                .args(["build", "--release", "-p", "enlace-server", "--bin", "enlace"])
-                .args(["-p", "enlace-bench", "--bin", "enlace-offline"])
-                .env(CLIENT_DIST_ENV, &dist),
-        )?;
+        let dist = browser_bench_binaries(workspace, &["enlace-offline"])?;
         return offline(workspace, quick, &dist);
     }
     if arguments.iter().any(|argument| argument == "--map-only") {
-        bundle::ensure_wasm_target(workspace)?;
-        test::install_chromium()?;
-        test::install_npm_packages(&workspace.root.join("tests").join("js"))?;
-        let dist = bundle::build_client(workspace, bundle::Profile::Release)?;
-        run::status(
-            run::cargo(workspace)
-                .args(["build", "--release", "-p", "enlace-server", "--bin", "enlace"])
-                .args(["-p", "enlace-bench", "--bin", "enlace-map"])
-                .env(CLIENT_DIST_ENV, &dist),
-        )?;
+        let dist = browser_bench_binaries(workspace, &["enlace-map"])?;
         return map(workspace, quick, &dist);
     }
     if arguments.iter().any(|argument| argument == "--history-only") {
-        bundle::ensure_wasm_target(workspace)?;
-        test::install_chromium()?;
-        test::install_npm_packages(&workspace.root.join("tests").join("js"))?;
-        let dist = bundle::build_client(workspace, bundle::Profile::Release)?;
-        run::status(
-            run::cargo(workspace)
-                .args(["build", "--release", "-p", "enlace-server", "--bin", "enlace"])
-                .args([
-                    "-p",
-                    "enlace-bench",
-                    "--bin",
-                    "enlace-history",
-                    "--bin",
-                    "enlace-audit",
-                ])
-                .env(CLIENT_DIST_ENV, &dist),
-        )?;
+        let dist = browser_bench_binaries(workspace, &["enlace-history", "enlace-audit"])?;
         return history(workspace, quick, &dist);
     }
     bundle::ensure_wasm_target(workspace)?;
@@ -191,6 +157,26 @@ fn abuse(workspace: &Workspace, quick: bool, arguments: &[String]) -> anyhow::Re
         command.args(["--duration", "5"]);
     }
     run::status(&mut command)
+}
+
+/// What one browser part of the suite needs: the wasm target, Chromium and
+/// the test scripts' npm packages, the release bundle, and the release
+/// server embedding it with the benchmark binaries `bins`. Returns the
+/// bundle's directory.
+fn browser_bench_binaries(workspace: &Workspace, bins: &[&str]) -> anyhow::Result<std::path::PathBuf> {
+    bundle::ensure_wasm_target(workspace)?;
+    test::install_chromium()?;
+    test::install_npm_packages(&workspace.root.join("tests").join("js"))?;
+    let dist = bundle::build_client(workspace, bundle::Profile::Release)?;
+    let mut build = run::cargo(workspace);
+    build
+        .args(["build", "--release", "-p", "enlace-server", "--bin", "enlace"])
+        .args(["-p", "enlace-bench"]);
+    for bin in bins {
+        build.args(["--bin", bin]);
+    }
+    run::status(build.env(CLIENT_DIST_ENV, &dist))?;
+    Ok(dist)
 }
 
 /// The local copy's figures in headless Chromium (`enlace-offline`), into

@@ -13,7 +13,7 @@ use crate::components::presence_bar::PresenceAvatar;
 use crate::components::record_context::RecordContext;
 use crate::components::reference_picker::{ReferenceChips, ReferenceLink, ReferenceSelect};
 use crate::context::use_language;
-use crate::presence::use_presence;
+use crate::presence::{PresenceHandle, use_presence};
 
 fn control(context: RecordContext, spec: &'static FieldSpec) -> AnyView {
     let control_id = format!("field-{}", spec.key);
@@ -70,15 +70,7 @@ pub fn FieldEditor(context: RecordContext, spec: &'static FieldSpec) -> impl Int
     // Presence: say when this tab edits the field; show who else does.
     let presence = use_presence();
     let editors = presence.editing(context.collection, context.id.get_value(), spec.key.to_owned());
-    let edited_by = move || {
-        let names: Vec<String> = editors.with(|people| {
-            people
-                .iter()
-                .map(|person| person.sender.display_name.clone())
-                .collect()
-        });
-        (!names.is_empty()).then(|| names.join(", "))
-    };
+    let edited_by = PresenceHandle::edited_by(editors);
     let focus = move |_| {
         context
             .id

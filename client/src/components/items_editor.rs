@@ -20,7 +20,7 @@ use crate::components::record_context::RecordContext;
 use crate::components::reference_picker::{ReferenceChips, ReferenceSelect};
 use crate::context::use_language;
 use crate::i18n::{Text, text};
-use crate::presence::use_presence;
+use crate::presence::{PresenceHandle, use_presence};
 
 /// One item write, with the item's place filled in.
 fn write_item(
@@ -199,15 +199,7 @@ fn ItemRow(
     let presence = use_presence();
     let path = item_field(field.key, &item_id);
     let editors = presence.editing(context.collection, context.id.get_value(), path.clone());
-    let edited_by = move || {
-        let names: Vec<String> = editors.with(|people| {
-            people
-                .iter()
-                .map(|person| person.sender.display_name.clone())
-                .collect()
-        });
-        (!names.is_empty()).then(|| names.join(", "))
-    };
+    let edited_by = PresenceHandle::edited_by(editors);
     let focus = {
         let path = path.clone();
         move |event: web_sys::FocusEvent| {
