@@ -102,6 +102,59 @@ pub(crate) fn chromium() -> PathBuf {
     std::env::var_os("ENLACE_CHROMIUM").map_or_else(|| PathBuf::from("/usr/bin/chromium"), PathBuf::from)
 }
 
+/// Fails unless the server at `address` serves the client bundle; `how`
+/// says which command builds one.
+pub async fn ensure_bundle(address: &str, how: &str) -> anyhow::Result<()> {
+    let (status, page) = servers::http_get(address, "/", None).await?;
+    if status != 200 || !String::from_utf8_lossy(&page).contains("enlace.js") {
+        bail!("the Enlace binary serves no client bundle: build it with the bundle embedded ({how} does)");
+    }
+    Ok(())
+}
+
+/// Runs `bench/browser/<script>` with `arguments` under Node, from
+/// `tests/js` (where playwright-core is installed), in the tests'
+/// Chromium, within `patience`; reads its figures from the last line of
+/// JSON it prints.
+pub async fn run_figures_script<T: serde::de::DeserializeOwned>(
+    script: &str,
+    arguments: &[std::ffi::OsString],
+    patience: Duration,
+) -> anyhow::Result<T> {
+    let root = servers::workspace_root();
+    let command = tokio::process::Command::new("node")
+        .arg(root.join("bench").join("browser").join(script))
+        .args(arguments)
+        .current_dir(root.join("tests").join("js"))
+        .env("ENLACE_CHROMIUM", chromium())
+        .stdin(Stdio::null())
+        .kill_on_drop(true)
+        .output();
+    let output = tokio::time::timeout(patience, command)
+        .await
+        .map_err(|_| anyhow!("{script} took longer than {patience:?}"))?
+        .context("cannot run node")?;
+    if !output.status.success() {
+        bail!(
+            "{script} failed ({}): {}",
+            output.status,
+            String::from_utf8_lossy(&output.stderr).trim()
+        );
+    }
+    last_json_line(script, &String::from_utf8_lossy(&output.stdout))
+}
+
+/// The last line of JSON a browser script printed, read as `T` (every
+/// script prints its figures last, after any log).
+pub fn last_json_line<T: serde::de::DeserializeOwned>(script: &str, stdout: &str) -> anyhow::Result<T> {
+    let line = stdout
+        .lines()
+        .rev()
+        .find(|line| line.trim_start().starts_with('{'))
+        .ok_or_else(|| anyhow!("{script} printed no JSON: {stdout}"))?;
+    serde_json::from_str(line).with_context(|| format!("{script} printed unexpected JSON: {line}"))
+}
+
 /// `runs` fresh servers, one browser run each. A failed run is kept as an
 /// error; the figures are whatever the other runs measured.
 pub async fn measure(dist: &Path, runs: usize, progress: &impl Fn(&str)) -> anyhow::Result<BrowserFigures> {

@@ -120,8 +120,9 @@ impl Built {
     }
 }
 
-/// Builds the workspace's history in `data_dir` (see [`Built`]).
-pub async fn build(data_dir: &Path, shape: Shape) -> anyhow::Result<Built> {
+/// Prepares `data_dir` as the server would (a first workspace, no demo
+/// data) and reads that workspace's document.
+pub fn first_workspace(data_dir: &Path) -> anyhow::Result<(Storage, DocumentId, Automerge)> {
     let storage = enlace_server::prepare_storage(data_dir, false)?;
     let document_id = storage
         .workspaces()?
@@ -131,6 +132,12 @@ pub async fn build(data_dir: &Path, shape: Shape) -> anyhow::Result<Built> {
     let stored = storage.load_document(&document_id)?;
     let mut document = Automerge::new();
     document.load_incremental(&stored.changes.concat())?;
+    Ok((storage, document_id, document))
+}
+
+/// Builds the workspace's history in `data_dir` (see [`Built`]).
+pub async fn build(data_dir: &Path, shape: Shape) -> anyhow::Result<Built> {
+    let (storage, document_id, mut document) = first_workspace(data_dir)?;
     let (writer, writer_thread) = StorageWriter::start(storage.clone());
     let record_ids: Vec<String> = (0..shape.records)
         .map(|index| format!("rec-{index:04}"))

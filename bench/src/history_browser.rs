@@ -6,14 +6,11 @@
 //! comparison of two moments, each as wall time from the click and as the
 //! page's own measurement (`data-as-of-ms`, `data-compare-ms`).
 
-use std::process::Stdio;
 use std::time::Duration;
 
-use anyhow::{Context as _, anyhow, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::history::{Built, Served};
-use crate::servers;
 
 /// How long the whole script may take (the initial sync of a long history
 /// included).
@@ -49,56 +46,23 @@ pub fn median(values: impl IntoIterator<Item = f64>) -> f64 {
 
 /// Runs the script once, `runs` views and comparisons.
 pub async fn measure(served: &Served, built: &Built, runs: usize) -> anyhow::Result<HistoryBrowserRun> {
-    let (status, page) = servers::http_get(&served.address, "/", None).await?;
-    if status != 200 || !String::from_utf8_lossy(&page).contains("enlace.js") {
-        bail!(
-            "the Enlace binary serves no client bundle: build it with the bundle embedded \
-             (`cargo xtask bench --history-only` does)"
-        );
-    }
-    let root = servers::workspace_root();
-    let command = tokio::process::Command::new("node")
-        .arg(root.join("bench").join("browser").join("history.mjs"))
-        .arg(format!("http://{}", served.address))
-        .arg(&served.account.email)
-        .arg(&served.account.password)
-        .arg(built.first_ms.to_string())
-        .arg(built.last_ms.to_string())
-        .arg(built.live_organisations().to_string())
-        .arg(runs.to_string())
-        .current_dir(root.join("tests").join("js"))
-        .env("ENLACE_CHROMIUM", crate::browser::chromium())
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(PATIENCE, command)
-        .await
-        .map_err(|_| anyhow!("history.mjs took longer than {PATIENCE:?}"))?
-        .context("cannot run node")?;
-    if !output.status.success() {
-        bail!(
-            "history.mjs failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    parse_run(&String::from_utf8_lossy(&output.stdout))
+    crate::browser::ensure_bundle(&served.address, "`cargo xtask bench --history-only`").await?;
+    let arguments = [
+        format!("http://{}", served.address),
+        served.account.email.clone(),
+        served.account.password.clone(),
+        built.first_ms.to_string(),
+        built.last_ms.to_string(),
+        built.live_organisations().to_string(),
+        runs.to_string(),
+    ]
+    .map(Into::into);
+    crate::browser::run_figures_script("history.mjs", &arguments, PATIENCE).await
 }
 
 /// The script's last line of JSON.
 pub fn parse_run(stdout: &str) -> anyhow::Result<HistoryBrowserRun> {
-    last_json_line("history.mjs", stdout)
-}
-
-/// The last line of JSON a browser script printed, read as `T` (every
-/// script prints its figures last, after any log).
-pub fn last_json_line<T: serde::de::DeserializeOwned>(script: &str, stdout: &str) -> anyhow::Result<T> {
-    let line = stdout
-        .lines()
-        .rev()
-        .find(|line| line.trim_start().starts_with('{'))
-        .ok_or_else(|| anyhow!("{script} printed no JSON: {stdout}"))?;
-    serde_json::from_str(line).with_context(|| format!("{script} printed unexpected JSON: {line}"))
+    crate::browser::last_json_line("history.mjs", stdout)
 }
 
 #[cfg(test)]

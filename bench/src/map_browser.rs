@@ -7,18 +7,17 @@
 //! a node. Figures, never assertions.
 
 use std::path::Path;
-use std::process::Stdio;
 use std::time::Duration;
 
-use anyhow::{Context as _, anyhow, bail};
-use automerge::{ActorId, Automerge};
+use anyhow::anyhow;
+use automerge::ActorId;
 use enlace_server::storage::{AppendRequest, StorageWriter};
 use enlace_shared::model::Authorship;
 use serde::{Deserialize, Serialize};
 
 use crate::history::{self, Served};
 use crate::map_fixture::{self, ALLIANCES, COLLABORATIONS, ORGANISATIONS};
-use crate::servers::{self, Account};
+use crate::servers::Account;
 
 /// How long the whole script may take.
 const PATIENCE: Duration = Duration::from_secs(600);
@@ -67,15 +66,7 @@ pub struct MapBrowserRun {
 /// Adds the fixture to the data directory's first workspace, as bare
 /// changes (no receipts: nobody's authorship is measured here).
 pub async fn build(data_dir: &Path) -> anyhow::Result<()> {
-    let storage = enlace_server::prepare_storage(data_dir, false)?;
-    let document_id = storage
-        .workspaces()?
-        .first()
-        .and_then(|workspace| workspace.id)
-        .ok_or_else(|| anyhow!("no workspace"))?;
-    let stored = storage.load_document(&document_id)?;
-    let mut document = Automerge::new();
-    document.load_incremental(&stored.changes.concat())?;
+    let (storage, document_id, mut document) = history::first_workspace(data_dir)?;
     document.set_actor(ActorId::from([0xb0; 16]));
     let before = document.get_heads();
     map_fixture::fill(
@@ -103,12 +94,7 @@ pub async fn build(data_dir: &Path) -> anyhow::Result<()> {
 
 /// Builds the workspace in `data_dir`, serves it and runs the script once
 /// with `runs` of each figure; the demo-sized screenshot goes to `screenshot`.
-pub async fn measure(
-    data_dir: &Path,
-    dist: &Path,
-    runs: usize,
-    screenshot: &Path,
-) -> anyhow::Result<MapBrowserRun> {
+pub async fn measure(data_dir: &Path, runs: usize, screenshot: &Path) -> anyhow::Result<MapBrowserRun> {
     build(data_dir).await?;
     let password = format!("bench-{:016x}", crate::random_u64());
     let presidency = Account {
@@ -122,7 +108,7 @@ pub async fn measure(
         password,
     };
     let served = history::serve_as(data_dir, presidency, std::slice::from_ref(&member)).await?;
-    let result = run_script(&served, &member, dist, runs, screenshot).await;
+    let result = run_script(&served, &member, runs, screenshot).await;
     served.stop().await?;
     result
 }
@@ -130,53 +116,28 @@ pub async fn measure(
 async fn run_script(
     served: &Served,
     member: &Account,
-    dist: &Path,
     runs: usize,
     screenshot: &Path,
 ) -> anyhow::Result<MapBrowserRun> {
-    let (status, page) = servers::http_get(&served.address, "/", None).await?;
-    if status != 200 || !String::from_utf8_lossy(&page).contains("enlace.js") {
-        bail!(
-            "the Enlace binary serves no client bundle (expected the one in {}): build it with the \
-             bundle embedded (`cargo xtask bench --map-only` does)",
-            dist.display()
-        );
-    }
+    crate::browser::ensure_bundle(&served.address, "`cargo xtask bench --map-only`").await?;
     if let Some(parent) = screenshot.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    let root = servers::workspace_root();
-    let command = tokio::process::Command::new("node")
-        .arg(root.join("bench").join("browser").join("map.mjs"))
-        .arg(format!("http://{}", served.address))
-        .arg(&served.account.email)
-        .arg(&member.email)
-        .arg(&member.password)
-        .arg(NODES.to_string())
-        .arg(runs.to_string())
-        .arg(screenshot)
-        .current_dir(root.join("tests").join("js"))
-        .env("ENLACE_CHROMIUM", crate::browser::chromium())
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(PATIENCE, command)
-        .await
-        .map_err(|_| anyhow!("map.mjs took longer than {PATIENCE:?}"))?
-        .context("cannot run node")?;
-    if !output.status.success() {
-        bail!(
-            "map.mjs failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    parse_run(&String::from_utf8_lossy(&output.stdout))
+    let arguments: [std::ffi::OsString; 7] = [
+        format!("http://{}", served.address).into(),
+        served.account.email.clone().into(),
+        member.email.clone().into(),
+        member.password.clone().into(),
+        NODES.to_string().into(),
+        runs.to_string().into(),
+        screenshot.into(),
+    ];
+    crate::browser::run_figures_script("map.mjs", &arguments, PATIENCE).await
 }
 
 /// The script's last line of JSON.
 pub fn parse_run(stdout: &str) -> anyhow::Result<MapBrowserRun> {
-    crate::history_browser::last_json_line("map.mjs", stdout)
+    crate::browser::last_json_line("map.mjs", stdout)
 }
 
 /// The figures as a Markdown table (medians, then every run).
@@ -270,7 +231,7 @@ mod tests {
         let storage = enlace_server::storage::Storage::open(data.path()).expect("open");
         let id = storage.workspaces().expect("workspaces")[0].id.expect("id");
         let stored = storage.load_document(&id).expect("load");
-        let document = Automerge::load(&stored.changes.concat()).expect("document");
+        let document = automerge::Automerge::load(&stored.changes.concat()).expect("document");
         let records = enlace_shared::followup::AllRecords::read(&document).expect("records");
         let graph = enlace_shared::graph::Graph::build(&records, &enlace_shared::graph::MapFilter::default());
         assert_eq!(graph.nodes.len(), NODES);

@@ -5,14 +5,11 @@
 //! and the IndexedDB write) and opening with the network off. Figures,
 //! never assertions.
 
-use std::process::Stdio;
 use std::time::Duration;
 
-use anyhow::{Context as _, anyhow, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::history::{Built, Served};
-use crate::servers;
 
 /// How long the whole script may take (the first sync of a long history included).
 const PATIENCE: Duration = Duration::from_secs(1200);
@@ -58,42 +55,23 @@ pub async fn measure(
     runs: usize,
     edits: usize,
 ) -> anyhow::Result<OfflineRun> {
-    let (status, page) = servers::http_get(&served.address, "/", None).await?;
-    if status != 200 || !String::from_utf8_lossy(&page).contains("enlace.js") {
-        bail!("the Enlace binary serves no client bundle (`cargo xtask bench --offline-only` builds one)");
-    }
-    let root = servers::workspace_root();
-    let command = tokio::process::Command::new("node")
-        .arg(root.join("bench").join("browser").join("offline.mjs"))
-        .arg(format!("http://{}", served.address))
-        .arg(&served.account.email)
-        .arg(&served.account.password)
-        .arg(built.live_organisations().to_string())
-        .arg(runs.to_string())
-        .arg(edits.to_string())
-        .arg(&built.record_id)
-        .current_dir(root.join("tests").join("js"))
-        .env("ENLACE_CHROMIUM", crate::browser::chromium())
-        .stdin(Stdio::null())
-        .kill_on_drop(true)
-        .output();
-    let output = tokio::time::timeout(PATIENCE, command)
-        .await
-        .map_err(|_| anyhow!("offline.mjs took longer than {PATIENCE:?}"))?
-        .context("cannot run node")?;
-    if !output.status.success() {
-        bail!(
-            "offline.mjs failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
-    }
-    parse_run(&String::from_utf8_lossy(&output.stdout))
+    crate::browser::ensure_bundle(&served.address, "`cargo xtask bench --offline-only`").await?;
+    let arguments = [
+        format!("http://{}", served.address),
+        served.account.email.clone(),
+        served.account.password.clone(),
+        built.live_organisations().to_string(),
+        runs.to_string(),
+        edits.to_string(),
+        built.record_id.clone(),
+    ]
+    .map(Into::into);
+    crate::browser::run_figures_script("offline.mjs", &arguments, PATIENCE).await
 }
 
 /// The script's last line of JSON.
 pub fn parse_run(stdout: &str) -> anyhow::Result<OfflineRun> {
-    crate::history_browser::last_json_line("offline.mjs", stdout)
+    crate::browser::last_json_line("offline.mjs", stdout)
 }
 
 /// The figures as Markdown: medians against the budgets, then every run.

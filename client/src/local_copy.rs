@@ -171,6 +171,23 @@ async fn put(store: &ObjectStore, key: &str, value: &JsValue) -> Result<(), Loca
     Ok(())
 }
 
+/// The object store, in a new transaction of `mode`.
+async fn open_store(mode: TransactionMode) -> Result<(idb::Transaction, ObjectStore), LocalError> {
+    let database = database().await?;
+    let transaction = database.transaction(&[STORE], mode)?;
+    let store = transaction.object_store(STORE)?;
+    Ok((transaction, store))
+}
+
+async fn put_meta(store: &ObjectStore, key: &CopyKey, meta: &Meta) -> Result<(), LocalError> {
+    put(
+        store,
+        &key.meta(),
+        &JsValue::from_str(&serde_json::to_string(meta)?),
+    )
+    .await
+}
+
 async fn get(store: &ObjectStore, key: &str) -> Result<Option<JsValue>, LocalError> {
     Ok(store.get(Query::from(JsValue::from_str(key)))?.await?)
 }
@@ -187,9 +204,7 @@ fn chunk_range(key: &CopyKey) -> Result<Query, LocalError> {
 
 /// Reads a copy (`None` when this browser has none).
 pub async fn load(key: &CopyKey) -> Result<Option<Stored>, LocalError> {
-    let database = database().await?;
-    let transaction = database.transaction(&[STORE], TransactionMode::ReadOnly)?;
-    let store = transaction.object_store(STORE)?;
+    let (transaction, store) = open_store(TransactionMode::ReadOnly).await?;
     let Some(meta) = get(&store, &key.meta()).await?.as_ref().and_then(text_value) else {
         return Ok(None);
     };
@@ -213,57 +228,34 @@ pub async fn load(key: &CopyKey) -> Result<Option<Stored>, LocalError> {
 
 /// Writes the whole copy: the snapshot replaces every chunk.
 pub async fn write_snapshot(key: &CopyKey, meta: &Meta, snapshot: &[u8]) -> Result<(), LocalError> {
-    let database = database().await?;
-    let transaction = database.transaction(&[STORE], TransactionMode::ReadWrite)?;
-    let store = transaction.object_store(STORE)?;
+    let (transaction, store) = open_store(TransactionMode::ReadWrite).await?;
     store.delete(chunk_range(key)?)?.await?;
     put(&store, &key.snapshot(), &bytes_value(snapshot)).await?;
-    put(
-        &store,
-        &key.meta(),
-        &JsValue::from_str(&serde_json::to_string(meta)?),
-    )
-    .await?;
+    put_meta(&store, key, meta).await?;
     transaction.commit()?.await?;
     Ok(())
 }
 
 /// Adds chunk `n` (and the meta that counts it) in one transaction.
 pub async fn write_chunk(key: &CopyKey, meta: &Meta, n: u32, bytes: &[u8]) -> Result<(), LocalError> {
-    let database = database().await?;
-    let transaction = database.transaction(&[STORE], TransactionMode::ReadWrite)?;
-    let store = transaction.object_store(STORE)?;
+    let (transaction, store) = open_store(TransactionMode::ReadWrite).await?;
     put(&store, &key.chunk(n), &bytes_value(bytes)).await?;
-    put(
-        &store,
-        &key.meta(),
-        &JsValue::from_str(&serde_json::to_string(meta)?),
-    )
-    .await?;
+    put_meta(&store, key, meta).await?;
     transaction.commit()?.await?;
     Ok(())
 }
 
 /// Rewrites the meta alone (the server's heads, the role).
 pub async fn write_meta(key: &CopyKey, meta: &Meta) -> Result<(), LocalError> {
-    let database = database().await?;
-    let transaction = database.transaction(&[STORE], TransactionMode::ReadWrite)?;
-    let store = transaction.object_store(STORE)?;
-    put(
-        &store,
-        &key.meta(),
-        &JsValue::from_str(&serde_json::to_string(meta)?),
-    )
-    .await?;
+    let (transaction, store) = open_store(TransactionMode::ReadWrite).await?;
+    put_meta(&store, key, meta).await?;
     transaction.commit()?.await?;
     Ok(())
 }
 
 /// Remembers who signed in here last (and their workspace).
 pub async fn remember_sign_in(last: &LastSignIn) -> Result<(), LocalError> {
-    let database = database().await?;
-    let transaction = database.transaction(&[STORE], TransactionMode::ReadWrite)?;
-    let store = transaction.object_store(STORE)?;
+    let (transaction, store) = open_store(TransactionMode::ReadWrite).await?;
     put(&store, LAST, &JsValue::from_str(&serde_json::to_string(last)?)).await?;
     transaction.commit()?.await?;
     Ok(())
@@ -271,9 +263,7 @@ pub async fn remember_sign_in(last: &LastSignIn) -> Result<(), LocalError> {
 
 /// Who signed in here last, if anyone (and the copy was not wiped since).
 pub async fn last_sign_in() -> Result<Option<LastSignIn>, LocalError> {
-    let database = database().await?;
-    let transaction = database.transaction(&[STORE], TransactionMode::ReadOnly)?;
-    let store = transaction.object_store(STORE)?;
+    let (transaction, store) = open_store(TransactionMode::ReadOnly).await?;
     let last = get(&store, LAST).await?.as_ref().and_then(text_value);
     transaction.await?;
     Ok(match last {

@@ -182,25 +182,17 @@ fn browser_bench_binaries(workspace: &Workspace, bins: &[&str]) -> anyhow::Resul
 /// The local copy's figures in headless Chromium (`enlace-offline`), into
 /// `offline.md` and `offline.json`.
 fn offline(workspace: &Workspace, quick: bool, dist: &std::path::Path) -> anyhow::Result<()> {
-    let mut figures = run::cargo(workspace);
-    figures
-        .args([
-            "run",
-            "--release",
-            "-p",
-            "enlace-bench",
-            "--bin",
-            "enlace-offline",
-            "--",
-        ])
-        .args(["--changes", if quick { "20000" } else { "100000" }])
-        .args(["--runs", if quick { "2" } else { "5" }])
-        .arg("--out")
-        .arg(results_dir(workspace))
-        .env("ENLACE_BIN", release_server(workspace))
-        .env("ENLACE_CHROMIUM", test::CHROMIUM)
-        .env(CLIENT_DIST_ENV, dist);
-    run::status(&mut figures)?;
+    browser_figures(
+        workspace,
+        "enlace-offline",
+        &[
+            "--changes",
+            if quick { "20000" } else { "100000" },
+            "--runs",
+            if quick { "2" } else { "5" },
+        ],
+        dist,
+    )?;
     eprintln!(
         "xtask bench: local copy figures in {}",
         results_dir(workspace).join("offline.md").display()
@@ -211,29 +203,38 @@ fn offline(workspace: &Workspace, quick: bool, dist: &std::path::Path) -> anyhow
 /// The map's figures in headless Chromium (`enlace-map`), into `map.md`,
 /// `map.json` and `map-800.png`.
 fn map(workspace: &Workspace, quick: bool, dist: &std::path::Path) -> anyhow::Result<()> {
-    let mut figures = run::cargo(workspace);
-    figures
-        .args([
-            "run",
-            "--release",
-            "-p",
-            "enlace-bench",
-            "--bin",
-            "enlace-map",
-            "--",
-        ])
-        .args(["--runs", if quick { "2" } else { "5" }])
-        .arg("--out")
-        .arg(results_dir(workspace))
-        .env("ENLACE_BIN", release_server(workspace))
-        .env("ENLACE_CHROMIUM", test::CHROMIUM)
-        .env(CLIENT_DIST_ENV, dist);
-    run::status(&mut figures)?;
+    browser_figures(
+        workspace,
+        "enlace-map",
+        &["--runs", if quick { "2" } else { "5" }],
+        dist,
+    )?;
     eprintln!(
         "xtask bench: map figures in {}",
         results_dir(workspace).join("map.md").display()
     );
     Ok(())
+}
+
+/// Runs the release benchmark binary `bin` with `arguments` and `--out
+/// target/bench`, against the release server embedding the bundle `dist`,
+/// in the tests' Chromium.
+fn browser_figures(
+    workspace: &Workspace,
+    bin: &str,
+    arguments: &[&str],
+    dist: &std::path::Path,
+) -> anyhow::Result<()> {
+    let mut figures = run::cargo(workspace);
+    figures
+        .args(["run", "--release", "-p", "enlace-bench", "--bin", bin, "--"])
+        .args(arguments)
+        .arg("--out")
+        .arg(results_dir(workspace))
+        .env("ENLACE_BIN", release_server(workspace))
+        .env("ENLACE_CHROMIUM", test::CHROMIUM)
+        .env(CLIENT_DIST_ENV, dist);
+    run::status(&mut figures)
 }
 
 /// The history's figures (see the module comment), into `history.md` and
@@ -242,30 +243,19 @@ fn map(workspace: &Workspace, quick: bool, dist: &std::path::Path) -> anyhow::Re
 fn history(workspace: &Workspace, quick: bool, dist: &std::path::Path) -> anyhow::Result<()> {
     let changes = if quick { "20000" } else { "100000" };
     let out = results_dir(workspace);
-    let mut figures = run::cargo(workspace);
-    figures
-        .args([
-            "run",
-            "--release",
-            "-p",
-            "enlace-bench",
-            "--bin",
-            "enlace-history",
-            "--",
-        ])
-        .args([
+    browser_figures(
+        workspace,
+        "enlace-history",
+        &[
             "--changes",
             changes,
             "--browser-runs",
             if quick { "2" } else { "5" },
-        ])
-        .args(["--repetitions", if quick { "20" } else { "100" }])
-        .arg("--out")
-        .arg(&out)
-        .env("ENLACE_BIN", release_server(workspace))
-        .env("ENLACE_CHROMIUM", test::CHROMIUM)
-        .env(CLIENT_DIST_ENV, dist);
-    run::status(&mut figures)?;
+            "--repetitions",
+            if quick { "20" } else { "100" },
+        ],
+        dist,
+    )?;
 
     let mut audit = run::cargo(workspace);
     audit

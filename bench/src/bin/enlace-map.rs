@@ -1,6 +1,6 @@
 //! `enlace-map`: the network map's figures in headless Chromium (issue 13;
 //! see `enlace_bench::map_browser`). Needs a release server embedding the
-//! client bundle (`ENLACE_BIN`, `ENLACE_CLIENT_DIST`); `--out DIR` writes
+//! client bundle (`ENLACE_BIN`); `--out DIR` writes
 //! `map.md` and `map.json` there, and the map's picture as `map-800.png`.
 
 use std::path::PathBuf;
@@ -14,9 +14,6 @@ struct Args {
     /// Runs of each figure (first render, two remote changes, drag).
     #[arg(long, default_value_t = 5)]
     runs: usize,
-    /// The client bundle the server embeds (for the error message only).
-    #[arg(long, env = "ENLACE_CLIENT_DIST")]
-    client_dist: PathBuf,
     /// Where to write `map.md`, `map.json` and `map-800.png`.
     #[arg(long, default_value = "target/bench")]
     out: PathBuf,
@@ -27,13 +24,7 @@ async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     std::fs::create_dir_all(&args.out)?;
     let data = tempfile::Builder::new().prefix("enlace-map-").tempdir()?;
-    let run = map_browser::measure(
-        data.path(),
-        &args.client_dist,
-        args.runs.max(1),
-        &args.out.join("map-800.png"),
-    )
-    .await?;
+    let run = map_browser::measure(data.path(), args.runs.max(1), &args.out.join("map-800.png")).await?;
     let markdown = map_browser::markdown(&run);
     std::fs::write(args.out.join("map.md"), &markdown)?;
     std::fs::write(args.out.join("map.json"), serde_json::to_string_pretty(&run)?)?;
