@@ -59,7 +59,7 @@ pub fn App() -> impl IntoView {
         if waiting > 0 && !browser::confirm(&i18n::waiting_sign_out(language.get_untracked(), waiting)) {
             return;
         }
-        sync.stop();
+        sync.sign_out();
         spawn_local(async move {
             if let Err(error) = local_copy::wipe().await {
                 web_sys::console::warn_1(&format!("enlace: {error}").into());
@@ -152,7 +152,13 @@ pub fn App() -> impl IntoView {
             <div class="topbar-actions">
                 {move || matches!(auth_state.get(), AuthState::SignedIn(_)).then(|| view! { <PresenceBar /> })}
                 {current_user}
-                <ConnectionIndicator state=sync.connection() waiting=sync.waiting() figures=sync.local_figures() />
+                <ConnectionIndicator
+                                state=sync.connection()
+                                waiting=sync.waiting()
+                                figures=sync.local_figures()
+                                tab=sync.tab_role()
+                                actor=Signal::derive(move || sync.with_document(|document| document.get_actor().to_hex_string()))
+                            />
                 <LanguageSwitch />
             </div>
         </header>

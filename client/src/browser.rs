@@ -20,6 +20,24 @@ pub fn now_ms() -> i64 {
 /// extra web-sys feature); `Date.now()` where it is missing. For the
 /// in-page measurements the benchmarks read (`data-filter-ms`,
 /// `data-as-of-ms`, `data-compare-ms`).
+/// Resolves after `ms` milliseconds (at once where there is no window).
+pub async fn sleep_ms(ms: u32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let scheduled = web_sys::window().is_some_and(|window| {
+            window
+                .set_timeout_with_callback_and_timeout_and_arguments_0(
+                    &resolve,
+                    i32::try_from(ms).unwrap_or(i32::MAX),
+                )
+                .is_ok()
+        });
+        if !scheduled {
+            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+        }
+    });
+    let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
+}
+
 pub fn performance_now() -> f64 {
     let now = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
         .and_then(|performance| {

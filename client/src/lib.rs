@@ -16,6 +16,8 @@
 //! - [`i18n`]: the interface's own words in Spanish and English, one table;
 //!   domain labels (collections, fields, choices, roles, refusals) come from
 //!   `enlace_shared`.
+//! - [`tab_link`]: what a person's tabs say to each other, and the sync
+//!   states between the leading tab and its followers.
 //! - [`csv_transfer`]: CSV export and import on top of
 //!   `enlace_shared::csv_io` (file name, file checks, mapping, preview, summary).
 //!
@@ -24,6 +26,8 @@
 //!   document through `enlace_shared::sync::PeerSession` and exposes signals.
 //! - [`presence`]: what this tab says about where it is, and when (the
 //!   shared pacer); everyone else's presence as signals (`use_presence`).
+//! - [`tab_lock`], [`tab_channel`]: which tab leads (a Web Lock) and the
+//!   `BroadcastChannel` to the others; [`sync`] drives both.
 //! - [`http`]: every HTTP call, typed with `enlace_shared::api`.
 //! - [`refetch`]: fetches that follow the document (once, then a little
 //!   after each change).
@@ -67,6 +71,8 @@ pub mod presence;
 pub mod refetch;
 pub mod route;
 pub mod sync;
+pub mod tab_channel;
+pub mod tab_link;
 pub mod tab_lock;
 
 /// The wasm entry point: mounts the app on `<body>`.

@@ -147,7 +147,16 @@ async fn database() -> Result<Rc<Database>, LocalError> {
             let _ = database.create_object_store(STORE, idb::ObjectStoreParams::new());
         }
     });
-    let database = Rc::new(request.await?);
+    let mut database = request.await?;
+    // Another tab deletes the database (signing out) or upgrades it: let
+    // go at once, or that tab waits for this one forever; the next use
+    // opens it again.
+    database.on_version_change(|_event| {
+        if let Some(database) = OPEN.with(|open| open.borrow_mut().take()) {
+            database.close();
+        }
+    });
+    let database = Rc::new(database);
     OPEN.with(|open| *open.borrow_mut() = Some(Rc::clone(&database)));
     Ok(database)
 }

@@ -199,8 +199,10 @@ impl LocalState {
     }
 }
 
-/// How many changes by this document's actor the server does not have
-/// (beyond `server_heads`; every one of ours when it has told us nothing).
+/// How many changes this browser holds that the server does not have
+/// (beyond `server_heads`; every one when it has told us nothing): this
+/// tab's and, in the leading tab, its followers' (each with an actor of
+/// its own). Everyone else's came from the server, under its heads.
 pub fn waiting(document: &Automerge, server_heads: &[ChangeHash]) -> usize {
     let known = server_heads
         .iter()
@@ -209,12 +211,7 @@ pub fn waiting(document: &Automerge, server_heads: &[ChangeHash]) -> usize {
         // Heads from a copy the document no longer descends from: nothing to count against.
         return 0;
     }
-    let actor = document.get_actor();
-    document
-        .get_changes(server_heads)
-        .iter()
-        .filter(|change| change.actor_id() == actor)
-        .count()
+    document.get_changes(server_heads).len()
 }
 
 #[cfg(test)]
@@ -379,7 +376,7 @@ mod tests {
         edit(&mut document, "mine, offline");
         edit(&mut document, "mine again");
         assert_eq!(waiting(&document, &server.get_heads()), 2);
-        // Someone else's change merged in does not count as ours.
+        // Someone else's change, under the server's heads, is not waiting.
         edit(&mut server, "theirs");
         document.merge(&mut server.fork()).expect("merges");
         assert_eq!(waiting(&document, &server.get_heads()), 2);

@@ -18,6 +18,10 @@
 //! with exponential backoff (0.5 s doubling to 10 s). The document survives
 //! reconnects, so edits made offline are sent once the socket is back.
 //!
+//! Tabs: only the leading tab of the person has the socket and writes the
+//! local copy; the others follow it over a `BroadcastChannel` and never
+//! connect (see [`crate::tab_link`] and [`SyncHandle::start`]).
+//!
 //! Signed out: `/api/workspaces` answering 401 (which is also how a socket
 //! refused before the upgrade shows up, on the next attempt) or the server
 //! closing with [`close::SIGNED_OUT`] stops everything and calls the
@@ -51,17 +55,61 @@ use crate::http::{self, HttpError};
 use crate::i18n::{self, Text};
 use crate::local_copy::{self, CopyKey, LastSignIn};
 use crate::persist::{self, LocalState};
+use crate::tab_channel::TabChannel;
+use crate::tab_link::{Followers, LeaderLink, Status, TabMessage};
 use crate::tab_lock;
 
 /// How long after a change the waiting changes are counted.
 const WAITING_COUNT_DELAY_MS: u64 = 250;
+
+/// How long a new tab waits to learn whether it leads: for the copy's lock
+/// (a reload's new page asks while the old page may still hold it for a
+/// moment) or for a leading tab to answer its hello.
+const TAB_PATIENCE_MS: u32 = 2_000;
+const TAB_POLL_MS: u32 = 50;
+
+/// This tab's part among the person's tabs (see [`crate::tab_link`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TabRole {
+    /// Not decided yet (or nobody signed in).
+    Deciding,
+    /// Has the socket and writes the local copy, for every tab of the person.
+    Leader,
+    /// Follows the leading tab over a `BroadcastChannel`: no socket of its own.
+    Follower,
+}
+
+impl TabRole {
+    /// The indicator's `data-tab` attribute.
+    pub fn as_attribute(self) -> &'static str {
+        match self {
+            Self::Deciding => "deciding",
+            Self::Leader => "leader",
+            Self::Follower => "follower",
+        }
+    }
+}
+
+/// The engine's side of [`TabRole`], with its sync states.
+enum TabPart {
+    /// Before the decision: the last status a leader sent, if any.
+    Deciding(Option<Status>),
+    Leader(Followers),
+    Follower(LeaderLink),
+}
+
+/// The copy lock this page asked for: for whom, and whether it has it.
+struct LockRequest {
+    person_id: String,
+    granted: std::rc::Rc<std::cell::Cell<bool>>,
+}
 
 /// The first delay before reconnecting, and the cap it doubles up to.
 pub const FIRST_RETRY_DELAY_MS: u32 = 500;
 pub const MAX_RETRY_DELAY_MS: u32 = 10_000;
 
 /// What the connection indicator shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ConnectionState {
     /// Fetching the workspace, opening the socket or waiting for the server's `peer`.
     Connecting,
@@ -214,9 +262,14 @@ struct Engine {
     remote_change_at: Option<f64>,
     /// The signed-in person (whose local copy this tab reads and writes).
     person: Option<PersonView>,
-    /// Whether this tab writes the person's local copy (see [`tab_lock`]);
-    /// `None` until asked.
-    owns_copy: Option<bool>,
+    /// This page's name among the person's tabs (fixed for its life).
+    tab_id: String,
+    /// Leading, following or deciding (see [`crate::tab_link`]).
+    tab: TabPart,
+    /// The channel to the person's other tabs, while signed in.
+    channel: Option<TabChannel>,
+    /// The copy lock asked for (kept for the life of the page once granted).
+    lock: Option<LockRequest>,
     /// The open workspace's local copy.
     local: Option<LocalState>,
     /// A count of waiting changes is scheduled.
@@ -246,6 +299,50 @@ impl Engine {
         self.session.document(self.document_id.as_ref()?)
     }
 
+    fn leads(&self) -> bool {
+        matches!(self.tab, TabPart::Leader(_))
+    }
+
+    fn follows(&self) -> bool {
+        matches!(self.tab, TabPart::Follower(_))
+    }
+
+    fn tell_tabs(&self, message: &TabMessage) {
+        if let Some(channel) = &self.channel {
+            channel.post(message);
+        }
+    }
+
+    /// Sends each tab the sync message it is due: a leader to every
+    /// follower, a follower to its leader.
+    fn sync_tabs(&mut self) {
+        let Self {
+            session,
+            document_id,
+            tab,
+            channel,
+            tab_id,
+            ..
+        } = self;
+        let (Some(channel), Some(document)) =
+            (channel.as_ref(), document_id.and_then(|id| session.document(&id)))
+        else {
+            return;
+        };
+        let outgoing = match tab {
+            TabPart::Leader(followers) => followers.outgoing(document),
+            TabPart::Follower(link) => link.outgoing(document).into_iter().collect(),
+            TabPart::Deciding(_) => Vec::new(),
+        };
+        for (to, message) in outgoing {
+            channel.post(&TabMessage::Sync {
+                from: tab_id.clone(),
+                to,
+                message,
+            });
+        }
+    }
+
     /// Closes the socket and forgets the document and the person.
     fn reset(&mut self) {
         if let Some(previous) = self.connection.take() {
@@ -257,6 +354,8 @@ impl Engine {
         self.author.clear();
         self.person = None;
         self.local = None;
+        self.tab = TabPart::Deciding(None);
+        self.channel = None;
         self.generation += 1;
         self.epoch += 1;
         self.retry_delay_ms = None;
@@ -333,6 +432,8 @@ pub struct SyncHandle {
     /// without the network).
     from_local_copy: RwSignal<bool>,
     local_figures: RwSignal<LocalFigures>,
+    /// Leading or following the person's other tabs.
+    tab_role: RwSignal<TabRole>,
     engine: StoredValue<Engine, LocalStorage>,
     /// Called when the server says the session is over.
     on_signed_out: Callback<()>,
@@ -363,7 +464,10 @@ impl SyncHandle {
                 retry_delay_ms: None,
                 remote_change_at: None,
                 person: None,
-                owns_copy: None,
+                tab_id: ids::record_id(browser::random_bytes()),
+                tab: TabPart::Deciding(None),
+                channel: None,
+                lock: None,
                 local: None,
                 waiting_scheduled: false,
                 before_refusal: None,
@@ -371,8 +475,49 @@ impl SyncHandle {
             waiting: RwSignal::new(0),
             from_local_copy: RwSignal::new(false),
             local_figures: RwSignal::new(LocalFigures::default()),
+            tab_role: RwSignal::new(TabRole::Deciding),
             on_signed_out,
         }
+        .announcing()
+    }
+
+    /// A leading tab tells its followers whenever what their indicator
+    /// shows changes.
+    fn announcing(self) -> Self {
+        Effect::new(move |_| {
+            self.connection.track();
+            self.role.track();
+            self.waiting.track();
+            self.workspace_name.track();
+            self.workspace_id.track();
+            self.tab_role.track();
+            self.announce();
+        });
+        self
+    }
+
+    /// A leading tab's status, to its followers.
+    fn announce(&self) {
+        let (Some(Some(workspace)), Some(TabRole::Leader)) = (
+            self.workspace_id.try_get_untracked(),
+            self.tab_role.try_get_untracked(),
+        ) else {
+            return;
+        };
+        let status = Status {
+            leader: String::new(),
+            workspace,
+            workspace_name: self.workspace_name.get_untracked().unwrap_or_default(),
+            role: self.role.get_untracked(),
+            connection: self.connection.get_untracked(),
+            waiting: self.waiting.get_untracked(),
+        };
+        self.engine.with_value(|engine| {
+            engine.tell_tabs(&TabMessage::Status(Status {
+                leader: engine.tab_id.clone(),
+                ..status
+            }));
+        });
     }
 
     /// Starts syncing as `person`, whose display name `author` is written
@@ -391,27 +536,430 @@ impl SyncHandle {
         };
         let this = *self;
         spawn_local(async move {
-            this.open_local_copy(epoch).await;
-            this.connect(epoch);
+            let leads = this.take_part(epoch).await;
+            this.open_local_copy(epoch, leads).await;
+            if leads {
+                this.connect(epoch);
+            } else {
+                this.follow(epoch);
+            }
         });
     }
 
+    /// Opens the channel to the person's other tabs and decides whether
+    /// this tab leads: it does if it gets the copy's lock within
+    /// [`TAB_PATIENCE_MS`]; it follows as soon as a leader answers its
+    /// hello, or when the patience runs out. A follower's lock request
+    /// stays queued: granted later, this tab takes over ([`Self::promote`]).
+    async fn take_part(self, epoch: u64) -> bool {
+        let Some((person_id, tab_id)) = self
+            .engine
+            .try_with_value(|engine| {
+                engine
+                    .person
+                    .as_ref()
+                    .map(|person| (person.id.clone(), engine.tab_id.clone()))
+            })
+            .flatten()
+        else {
+            return true;
+        };
+        let channel = TabChannel::open(&person_id, move |message| self.on_tab_message(message));
+        let Some(channel) = channel else {
+            // No way to coordinate: lead alone, as if the only tab.
+            self.set_tab(TabPart::Leader(Followers::default()));
+            return true;
+        };
+        channel.post(&TabMessage::Hello { tab: tab_id });
+        let granted = self.engine.try_update_value(|engine| {
+            engine.channel = Some(channel);
+            match &engine.lock {
+                Some(lock) if lock.person_id == person_id => Some(lock.granted.clone()),
+                _ => None,
+            }
+        });
+        let Some(granted) = granted else {
+            return true;
+        };
+        let granted = match granted {
+            Some(granted) => granted,
+            None => {
+                let granted = std::rc::Rc::new(std::cell::Cell::new(false));
+                let flag = granted.clone();
+                let person = person_id.clone();
+                let asked = tab_lock::request(&person_id, move || {
+                    flag.set(true);
+                    self.lock_granted(&person);
+                });
+                if !asked {
+                    self.engine.update_value(|engine| engine.channel = None);
+                    self.set_tab(TabPart::Leader(Followers::default()));
+                    return true;
+                }
+                self.engine.update_value(|engine| {
+                    engine.lock = Some(LockRequest {
+                        person_id: person_id.clone(),
+                        granted: granted.clone(),
+                    });
+                });
+                granted
+            }
+        };
+        let mut waited = 0;
+        loop {
+            if granted.get() {
+                break;
+            }
+            let heard = self
+                .engine
+                .try_with_value(|engine| matches!(engine.tab, TabPart::Deciding(Some(_))))
+                .unwrap_or(false);
+            if heard || waited >= TAB_PATIENCE_MS {
+                break;
+            }
+            browser::sleep_ms(TAB_POLL_MS).await;
+            waited += TAB_POLL_MS;
+        }
+        if !self.is_epoch(epoch) {
+            return false;
+        }
+        let leads = granted.get();
+        if leads {
+            self.set_tab(TabPart::Leader(Followers::default()));
+        }
+        leads
+    }
+
+    fn set_tab(&self, part: TabPart) {
+        let role = match part {
+            TabPart::Deciding(_) => TabRole::Deciding,
+            TabPart::Leader(_) => TabRole::Leader,
+            TabPart::Follower(_) => TabRole::Follower,
+        };
+        self.engine.update_value(|engine| engine.tab = part);
+        self.tab_role.set(role);
+    }
+
+    /// The copy's lock came to this page. A follower takes over; a tab
+    /// still deciding sees the flag.
+    fn lock_granted(self, person_id: &str) {
+        let Some((true, epoch)) = self.engine.try_with_value(|engine| {
+            let same_person = engine
+                .person
+                .as_ref()
+                .is_some_and(|person| person.id == person_id);
+            (same_person && engine.active && engine.follows(), engine.epoch)
+        }) else {
+            return;
+        };
+        spawn_local(async move { self.promote(epoch).await });
+    }
+
+    /// Follows the leading tab: no socket; the document comes and goes
+    /// through the leader.
+    fn follow(self, epoch: u64) {
+        if !self.is_epoch(epoch) {
+            return;
+        }
+        let heard = self
+            .engine
+            .try_update_value(
+                |engine| match std::mem::replace(&mut engine.tab, TabPart::Deciding(None)) {
+                    TabPart::Deciding(heard) => heard,
+                    other => {
+                        engine.tab = other;
+                        None
+                    }
+                },
+            )
+            .flatten();
+        self.set_tab(TabPart::Follower(LeaderLink::default()));
+        self.connection.set(ConnectionState::Connecting);
+        match heard {
+            // Says hello again to this leader, now with a document to sync.
+            Some(status) => self.follow_status(status),
+            // Asks the leader (still opening, perhaps) to announce itself.
+            None => self.engine.with_value(|engine| {
+                engine.tell_tabs(&TabMessage::Hello {
+                    tab: engine.tab_id.clone(),
+                });
+            }),
+        }
+    }
+
+    /// The leading tab closed and its lock came here: read the copy as its
+    /// owner, keep what this tab holds besides, connect, and lead.
+    async fn promote(self, epoch: u64) {
+        let Some((Some(person), workspace)) = self
+            .engine
+            .try_with_value(|engine| (engine.person.clone(), engine.document_id))
+        else {
+            return;
+        };
+        self.set_tab(TabPart::Leader(Followers::default()));
+        let Some(workspace) = workspace else {
+            // No leader ever told this tab its workspace: start as a leader would.
+            self.open_local_copy(epoch, true).await;
+            return self.connect(epoch);
+        };
+        let key = CopyKey::new(&person.id, workspace);
+        let stored = match local_copy::load(&key).await {
+            Ok(stored) => stored,
+            Err(error) => {
+                log(&error.to_string());
+                None
+            }
+        };
+        if !self.is_epoch(epoch) {
+            return;
+        }
+        self.engine.update_value(|engine| {
+            let Some(mut held) = engine.document().cloned() else {
+                return;
+            };
+            let name = engine
+                .document()
+                .and_then(model::workspace_name)
+                .unwrap_or_default();
+            let restored = stored.and_then(|stored| match LocalState::restored(key.clone(), stored, true) {
+                Ok(restored) => Some(restored),
+                Err(error) => {
+                    log(&format!("the local copy does not load: {error}"));
+                    None
+                }
+            });
+            let (state, document) = match restored {
+                Some((mut state, mut document)) => {
+                    if let Err(error) = document.merge(&mut held) {
+                        log(&format!(
+                            "could not keep this tab's changes with the copy: {error}"
+                        ));
+                    }
+                    state.replaced(&document);
+                    (state, document)
+                }
+                None => {
+                    let state = LocalState::fresh(key, &mut held, &name, engine.role, true);
+                    (state, held)
+                }
+            };
+            // Nothing to send: the socket is not open yet.
+            let _ = engine.session.open(workspace, document);
+            engine.local = Some(state);
+        });
+        self.write_local_copy();
+        self.publish();
+        self.connect(epoch);
+    }
+
+    /// What another tab of the person said.
+    fn on_tab_message(self, message: TabMessage) {
+        match message {
+            TabMessage::Hello { tab } => {
+                let leads = self
+                    .engine
+                    .try_update_value(|engine| match &mut engine.tab {
+                        TabPart::Leader(followers) => {
+                            followers.hello(&tab);
+                            true
+                        }
+                        _ => false,
+                    })
+                    .unwrap_or(false);
+                if leads {
+                    self.announce();
+                    self.engine.update_value(Engine::sync_tabs);
+                }
+            }
+            TabMessage::Status(status) => {
+                let deciding = self
+                    .engine
+                    .try_update_value(|engine| match &mut engine.tab {
+                        TabPart::Deciding(heard) => {
+                            *heard = Some(status.clone());
+                            true
+                        }
+                        _ => false,
+                    })
+                    .unwrap_or(false);
+                if !deciding {
+                    self.follow_status(status);
+                }
+            }
+            TabMessage::Sync { from, to, message } => self.tab_sync(&from, &to, &message),
+            TabMessage::Replaced {
+                leader,
+                snapshot,
+                dropped,
+                reason,
+                refusal,
+            } => self.take_leaders_document(&leader, &snapshot, dropped, reason, refusal.as_deref()),
+            TabMessage::Presence { frame } => {
+                let Some(true) = self.engine.try_with_value(Engine::follows) else {
+                    return;
+                };
+                if let Ok(message) = Message::decode(&frame) {
+                    let now = now();
+                    self.presence
+                        .maybe_update(|board| board.receive_message(&message, now));
+                }
+            }
+            TabMessage::SignedOut => {
+                // Not from inside the channel's own callback, which `stop` drops.
+                spawn_local(async move { self.signed_out() });
+            }
+        }
+    }
+
+    /// A follower takes the leader's status: the leader to sync with, the
+    /// workspace (opened empty if this tab had no copy of it), the role
+    /// and what the indicator shows.
+    fn follow_status(self, status: Status) {
+        let Some(Some(fresh_leader)) = self.engine.try_update_value(|engine| {
+            let TabPart::Follower(link) = &mut engine.tab else {
+                return None;
+            };
+            let fresh = link.follow(&status.leader);
+            match engine.document_id {
+                None => {
+                    engine.document_id = Some(status.workspace);
+                    let _ = engine.session.open(status.workspace, Automerge::new());
+                }
+                Some(current) if current != status.workspace => {
+                    log("the leading tab has another workspace open");
+                    return None;
+                }
+                Some(_) => {}
+            }
+            engine.role = status.role;
+            Some(fresh)
+        }) else {
+            return;
+        };
+        if fresh_leader {
+            self.engine.with_value(|engine| {
+                engine.tell_tabs(&TabMessage::Hello {
+                    tab: engine.tab_id.clone(),
+                });
+            });
+        }
+        if self.connection.get_untracked() != status.connection {
+            self.connection.set(status.connection);
+        }
+        if self.role.get_untracked() != status.role {
+            self.role.set(status.role);
+        }
+        if self.waiting.get_untracked() != status.waiting {
+            self.waiting.set(status.waiting);
+        }
+        if self.workspace_id.get_untracked() != Some(status.workspace) {
+            self.workspace_id.set(Some(status.workspace));
+        }
+        if !status.workspace_name.is_empty()
+            && self.workspace_name.get_untracked().as_deref() != Some(&status.workspace_name)
+        {
+            self.workspace_name.set(Some(status.workspace_name));
+        }
+        self.engine.update_value(Engine::sync_tabs);
+    }
+
+    /// A sync message between this tab and another: applied, then answered.
+    fn tab_sync(self, from: &str, to: &str, message: &[u8]) {
+        let Some(Some(changed)) = self.engine.try_update_value(|engine| {
+            if to != engine.tab_id {
+                return None;
+            }
+            let document_id = engine.document_id?;
+            let document = engine.session.document_mut(&document_id)?;
+            let received = match &mut engine.tab {
+                TabPart::Leader(followers) => followers.receive(document, from, message),
+                TabPart::Follower(link) if link.leader() == Some(from) => link.receive(document, message),
+                _ => return None,
+            };
+            match received {
+                Ok(changed) => Some(changed),
+                Err(error) => {
+                    log(&error);
+                    Some(false)
+                }
+            }
+        }) else {
+            return;
+        };
+        if !changed {
+            self.engine.update_value(Engine::sync_tabs);
+            return;
+        }
+        // A follower's edit reached the leader: on to the server.
+        let output = self.engine.try_update_value(|engine| {
+            let document_id = engine.document_id?;
+            engine
+                .leads()
+                .then(|| engine.session.handle(now(), Input::LocalChange(document_id)))
+        });
+        if let Some(Some(output)) = output {
+            self.after_output(output_or_log(output));
+        }
+        self.publish();
+    }
+
+    /// The server refused changes and the leader dropped them: a follower
+    /// takes the leader's document and shows what this tab loses by it.
+    fn take_leaders_document(
+        self,
+        leader: &str,
+        snapshot: &[u8],
+        dropped: usize,
+        reason: String,
+        refusal: Option<&str>,
+    ) {
+        let lost = self.engine.try_update_value(|engine| {
+            let TabPart::Follower(link) = &mut engine.tab else {
+                return None;
+            };
+            if link.leader() != Some(leader) {
+                return None;
+            }
+            let document_id = engine.document_id?;
+            let current = engine.session.document(&document_id)?;
+            let before = timetravel::read_workspace(current);
+            let actor = current.get_actor().clone();
+            let document = match Automerge::load(snapshot) {
+                Ok(document) => document.with_actor(actor),
+                Err(error) => {
+                    log(&format!("the leading tab's document does not load: {error}"));
+                    return None;
+                }
+            };
+            let lost = timetravel::compare_records(&timetravel::read_workspace(&document), &before);
+            let _ = engine.session.open(document_id, document);
+            link.reset();
+            Some(lost)
+        });
+        let Some(Some(lost)) = lost else {
+            return;
+        };
+        if !lost.is_empty() {
+            self.rejection.set(Some(Rejection {
+                dropped,
+                lost,
+                reason,
+                refusal: refusal.and_then(Refusal::from_code),
+            }));
+        }
+        self.publish();
+    }
+
     /// Opens the local copy of the person's last workspace, if any.
-    async fn open_local_copy(self, epoch: u64) {
+    /// Only the leading tab (`owns`) writes it; a follower reads it and
+    /// edits with an actor of its own.
+    async fn open_local_copy(self, epoch: u64, owns: bool) {
         let Some(person) = self
             .engine
             .try_with_value(|engine| engine.person.clone())
             .flatten()
         else {
             return;
-        };
-        let owns = match self.engine.try_with_value(|engine| engine.owns_copy).flatten() {
-            Some(owns) => owns,
-            None => {
-                let owns = tab_lock::hold(&person.id).await;
-                self.engine.update_value(|engine| engine.owns_copy = Some(owns));
-                owns
-            }
         };
         let last = match local_copy::last_sign_in().await {
             Ok(last) => last,
@@ -469,6 +1017,7 @@ impl SyncHandle {
             engine.reset();
         });
         self.connection.set(ConnectionState::SignedOut);
+        self.tab_role.set(TabRole::Deciding);
         self.waiting.set(0);
         self.from_local_copy.set(false);
         self.rejection.set(None);
@@ -484,11 +1033,26 @@ impl SyncHandle {
         }
     }
 
-    /// The server ended the session: stop, then tell the app.
+    /// The person signs out in this tab: every other tab of theirs stops
+    /// too (then the app wipes the copy).
+    pub fn sign_out(&self) {
+        self.engine
+            .with_value(|engine| engine.tell_tabs(&TabMessage::SignedOut));
+        self.stop();
+    }
+
+    /// The session ended (the server said so, or another tab signed out):
+    /// stop, then tell the app. A leading tab tells its followers, which
+    /// have no socket to hear it.
     fn signed_out(self) {
         let was_active = self
             .engine
-            .try_with_value(|engine| engine.active)
+            .try_with_value(|engine| {
+                if engine.leads() {
+                    engine.tell_tabs(&TabMessage::SignedOut);
+                }
+                engine.active
+            })
             .unwrap_or(false);
         self.stop();
         if was_active {
@@ -564,6 +1128,11 @@ impl SyncHandle {
     /// The local copy's own figures.
     pub fn local_figures(&self) -> Signal<LocalFigures> {
         self.local_figures.into()
+    }
+
+    /// Whether this tab leads the person's tabs or follows the one that does.
+    pub fn tab_role(&self) -> Signal<TabRole> {
+        self.tab_role.into()
     }
 
     /// Whether the workspace shown came from this browser's copy.
@@ -708,7 +1277,8 @@ impl SyncHandle {
     /// Fetches the workspace list (the role, and the document the first
     /// time), then opens the socket.
     fn connect(self, epoch: u64) {
-        if !self.is_epoch(epoch) {
+        // Only the leading tab has a socket.
+        if !self.is_epoch(epoch) || self.engine.try_with_value(Engine::follows).unwrap_or(true) {
             return;
         }
         self.connection.set(ConnectionState::Connecting);
@@ -739,7 +1309,7 @@ impl SyncHandle {
                                     &mut document,
                                     &workspace.name,
                                     Some(workspace.role),
-                                    engine.owns_copy.unwrap_or(false),
+                                    engine.leads(),
                                 ));
                             }
                             // Nothing to send: the socket is not open yet.
@@ -936,7 +1506,16 @@ impl SyncHandle {
             events,
             ephemeral,
         } = output;
-        self.engine.with_value(|engine| engine.send_all(send));
+        self.engine.with_value(|engine| {
+            engine.send_all(send);
+            if engine.leads() {
+                for message in &ephemeral {
+                    engine.tell_tabs(&TabMessage::Presence {
+                        frame: message.encode(),
+                    });
+                }
+            }
+        });
         if !ephemeral.is_empty() {
             let now = now();
             self.presence.maybe_update(|board| {
@@ -975,6 +1554,19 @@ impl SyncHandle {
                             // next reload.
                             if let Some(local) = &mut engine.local {
                                 local.replaced(document);
+                            }
+                            // The followers drop them too, taking this document.
+                            if let TabPart::Leader(followers) = &mut engine.tab {
+                                followers.reset();
+                                if let (false, Some(channel)) = (followers.is_empty(), &engine.channel) {
+                                    channel.post(&TabMessage::Replaced {
+                                        leader: engine.tab_id.clone(),
+                                        snapshot: document.save(),
+                                        dropped,
+                                        reason: reason.clone(),
+                                        refusal: refusal.map(|refusal| refusal.code().to_owned()),
+                                    });
+                                }
                             }
                             Some(timetravel::compare_records(
                                 &timetravel::read_workspace(document),
@@ -1020,7 +1612,11 @@ impl SyncHandle {
     /// Counts the waiting changes a little later (a burst of edits or of
     /// acknowledgements costs one count).
     fn count_waiting_soon(&self) {
+        // A follower shows the leader's count (see `follow_status`).
         let Some(false) = self.engine.try_update_value(|engine| {
+            if engine.follows() {
+                return true;
+            }
             let scheduled = engine.waiting_scheduled;
             engine.waiting_scheduled = true;
             scheduled
@@ -1032,6 +1628,10 @@ impl SyncHandle {
             move || {
                 let Some(count) = this.engine.try_update_value(|engine| {
                     engine.waiting_scheduled = false;
+                    // Became a follower meanwhile: the leader counts.
+                    if engine.follows() {
+                        return None;
+                    }
                     let document_id = engine.document_id?;
                     if engine.session.is_in_sync(&document_id) {
                         return Some(0);
@@ -1045,7 +1645,9 @@ impl SyncHandle {
                 }) else {
                     return;
                 };
-                let count = count.unwrap_or(0);
+                let Some(count) = count else {
+                    return;
+                };
                 if this.waiting.get_untracked() != count {
                     this.waiting.set(count);
                 }
@@ -1121,6 +1723,7 @@ impl SyncHandle {
                 .update(|figures| figures.persist_ms = Some(took));
         }
         self.write_local_copy();
+        self.engine.update_value(Engine::sync_tabs);
         self.count_waiting_soon();
         self.revision.update(|revision| *revision += 1);
         if name.is_some() && name != self.workspace_name.get_untracked() {

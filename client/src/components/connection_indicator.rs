@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::context::use_language;
 use crate::i18n::{Text, text, waiting_changes};
-use crate::sync::{ConnectionState, LocalFigures};
+use crate::sync::{ConnectionState, LocalFigures, TabRole};
 
 /// The label shown for each state.
 pub fn connection_label(language: Language, state: ConnectionState) -> &'static str {
@@ -34,6 +34,10 @@ pub fn ConnectionIndicator(
     state: Signal<ConnectionState>,
     waiting: Signal<usize>,
     figures: Signal<LocalFigures>,
+    /// Leading the person's tabs or following the one that does.
+    tab: Signal<TabRole>,
+    /// The actor this tab edits with (for the tests: never two tabs with one).
+    actor: Signal<Option<String>>,
 ) -> impl IntoView {
     let language = use_language();
     // The local copy's figures, for the benchmarks (see `LocalFigures`).
@@ -52,6 +56,8 @@ pub fn ConnectionIndicator(
             data-persist-ms=figure(|figures| figures.persist_ms)
             data-write-ms=figure(|figures| figures.write_ms)
             data-writes-pending=move || figures.with(|figures| figures.pending)
+            data-tab=move || tab.get().as_attribute()
+            data-actor=move || actor.get()
             role="status"
             aria-live="polite"
         >
