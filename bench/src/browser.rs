@@ -128,18 +128,20 @@ pub async fn run_figures_script<T: serde::de::DeserializeOwned>(
         .current_dir(root.join("tests").join("js"))
         .env("ENLACE_CHROMIUM", chromium())
         .stdin(Stdio::null())
+        // The script's progress shows as it goes (a long run that waits
+        // says where); only its figures, on stdout, are read.
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
         .kill_on_drop(true)
-        .output();
+        .spawn()
+        .context("cannot run node")?
+        .wait_with_output();
     let output = tokio::time::timeout(patience, command)
         .await
         .map_err(|_| anyhow!("{script} took longer than {patience:?}"))?
-        .context("cannot run node")?;
+        .context("node did not finish")?;
     if !output.status.success() {
-        bail!(
-            "{script} failed ({}): {}",
-            output.status,
-            String::from_utf8_lossy(&output.stderr).trim()
-        );
+        bail!("{script} failed ({}); its log is above", output.status);
     }
     last_json_line(script, &String::from_utf8_lossy(&output.stdout))
 }

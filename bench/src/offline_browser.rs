@@ -26,6 +26,13 @@ pub struct Open {
     pub read_ms: f64,
     /// Loading it into a document.
     pub load_ms: f64,
+    /// Navigation start → the app running (page, script and wasm from the
+    /// service worker's cache, the module instantiated).
+    #[serde(default)]
+    pub started_at_ms: f64,
+    /// Navigation start → reading the copy begins.
+    #[serde(default)]
+    pub read_at_ms: f64,
 }
 
 /// One edit persisted.
@@ -93,7 +100,7 @@ pub fn markdown(run: &OfflineRun, changes: usize, padding: usize, saved_bytes: u
         mb(saved_bytes as f64),
         mb(run.bytes as f64)
     );
-    let rows: [(&str, Vec<f64>, &str); 6] = [
+    let rows: [(&str, Vec<f64>, &str); 9] = [
         (
             "open offline, navigation → first frame from the copy (page)",
             run.open.iter().map(|open| open.open_ms).collect(),
@@ -105,6 +112,19 @@ pub fn markdown(run: &OfflineRun, changes: usize, padding: usize, saved_bytes: u
             "",
         ),
         (
+            "of which: the app starting (page, script, wasm from the service worker)",
+            run.open.iter().map(|open| open.started_at_ms).collect(),
+            "",
+        ),
+        (
+            "of which: then signing in from the copy and taking the tab's part",
+            run.open
+                .iter()
+                .map(|open| open.read_at_ms - open.started_at_ms)
+                .collect(),
+            "",
+        ),
+        (
             "of which: read the copy from IndexedDB",
             run.open.iter().map(|open| open.read_ms).collect(),
             "",
@@ -112,6 +132,14 @@ pub fn markdown(run: &OfflineRun, changes: usize, padding: usize, saved_bytes: u
         (
             "of which: load it into a document",
             run.open.iter().map(|open| open.load_ms).collect(),
+            "",
+        ),
+        (
+            "of which: then the first frame (the list read and drawn)",
+            run.open
+                .iter()
+                .map(|open| open.open_ms - open.read_at_ms - open.read_ms - open.load_ms)
+                .collect(),
             "",
         ),
         (

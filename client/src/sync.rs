@@ -66,7 +66,7 @@ const WAITING_COUNT_DELAY_MS: u64 = 250;
 /// (a reload's new page asks while the old page may still hold it for a
 /// moment) or for a leading tab to answer its hello.
 const TAB_PATIENCE_MS: u32 = 2_000;
-const TAB_POLL_MS: u32 = 50;
+const TAB_POLL_MS: u32 = 10;
 
 /// This tab's part among the person's tabs (see [`crate::tab_link`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -373,6 +373,12 @@ fn fresh_peer_id() -> PeerId {
 /// milliseconds, `None` until measured.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct LocalFigures {
+    /// When the app started (`performance.now()`, from the navigation):
+    /// the page, script and wasm fetched and the module instantiated.
+    pub started_at_ms: Option<f64>,
+    /// When reading the copy began (after signing in from it and taking
+    /// this tab's part).
+    pub read_at_ms: Option<f64>,
     /// Reading the copy from IndexedDB.
     pub read_ms: Option<f64>,
     /// Loading it into a document (snapshot, then chunks).
@@ -383,6 +389,9 @@ pub struct LocalFigures {
     /// In the page, the last change's part of persisting: its bytes taken
     /// and queued (the write itself runs off the main thread).
     pub persist_ms: Option<f64>,
+    /// Changes persisted since the page opened (so a script can wait for
+    /// the next one, whatever it cost).
+    pub persisted: u64,
     /// The last IndexedDB write, from its start to its transaction's end.
     pub write_ms: Option<f64>,
     /// Writes queued or under way.
@@ -474,7 +483,10 @@ impl SyncHandle {
             }),
             waiting: RwSignal::new(0),
             from_local_copy: RwSignal::new(false),
-            local_figures: RwSignal::new(LocalFigures::default()),
+            local_figures: RwSignal::new(LocalFigures {
+                started_at_ms: Some(browser::performance_now()),
+                ..LocalFigures::default()
+            }),
             tab_role: RwSignal::new(TabRole::Deciding),
             on_signed_out,
         }
@@ -988,6 +1000,7 @@ impl SyncHandle {
         };
         let loaded = browser::performance_now();
         self.local_figures.update(|figures| {
+            figures.read_at_ms = Some(read_started);
             figures.read_ms = Some(load_started - read_started);
             figures.load_ms = Some(loaded - load_started);
         });
@@ -1719,8 +1732,10 @@ impl SyncHandle {
         });
         if persisted == Some(true) {
             let took = browser::performance_now() - started;
-            self.local_figures
-                .update(|figures| figures.persist_ms = Some(took));
+            self.local_figures.update(|figures| {
+                figures.persist_ms = Some(took);
+                figures.persisted += 1;
+            });
         }
         self.write_local_copy();
         self.engine.update_value(Engine::sync_tabs);

@@ -50,10 +50,13 @@ pub fn ConnectionIndicator(
             data-testid="connection"
             data-state=move || state.get().as_attribute()
             data-waiting=move || waiting.get()
+            data-started-at-ms=figure(|figures| figures.started_at_ms)
+            data-copy-read-at-ms=figure(|figures| figures.read_at_ms)
             data-copy-read-ms=figure(|figures| figures.read_ms)
             data-copy-load-ms=figure(|figures| figures.load_ms)
             data-copy-open-ms=figure(|figures| figures.open_ms)
             data-persist-ms=figure(|figures| figures.persist_ms)
+            data-persisted=move || figures.with(|figures| figures.persisted)
             data-write-ms=figure(|figures| figures.write_ms)
             data-writes-pending=move || figures.with(|figures| figures.pending)
             data-tab=move || tab.get().as_attribute()
