@@ -1082,6 +1082,7 @@ pub async fn next_message(socket: &mut Socket) -> anyhow::Result<Message> {
 
 pub mod browser;
 pub mod crash;
+pub mod fixtures;
 
 impl RustClient {
     /// Processes whatever arrives for `duration` (traffic or not); an error

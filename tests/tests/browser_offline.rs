@@ -13,11 +13,9 @@
 //! `target/screenshots/`.
 
 use anyhow::ensure;
-use enlace_shared::api::{HistoryPage, HistoryValue, paths};
-use enlace_shared::records::{self, Initial};
-use enlace_shared::schema::Collection;
-use enlace_tests::browser::{ADMIN_NAME, ensure_client_bundle, fresh_screenshot, prerequisites, run_script};
-use enlace_tests::{RustClient, ServerProcess, TEST_PASSWORD, document_id, random_record_id};
+use enlace_tests::browser::{ensure_client_bundle, fresh_screenshot, prerequisites, run_script};
+use enlace_tests::fixtures::{add_embassies, organisation_history, receipts_setting};
+use enlace_tests::{ServerProcess, TEST_PASSWORD, document_id};
 
 #[tokio::test]
 async fn offline_edits_survive_a_reload_and_merge_with_their_authors() -> anyhow::Result<()> {
@@ -32,26 +30,13 @@ async fn offline_edits_survive_a_reload_and_merge_with_their_authors() -> anyhow
     let workspace = server.first_workspace().await?;
     let document = document_id(&workspace)?;
 
-    let mut secretariat = RustClient::connect_named(&server, &workspace, ADMIN_NAME).await?;
-    let (x, y) = (random_record_id(), random_record_id());
-    for (id, name) in [(&x, "Embajada de prueba X"), (&y, "Agencia de prueba Y")] {
-        secretariat
-            .change(|document, authorship| {
-                records::create_record(
-                    document,
-                    Collection::Organisations,
-                    id,
-                    &[
-                        ("name", Initial::Text(name.to_owned())),
-                        ("kind", Initial::Text("embassy".to_owned())),
-                    ],
-                    authorship,
-                )
-            })
-            .await?;
-    }
-    secretariat.wait_acknowledged().await?;
-    drop(secretariat);
+    let ids = add_embassies(
+        &server,
+        &workspace,
+        &["Embajada de prueba X", "Agencia de prueba Y"],
+    )
+    .await?;
+    let (x, y) = (ids[0].clone(), ids[1].clone());
 
     let screenshot = fresh_screenshot("offline.png")?;
     let (_, admin_authorization) = server.admin().header();
@@ -76,25 +61,11 @@ async fn offline_edits_survive_a_reload_and_merge_with_their_authors() -> anyhow
 
     // Who the server says made each edit of X: Ana the acronym (offline),
     // Beto the country (online).
-    let path = format!(
-        "{}?collection=organisations&record={x}",
-        paths::history(&workspace.id)
-    );
-    let (status, body, _) = server.api("GET", &path, Some(&beto), None).await?;
-    ensure!(status == 200, "history answered {status}: {body}");
-    let page: HistoryPage = serde_json::from_value(body)?;
+    let page = organisation_history(&server, &workspace, &x, &beto).await?;
     let author_of = |field: &str, value: &str| -> Vec<String> {
-        page.entries
-            .iter()
-            .filter(|entry| {
-                entry.records.iter().any(|record| {
-                    record.fields.iter().any(|change| {
-                        change.field == field
-                            && matches!(&change.after, Some(HistoryValue::Text { text, .. }) if text == value)
-                    })
-                })
-            })
-            .map(|entry| entry.receipt.user_name.clone())
+        receipts_setting(&page, field, value)
+            .into_iter()
+            .map(|receipt| receipt.user_name.clone())
             .collect()
     };
     ensure!(

@@ -8,11 +8,10 @@
 //! Screenshot `tabs.png` under `target/screenshots/`.
 
 use anyhow::ensure;
-use enlace_shared::api::{HistoryPage, HistoryValue, Receipt, paths};
-use enlace_shared::records::{self, Initial};
-use enlace_shared::schema::Collection;
-use enlace_tests::browser::{ADMIN_NAME, ensure_client_bundle, fresh_screenshot, prerequisites, run_script};
-use enlace_tests::{RustClient, ServerProcess, TEST_PASSWORD, random_record_id};
+use enlace_shared::api::Receipt;
+use enlace_tests::browser::{ensure_client_bundle, fresh_screenshot, prerequisites, run_script};
+use enlace_tests::fixtures::{add_embassies, organisation_history, receipts_setting};
+use enlace_tests::{ServerProcess, TEST_PASSWORD};
 
 #[tokio::test]
 async fn a_second_tab_follows_the_first_without_its_own_connection() -> anyhow::Result<()> {
@@ -26,24 +25,9 @@ async fn a_second_tab_follows_the_first_without_its_own_connection() -> anyhow::
     let (_, beto) = server.add_person("beto@mesa.test", "Beto Ruiz", "member").await?;
     let workspace = server.first_workspace().await?;
 
-    let mut secretariat = RustClient::connect_named(&server, &workspace, ADMIN_NAME).await?;
-    let x = random_record_id();
-    secretariat
-        .change(|document, authorship| {
-            records::create_record(
-                document,
-                Collection::Organisations,
-                &x,
-                &[
-                    ("name", Initial::Text("Embajada de prueba X".to_owned())),
-                    ("kind", Initial::Text("embassy".to_owned())),
-                ],
-                authorship,
-            )
-        })
-        .await?;
-    secretariat.wait_acknowledged().await?;
-    drop(secretariat);
+    let x = add_embassies(&server, &workspace, &["Embajada de prueba X"])
+        .await?
+        .remove(0);
 
     let screenshot = fresh_screenshot("tabs.png")?;
     run_script(
@@ -61,27 +45,9 @@ async fn a_second_tab_follows_the_first_without_its_own_connection() -> anyhow::
     )
     .await?;
 
-    let path = format!(
-        "{}?collection=organisations&record={x}",
-        paths::history(&workspace.id)
-    );
-    let (status, body, _) = server.api("GET", &path, Some(&beto), None).await?;
-    ensure!(status == 200, "history answered {status}: {body}");
-    let page: HistoryPage = serde_json::from_value(body)?;
+    let page = organisation_history(&server, &workspace, &x, &beto).await?;
     let receipt_of = |field: &str, value: &str| -> anyhow::Result<Receipt> {
-        let receipts: Vec<&Receipt> = page
-            .entries
-            .iter()
-            .filter(|entry| {
-                entry.records.iter().any(|record| {
-                    record.fields.iter().any(|change| {
-                        change.field == field
-                            && matches!(&change.after, Some(HistoryValue::Text { text, .. }) if text == value)
-                    })
-                })
-            })
-            .map(|entry| &entry.receipt)
-            .collect();
+        let receipts = receipts_setting(&page, field, value);
         ensure!(
             receipts.len() == 1,
             "{field} = {value} is in {} changes",
