@@ -17,7 +17,8 @@
 //!   domain labels (collections, fields, choices, roles, refusals) come from
 //!   `enlace_shared`.
 //! - [`tab_link`]: what a person's tabs say to each other, and the sync
-//!   states between the leading tab and its followers.
+//!   states between the leading tab and its followers;
+//!   [`connection_state`]: what the connection indicator shows.
 //! - [`csv_transfer`]: CSV export and import on top of
 //!   `enlace_shared::csv_io` (file name, file checks, mapping, preview, summary).
 //!
@@ -57,6 +58,7 @@ pub mod auth;
 pub mod browser;
 pub mod collections;
 pub mod components;
+pub mod connection_state;
 pub mod context;
 pub mod csv_transfer;
 pub mod files;

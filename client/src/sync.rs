@@ -51,6 +51,7 @@ use wasm_bindgen::prelude::Closure;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
 use crate::browser;
+pub use crate::connection_state::ConnectionState;
 use crate::http::{self, HttpError};
 use crate::i18n::{self, Text};
 use crate::local_copy::{self, CopyKey, LastSignIn};
@@ -107,31 +108,6 @@ struct LockRequest {
 /// The first delay before reconnecting, and the cap it doubles up to.
 pub const FIRST_RETRY_DELAY_MS: u32 = 500;
 pub const MAX_RETRY_DELAY_MS: u32 = 10_000;
-
-/// What the connection indicator shows.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub enum ConnectionState {
-    /// Fetching the workspace, opening the socket or waiting for the server's `peer`.
-    Connecting,
-    /// The server answered `join`: edits flow both ways.
-    Live,
-    /// The socket closed or could not open; a retry is scheduled.
-    Offline,
-    /// Nobody is signed in: no socket, no retries.
-    SignedOut,
-}
-
-impl ConnectionState {
-    /// The value of the indicator's `data-state` attribute.
-    pub fn as_attribute(self) -> &'static str {
-        match self {
-            Self::Connecting => "connecting",
-            Self::Live => "live",
-            Self::Offline => "offline",
-            Self::SignedOut => "signed-out",
-        }
-    }
-}
 
 /// Why a local edit was not made.
 #[derive(Debug)]

@@ -22,7 +22,7 @@ use enlace_shared::ids::DocumentId;
 use enlace_shared::roles::Role;
 use serde::{Deserialize, Serialize};
 
-use crate::sync::ConnectionState;
+use crate::connection_state::ConnectionState;
 
 /// What tabs say to each other. Every tab of the person hears every
 /// message; `to` names the one a sync message is for.
