@@ -685,6 +685,8 @@ impl SyncHandle {
             return;
         };
         self.set_tab(TabPart::Leader(Followers::default()));
+        // Live was the old leader's connection; this tab's is not open yet.
+        self.connection.set(ConnectionState::Connecting);
         let Some(workspace) = workspace else {
             // No leader ever told this tab its workspace: start as a leader would.
             self.open_local_copy(epoch, true).await;
