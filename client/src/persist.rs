@@ -38,8 +38,9 @@ impl Write {
 pub struct LocalState {
     pub key: CopyKey,
     pub meta: Meta,
-    /// Whether this tab writes the copy (one tab per person does; the
-    /// others edit with actors of their own and keep nothing).
+    /// Whether this tab writes the copy: the person's leading tab does;
+    /// the others follow it with actors of their own and write nothing
+    /// (their changes reach the copy through the leader).
     pub owns: bool,
     /// The document's heads as last written.
     persisted: Vec<ChangeHash>,

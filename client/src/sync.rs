@@ -289,6 +289,14 @@ impl Engine {
         }
     }
 
+    /// Introduces this tab: a leader starts a fresh sync state for it and
+    /// announces itself.
+    fn say_hello(&self) {
+        self.tell_tabs(&TabMessage::Hello {
+            tab: self.tab_id.clone(),
+        });
+    }
+
     /// Sends each tab the sync message it is due: a leader to every
     /// follower, a follower to its leader.
     fn sync_tabs(&mut self) {
@@ -492,18 +500,14 @@ impl SyncHandle {
         ) else {
             return;
         };
-        let status = Status {
-            leader: String::new(),
-            workspace,
-            workspace_name: self.workspace_name.get_untracked().unwrap_or_default(),
-            role: self.role.get_untracked(),
-            connection: self.connection.get_untracked(),
-            waiting: self.waiting.get_untracked(),
-        };
         self.engine.with_value(|engine| {
             engine.tell_tabs(&TabMessage::Status(Status {
                 leader: engine.tab_id.clone(),
-                ..status
+                workspace,
+                workspace_name: self.workspace_name.get_untracked().unwrap_or_default(),
+                role: self.role.get_untracked(),
+                connection: self.connection.get_untracked(),
+                waiting: self.waiting.get_untracked(),
             }));
         });
     }
@@ -540,14 +544,9 @@ impl SyncHandle {
     /// hello, or when the patience runs out. A follower's lock request
     /// stays queued: granted later, this tab takes over ([`Self::promote`]).
     async fn take_part(self, epoch: u64) -> bool {
-        let Some((person_id, tab_id)) = self
+        let Some(person_id) = self
             .engine
-            .try_with_value(|engine| {
-                engine
-                    .person
-                    .as_ref()
-                    .map(|person| (person.id.clone(), engine.tab_id.clone()))
-            })
+            .try_with_value(|engine| engine.person.as_ref().map(|person| person.id.clone()))
             .flatten()
         else {
             return true;
@@ -558,9 +557,9 @@ impl SyncHandle {
             self.set_tab(TabPart::Leader(Followers::default()));
             return true;
         };
-        channel.post(&TabMessage::Hello { tab: tab_id });
         let granted = self.engine.try_update_value(|engine| {
             engine.channel = Some(channel);
+            engine.say_hello();
             match &engine.lock {
                 Some(lock) if lock.person_id == person_id => Some(lock.granted.clone()),
                 _ => None,
@@ -651,15 +650,10 @@ impl SyncHandle {
         }
         let heard = self
             .engine
-            .try_update_value(
-                |engine| match std::mem::replace(&mut engine.tab, TabPart::Deciding(None)) {
-                    TabPart::Deciding(heard) => heard,
-                    other => {
-                        engine.tab = other;
-                        None
-                    }
-                },
-            )
+            .try_update_value(|engine| match &mut engine.tab {
+                TabPart::Deciding(heard) => heard.take(),
+                _ => None,
+            })
             .flatten();
         self.set_tab(TabPart::Follower(LeaderLink::default()));
         self.connection.set(ConnectionState::Connecting);
@@ -667,11 +661,7 @@ impl SyncHandle {
             // Says hello again to this leader, now with a document to sync.
             Some(status) => self.follow_status(status),
             // Asks the leader (still opening, perhaps) to announce itself.
-            None => self.engine.with_value(|engine| {
-                engine.tell_tabs(&TabMessage::Hello {
-                    tab: engine.tab_id.clone(),
-                });
-            }),
+            None => self.engine.with_value(Engine::say_hello),
         }
     }
 
@@ -704,13 +694,11 @@ impl SyncHandle {
             return;
         }
         self.engine.update_value(|engine| {
-            let Some(mut held) = engine.document().cloned() else {
+            // Taken, not copied: `open` below replaces it.
+            let Some(mut held) = engine.session.document_mut(&workspace).map(std::mem::take) else {
                 return;
             };
-            let name = engine
-                .document()
-                .and_then(model::workspace_name)
-                .unwrap_or_default();
+            let name = model::workspace_name(&held).unwrap_or_default();
             let restored = stored.and_then(|stored| match LocalState::restored(key.clone(), stored, true) {
                 Ok(restored) => Some(restored),
                 Err(error) => {
@@ -827,28 +815,14 @@ impl SyncHandle {
             return;
         };
         if fresh_leader {
-            self.engine.with_value(|engine| {
-                engine.tell_tabs(&TabMessage::Hello {
-                    tab: engine.tab_id.clone(),
-                });
-            });
+            self.engine.with_value(Engine::say_hello);
         }
-        if self.connection.get_untracked() != status.connection {
-            self.connection.set(status.connection);
-        }
-        if self.role.get_untracked() != status.role {
-            self.role.set(status.role);
-        }
-        if self.waiting.get_untracked() != status.waiting {
-            self.waiting.set(status.waiting);
-        }
-        if self.workspace_id.get_untracked() != Some(status.workspace) {
-            self.workspace_id.set(Some(status.workspace));
-        }
-        if !status.workspace_name.is_empty()
-            && self.workspace_name.get_untracked().as_deref() != Some(&status.workspace_name)
-        {
-            self.workspace_name.set(Some(status.workspace_name));
+        set_changed(self.connection, status.connection);
+        set_changed(self.role, status.role);
+        set_changed(self.waiting, status.waiting);
+        set_changed(self.workspace_id, Some(status.workspace));
+        if !status.workspace_name.is_empty() {
+            set_changed(self.workspace_name, Some(status.workspace_name));
         }
         self.engine.update_value(Engine::sync_tabs);
     }
@@ -1323,9 +1297,7 @@ impl SyncHandle {
                     }
                     self.write_local_copy();
                     self.role.set(Some(workspace.role));
-                    if self.workspace_id.get_untracked() != Some(workspace.id) {
-                        self.workspace_id.set(Some(workspace.id));
-                    }
+                    set_changed(self.workspace_id, Some(workspace.id));
                     if self.workspace_name.get_untracked().is_none() {
                         self.workspace_name.set(Some(workspace.name));
                     }
@@ -1639,9 +1611,7 @@ impl SyncHandle {
                 let Some(count) = count else {
                     return;
                 };
-                if this.waiting.get_untracked() != count {
-                    this.waiting.set(count);
-                }
+                set_changed(this.waiting, count);
             },
             Duration::from_millis(WAITING_COUNT_DELAY_MS),
         );
@@ -1722,6 +1692,14 @@ impl SyncHandle {
         if name.is_some() && name != self.workspace_name.get_untracked() {
             self.workspace_name.set(name);
         }
+    }
+}
+
+/// Sets `signal` only when `value` differs, so nothing reruns for a value
+/// it already had.
+fn set_changed<T: PartialEq + Send + Sync + 'static>(signal: RwSignal<T>, value: T) {
+    if signal.with_untracked(|current| *current != value) {
+        signal.set(value);
     }
 }
 
