@@ -127,31 +127,6 @@ for (let run = 0; run < runs; run++) {
   await page.waitForSelector(`${CONNECTION}[data-state="live"]`, { state: "attached", ...PATIENCE });
 }
 
-// ENLACE_PROFILE=1: one more opening under the CPU profiler, and the
-// functions that took the most time, on stderr (not part of the figures).
-if (process.env.ENLACE_PROFILE) {
-  const cdp = await context.newCDPSession(page);
-  await cdp.send("Profiler.enable");
-  await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
-  await context.setOffline(true);
-  await cdp.send("Profiler.start");
-  await page.reload();
-  await listed();
-  const { profile } = await cdp.send("Profiler.stop");
-  await context.setOffline(false);
-  const interval = (profile.endTime - profile.startTime) / 1000 / Math.max(1, profile.samples.length);
-  const byId = new Map(profile.nodes.map((node) => [node.id, node]));
-  const self = new Map();
-  for (const id of profile.samples) {
-    const frame = byId.get(id).callFrame;
-    const name = `${frame.functionName || "(anonymous)"} ${frame.url.split("/").pop()}`;
-    self.set(name, (self.get(name) ?? 0) + interval);
-  }
-  const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, 40);
-  say(`profile of one opening (${((profile.endTime - profile.startTime) / 1000).toFixed(0)} ms), self time:`);
-  for (const [name, ms] of top) say(`  ${ms.toFixed(1).padStart(8)} ms  ${name}`);
-}
-
 if (pageErrors.length > 0) throw new Error(`page errors: ${pageErrors.join("; ")}`);
 console.log(JSON.stringify({ bytes, open, persist }));
 await browser.close();

@@ -43,6 +43,20 @@ pub struct Shape {
     pub padding: usize,
 }
 
+impl Shape {
+    /// The roundtable the history and offline figures share: 500
+    /// organisations edited by 8 people, each read timed once, no filler.
+    pub fn roundtable(changes: usize) -> Self {
+        Self {
+            changes,
+            records: 500,
+            people: 8,
+            repetitions: 1,
+            padding: 0,
+        }
+    }
+}
+
 /// `length` characters of deterministic filler for change `index`, from a
 /// 64-letter alphabet (little for deflate to squeeze).
 fn filler(index: usize, length: usize) -> String {

@@ -53,11 +53,8 @@ struct Figures {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let shape = Shape {
-        changes: args.changes,
-        records: 500,
-        people: 8,
         repetitions: args.repetitions.max(1),
-        padding: 0,
+        ..Shape::roundtable(args.changes)
     };
     let data = tempfile::Builder::new().prefix("enlace-history-").tempdir()?;
     let started = std::time::Instant::now();

@@ -35,11 +35,8 @@ struct Args {
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
     let shape = Shape {
-        changes: args.changes,
-        records: 500,
-        people: 8,
-        repetitions: 1,
         padding: args.padding,
+        ..Shape::roundtable(args.changes)
     };
     let data = tempfile::Builder::new().prefix("enlace-offline-").tempdir()?;
     let built = history::build(data.path(), shape).await?;
