@@ -80,12 +80,23 @@ pub async fn run_script(
     screenshot: &Path,
     env: &[(&str, &str)],
 ) -> anyhow::Result<()> {
+    run_script_at(script, &server.http_url(), screenshot, env).await
+}
+
+/// Like [`run_script`], with the pages opening `base_url` (a proxy in
+/// front of the server, say).
+pub async fn run_script_at(
+    script: &str,
+    base_url: &str,
+    screenshot: &Path,
+    env: &[(&str, &str)],
+) -> anyhow::Result<()> {
     let browser = prerequisites()?;
     let js = js_dir();
     let mut command = tokio::process::Command::new(node());
     command
         .arg(js.join(script))
-        .arg(server.http_url())
+        .arg(base_url)
         .arg(screenshot)
         .env("ENLACE_CHROMIUM", &browser)
         .envs(env.iter().copied())

@@ -1083,6 +1083,7 @@ pub async fn next_message(socket: &mut Socket) -> anyhow::Result<Message> {
 pub mod browser;
 pub mod crash;
 pub mod fixtures;
+pub mod proxy;
 
 impl RustClient {
     /// Processes whatever arrives for `duration` (traffic or not); an error
