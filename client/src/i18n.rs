@@ -136,6 +136,7 @@ pub enum Text {
     NoEntries,
     Loading,
     LoadFailed,
+    HistoryNeedsConnection,
     WrittenAt,
     ViewAsOf,
     RestoreField,
@@ -483,6 +484,10 @@ fn words(key: Text) -> Bilingual {
         Text::LoadFailed => (
             "No se pudo cargar el historial.",
             "The history could not be loaded.",
+        ),
+        Text::HistoryNeedsConnection => (
+            "El historial es el registro del servidor de quién cambió qué: se muestra al volver la conexión. Mientras tanto puedes seguir editando.",
+            "The history is the server's record of who changed what: it shows when the connection is back. Meanwhile you can keep editing.",
         ),
         Text::WrittenAt => ("escrito el", "written on"),
         Text::ViewAsOf => (

@@ -10,7 +10,9 @@
 // she is offline with a change waiting: back online she is asked to sign
 // in, and the change reaches Beto after she does. And Ana edits offline again
 // while the secretariat makes her an observer: on reconnect the server
-// refuses the edit and Ana's page shows what she wrote, to copy. The Rust
+// refuses the edit and Ana's page shows what she wrote, to copy. Offline,
+// the history (the server's record) says it waits for the connection, and
+// once back it shows Ana's offline edit by itself. The Rust
 // test then checks the server's history attributes each edit to its author.
 //
 // usage: node browser-offline.mjs <base-url> <screenshot.png>
@@ -149,11 +151,26 @@ try {
     const actorAfter = await storedActor(a);
     if (actorAfter !== actorBefore) throw new Error(`the actor changed from ${actorBefore} to ${actorAfter}`);
     await a.screenshot({ path: `${shots}-offline.png`, fullPage: true });
+    // The history is the server's record: offline it says so, not "failed".
+    await a.evaluate(() => { location.hash = "#/history"; });
+    await a.waitForSelector('[data-testid="history-feed"][data-offline="true"] [data-testid="history-offline"]', { timeout: STEP_TIMEOUT_MS });
+    if ((await a.locator('[data-testid="history-feed"] [role="alert"]').count()) !== 0) throw new Error("the offline history shows an error");
   });
 
   await run.step("back online: both edits on both pages, everything saved", async () => {
     await a.context().setOffline(false);
     await waitForSaved(a);
+    // The history page left open offline fetches again by itself: Ana's
+    // offline edit is there, under her name.
+    await a.waitForSelector('[data-testid="history-feed"][data-offline="false"][data-state="ready"]', { state: "attached", timeout: STEP_TIMEOUT_MS });
+    await a.waitForFunction(
+      ({ acronym, name }) => {
+        const feed = document.querySelector('[data-testid="history-feed"]');
+        return feed?.textContent.includes(acronym) && feed.textContent.includes(name) && !feed.querySelector('[data-testid="history-offline"]');
+      },
+      { acronym: ACRONYM, name: ana.displayName },
+      { timeout: STEP_TIMEOUT_MS },
+    );
     await a.evaluate((id) => { location.hash = `#/organisations/${id}`; }, x);
     await waitForFieldValue(a, "acronym", ACRONYM);
     await waitForFieldValue(a, "country", X_COUNTRY);

@@ -1,7 +1,8 @@
 //! A timeline: pages of `GET …/history` for a set of filters, newest first,
 //! grouped (one person's quick successive edits of one record become one
 //! entry that expands), with "load older", and the first page fetched again
-//! a little after the document changes, so new entries appear live.
+//! a little after the document changes, so new entries appear live. With no
+//! connection it says so, keeps what it has, and fetches again once back.
 
 use std::time::Duration;
 
@@ -16,6 +17,7 @@ use crate::history::{Loaded, PAGE_SIZE, people_seen};
 use crate::http;
 use crate::i18n::{Text, text};
 use crate::refetch::refetch_after_changes;
+use crate::sync::ConnectionState;
 
 /// How long after a change the first page is fetched again (the server
 /// writes the entry once it has committed the change).
@@ -42,6 +44,9 @@ pub fn HistoryFeed(
     let query = StoredValue::new(query);
     let workspace_id = sync.workspace_id();
     let revision = sync.revision();
+    // No connection: the server's record waits for it (and follows it once back).
+    let connection = sync.connection();
+    let offline = Memo::new(move |_| connection.get() == ConnectionState::Offline);
     let remember_people = move |loaded: &Loaded| {
         let seen = people_seen(&loaded.entries);
         workspace.people.update(|people| {
@@ -81,7 +86,7 @@ pub fn HistoryFeed(
         });
     };
     refetch_after_changes(
-        workspace_id,
+        sync,
         move || revision.track(),
         REFRESH_DELAY,
         move |_| fetch(None),
@@ -90,8 +95,12 @@ pub fn HistoryFeed(
     let group_key = |group: &EntryGroup| (group.newest().seq, group.entries.len());
     let older = move || loaded.with(|loaded| loaded.next_before);
     view! {
-        <div class="history-feed" data-testid="history-feed" data-state=move || format!("{:?}", state.get()).to_lowercase()>
+        <div class="history-feed" data-testid="history-feed" data-state=move || format!("{:?}", state.get()).to_lowercase() data-offline=move || offline.get().to_string()>
+            {move || offline.get().then(|| view! {
+                <p class="muted offline-note" role="status" data-testid="history-offline">{move || text(language.get(), Text::HistoryNeedsConnection)}</p>
+            })}
             {move || match state.get() {
+                FeedState::Loading | FeedState::Failed if offline.get() => None,
                 FeedState::Loading => Some(view! { <p class="muted">{move || text(language.get(), Text::Loading)}</p> }.into_any()),
                 FeedState::Failed => Some(view! { <p class="form-error" role="alert">{move || text(language.get(), Text::LoadFailed)}</p> }.into_any()),
                 FeedState::Ready if groups.with(Vec::is_empty) => Some(view! { <p class="muted empty" data-testid="no-entries">{move || text(language.get(), Text::NoEntries)}</p> }.into_any()),

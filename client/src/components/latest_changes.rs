@@ -41,10 +41,10 @@ pub fn LatestChanges() -> impl IntoView {
 #[component]
 fn Receipts() -> impl IntoView {
     let (sync, language) = (use_sync(), use_language());
-    let (revision, workspace_id) = (sync.revision(), sync.workspace_id());
+    let revision = sync.revision();
     let receipts = RwSignal::new(Vec::<Receipt>::new());
     refetch_after_changes(
-        workspace_id,
+        sync,
         move || revision.track(),
         REFRESH_DELAY,
         move |id| {

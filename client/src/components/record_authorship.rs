@@ -46,11 +46,10 @@ pub fn RecordAuthorshipLine(
     record: Memo<Option<Record>>,
 ) -> impl IntoView {
     let (sync, workspace, language) = (use_sync(), use_workspace(), use_language());
-    let workspace_id = sync.workspace_id();
     let authorship = RwSignal::new(RecordAuthorship::default());
     let id = StoredValue::new(id);
     refetch_after_changes(
-        workspace_id,
+        sync,
         move || record.track(),
         REFRESH_DELAY,
         move |workspace_id| {
