@@ -7,6 +7,10 @@
 //! while connected, so a closed tab disappears from the others within 5 s.
 //! A timer every [`TICK_MS`] asks the pacer and expires silent tabs.
 //!
+//! A tab following another (several tabs of one person, see
+//! [`crate::tab_link`]) says it through its leader's socket, naming its tab,
+//! so others see each tab where it is.
+//!
 //! What others say arrives in the sync handle's board, stamped by the
 //! server; components read it through [`PresenceHandle`]'s signals.
 
@@ -49,6 +53,7 @@ pub fn presence_for(hash: &str, focused: Option<&FocusedField>, seq: u64) -> Pre
         record,
         field,
         seq,
+        tab: None,
     }
 }
 
@@ -164,7 +169,7 @@ impl PresenceHandle {
         let presence = self
             .focused
             .with_value(|focused| presence_for(&browser::location_hash(), focused.as_ref(), seq));
-        self.sync.send_presence(presence.encode());
+        self.sync.send_presence(presence);
     }
 }
 

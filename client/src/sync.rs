@@ -36,7 +36,7 @@ use automerge::Automerge;
 use enlace_shared::api::{PersonView, WorkspaceSummary, close};
 use enlace_shared::ids::{self, DocumentId, PeerId};
 use enlace_shared::model::{self, Authorship, ModelError};
-use enlace_shared::presence::PresenceBoard;
+use enlace_shared::presence::{Presence, PresenceBoard};
 use enlace_shared::protocol::Message;
 use enlace_shared::records::Record;
 use enlace_shared::refusal::Refusal;
@@ -281,6 +281,16 @@ impl Engine {
 
     fn follows(&self) -> bool {
         matches!(self.tab, TabPart::Follower(_))
+    }
+
+    /// Sends an encoded presence over this tab's socket, if it has one.
+    fn send_presence(&mut self, data: Vec<u8>) {
+        let Some(document_id) = self.document_id else {
+            return;
+        };
+        if let Some(message) = self.session.ephemeral(document_id, data) {
+            self.send_all(vec![message]);
+        }
     }
 
     fn tell_tabs(&self, message: &TabMessage) {
@@ -782,6 +792,18 @@ impl SyncHandle {
                         .maybe_update(|board| board.receive_message(&message, now));
                 }
             }
+            TabMessage::FollowerPresence { presence } => {
+                // Only what a follower may say: a well-formed presence that
+                // names its tab (the server stamps the person).
+                let named = Presence::decode(&presence).is_ok_and(|presence| presence.tab.is_some());
+                if named {
+                    self.engine.update_value(|engine| {
+                        if engine.leads() {
+                            engine.send_presence(presence);
+                        }
+                    });
+                }
+            }
             TabMessage::SignedOut => {
                 // Not from inside the channel's own callback, which `stop` drops.
                 spawn_local(async move { self.signed_out() });
@@ -1057,16 +1079,20 @@ impl SyncHandle {
         self.presence.read_only()
     }
 
-    /// Sends `data` (an encoded presence) as an `ephemeral` message for the
-    /// open workspace; does nothing while not connected (presence is best
-    /// effort: the next heartbeat after reconnecting says it again).
-    pub fn send_presence(&self, data: Vec<u8>) {
+    /// Sends this tab's presence as an `ephemeral` message for the open
+    /// workspace; does nothing while not connected (presence is best
+    /// effort: the next heartbeat after reconnecting says it again). A
+    /// follower names its tab and sends it through its leader's socket, so
+    /// the others see it as a place of its own.
+    pub fn send_presence(&self, mut presence: Presence) {
         self.engine.update_value(|engine| {
-            let Some(document_id) = engine.document_id else {
-                return;
-            };
-            if let Some(message) = engine.session.ephemeral(document_id, data) {
-                engine.send_all(vec![message]);
+            if engine.follows() {
+                presence.tab = Some(engine.tab_id.clone());
+                engine.tell_tabs(&TabMessage::FollowerPresence {
+                    presence: presence.encode(),
+                });
+            } else {
+                engine.send_presence(presence.encode());
             }
         });
     }

@@ -56,6 +56,12 @@ pub enum TabMessage {
         #[serde(with = "serde_bytes")]
         frame: Vec<u8>,
     },
+    /// A follower's own presence (an encoded [`enlace_shared::presence::Presence`]
+    /// naming its tab), for the leader to send over its socket.
+    FollowerPresence {
+        #[serde(with = "serde_bytes")]
+        presence: Vec<u8>,
+    },
     /// The person signed out, or the server ended the session: every tab stops.
     SignedOut,
 }
@@ -328,7 +334,7 @@ mod tests {
     }
 
     #[test]
-    fn status_and_replacement_survive_the_channel() {
+    fn status_replacement_and_presence_survive_the_channel() {
         let status = TabMessage::Status(Status {
             leader: "lead".into(),
             workspace: DocumentId::from_bytes([7; 16]),
@@ -346,5 +352,20 @@ mod tests {
             refusal: Some("forbidden".into()),
         };
         assert_eq!(TabMessage::decode(&replaced.encode()), Ok(replaced));
+        let presence = enlace_shared::presence::Presence {
+            route: "#/alliances/a1".into(),
+            record: None,
+            field: None,
+            seq: 4,
+            tab: Some("tab-2".into()),
+        };
+        let message = TabMessage::FollowerPresence {
+            presence: presence.encode(),
+        };
+        let Ok(TabMessage::FollowerPresence { presence: bytes }) = TabMessage::decode(&message.encode())
+        else {
+            panic!("the follower's presence did not survive the channel");
+        };
+        assert_eq!(enlace_shared::presence::Presence::decode(&bytes), Ok(presence));
     }
 }

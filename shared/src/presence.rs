@@ -38,6 +38,9 @@ pub const HEARTBEAT_MS: u64 = 1_500;
 /// browser's memory without bound).
 pub const MAX_TABS: usize = 256;
 
+/// Most tabs one connection may speak for (its own and its followers').
+pub const MAX_TABS_PER_PEER: usize = 16;
+
 const MAX_ROUTE_CHARS: usize = 200;
 const MAX_FIELD_CHARS: usize = 120;
 
@@ -83,6 +86,11 @@ pub struct Presence {
     /// Increases with every message from a tab, so a late one never
     /// overwrites a newer one.
     pub seq: u64,
+    /// Which tab of the connection this is, when several tabs share one
+    /// connection (a follower tab's presence travels through its leader's
+    /// socket); absent for a connection's own tab.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tab: Option<String>,
 }
 
 /// Why a presence payload was refused.
@@ -131,6 +139,11 @@ impl Presence {
             && (self.record.is_none() || field.is_empty() || field.chars().count() > MAX_FIELD_CHARS)
         {
             return Err(PresenceError::BadField("field"));
+        }
+        if let Some(tab) = &self.tab
+            && (tab.is_empty() || tab.chars().count() > MAX_ID_CHARS)
+        {
+            return Err(PresenceError::BadField("tab"));
         }
         Ok(())
     }
@@ -226,8 +239,9 @@ pub fn initials(name: &str) -> String {
 #[derive(Debug, Clone, Default)]
 pub struct PresenceBoard {
     own_peer: Option<PeerId>,
-    /// Keyed by the server-stamped person and the relaying peer id.
-    tabs: BTreeMap<(String, PeerId), Tab>,
+    /// Keyed by the server-stamped person, the relaying peer id and the
+    /// tab behind that peer ([`Presence::tab`]).
+    tabs: BTreeMap<(String, PeerId, Option<String>), Tab>,
 }
 
 impl PresenceBoard {
@@ -270,7 +284,7 @@ impl PresenceBoard {
         if self.own_peer.as_ref() == Some(peer) {
             return false;
         }
-        let key = (sender.person_id.clone(), peer.clone());
+        let key = (sender.person_id.clone(), peer.clone(), presence.tab.clone());
         if let Some(tab) = self.tabs.get_mut(&key) {
             if presence.seq < tab.presence.seq {
                 return false;
@@ -284,7 +298,10 @@ impl PresenceBoard {
             tab.sender = sender.clone();
             return changed;
         }
-        if self.tabs.len() >= MAX_TABS {
+        // The tab names come from the sending client: one connection names
+        // at most a handful.
+        let behind_peer = self.tabs.keys().filter(|(_, known, _)| known == peer).count();
+        if self.tabs.len() >= MAX_TABS || behind_peer >= MAX_TABS_PER_PEER {
             return false;
         }
         self.tabs.insert(
@@ -341,7 +358,7 @@ impl PresenceBoard {
 
     fn people_where(&self, wanted: impl Fn(&Presence) -> bool) -> Vec<PresentPerson> {
         let mut people: BTreeMap<&str, PresentPerson> = BTreeMap::new();
-        for ((person_id, _), tab) in &self.tabs {
+        for ((person_id, _, _), tab) in &self.tabs {
             if !wanted(&tab.presence) {
                 continue;
             }
@@ -386,6 +403,7 @@ mod tests {
             }),
             field: field.map(str::to_owned),
             seq,
+            tab: None,
         }
     }
 
@@ -561,6 +579,43 @@ mod tests {
             );
         }
         assert_eq!(board.people()[0].places.len(), MAX_TABS);
+    }
+
+    #[test]
+    fn the_tabs_behind_one_connection_are_places_of_their_own_and_bounded() {
+        let mut board = PresenceBoard::new(PeerId::new("me"));
+        let ana = person("p-ana", "Ana");
+        let leader = PeerId::new("ana-leader");
+        let in_tab = |tab: Option<&str>, route: &str, record: &str, seq: u64| Presence {
+            tab: tab.map(str::to_owned),
+            ..at(route, Some(("alliances", record)), None, seq)
+        };
+        // The leading tab on a1 (seq 9); a follower, through the same
+        // connection, on a2 with a seq of its own (1): not "late".
+        assert!(board.receive(&ana, &leader, in_tab(None, "#/alliances/a1", "a1", 9), 0));
+        assert!(board.receive(&ana, &leader, in_tab(Some("t-2"), "#/alliances/a2", "a2", 1), 0));
+        assert_eq!(board.people()[0].places.len(), 2);
+        assert_eq!(board.on_record("alliances", "a1").len(), 1);
+        assert_eq!(board.on_record("alliances", "a2").len(), 1);
+        // The follower moves on; the leader's place stays.
+        assert!(board.receive(&ana, &leader, in_tab(Some("t-2"), "#/alliances/a3", "a3", 2), 1));
+        assert!(board.on_record("alliances", "a2").is_empty());
+        assert_eq!(board.on_record("alliances", "a1").len(), 1);
+        // One connection naming ever more tabs is held to a handful.
+        for index in 0..100 {
+            board.receive(
+                &ana,
+                &leader,
+                in_tab(Some(&format!("x{index}")), "#/", "a9", 1),
+                2,
+            );
+        }
+        assert_eq!(board.people()[0].places.len(), MAX_TABS_PER_PEER);
+        // A bad tab name is refused when decoding.
+        let long = in_tab(Some(&"t".repeat(MAX_ID_CHARS + 1)), "#/", "a1", 1).encode();
+        assert_eq!(Presence::decode(&long), Err(PresenceError::BadField("tab")));
+        let empty = in_tab(Some(""), "#/", "a1", 1).encode();
+        assert_eq!(Presence::decode(&empty), Err(PresenceError::BadField("tab")));
     }
 
     #[test]

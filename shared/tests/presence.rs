@@ -34,6 +34,7 @@ fn here(seq: u64) -> Presence {
         }),
         field: Some("next_step".to_owned()),
         seq,
+        tab: None,
     }
 }
 

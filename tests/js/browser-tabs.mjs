@@ -4,7 +4,8 @@
 // (Playwright sees every WebSocket a page opens), follows the first over a
 // BroadcastChannel, and edits with an actor of its own. Each tab's edit
 // shows in the other, and the second tab's reaches Beto through the first
-// tab's connection. Ana closes the first tab: the second takes over, opens
+// tab's connection; so does its presence (Beto sees the field it edits
+// while the first tab is elsewhere). Ana closes the first tab: the second takes over, opens
 // the socket, and its next edit reaches Beto. A third tab follows the new
 // leader; signing out there signs out every tab and deletes the copy. The
 // Rust test then checks the server's history attributes the second tab's
@@ -112,6 +113,20 @@ try {
   await run.step("Beto's edit reaches the follower through the leader", async () => {
     await setLineField(b, "city", "Lima");
     await waitForFieldValue(second, "city", "Lima");
+  });
+
+  await run.step("each of Ana's tabs is where it is for Beto: the follower's presence goes through the leader", async () => {
+    await first.evaluate(() => { location.hash = "#/"; });
+    await second.locator('[data-field="acronym"] input').focus();
+    const editing = `[data-field="acronym"][data-edited-by="${ana.displayName}"]`;
+    await b.waitForSelector(editing, { state: "attached" });
+    await b.waitForSelector(`[data-testid="presence-here"] [data-testid="presence-person"][data-name="${ana.displayName}"]`);
+    // Past the 5 s a silent tab lasts: the follower's heartbeats keep
+    // coming through the leader's socket, whose own page is elsewhere.
+    await b.waitForTimeout(6_000);
+    if ((await b.locator(editing).count()) !== 1) throw new Error("Beto lost the follower tab's presence");
+    await second.locator('[data-field="acronym"] input').blur();
+    await b.waitForSelector('[data-field="acronym"]:not([data-edited-by])', { state: "attached" });
   });
 
   await run.step("the first tab closes: the second takes over the connection", async () => {

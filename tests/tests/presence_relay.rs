@@ -23,6 +23,7 @@ fn presence(sender: &str, document_id: DocumentId, route: &str) -> WsMessage {
             record: None,
             field: None,
             seq: 1,
+            tab: None,
         }
         .encode(),
         enlace_sender: None,
