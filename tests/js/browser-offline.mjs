@@ -6,7 +6,9 @@
 // edits, under the same actor id as before. Meanwhile Beto, online, edits
 // X's country. Ana comes back online: both pages show both edits, and Ana's
 // indicator says everything is saved on the server. Finally Ana signs out
-// and the IndexedDB database is gone. In between, Ana's session ends while
+// and the IndexedDB database is gone. In between, Ana edits offline and
+// tries to sign out: she is warned that a change waits, declines, and
+// keeps it and the copy. Her session ends while
 // she is offline with a change waiting: back online she is asked to sign
 // in, and the change reaches Beto after she does. And Ana edits offline again
 // while the secretariat makes her an observer: on reconnect the server
@@ -36,6 +38,7 @@ const Y_COUNTRY = "Chile";
 const X_COUNTRY = "Uruguay";
 const REFUSED = "YA-NO-PUEDE";
 const CITY = "Valparaíso";
+const WEBSITE = "https://y.example.org";
 const shots = screenshotPath.replace(/\.png$/i, "");
 const CONNECTION = '[data-testid="connection"]';
 
@@ -78,8 +81,13 @@ async function waitForSaved(page) {
 try {
   await run.launch(["ana", "beto"]);
   const { ana: a, beto: b } = run.pages;
-  // Offline: the page reloads from the service worker, where a dialog must not block.
-  a.on("dialog", (dialog) => dialog.accept());
+  // Offline: the page reloads from the service worker, where a dialog must
+  // not block. Dialogs are accepted unless a step says otherwise, and kept.
+  const dialogs = { answer: "accept", seen: [] };
+  a.on("dialog", (dialog) => {
+    dialogs.seen.push(dialog.message());
+    return dialogs.answer === "accept" ? dialog.accept() : dialog.dismiss();
+  });
 
   await run.step("sign in; both open X", async () => {
     await a.goto(baseUrl);
@@ -182,6 +190,36 @@ try {
     await a.screenshot({ path: screenshotPath, fullPage: true });
   });
 
+  await run.step("signing out with a change waiting warns first; declining keeps it", async () => {
+    await a.evaluate((id) => { location.hash = `#/organisations/${id}`; }, y);
+    await a.context().setOffline(true);
+    await a.waitForSelector(`${CONNECTION}:not([data-state="live"])`, { state: "attached", timeout: STEP_TIMEOUT_MS });
+    await setLineField(a, "website", WEBSITE);
+    await waitForFieldValue(a, "website", WEBSITE);
+    await a.waitForFunction((selector) => Number(document.querySelector(selector)?.getAttribute("data-waiting")) >= 1, CONNECTION, {
+      timeout: STEP_TIMEOUT_MS,
+    });
+    dialogs.answer = "dismiss";
+    dialogs.seen.length = 0;
+    await a.click('[data-testid="sign-out"]');
+    for (const deadline = Date.now() + STEP_TIMEOUT_MS; dialogs.seen.length === 0 && Date.now() < deadline; ) {
+      await a.waitForTimeout(50);
+    }
+    dialogs.answer = "accept";
+    if (dialogs.seen.length !== 1 || !dialogs.seen[0].includes("no han llegado al servidor")) {
+      throw new Error(`signing out with a change waiting asked ${JSON.stringify(dialogs.seen)}`);
+    }
+    // Still signed in, the copy and the change still there.
+    await a.waitForSelector('[data-testid="current-user"]', { timeout: STEP_TIMEOUT_MS });
+    await waitForFieldValue(a, "website", WEBSITE);
+    const names = await a.evaluate(async () => (await indexedDB.databases()).map((database) => database.name));
+    if (!names.includes("enlace")) throw new Error(`the copy is gone after declining: ${JSON.stringify(names)}`);
+    await a.context().setOffline(false);
+    await waitForSaved(a);
+    await b.evaluate((id) => { location.hash = `#/organisations/${id}`; }, y);
+    await waitForFieldValue(b, "website", WEBSITE);
+  });
+
   await run.step("a session that ended while offline: sign in again, the waiting change is sent", async () => {
     await a.evaluate((id) => { location.hash = `#/organisations/${id}`; }, y);
     await a.context().setOffline(true);
@@ -227,10 +265,12 @@ try {
   });
 
   await run.step("signing out deletes this browser's copy", async () => {
+    dialogs.seen.length = 0;
     await a.click('[data-testid="sign-out"]');
     await a.waitForSelector('input[name="email"]', { timeout: STEP_TIMEOUT_MS });
     const names = await a.evaluate(async () => (await indexedDB.databases()).map((database) => database.name));
     if (names.includes("enlace")) throw new Error(`IndexedDB still holds ${JSON.stringify(names)}`);
+    if (dialogs.seen.length !== 0) throw new Error(`nothing waited, yet signing out asked ${JSON.stringify(dialogs.seen)}`);
   });
 
   await run.finish({});
