@@ -8,7 +8,7 @@
 //! the items of an agenda, an attendance list or an alliance's commitments
 //! are maps found by their stable id, edited sub-field by sub-field.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use automerge::transaction::{CommitOptions, Transactable, Transaction};
 use automerge::{Automerge, AutomergeError, ObjId, ObjType, ROOT, ReadDoc, ScalarValue, Value};
@@ -202,9 +202,8 @@ fn read_list<R: DocRead + ?Sized>(document: &R, parent: &ObjId, key: &str) -> Ve
     document.strings_of(&list)
 }
 
-/// The items of the list under `key`, in order. An id seen before is
-/// skipped: two people moving the same item at once each re-insert a copy
-/// of it ([`move_item`]), and the item shows once, where the first copy is.
+/// The items of the list under `key`, in the order they show
+/// ([`placed_views`]: moved items where they were moved to, an id once).
 fn read_items<R: DocRead + ?Sized>(
     document: &R,
     record: &MapView<'_>,
@@ -214,25 +213,21 @@ fn read_items<R: DocRead + ?Sized>(
     let Some(list) = record.object(key) else {
         return Vec::new();
     };
-    let mut items: Vec<Item> = Vec::new();
-    for index in 0..document.length_of(list) {
-        let Some((Value::Object(ObjType::Map), item)) = document.value(list, index.into()) else {
-            continue;
-        };
-        let item = MapView::read(document, &item);
-        let id = item.string(document, "id").unwrap_or_default();
-        if items.iter().any(|seen| seen.id == id) {
-            continue;
-        }
-        let fields = spec
-            .fields
-            .iter()
-            .filter(|field| !matches!(field.kind, FieldKind::Items(_)))
-            .filter_map(|field| read_field(document, &item, field).map(|value| (field.key, value)))
-            .collect();
-        items.push(Item { id, fields });
-    }
-    items
+    placed_views(document, list)
+        .into_iter()
+        .map(|(placed, item)| {
+            let fields = spec
+                .fields
+                .iter()
+                .filter(|field| !matches!(field.kind, FieldKind::Items(_)))
+                .filter_map(|field| read_field(document, &item, field).map(|value| (field.key, value)))
+                .collect();
+            Item {
+                id: placed.id,
+                fields,
+            }
+        })
+        .collect()
 }
 
 fn read_field<R: DocRead + ?Sized>(
@@ -636,27 +631,55 @@ fn sub_field(
     })
 }
 
-/// One item as the list holds it: its id, its index in the list, its map.
+/// One item as the list shows it: its id, the index in the list where it
+/// shows (its place, if it was moved), and the map holding its content.
 struct Placed {
     id: String,
     index: usize,
     object: ObjId,
 }
 
-/// The items of `list` as [`read_items`] shows them (maps, first copy of
-/// each id), with their indexes in the list.
-fn placed_items<R: ReadDoc>(document: &R, list: &ObjId) -> Vec<Placed> {
-    let mut placed: Vec<Placed> = Vec::new();
-    for index in 0..document.length(list) {
-        let Ok(Some((Value::Object(ObjType::Map), object))) = document.get(list, index) else {
+/// The key that makes a map in an items list a *place* rather than an
+/// item: `{id, moved_here: true}` says where the item with that id shows,
+/// its content staying in its own map ([`move_item`]).
+const MOVED_HERE: &str = "moved_here";
+
+/// The items of `list` as they show, each with a view of its content:
+/// the content is the first map of its id that is not a place (a later
+/// one is a copy an older move made), shown at the first place of its id
+/// if it has one, else where the content is. Places with no content left
+/// show nothing.
+fn placed_views<'a, R: DocRead + ?Sized>(document: &'a R, list: &ObjId) -> Vec<(Placed, MapView<'a>)> {
+    let mut contents: Vec<(Placed, MapView<'a>)> = Vec::new();
+    let mut seen = HashSet::new();
+    let mut places: HashMap<String, usize> = HashMap::new();
+    for index in 0..document.length_of(list) {
+        let Some((Value::Object(ObjType::Map), object)) = document.value(list, index.into()) else {
             continue;
         };
-        let id = string_in(document, &object, "id").unwrap_or_default();
-        if !placed.iter().any(|seen| seen.id == id) {
-            placed.push(Placed { id, index, object });
+        let view = MapView::read(document, &object);
+        let id = view.string(document, "id").unwrap_or_default();
+        if view.flag(MOVED_HERE) {
+            places.entry(id).or_insert(index);
+        } else if seen.insert(id.clone()) {
+            contents.push((Placed { id, index, object }, view));
         }
     }
-    placed
+    for (placed, _) in &mut contents {
+        if let Some(place) = places.get(&placed.id) {
+            placed.index = *place;
+        }
+    }
+    contents.sort_by_key(|(placed, _)| placed.index);
+    contents
+}
+
+/// The items of `list` as [`read_items`] shows them, where they show.
+fn placed_items<R: DocRead + ?Sized>(document: &R, list: &ObjId) -> Vec<Placed> {
+    placed_views(document, list)
+        .into_iter()
+        .map(|(placed, _)| placed)
+        .collect()
 }
 
 /// How an item is named in change messages: its title sub-field (for a
@@ -1025,7 +1048,7 @@ pub fn remove_from_item_list(
     )
 }
 
-/// Removes an item (every copy of its id). Message: `edit meeting
+/// Removes an item (every map of its id: its content, older copies, its places). Message: `edit meeting
 /// <title>: remove agenda item <item title>`.
 pub fn remove_item(
     document: &mut Automerge,
@@ -1071,14 +1094,14 @@ fn same_id_indexes(document: &Automerge, list: &ObjId, item_id: &str) -> Vec<usi
 /// once it moved; past the end means last). Message: `edit meeting
 /// <title>: move agenda item <item title>`.
 ///
-/// Automerge lists have no move: the item is deleted and a copy with the
-/// same id and sub-fields inserted at its new place (long text copied as
-/// new text). So an edit someone makes to the item concurrently with the
-/// move lands on the deleted copy and does not show once both merge (the
-/// history still has it, and a restore of the field by id brings it back);
-/// and if two people move the same item at once, the list holds two
-/// copies, of which [`read_items`] shows the first and the next move or
-/// removal deletes both.
+/// Automerge lists have no move, and deleting the item to insert a copy
+/// would lose whatever someone writes into it meanwhile (offline, say).
+/// So the item's content stays in its map and the move writes a *place*
+/// (`{id, moved_here: true}`, see [`placed_views`]) where it now shows,
+/// replacing its earlier places: an edit made concurrently with the move
+/// lands on the content and shows after both merge. If two people move the
+/// same item at once, it shows at the first of the two places; the next
+/// move or removal deletes both.
 pub fn move_item(
     document: &mut Automerge,
     at: ItemAt<'_>,
@@ -1099,23 +1122,19 @@ pub fn move_item(
     if from == to.min(shown.len().saturating_sub(1)) {
         return Ok(());
     }
-    let view = MapView::read(document, &item.object);
-    let copy = Item {
-        id: at.item_id.to_owned(),
-        fields: target
-            .items
-            .fields
-            .iter()
-            .filter_map(|spec| read_field(document, &view, spec).map(|value| (spec.key, value)))
-            .collect(),
-    };
-    let copies = same_id_indexes(document, &list, at.item_id);
-    // The list index to insert before, once the copies are gone: the index
-    // of the item that will follow it, less the copies deleted before it.
+    let places: Vec<usize> = same_id_indexes(document, &list, at.item_id)
+        .into_iter()
+        .filter(|index| {
+            matches!(document.get(&list, *index), Ok(Some((Value::Object(ObjType::Map), place))) if flag_in(document, &place, MOVED_HERE))
+        })
+        .collect();
+    // The list index to insert the place before, once the earlier places
+    // are gone: where the item that will follow it shows, less the places
+    // deleted before it.
     let others: Vec<&Placed> = shown.iter().filter(|placed| placed.id != at.item_id).collect();
     let before = others
         .get(to)
-        .map(|placed| placed.index - copies.iter().filter(|copy| **copy < placed.index).count());
+        .map(|placed| placed.index - places.iter().filter(|place| **place < placed.index).count());
     let detail = target.detail(document, "move", Some(&item.object), None);
     commit_to_record(
         document,
@@ -1124,11 +1143,13 @@ pub fn move_item(
         ("edit", &detail),
         authorship,
         |transaction| {
-            for index in copies.into_iter().rev() {
+            for index in places.into_iter().rev() {
                 transaction.delete(&list, index)?;
             }
             let end = transaction.length(&list);
-            insert_item(transaction, &list, before.unwrap_or(end), &copy, target.items).map(drop)
+            let place = transaction.insert_object(&list, before.unwrap_or(end), ObjType::Map)?;
+            transaction.put(&place, "id", at.item_id)?;
+            transaction.put(&place, MOVED_HERE, true)
         },
     )
 }
@@ -1311,8 +1332,8 @@ fn update_item(
 /// whose id is kept is edited in place, sub-field by sub-field (long text
 /// by splices, so text typed into it meanwhile survives), items not in
 /// `target` are removed, missing ones inserted where `target` has them
-/// (one out of place is re-inserted there, as [`move_item`] does). Whether
-/// it wrote.
+/// (one out of place is re-inserted there as a copy; the places moves
+/// wrote go). Whether it wrote.
 fn restore_items(
     transaction: &mut Transaction<'_>,
     record: &ObjId,
@@ -1332,11 +1353,16 @@ fn restore_items(
     let mut doomed = Vec::new();
     for index in 0..transaction.length(&list) {
         let kept = match transaction.get(&list, index)? {
-            Some((Value::Object(ObjType::Map), object)) => string_in(transaction, &object, "id")
-                .filter(|id| {
-                    target.iter().any(|item| &item.id == id) && !current.iter().any(|(seen, _)| seen == id)
-                })
-                .map(|id| (id, object)),
+            // A place ([`move_item`]) goes: the order restored is the
+            // contents' own.
+            Some((Value::Object(ObjType::Map), object)) if !flag_in(transaction, &object, MOVED_HERE) => {
+                string_in(transaction, &object, "id")
+                    .filter(|id| {
+                        target.iter().any(|item| &item.id == id)
+                            && !current.iter().any(|(seen, _)| seen == id)
+                    })
+                    .map(|id| (id, object))
+            }
             _ => None,
         };
         match kept {

@@ -1194,8 +1194,8 @@ fn a_move_and_a_concurrent_edit_or_move_of_the_same_item() {
         .expect("add");
     }
     let base = ana.fork();
-    // Ben renames the item Ana moves: the move re-inserted a copy, so his
-    // edit lands on the deleted original (as move_item documents).
+    // Ben renames the item Ana moves (offline, say): the move wrote only a
+    // place, so his edit lands on the item's content and nothing is lost.
     let mut ben = base.fork().with_actor(ActorId::from(vec![2u8; 16]));
     records::move_item(&mut ana, in_meeting("agenda", "i3"), 0, &by("Ana")).expect("move");
     records::set_item_field(
@@ -1207,9 +1207,34 @@ fn a_move_and_a_concurrent_edit_or_move_of_the_same_item() {
     )
     .expect("edit");
     ana.merge(&mut ben).expect("merge");
+    assert_eq!(agenda_titles(&ana), ["Tres bis", "Uno", "Dos"]);
+    ben.merge(&mut ana).expect("merge back");
+    assert_eq!(agenda_titles(&ben), ["Tres bis", "Uno", "Dos"]);
+    // Edits after the move find the moved item (its content), and moving it
+    // back leaves one place, never a second item.
+    records::set_item_field(&mut ana, in_meeting("agenda", "i3"), "title", "Tres", &by("Ana")).expect("edit");
     assert_eq!(agenda_titles(&ana), ["Tres", "Uno", "Dos"]);
+    records::move_item(&mut ana, in_meeting("agenda", "i3"), 2, &by("Ana")).expect("move back");
+    records::move_item(&mut ana, in_meeting("agenda", "i3"), 0, &by("Ana")).expect("move again");
+    assert_eq!(agenda_titles(&ana), ["Tres", "Uno", "Dos"]);
+    // A move concurrent with a removal: the item is gone, its place shows nothing.
+    let mut rosa = ana.fork().with_actor(ActorId::from(vec![4u8; 16]));
+    records::move_item(&mut ana, in_meeting("agenda", "i2"), 0, &by("Ana")).expect("move");
+    records::remove_item(&mut rosa, in_meeting("agenda", "i2"), &by("Rosa")).expect("remove");
+    ana.merge(&mut rosa).expect("merge");
+    assert_eq!(agenda_titles(&ana), ["Tres", "Uno"]);
+    // Adding before an item shows it there.
+    records::add_item(
+        &mut ana,
+        in_meeting("agenda", "i4"),
+        Some(1),
+        &[("title", text("Dos"))],
+        &by("Ana"),
+    )
+    .expect("add");
+    assert_eq!(agenda_titles(&ana), ["Tres", "Dos", "Uno"]);
     // Two people moving the same item at once: it shows once, and the next
-    // move leaves one copy.
+    // move leaves one place.
     let mut sol = ana.fork().with_actor(ActorId::from(vec![3u8; 16]));
     records::move_item(&mut ana, in_meeting("agenda", "i1"), 2, &by("Ana")).expect("move");
     records::move_item(&mut sol, in_meeting("agenda", "i1"), 0, &by("Sol")).expect("move");
@@ -1408,4 +1433,51 @@ fn items_need_their_required_sub_fields_and_references_that_resolve() {
         contact.message(Language::Spanish),
         "Elemento 2 («GIZ»), Persona: El registro referido no existe."
     );
+}
+
+#[test]
+fn restoring_the_agenda_to_before_a_move_puts_it_back_once() {
+    let mut document = meeting_workspace();
+    for (id, title) in [("i1", "Uno"), ("i2", "Dos"), ("i3", "Tres")] {
+        records::add_item(
+            &mut document,
+            in_meeting("agenda", id),
+            None,
+            &[("title", text(title))],
+            &by("Ana"),
+        )
+        .expect("add");
+    }
+    let before = document.get_heads();
+    records::move_item(&mut document, in_meeting("agenda", "i3"), 0, &by("Ana")).expect("move");
+    records::set_item_field(
+        &mut document,
+        in_meeting("agenda", "i3"),
+        "title",
+        "Tres bis",
+        &by("Ana"),
+    )
+    .expect("edit");
+    assert_eq!(agenda_titles(&document), ["Tres bis", "Uno", "Dos"]);
+    let wrote = enlace_shared::timetravel::restore_field(
+        &mut document,
+        Collection::Meetings,
+        "m1",
+        "agenda",
+        &before,
+        "agenda",
+        &by("Sol"),
+    )
+    .expect("restore");
+    assert!(wrote);
+    assert_eq!(agenda_titles(&document), ["Uno", "Dos", "Tres"]);
+    // The list itself holds the three items and nothing else (the place went).
+    use automerge::ReadDoc as _;
+    let object = |parent: &automerge::ObjId, key: &str| match document.get(parent, key) {
+        Ok(Some((automerge::Value::Object(_), id))) => id,
+        other => panic!("{key}: {other:?}"),
+    };
+    let meetings = object(&automerge::ROOT, "meetings");
+    let agenda = object(&object(&meetings, "m1"), "agenda");
+    assert_eq!(document.length(&agenda), 3);
 }
