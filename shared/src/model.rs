@@ -201,29 +201,39 @@ fn string_items<'a>(items: impl Iterator<Item = automerge::iter::ListRangeItem<'
         .collect()
 }
 
-impl DocRead for Automerge {
-    fn value(&self, parent: &ObjId, prop: Prop) -> Option<(Value<'_>, ObjId)> {
-        self.get(parent, prop).ok()?
-    }
-    fn text_of(&self, text: &ObjId) -> Option<String> {
-        self.text(text).ok()
-    }
-    fn length_of(&self, list: &ObjId) -> usize {
-        self.length(list)
-    }
-    fn keys_of(&self, map: &ObjId) -> Vec<String> {
-        self.keys(map).collect()
-    }
-    fn strings_of(&self, list: &ObjId) -> Vec<String> {
-        string_items(self.list_range(list, ..))
-    }
-    fn view_heads(&self) -> Vec<ChangeHash> {
-        self.get_heads()
-    }
-    fn entries_of(&self, map: &ObjId) -> Vec<(String, Value<'_>, ObjId)> {
-        map_entries(self.map_range(map, ..))
-    }
+/// [`DocRead`] for a type that reads the document as it is now (automerge's
+/// `ReadDoc`): the document itself, and a transaction on it (whose reads
+/// see its own writes).
+macro_rules! doc_read_now {
+    ($reader:ty) => {
+        impl DocRead for $reader {
+            fn value(&self, parent: &ObjId, prop: Prop) -> Option<(Value<'_>, ObjId)> {
+                self.get(parent, prop).ok()?
+            }
+            fn text_of(&self, text: &ObjId) -> Option<String> {
+                self.text(text).ok()
+            }
+            fn length_of(&self, list: &ObjId) -> usize {
+                self.length(list)
+            }
+            fn keys_of(&self, map: &ObjId) -> Vec<String> {
+                self.keys(map).collect()
+            }
+            fn strings_of(&self, list: &ObjId) -> Vec<String> {
+                string_items(self.list_range(list, ..))
+            }
+            fn view_heads(&self) -> Vec<ChangeHash> {
+                self.get_heads()
+            }
+            fn entries_of(&self, map: &ObjId) -> Vec<(String, Value<'_>, ObjId)> {
+                map_entries(self.map_range(map, ..))
+            }
+        }
+    };
 }
+
+doc_read_now!(Automerge);
+doc_read_now!(automerge::transaction::Transaction<'_>);
 
 /// A document as it was at `heads` (which must all be in it).
 #[derive(Debug, Clone, Copy)]

@@ -1331,9 +1331,11 @@ fn update_item(
 /// Makes the items list under `key` hold `target`, matched by id: an item
 /// whose id is kept is edited in place, sub-field by sub-field (long text
 /// by splices, so text typed into it meanwhile survives), items not in
-/// `target` are removed, missing ones inserted where `target` has them
-/// (one out of place is re-inserted there as a copy; the places moves
-/// wrote go). Whether it wrote.
+/// `target` are removed, missing ones added where `target` has them.
+/// Contents never move: if the
+/// list does not show `target`'s order, its places go and, unless the
+/// contents' own order is `target`'s, one place per item is written in
+/// that order (see [`move_item`]). Whether it wrote.
 fn restore_items(
     transaction: &mut Transaction<'_>,
     record: &ObjId,
@@ -1347,56 +1349,79 @@ fn restore_items(
         _ => transaction.put_object(record, key, ObjType::List)?,
     };
     let mut wrote = false;
-    // The current items, as (id, object); anything that is not an item
-    // map, or repeats an id, or is not in `target`, goes.
-    let mut current: Vec<(String, ObjId)> = Vec::new();
+    let wanted = |id: &str| target.iter().any(|item| item.id == id);
+    // What shows of `target` stays, with the places of its ids; anything
+    // else (other items, older copies, what is not an item) goes.
+    let shown: Vec<Placed> = placed_items(transaction, &list)
+        .into_iter()
+        .filter(|placed| wanted(&placed.id))
+        .collect();
     let mut doomed = Vec::new();
     for index in 0..transaction.length(&list) {
         let kept = match transaction.get(&list, index)? {
-            // A place ([`move_item`]) goes: the order restored is the
-            // contents' own.
-            Some((Value::Object(ObjType::Map), object)) if !flag_in(transaction, &object, MOVED_HERE) => {
-                string_in(transaction, &object, "id")
-                    .filter(|id| {
-                        target.iter().any(|item| &item.id == id)
-                            && !current.iter().any(|(seen, _)| seen == id)
-                    })
-                    .map(|id| (id, object))
+            Some((Value::Object(ObjType::Map), object)) if flag_in(transaction, &object, MOVED_HERE) => {
+                string_in(transaction, &object, "id").is_some_and(|id| wanted(&id))
             }
-            _ => None,
+            Some((Value::Object(ObjType::Map), object)) => shown.iter().any(|placed| placed.object == object),
+            _ => false,
         };
-        match kept {
-            Some(entry) => current.push(entry),
-            None => doomed.push(index),
+        if !kept {
+            doomed.push(index);
         }
     }
     for index in doomed.into_iter().rev() {
         transaction.delete(&list, index)?;
         wrote = true;
     }
-    for (index, item) in target.iter().enumerate() {
-        match current.iter().position(|(id, _)| *id == item.id) {
-            Some(position) if position == index => {
-                let object = current[index].1.clone();
-                wrote |= update_item(transaction, &object, item, items)?;
-            }
-            found => {
-                // Out of place (moved) or missing: a fresh copy at `index`.
-                if let Some(position) = found {
-                    transaction.delete(&list, position)?;
-                    current.remove(position);
-                }
-                let object = insert_item(transaction, &list, index, item, items)?;
-                current.insert(index, (item.id.clone(), object));
-                wrote = true;
+    // Kept items are edited in place; a missing one goes before the next
+    // kept item `target` has after it (where that one shows), else last.
+    let mut shown = placed_items(transaction, &list);
+    for (position, item) in target.iter().enumerate() {
+        if let Some(placed) = shown.iter().find(|placed| placed.id == item.id) {
+            wrote |= update_item(transaction, &placed.object, item, items)?;
+            continue;
+        }
+        let before = target[position + 1..].iter().find_map(|next| {
+            shown
+                .iter()
+                .find(|placed| placed.id == next.id)
+                .map(|placed| placed.index)
+        });
+        let at = before.unwrap_or_else(|| transaction.length(&list));
+        insert_item(transaction, &list, at, item, items)?;
+        for placed in &mut shown {
+            if placed.index >= at {
+                placed.index += 1;
             }
         }
-    }
-    for index in (target.len()..current.len()).rev() {
-        transaction.delete(&list, index)?;
         wrote = true;
     }
-    Ok(wrote)
+    let in_order = |transaction: &Transaction<'_>| {
+        placed_items(transaction, &list)
+            .iter()
+            .map(|placed| placed.id.as_str())
+            .eq(target.iter().map(|item| item.id.as_str()))
+    };
+    if in_order(transaction) {
+        return Ok(wrote);
+    }
+    let places: Vec<usize> = (0..transaction.length(&list))
+        .filter(|index| {
+            matches!(transaction.get(&list, *index), Ok(Some((Value::Object(ObjType::Map), object))) if flag_in(transaction, &object, MOVED_HERE))
+        })
+        .collect();
+    for index in places.into_iter().rev() {
+        transaction.delete(&list, index)?;
+    }
+    if !in_order(transaction) {
+        for item in target {
+            let end = transaction.length(&list);
+            let place = transaction.insert_object(&list, end, ObjType::Map)?;
+            transaction.put(&place, "id", item.id.as_str())?;
+            transaction.put(&place, MOVED_HERE, true)?;
+        }
+    }
+    Ok(true)
 }
 
 /// Writes a field's earlier value back into `record` (the value as

@@ -1481,3 +1481,59 @@ fn restoring_the_agenda_to_before_a_move_puts_it_back_once() {
     let agenda = object(&object(&meetings, "m1"), "agenda");
     assert_eq!(document.length(&agenda), 3);
 }
+
+#[test]
+fn restoring_an_order_keeps_an_edit_made_to_a_moved_item_meanwhile() {
+    let mut sol = meeting_workspace().with_actor(ActorId::from(vec![5u8; 16]));
+    for (id, title) in [("i1", "Uno"), ("i2", "Dos"), ("i3", "Tres")] {
+        records::add_item(
+            &mut sol,
+            in_meeting("agenda", id),
+            None,
+            &[("title", text(title))],
+            &by("Sol"),
+        )
+        .expect("add");
+    }
+    records::move_item(&mut sol, in_meeting("agenda", "i3"), 0, &by("Sol")).expect("move");
+    let moved = sol.get_heads();
+    records::move_item(&mut sol, in_meeting("agenda", "i3"), 2, &by("Sol")).expect("move back");
+    assert_eq!(agenda_titles(&sol), ["Uno", "Dos", "Tres"]);
+    // Sol restores the order with "Tres" first while Ben edits "Tres".
+    let mut ben = sol.fork().with_actor(ActorId::from(vec![6u8; 16]));
+    let wrote = enlace_shared::timetravel::restore_field(
+        &mut sol,
+        Collection::Meetings,
+        "m1",
+        "agenda",
+        &moved,
+        "agenda",
+        &by("Sol"),
+    )
+    .expect("restore");
+    assert!(wrote);
+    assert_eq!(agenda_titles(&sol), ["Tres", "Uno", "Dos"]);
+    records::set_item_field(
+        &mut ben,
+        in_meeting("agenda", "i3"),
+        "title",
+        "Tres bis",
+        &by("Ben"),
+    )
+    .expect("edit");
+    sol.merge(&mut ben).expect("merge");
+    assert_eq!(agenda_titles(&sol), ["Tres bis", "Uno", "Dos"]);
+    // Restoring what already shows writes nothing.
+    let now = sol.get_heads();
+    let again = enlace_shared::timetravel::restore_field(
+        &mut sol,
+        Collection::Meetings,
+        "m1",
+        "agenda",
+        &now,
+        "agenda",
+        &by("Sol"),
+    )
+    .expect("restore");
+    assert!(!again);
+}
