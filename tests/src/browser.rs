@@ -71,6 +71,17 @@ pub fn check_screenshot(path: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// A provisioned server on a fresh data directory, for a browser suite:
+/// checks the prerequisites, starts the server and checks it serves the
+/// real client bundle. The directory must live as long as the server.
+pub async fn browser_server() -> anyhow::Result<(tempfile::TempDir, ServerProcess)> {
+    prerequisites()?;
+    let data = tempfile::tempdir()?;
+    let server = ServerProcess::start(data.path()).await?;
+    ensure_client_bundle(&server).await?;
+    Ok((data, server))
+}
+
 /// Runs `tests/js/<script> <base-url> <screenshot>` with `env` (and
 /// `ENLACE_CHROMIUM`); fails with its output unless it exits 0, then checks
 /// the screenshot is a real PNG.

@@ -31,9 +31,9 @@ use enlace_shared::csv_io::{self, BOM, Table};
 use enlace_shared::language::Language;
 use enlace_shared::schema::{Collection, MEMBERSHIP, ORGANISATION_KINDS};
 use enlace_tests::browser::{
-    ADMIN_NAME, check_screenshot, ensure_client_bundle, fresh_screenshot, prerequisites, run_script,
+    ADMIN_NAME, browser_server, check_screenshot, fresh_screenshot, prerequisites, run_script,
 };
-use enlace_tests::{RustClient, ServerProcess, TEST_PASSWORD};
+use enlace_tests::{RustClient, TEST_PASSWORD};
 
 const BULK_ROWS: usize = 2_000;
 
@@ -183,9 +183,7 @@ fn write(path: &Path, text: &str) -> anyhow::Result<()> {
 }
 
 async fn import_with_report_merge_history_and_observer(files: &Path) -> anyhow::Result<()> {
-    let data = tempfile::tempdir()?;
-    let mut server = ServerProcess::start(data.path()).await?;
-    ensure_client_bundle(&server).await?;
+    let (_data, mut server) = browser_server().await?;
     let (member_id, member) = server
         .add_person("marta@mesa.test", "Marta Miembro", "member")
         .await?;
@@ -272,9 +270,7 @@ async fn import_with_report_merge_history_and_observer(files: &Path) -> anyhow::
 }
 
 async fn two_thousand_organisations_round_trip(files: &Path) -> anyhow::Result<()> {
-    let data = tempfile::tempdir()?;
-    let mut server = ServerProcess::start(data.path()).await?;
-    ensure_client_bundle(&server).await?;
+    let (_data, mut server) = browser_server().await?;
     server
         .add_person("marta@mesa.test", "Marta Miembro", "member")
         .await?;

@@ -10,10 +10,8 @@
 
 use enlace_shared::records::{self, Initial};
 use enlace_shared::schema::Collection;
-use enlace_tests::browser::{
-    ADMIN_NAME, check_screenshot, ensure_client_bundle, fresh_screenshot, prerequisites, run_script,
-};
-use enlace_tests::{ADMIN_EMAIL, RustClient, ServerProcess, TEST_PASSWORD, random_record_id};
+use enlace_tests::browser::{ADMIN_NAME, browser_server, check_screenshot, fresh_screenshot, run_script};
+use enlace_tests::{ADMIN_EMAIL, RustClient, TEST_PASSWORD, random_record_id};
 
 /// Creates a record as `client` and waits for the server's acknowledgement.
 async fn create(
@@ -37,10 +35,7 @@ async fn create(
 
 #[tokio::test]
 async fn an_action_item_added_at_a_meeting_reaches_the_open_items_view_and_its_line() -> anyhow::Result<()> {
-    prerequisites()?;
-    let data = tempfile::tempdir()?;
-    let mut server = ServerProcess::start(data.path()).await?;
-    ensure_client_bundle(&server).await?;
+    let (_data, mut server) = browser_server().await?;
     server
         .add_person("ana@mesa.test", "Ana Miembro", "member")
         .await?;

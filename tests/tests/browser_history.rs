@@ -9,17 +9,12 @@
 
 use std::path::PathBuf;
 
-use enlace_tests::browser::{
-    ADMIN_NAME, check_screenshot, ensure_client_bundle, fresh_screenshot, prerequisites, run_script,
-};
-use enlace_tests::{ADMIN_EMAIL, RustClient, ServerProcess, TEST_PASSWORD};
+use enlace_tests::browser::{ADMIN_NAME, browser_server, check_screenshot, fresh_screenshot, run_script};
+use enlace_tests::{ADMIN_EMAIL, RustClient, TEST_PASSWORD};
 
 #[tokio::test]
 async fn the_secretariat_finds_two_edits_views_the_past_and_restores_a_field_live() -> anyhow::Result<()> {
-    prerequisites()?;
-    let data = tempfile::tempdir()?;
-    let mut server = ServerProcess::start(data.path()).await?;
-    ensure_client_bundle(&server).await?;
+    let (_data, mut server) = browser_server().await?;
     server
         .add_person("ana@mesa.test", "Ana Miembro", "member")
         .await?;

@@ -15,17 +15,12 @@ use enlace_shared::language::Language;
 use enlace_shared::records;
 use enlace_shared::refusal::Refusal;
 use enlace_shared::schema::Collection;
-use enlace_tests::browser::{
-    ADMIN_NAME, check_screenshot, ensure_client_bundle, fresh_screenshot, prerequisites, run_script,
-};
-use enlace_tests::{ADMIN_EMAIL, PATIENCE, RustClient, ServerProcess, TEST_PASSWORD};
+use enlace_tests::browser::{ADMIN_NAME, browser_server, check_screenshot, fresh_screenshot, run_script};
+use enlace_tests::{ADMIN_EMAIL, PATIENCE, RustClient, TEST_PASSWORD};
 
 #[tokio::test]
 async fn the_secretariat_compares_filters_reverts_reads_refusals_and_exports() -> anyhow::Result<()> {
-    prerequisites()?;
-    let data = tempfile::tempdir()?;
-    let mut server = ServerProcess::start(data.path()).await?;
-    ensure_client_bundle(&server).await?;
+    let (_data, mut server) = browser_server().await?;
     let (_, ana_session) = server
         .add_person("ana@mesa.test", "Ana Miembro", "member")
         .await?;

@@ -7,17 +7,12 @@
 //! a reload; an observer sees the meeting read-only. Screenshots
 //! `target/screenshots/meeting.png` and `meeting-minutes.png`.
 
-use enlace_tests::browser::{
-    ADMIN_NAME, check_screenshot, ensure_client_bundle, fresh_screenshot, prerequisites, run_script,
-};
-use enlace_tests::{RustClient, ServerProcess, TEST_PASSWORD};
+use enlace_tests::browser::{ADMIN_NAME, browser_server, check_screenshot, fresh_screenshot, run_script};
+use enlace_tests::{RustClient, TEST_PASSWORD};
 
 #[tokio::test]
 async fn a_plenary_gets_an_agenda_and_minutes_two_people_write_at_once() -> anyhow::Result<()> {
-    prerequisites()?;
-    let data = tempfile::tempdir()?;
-    let mut server = ServerProcess::start(data.path()).await?;
-    ensure_client_bundle(&server).await?;
+    let (_data, mut server) = browser_server().await?;
     server
         .add_person("ana@mesa.test", "Ana Miembro", "member")
         .await?;

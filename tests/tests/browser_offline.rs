@@ -13,16 +13,13 @@
 //! `target/screenshots/`.
 
 use anyhow::ensure;
-use enlace_tests::browser::{ensure_client_bundle, fresh_screenshot, prerequisites, run_script};
+use enlace_tests::browser::{browser_server, fresh_screenshot, run_script};
 use enlace_tests::fixtures::{add_embassies, organisation_history, receipts_setting};
-use enlace_tests::{ServerProcess, TEST_PASSWORD, document_id};
+use enlace_tests::{TEST_PASSWORD, document_id};
 
 #[tokio::test]
 async fn offline_edits_survive_a_reload_and_merge_with_their_authors() -> anyhow::Result<()> {
-    prerequisites()?;
-    let data = tempfile::tempdir()?;
-    let mut server = ServerProcess::start(data.path()).await?;
-    ensure_client_bundle(&server).await?;
+    let (_data, mut server) = browser_server().await?;
     let (ana_id, _) = server
         .add_person("ana@mesa.test", "Ana Miembro", "member")
         .await?;

@@ -12,16 +12,13 @@
 
 use enlace_shared::records::{self, Initial};
 use enlace_shared::schema::Collection;
-use enlace_tests::browser::{ADMIN_NAME, ensure_client_bundle, fresh_screenshot, prerequisites, run_script};
-use enlace_tests::{RustClient, ServerProcess, TEST_PASSWORD, document_id, random_record_id};
+use enlace_tests::browser::{ADMIN_NAME, browser_server, fresh_screenshot, run_script};
+use enlace_tests::{RustClient, TEST_PASSWORD, document_id, random_record_id};
 
 #[tokio::test]
 async fn presence_shows_who_is_where_stamped_by_the_server_and_goes_within_five_seconds() -> anyhow::Result<()>
 {
-    prerequisites()?;
-    let data = tempfile::tempdir()?;
-    let mut server = ServerProcess::start(data.path()).await?;
-    ensure_client_bundle(&server).await?;
+    let (_data, mut server) = browser_server().await?;
     let (ana_id, _) = server
         .add_person("ana@mesa.test", "Ana Miembro", "member")
         .await?;

@@ -9,16 +9,13 @@
 
 use anyhow::ensure;
 use enlace_shared::api::Receipt;
-use enlace_tests::browser::{ensure_client_bundle, fresh_screenshot, prerequisites, run_script};
+use enlace_tests::TEST_PASSWORD;
+use enlace_tests::browser::{browser_server, fresh_screenshot, run_script};
 use enlace_tests::fixtures::{add_embassies, organisation_history, receipts_setting};
-use enlace_tests::{ServerProcess, TEST_PASSWORD};
 
 #[tokio::test]
 async fn a_second_tab_follows_the_first_without_its_own_connection() -> anyhow::Result<()> {
-    prerequisites()?;
-    let data = tempfile::tempdir()?;
-    let mut server = ServerProcess::start(data.path()).await?;
-    ensure_client_bundle(&server).await?;
+    let (_data, mut server) = browser_server().await?;
     server
         .add_person("ana@mesa.test", "Ana Miembro", "member")
         .await?;

@@ -6,17 +6,14 @@
 //! and session intact. Screenshot `update.png` (the offer) under
 //! `target/screenshots/`.
 
-use enlace_tests::browser::{ensure_client_bundle, fresh_screenshot, prerequisites, run_script_at};
+use enlace_tests::TEST_PASSWORD;
+use enlace_tests::browser::{browser_server, fresh_screenshot, run_script_at};
 use enlace_tests::fixtures::add_embassies;
 use enlace_tests::proxy::{NEXT_BUILD_PATH, NextBuildProxy};
-use enlace_tests::{ServerProcess, TEST_PASSWORD};
 
 #[tokio::test]
 async fn a_new_version_is_offered_and_taken_only_when_accepted() -> anyhow::Result<()> {
-    prerequisites()?;
-    let data = tempfile::tempdir()?;
-    let mut server = ServerProcess::start(data.path()).await?;
-    ensure_client_bundle(&server).await?;
+    let (_data, mut server) = browser_server().await?;
     server
         .add_person("ana@mesa.test", "Ana Miembro", "member")
         .await?;
