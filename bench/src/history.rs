@@ -149,6 +149,24 @@ pub fn first_workspace(data_dir: &Path) -> anyhow::Result<(Storage, DocumentId, 
     Ok((storage, document_id, document))
 }
 
+/// The offline figures' workspace (`enlace-offline`, `enlace-load-modes`):
+/// [`Shape::roundtable`] of `changes` changes with every new name padded
+/// with `padding` characters, built in a fresh temporary directory named
+/// `prefix…`, which lives as long as the returned guard.
+pub async fn build_padded(
+    prefix: &str,
+    changes: usize,
+    padding: usize,
+) -> anyhow::Result<(tempfile::TempDir, Built)> {
+    let shape = Shape {
+        padding,
+        ..Shape::roundtable(changes)
+    };
+    let data = tempfile::Builder::new().prefix(prefix).tempdir()?;
+    let built = build(data.path(), shape).await?;
+    Ok((data, built))
+}
+
 /// Builds the workspace's history in `data_dir` (see [`Built`]).
 pub async fn build(data_dir: &Path, shape: Shape) -> anyhow::Result<Built> {
     let (storage, document_id, mut document) = first_workspace(data_dir)?;

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use automerge::{Automerge, Change, LoadOptions, VerificationMode};
 use clap::Parser;
-use enlace_bench::history::{self, Shape};
+use enlace_bench::history;
 
 #[derive(Debug, Parser)]
 #[command(about = "Automerge::load and its alternatives on the offline benchmark's workspace")]
@@ -61,12 +61,7 @@ fn sliced(changes: &[Change], slices: usize) -> anyhow::Result<(Duration, Durati
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let shape = Shape {
-        padding: args.padding,
-        ..Shape::roundtable(args.changes)
-    };
-    let data = tempfile::Builder::new().prefix("enlace-load-modes-").tempdir()?;
-    let built = history::build(data.path(), shape).await?;
+    let (_data, built) = history::build_padded("enlace-load-modes-", args.changes, args.padding).await?;
     let saved = built.document.save();
     let uncompressed = built.document.save_nocompress();
     let changes: Vec<Change> = built.document.get_changes(&[]);

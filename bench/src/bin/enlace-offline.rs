@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use clap::Parser;
-use enlace_bench::history::{self, Shape};
+use enlace_bench::history;
 use enlace_bench::offline_browser;
 
 #[derive(Debug, Parser)]
@@ -34,12 +34,7 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let shape = Shape {
-        padding: args.padding,
-        ..Shape::roundtable(args.changes)
-    };
-    let data = tempfile::Builder::new().prefix("enlace-offline-").tempdir()?;
-    let built = history::build(data.path(), shape).await?;
+    let (data, built) = history::build_padded("enlace-offline-", args.changes, args.padding).await?;
     let saved_bytes = built.document.save().len();
     eprintln!("built {} changes, {saved_bytes} bytes saved", args.changes);
     let served = history::serve(data.path()).await?;
