@@ -1048,8 +1048,9 @@ pub fn remove_from_item_list(
     )
 }
 
-/// Removes an item (every map of its id: its content, older copies, its places). Message: `edit meeting
-/// <title>: remove agenda item <item title>`.
+/// Removes an item: every map of its id (its content, older copies, its
+/// places). Message: `edit meeting <title>: remove agenda item <item
+/// title>`.
 pub fn remove_item(
     document: &mut Automerge,
     at: ItemAt<'_>,
@@ -1062,7 +1063,7 @@ pub fn remove_item(
         .list
         .clone()
         .ok_or(ModelError::WrongFieldKind(at.field.to_owned()))?;
-    let copies = same_id_indexes(document, &list, at.item_id);
+    let copies = map_indexes(document, &list, |object| has_id(document, object, at.item_id));
     commit_to_record(
         document,
         at.collection,
@@ -1078,16 +1079,33 @@ pub fn remove_item(
     )
 }
 
-/// The indexes in `list` of every map whose id is `item_id`.
-fn same_id_indexes(document: &Automerge, list: &ObjId, item_id: &str) -> Vec<usize> {
+/// The indexes in `list` of the maps `keep` accepts.
+fn map_indexes<R: ReadDoc>(document: &R, list: &ObjId, keep: impl Fn(&ObjId) -> bool) -> Vec<usize> {
     (0..document.length(list))
-        .filter(|index| match document.get(list, *index) {
-            Ok(Some((Value::Object(ObjType::Map), object))) => {
-                string_in(document, &object, "id").as_deref() == Some(item_id)
-            }
-            _ => false,
-        })
+        .filter(|index| matches!(document.get(list, *index), Ok(Some((Value::Object(ObjType::Map), object))) if keep(&object)))
         .collect()
+}
+
+/// Whether the map `object` has the id `item_id`.
+fn has_id<R: ReadDoc>(document: &R, object: &ObjId, item_id: &str) -> bool {
+    string_in(document, object, "id").as_deref() == Some(item_id)
+}
+
+/// Whether the map `object` of an items list is a place ([`MOVED_HERE`]).
+fn is_place<R: ReadDoc>(document: &R, object: &ObjId) -> bool {
+    flag_in(document, object, MOVED_HERE)
+}
+
+/// Writes a place for the item `item_id` at `index` of `list`.
+fn insert_place(
+    transaction: &mut Transaction<'_>,
+    list: &ObjId,
+    index: usize,
+    item_id: &str,
+) -> Result<(), AutomergeError> {
+    let place = transaction.insert_object(list, index, ObjType::Map)?;
+    transaction.put(&place, "id", item_id)?;
+    transaction.put(&place, MOVED_HERE, true)
 }
 
 /// Moves an item so that it is shown at `to` (an index of [`Record::items`]
@@ -1122,12 +1140,9 @@ pub fn move_item(
     if from == to.min(shown.len().saturating_sub(1)) {
         return Ok(());
     }
-    let places: Vec<usize> = same_id_indexes(document, &list, at.item_id)
-        .into_iter()
-        .filter(|index| {
-            matches!(document.get(&list, *index), Ok(Some((Value::Object(ObjType::Map), place))) if flag_in(document, &place, MOVED_HERE))
-        })
-        .collect();
+    let places = map_indexes(document, &list, |object| {
+        is_place(document, object) && has_id(document, object, at.item_id)
+    });
     // The list index to insert the place before, once the earlier places
     // are gone: where the item that will follow it shows, less the places
     // deleted before it.
@@ -1147,9 +1162,7 @@ pub fn move_item(
                 transaction.delete(&list, index)?;
             }
             let end = transaction.length(&list);
-            let place = transaction.insert_object(&list, before.unwrap_or(end), ObjType::Map)?;
-            transaction.put(&place, "id", at.item_id)?;
-            transaction.put(&place, MOVED_HERE, true)
+            insert_place(transaction, &list, before.unwrap_or(end), at.item_id)
         },
     )
 }
@@ -1332,10 +1345,9 @@ fn update_item(
 /// whose id is kept is edited in place, sub-field by sub-field (long text
 /// by splices, so text typed into it meanwhile survives), items not in
 /// `target` are removed, missing ones added where `target` has them.
-/// Contents never move: if the
-/// list does not show `target`'s order, its places go and, unless the
-/// contents' own order is `target`'s, one place per item is written in
-/// that order (see [`move_item`]). Whether it wrote.
+/// Contents never move: if the list does not show `target`'s order, its
+/// places go and, unless the contents' own order is `target`'s, one place
+/// per item is written in that order (see [`move_item`]). Whether it wrote.
 fn restore_items(
     transaction: &mut Transaction<'_>,
     record: &ObjId,
@@ -1359,7 +1371,7 @@ fn restore_items(
     let mut doomed = Vec::new();
     for index in 0..transaction.length(&list) {
         let kept = match transaction.get(&list, index)? {
-            Some((Value::Object(ObjType::Map), object)) if flag_in(transaction, &object, MOVED_HERE) => {
+            Some((Value::Object(ObjType::Map), object)) if is_place(transaction, &object) => {
                 string_in(transaction, &object, "id").is_some_and(|id| wanted(&id))
             }
             Some((Value::Object(ObjType::Map), object)) => shown.iter().any(|placed| placed.object == object),
@@ -1405,20 +1417,14 @@ fn restore_items(
     if in_order(transaction) {
         return Ok(wrote);
     }
-    let places: Vec<usize> = (0..transaction.length(&list))
-        .filter(|index| {
-            matches!(transaction.get(&list, *index), Ok(Some((Value::Object(ObjType::Map), object))) if flag_in(transaction, &object, MOVED_HERE))
-        })
-        .collect();
+    let places = map_indexes(transaction, &list, |object| is_place(transaction, object));
     for index in places.into_iter().rev() {
         transaction.delete(&list, index)?;
     }
     if !in_order(transaction) {
         for item in target {
             let end = transaction.length(&list);
-            let place = transaction.insert_object(&list, end, ObjType::Map)?;
-            transaction.put(&place, "id", item.id.as_str())?;
-            transaction.put(&place, MOVED_HERE, true)?;
+            insert_place(transaction, &list, end, &item.id)?;
         }
     }
     Ok(true)
