@@ -153,12 +153,12 @@ pub fn App() -> impl IntoView {
                 {move || matches!(auth_state.get(), AuthState::SignedIn(_)).then(|| view! { <PresenceBar /> })}
                 {current_user}
                 <ConnectionIndicator
-                                state=sync.connection()
-                                waiting=sync.waiting()
-                                figures=sync.local_figures()
-                                tab=sync.tab_role()
-                                actor=Signal::derive(move || sync.with_document(|document| document.get_actor().to_hex_string()))
-                            />
+                    state=sync.connection()
+                    waiting=sync.waiting()
+                    figures=sync.local_figures()
+                    tab=sync.tab_role()
+                    actor=Signal::derive(move || sync.with_document(|document| document.get_actor().to_hex_string()))
+                />
                 <LanguageSwitch />
             </div>
         </header>

@@ -203,6 +203,17 @@ export async function waitForFieldValue(page, field, expected) {
     });
 }
 
+/** Shows the organisation `id`'s page (by the URL fragment; nothing is awaited). */
+export async function showOrganisation(page, id) {
+  await page.evaluate((id) => { location.hash = `#/organisations/${id}`; }, id);
+}
+
+/** Shows the organisation `id`'s page and waits until its acronym can be edited. */
+export async function openOrganisation(page, id) {
+  await showOrganisation(page, id);
+  await page.waitForSelector(`.record-detail[data-id="${id}"] [data-field="acronym"] input`);
+}
+
 /** Types `value` into a record page's line field and commits it (the field commits on `change`). */
 export async function setLineField(page, field, value) {
   const input = page.locator(`[data-field="${field}"] input`);

@@ -23,7 +23,7 @@
 //      (Ana's person id), ENLACE_WORKSPACE (the workspace's document id),
 //      ENLACE_ADMIN_AUTHORIZATION (a secretariat's Authorization header)
 
-import { createRun, requiredEnv, scriptArguments, setLineField, signIn, STEP_TIMEOUT_MS, waitForFieldValue } from "./browser-common.mjs";
+import { CONNECTION, createRun, openOrganisation, requiredEnv, scriptArguments, setLineField, showOrganisation, signIn, STEP_TIMEOUT_MS, waitForFieldValue } from "./browser-common.mjs";
 
 const { usage, baseUrl, screenshotPath, person } = scriptArguments("browser-offline.mjs");
 const ana = person("A", "member");
@@ -40,7 +40,6 @@ const REFUSED = "YA-NO-PUEDE";
 const CITY = "Valparaíso";
 const WEBSITE = "https://y.example.org";
 const shots = screenshotPath.replace(/\.png$/i, "");
-const CONNECTION = '[data-testid="connection"]';
 
 const run = createRun("browser-offline.mjs", screenshotPath);
 
@@ -78,6 +77,21 @@ async function waitForSaved(page) {
   await page.waitForSelector(`${CONNECTION}[data-state="live"][data-waiting="0"]`, { state: "attached", timeout: STEP_TIMEOUT_MS });
 }
 
+/** Takes `page`'s browser offline and waits until its indicator says so. */
+async function goOffline(page) {
+  await page.context().setOffline(true);
+  await page.waitForSelector(`${CONNECTION}:not([data-state="live"])`, { state: "attached", timeout: STEP_TIMEOUT_MS });
+}
+
+/** Waits until `page`'s indicator counts at least `count` changes waiting. */
+async function waitForWaiting(page, count) {
+  await page.waitForFunction(
+    ({ selector, count }) => Number(document.querySelector(selector)?.getAttribute("data-waiting")) >= count,
+    { selector: CONNECTION, count },
+    { timeout: STEP_TIMEOUT_MS },
+  );
+}
+
 try {
   await run.launch(["ana", "beto"]);
   const { ana: a, beto: b } = run.pages;
@@ -95,8 +109,7 @@ try {
     await b.goto(baseUrl);
     await signIn(b, beto);
     for (const page of [a, b]) {
-      await page.evaluate((id) => { location.hash = `#/organisations/${id}`; }, x);
-      await page.waitForSelector(`.record-detail[data-id="${x}"] [data-field="acronym"] input`);
+      await openOrganisation(page, x);
     }
   });
 
@@ -116,19 +129,14 @@ try {
   });
 
   await run.step("Ana goes offline and edits two records; the changes wait", async () => {
-    await a.context().setOffline(true);
-    await a.waitForSelector(`${CONNECTION}:not([data-state="live"])`, { state: "attached", timeout: STEP_TIMEOUT_MS });
+    await goOffline(a);
     await setLineField(a, "acronym", ACRONYM);
     await waitForFieldValue(a, "acronym", ACRONYM);
-    await a.evaluate((id) => { location.hash = `#/organisations/${id}`; }, y);
+    await showOrganisation(a, y);
     await a.waitForSelector(`.record-detail[data-id="${y}"] [data-field="country"] input`);
     await setLineField(a, "country", Y_COUNTRY);
     await waitForFieldValue(a, "country", Y_COUNTRY);
-    await a.waitForFunction(
-      (selector) => Number(document.querySelector(selector)?.getAttribute("data-waiting")) >= 2,
-      CONNECTION,
-      { timeout: STEP_TIMEOUT_MS },
-    );
+    await waitForWaiting(a, 2);
     const label = await a.textContent(`${CONNECTION} .connection-label`);
     if (!/Sin conexión — \d+ cambios en espera/.test(label)) throw new Error(`the indicator reads ${JSON.stringify(label)}`);
   });
@@ -142,20 +150,16 @@ try {
   await run.step("Ana reloads with no network: the app opens from this browser", async () => {
     await a.reload();
     await a.waitForSelector('[data-testid="offline-note"]', { timeout: STEP_TIMEOUT_MS });
-    await a.evaluate((id) => { location.hash = `#/organisations/${id}`; }, x);
+    await showOrganisation(a, x);
     await waitForFieldValue(a, "acronym", ACRONYM);
-    await a.evaluate((id) => { location.hash = `#/organisations/${id}`; }, y);
+    await showOrganisation(a, y);
     await waitForFieldValue(a, "country", Y_COUNTRY);
     // The changes made offline still wait (counted against the server's
     // heads kept with the copy).
-    await a
-      .waitForFunction((selector) => Number(document.querySelector(selector)?.getAttribute("data-waiting")) >= 2, CONNECTION, {
-        timeout: STEP_TIMEOUT_MS,
-      })
-      .catch(async () => {
-        const waiting = await a.getAttribute(CONNECTION, "data-waiting");
-        throw new Error(`after the reload ${waiting} changes wait; the copy's meta: ${JSON.stringify(await storedMeta(a))}`);
-      });
+    await waitForWaiting(a, 2).catch(async () => {
+      const waiting = await a.getAttribute(CONNECTION, "data-waiting");
+      throw new Error(`after the reload ${waiting} changes wait; the copy's meta: ${JSON.stringify(await storedMeta(a))}`);
+    });
     const actorAfter = await storedActor(a);
     if (actorAfter !== actorBefore) throw new Error(`the actor changed from ${actorBefore} to ${actorAfter}`);
     await a.screenshot({ path: `${shots}-offline.png`, fullPage: true });
@@ -179,26 +183,23 @@ try {
       { acronym: ACRONYM, name: ana.displayName },
       { timeout: STEP_TIMEOUT_MS },
     );
-    await a.evaluate((id) => { location.hash = `#/organisations/${id}`; }, x);
+    await showOrganisation(a, x);
     await waitForFieldValue(a, "acronym", ACRONYM);
     await waitForFieldValue(a, "country", X_COUNTRY);
     await waitForFieldValue(b, "acronym", ACRONYM);
     await waitForFieldValue(b, "country", X_COUNTRY);
-    await b.evaluate((id) => { location.hash = `#/organisations/${id}`; }, y);
+    await showOrganisation(b, y);
     await waitForFieldValue(b, "country", Y_COUNTRY);
     if ((await a.locator('[data-testid="offline-note"]').count()) !== 0) throw new Error("the offline note stayed");
     await a.screenshot({ path: screenshotPath, fullPage: true });
   });
 
   await run.step("signing out with a change waiting warns first; declining keeps it", async () => {
-    await a.evaluate((id) => { location.hash = `#/organisations/${id}`; }, y);
-    await a.context().setOffline(true);
-    await a.waitForSelector(`${CONNECTION}:not([data-state="live"])`, { state: "attached", timeout: STEP_TIMEOUT_MS });
+    await showOrganisation(a, y);
+    await goOffline(a);
     await setLineField(a, "website", WEBSITE);
     await waitForFieldValue(a, "website", WEBSITE);
-    await a.waitForFunction((selector) => Number(document.querySelector(selector)?.getAttribute("data-waiting")) >= 1, CONNECTION, {
-      timeout: STEP_TIMEOUT_MS,
-    });
+    await waitForWaiting(a, 1);
     dialogs.answer = "dismiss";
     dialogs.seen.length = 0;
     await a.click('[data-testid="sign-out"]');
@@ -216,14 +217,13 @@ try {
     if (!names.includes("enlace")) throw new Error(`the copy is gone after declining: ${JSON.stringify(names)}`);
     await a.context().setOffline(false);
     await waitForSaved(a);
-    await b.evaluate((id) => { location.hash = `#/organisations/${id}`; }, y);
+    await showOrganisation(b, y);
     await waitForFieldValue(b, "website", WEBSITE);
   });
 
   await run.step("a session that ended while offline: sign in again, the waiting change is sent", async () => {
-    await a.evaluate((id) => { location.hash = `#/organisations/${id}`; }, y);
-    await a.context().setOffline(true);
-    await a.waitForSelector(`${CONNECTION}:not([data-state="live"])`, { state: "attached", timeout: STEP_TIMEOUT_MS });
+    await showOrganisation(a, y);
+    await goOffline(a);
     await setLineField(a, "city", CITY);
     await waitForFieldValue(a, "city", CITY);
     // Meanwhile Ana's session ends on the server (as when it expires).
@@ -236,15 +236,14 @@ try {
     await a.waitForSelector('[data-testid="session-ended"]', { timeout: STEP_TIMEOUT_MS });
     await signIn(a, ana);
     await waitForSaved(a);
-    await b.evaluate((id) => { location.hash = `#/organisations/${id}`; }, y);
+    await showOrganisation(b, y);
     await waitForFieldValue(b, "city", CITY);
   });
 
   await run.step("a change refused on reconnect is shown to its author with its content", async () => {
-    await a.evaluate((id) => { location.hash = `#/organisations/${id}`; }, x);
+    await showOrganisation(a, x);
     await waitForFieldValue(a, "acronym", ACRONYM);
-    await a.context().setOffline(true);
-    await a.waitForSelector(`${CONNECTION}:not([data-state="live"])`, { state: "attached", timeout: STEP_TIMEOUT_MS });
+    await goOffline(a);
     await setLineField(a, "acronym", REFUSED);
     await waitForFieldValue(a, "acronym", REFUSED);
     // Meanwhile the secretariat makes Ana an observer.

@@ -18,6 +18,7 @@
 import {
   CONNECTION,
   createRun,
+  openOrganisation,
   requiredEnv,
   scriptArguments,
   setLineField,
@@ -41,11 +42,6 @@ function countSockets(page) {
     counter.opened += 1;
   });
   return counter;
-}
-
-async function openX(page) {
-  await page.evaluate((id) => { location.hash = `#/organisations/${id}`; }, x);
-  await page.waitForSelector(`.record-detail[data-id="${x}"] [data-field="acronym"] input`);
 }
 
 async function waitForTab(page, tab, state = "live") {
@@ -79,17 +75,17 @@ try {
     await first.goto(baseUrl);
     await signIn(first, ana);
     await waitForTab(first, "leader");
-    await openX(first);
+    await openOrganisation(first, x);
     await b.goto(baseUrl);
     await signIn(b, beto);
-    await openX(b);
+    await openOrganisation(b, x);
     if (firstSockets.opened !== 1) throw new Error(`the first tab opened ${firstSockets.opened} sockets`);
   });
 
   const { page: second, sockets: secondSockets } = await anotherTab(first.context(), "ana-2");
   await run.step("a second tab follows, with an actor of its own", async () => {
     await waitForTab(second, "follower");
-    await openX(second);
+    await openOrganisation(second, x);
     const [leading, following] = [await actorOf(first), await actorOf(second)];
     if (!/^[0-9a-f]{32}$/.test(leading ?? "") || !/^[0-9a-f]{32}$/.test(following ?? "")) {
       throw new Error(`actors ${leading} and ${following}`);
@@ -141,7 +137,7 @@ try {
   const { page: third, sockets: thirdSockets } = await anotherTab(second.context(), "ana-3");
   await run.step("a third tab follows the new leader", async () => {
     await waitForTab(third, "follower");
-    await openX(third);
+    await openOrganisation(third, x);
     await waitForFieldValue(third, "acronym", "DOS");
     await waitForFieldValue(third, "country", "Perú");
     if (thirdSockets.opened !== 0) throw new Error(`the third tab opened ${thirdSockets.opened} sockets`);

@@ -15,7 +15,7 @@
 // env: ENLACE_PASSWORD, ENLACE_A_EMAIL/_NAME (Ana), ENLACE_X_ID (an
 //      organisation), ENLACE_NEXT_BUILD_PATH (the proxy's switch)
 
-import { CONNECTION, createRun, requiredEnv, scriptArguments, setLineField, signIn, STEP_TIMEOUT_MS, waitForFieldValue } from "./browser-common.mjs";
+import { CONNECTION, createRun, openOrganisation, requiredEnv, scriptArguments, setLineField, signIn, STEP_TIMEOUT_MS, waitForFieldValue } from "./browser-common.mjs";
 
 const { usage, baseUrl, screenshotPath, person } = scriptArguments("browser-update.mjs");
 const ana = person("A", "member");
@@ -32,11 +32,6 @@ async function shellCaches(page) {
   return page.evaluate(async () => (await caches.keys()).filter((name) => name.startsWith("enlace-shell-")).sort());
 }
 
-async function openX(page) {
-  await page.evaluate((id) => { location.hash = `#/organisations/${id}`; }, x);
-  await page.waitForSelector(`.record-detail[data-id="${x}"] [data-field="acronym"] input`);
-}
-
 try {
   await run.launch(["ana"]);
   const { ana: page } = run.pages;
@@ -46,7 +41,7 @@ try {
     await page.goto(baseUrl);
     await signIn(page, ana);
     await page.waitForFunction(() => navigator.serviceWorker.controller !== null, null, { timeout: STEP_TIMEOUT_MS });
-    await openX(page);
+    await openOrganisation(page, x);
     await setLineField(page, "acronym", ACRONYM);
     await page.waitForSelector(`${CONNECTION}[data-state="live"][data-waiting="0"]`, { state: "attached" });
     const names = await shellCaches(page);
@@ -95,7 +90,7 @@ try {
       throw new Error(`the new worker should control the page with none waiting: ${JSON.stringify(controlled)}`);
     }
     if ((await page.locator(UPDATE_NOTE).count()) !== 0) throw new Error("the offer is still shown after the update");
-    await openX(page);
+    await openOrganisation(page, x);
     await waitForFieldValue(page, "acronym", ACRONYM);
   });
 
