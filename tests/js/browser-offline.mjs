@@ -14,7 +14,9 @@
 // while the secretariat makes her an observer: on reconnect the server
 // refuses the edit and Ana's page shows what she wrote, to copy. Offline,
 // the history (the server's record) says it waits for the connection, and
-// once back it shows Ana's offline edit by itself. The Rust
+// once back it shows Ana's offline edit by itself; its export is no link
+// offline, and a comparison asked for offline says it waits for the
+// connection and runs by itself once back. The Rust
 // test then checks the server's history attributes each edit to its author.
 //
 // usage: node browser-offline.mjs <base-url> <screenshot.png>
@@ -192,6 +194,25 @@ try {
     await waitForFieldValue(b, "country", Y_COUNTRY);
     if ((await a.locator('[data-testid="offline-note"]').count()) !== 0) throw new Error("the offline note stayed");
     await a.screenshot({ path: screenshotPath, fullPage: true });
+  });
+
+  await run.step("offline, the history's export is no link and comparing waits for the connection, then compares", async () => {
+    await a.evaluate(() => { location.hash = "#/history"; });
+    await a.waitForSelector('[data-testid="export-csv"][href]', { state: "attached", timeout: STEP_TIMEOUT_MS });
+    await goOffline(a);
+    // The file is the server's record: offline there is nothing to download.
+    await a.waitForSelector('[data-testid="export-csv"][aria-disabled="true"]:not([href])', { state: "attached", timeout: STEP_TIMEOUT_MS });
+    // Comparing asks the server for the moments' heads.
+    await a.evaluate(() => { location.hash = "#/history/compare?from=2000-01-01T00%3A00%3A00"; });
+    await a.waitForSelector('[data-testid="compare"][data-outcome="failed"] [data-testid="history-offline"]', { timeout: STEP_TIMEOUT_MS });
+    if ((await a.locator('[data-testid="compare"] [role="alert"]').count()) !== 0) throw new Error("comparing offline shows an error");
+    await a.context().setOffline(false);
+    // Back online, the page left open compares by itself: since 2000 every
+    // organisation was added, the one Ana edited offline among them.
+    await a.waitForSelector(`[data-testid="compare"][data-outcome="compared"] [data-testid="compare-row"][data-id="${x}"][data-status="added"]`, { state: "attached", timeout: STEP_TIMEOUT_MS });
+    if ((await a.locator('[data-testid="compare"] [data-testid="history-offline"]').count()) !== 0) throw new Error("the offline note stayed after comparing");
+    await a.evaluate(() => { location.hash = "#/history"; });
+    await a.waitForSelector('[data-testid="export-csv"][href]:not([aria-disabled])', { state: "attached", timeout: STEP_TIMEOUT_MS });
   });
 
   await run.step("signing out with a change waiting warns first; declining keeps it", async () => {

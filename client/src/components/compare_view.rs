@@ -10,6 +10,7 @@ use leptos::task::spawn_local;
 
 use crate::browser;
 use crate::components::field_change::FieldChangeLine;
+use crate::components::needs_connection::{NeedsConnection, offline};
 use crate::context::{use_language, use_sync, use_workspace};
 use crate::history::{parse_datetime_local, parse_heads};
 use crate::http;
@@ -82,7 +83,11 @@ pub fn CompareView(from: String, to: String) -> impl IntoView {
     let result = RwSignal::new(None::<Result<Vec<RecordDiff>, Text>>);
     // How long the comparison itself took (`data-compare-ms`, for the benchmarks).
     let compare_ms = RwSignal::new(None::<f64>);
-    if !from.trim().is_empty() {
+    let offline = offline(sync);
+    let asked = !from.trim().is_empty();
+    let moments = StoredValue::new((from, to));
+    let run = move || {
+        let (from, to) = moments.get_value();
         spawn_local(async move {
             let outcome = async {
                 let before = heads_at(sync, &from).await?.ok_or(Text::Moment)?;
@@ -95,7 +100,20 @@ pub fn CompareView(from: String, to: String) -> impl IntoView {
             .await;
             let _ = result.try_set(Some(outcome));
         });
+    };
+    if asked {
+        run();
     }
+    // The server could not be asked for the moments (no connection): ask
+    // again once the connection is back.
+    Effect::new(move |was_offline: Option<bool>| {
+        let now_offline = offline.get();
+        let failed = result.with_untracked(|result| matches!(result, Some(Err(Text::LoadFailed))));
+        if was_offline == Some(true) && !now_offline && failed {
+            run();
+        }
+        now_offline
+    });
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         workspace.go(&Route::History(HistoryScreen::Compare {
@@ -139,13 +157,21 @@ pub fn CompareView(from: String, to: String) -> impl IntoView {
     };
     view! {
         <section class="card compare" data-testid="compare"
+            data-outcome=move || result.with(|result| match result {
+                None => "none",
+                Some(Ok(_)) => "compared",
+                Some(Err(_)) => "failed",
+            })
             data-compare-ms=move || compare_ms.get().map(|ms| format!("{ms:.2}"))>
             <form class="list-controls" on:submit=submit>
                 {input("from", Text::CompareFrom, from_value)}
                 {input("to", Text::CompareTo, to_value)}
                 <button type="submit" class="primary" data-testid="compare-run">{move || text(language.get(), Text::CompareRun)}</button>
             </form>
+            <NeedsConnection />
             {move || result.get().map(|outcome| match outcome {
+                // Said by the note above; asked again once back.
+                Err(Text::LoadFailed) if offline.get() => ().into_any(),
                 Err(key) => view! { <p class="form-error" role="alert">{move || text(language.get(), key)}</p> }.into_any(),
                 Ok(diffs) if diffs.is_empty() => view! { <p class="muted" data-testid="no-differences">{move || text(language.get(), Text::NoDifferences)}</p> }.into_any(),
                 Ok(diffs) => view! { <ul class="compare-list">{diffs.into_iter().map(row).collect_view()}</ul> }.into_any(),

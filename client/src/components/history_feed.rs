@@ -12,12 +12,12 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::components::history_entry::HistoryGroup;
+use crate::components::needs_connection::{NeedsConnection, offline};
 use crate::context::{use_language, use_sync, use_workspace};
 use crate::history::{Loaded, PAGE_SIZE, people_seen};
 use crate::http;
 use crate::i18n::{Text, text};
 use crate::refetch::refetch_after_changes;
-use crate::sync::ConnectionState;
 
 /// How long after a change the first page is fetched again (the server
 /// writes the entry once it has committed the change).
@@ -45,8 +45,7 @@ pub fn HistoryFeed(
     let workspace_id = sync.workspace_id();
     let revision = sync.revision();
     // No connection: the server's record waits for it (and follows it once back).
-    let connection = sync.connection();
-    let offline = Memo::new(move |_| connection.get() == ConnectionState::Offline);
+    let offline = offline(sync);
     let remember_people = move |loaded: &Loaded| {
         let seen = people_seen(&loaded.entries);
         workspace.people.update(|people| {
@@ -96,9 +95,7 @@ pub fn HistoryFeed(
     let older = move || loaded.with(|loaded| loaded.next_before);
     view! {
         <div class="history-feed" data-testid="history-feed" data-state=move || format!("{:?}", state.get()).to_lowercase() data-offline=move || offline.get().to_string()>
-            {move || offline.get().then(|| view! {
-                <p class="muted offline-note" role="status" data-testid="history-offline">{move || text(language.get(), Text::HistoryNeedsConnection)}</p>
-            })}
+            <NeedsConnection />
             {move || match state.get() {
                 FeedState::Loading | FeedState::Failed if offline.get() => None,
                 FeedState::Loading => Some(view! { <p class="muted">{move || text(language.get(), Text::Loading)}</p> }.into_any()),

@@ -38,6 +38,7 @@ pub mod map_views;
 pub mod meeting_action_items;
 pub mod moment_picker;
 pub mod nav_bar;
+pub mod needs_connection;
 pub mod new_record_form;
 pub mod organisation_related;
 pub mod pipeline;

@@ -1,15 +1,22 @@
 //! Refused attempts (secretariat): who tried to change what, when, and why
 //! the server refused it, newest first, with "load older".
 
+use std::time::Duration;
+
 use enlace_shared::api::RefusedAttempt;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::browser;
+use crate::components::needs_connection::{NeedsConnection, offline};
 use crate::context::{use_language, use_sync};
 use crate::history::format_moment;
 use crate::http;
 use crate::i18n::{Text, text};
+use crate::refetch::refetch_after_changes;
+
+/// How long after the connection comes back the list is fetched again.
+const REFRESH_DELAY: Duration = Duration::from_millis(300);
 
 #[component]
 pub fn RefusedList() -> impl IntoView {
@@ -17,6 +24,7 @@ pub fn RefusedList() -> impl IntoView {
     let attempts = RwSignal::new(Vec::<RefusedAttempt>::new());
     let next_before = RwSignal::new(None::<u64>);
     let failed = RwSignal::new(false);
+    let offline = offline(sync);
     let fetch = move |before: Option<u64>| {
         let Some(id) = sync.workspace_id().get_untracked() else {
             return;
@@ -31,6 +39,7 @@ pub fn RefusedList() -> impl IntoView {
                         attempts.extend(page.attempts);
                     });
                     let _ = next_before.try_set(page.next_before);
+                    let _ = failed.try_set(false);
                 }
                 Err(error) => {
                     web_sys::console::warn_1(&format!("enlace: refused attempts: {error}").into());
@@ -39,17 +48,8 @@ pub fn RefusedList() -> impl IntoView {
             }
         });
     };
-    // Once the workspace is known.
-    Effect::new(move |done: Option<bool>| {
-        if done == Some(true) {
-            return true;
-        }
-        let known = sync.workspace_id().get().is_some();
-        if known {
-            fetch(None);
-        }
-        known
-    });
+    // Once the workspace is known, and again when the connection is back.
+    refetch_after_changes(sync, || (), REFRESH_DELAY, move |_| fetch(None));
     let row = move |attempt: RefusedAttempt| {
         let at_ms = attempt.at_ms;
         let refusal = attempt.refusal();
@@ -71,10 +71,11 @@ pub fn RefusedList() -> impl IntoView {
     };
     view! {
         <section class="card refused" data-testid="refused-list">
-            <Show when=move || failed.get()>
+            <NeedsConnection />
+            <Show when=move || failed.get() && !offline.get()>
                 <p class="form-error" role="alert">{move || text(language.get(), Text::LoadFailed)}</p>
             </Show>
-            <Show when=move || !failed.get() && attempts.with(Vec::is_empty)>
+            <Show when=move || !failed.get() && !offline.get() && attempts.with(Vec::is_empty)>
                 <p class="muted">{move || text(language.get(), Text::NothingYet)}</p>
             </Show>
             <ul class="history-list">{move || attempts.get().into_iter().map(row).collect_view()}</ul>

@@ -9,14 +9,21 @@ use enlace_shared::timetravel::{RevertAction, RevertStep, apply_revert, revert_p
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
+use std::time::Duration;
+
 use crate::browser;
+use crate::components::needs_connection::{NeedsConnection, offline};
 use crate::context::{use_language, use_sync, use_workspace};
 use crate::history::{
     Loaded, REVERT_MAX_PAGES, field_label, parse_datetime_local, people_seen, utc_label, value_text,
 };
 use crate::http;
 use crate::i18n::{Message, Text, text};
+use crate::refetch::refetch_after_changes;
 use crate::sync::SyncHandle;
+
+/// How long after the connection comes back the people are fetched again.
+const REFRESH_DELAY: Duration = Duration::from_millis(300);
 
 /// Every entry of `query` (all pages, at most [`REVERT_MAX_PAGES`]).
 async fn all_entries(sync: SyncHandle, query: HistoryQuery) -> Result<Vec<HistoryEntry>, Text> {
@@ -61,32 +68,32 @@ pub fn RevertPanel() -> impl IntoView {
     let include_conflicts = RwSignal::new(false);
     let note = RwSignal::new(None::<Message>);
     let reverted = RwSignal::new(None::<usize>);
-    // The person picker's options: the people of the latest entries.
-    Effect::new(move |done: Option<bool>| {
-        if done == Some(true) || sync.workspace_id().get().is_none() {
-            return done.unwrap_or(false);
-        }
-        let Some(workspace_id) = sync.workspace_id().get_untracked() else {
-            return false;
-        };
-        let latest = HistoryQuery {
-            limit: Some(200),
-            ..HistoryQuery::default()
-        };
-        spawn_local(async move {
-            if let Ok(page) = http::history(&workspace_id.to_string(), &latest).await {
-                let seen = people_seen(&page.entries);
-                workspace.people.update(|people| {
-                    for person in seen {
-                        if !people.iter().any(|(id, _)| *id == person.0) {
-                            people.push(person);
+    let offline = offline(sync);
+    // The person picker's options: the people of the latest entries, once
+    // the workspace is known and again when the connection is back.
+    refetch_after_changes(
+        sync,
+        || (),
+        REFRESH_DELAY,
+        move |workspace_id| {
+            let latest = HistoryQuery {
+                limit: Some(200),
+                ..HistoryQuery::default()
+            };
+            spawn_local(async move {
+                if let Ok(page) = http::history(&workspace_id.to_string(), &latest).await {
+                    let seen = people_seen(&page.entries);
+                    let _ = workspace.people.try_update(|people| {
+                        for person in seen {
+                            if !people.iter().any(|(id, _)| *id == person.0) {
+                                people.push(person);
+                            }
                         }
-                    }
-                });
-            }
-        });
-        true
-    });
+                    });
+                }
+            });
+        },
+    );
     let make_preview = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         let (chosen, from_ms, to_ms) = (
@@ -120,6 +127,8 @@ pub fn RevertPanel() -> impl IntoView {
                     let _ = include_conflicts.try_set(false);
                     let _ = preview.try_set(Some(Preview { steps, label }));
                 }
+                // No connection: the note above says so.
+                Err(Text::LoadFailed) if offline.get_untracked() => {}
                 Err(key) => {
                     let _ = note.try_set(Some(Message::Text(key)));
                 }
@@ -205,6 +214,7 @@ pub fn RevertPanel() -> impl IntoView {
     view! {
         <section class="card revert" data-testid="revert-panel">
             <p class="muted">{move || text(language.get(), Text::RevertIntro)}</p>
+            <NeedsConnection />
             <form class="list-controls" on:submit=make_preview>
                 <label class="list-control" for="revert-person">
                     <span class="field-label">{move || text(language.get(), Text::FilterPerson)}</span>

@@ -11,6 +11,7 @@ use crate::components::compare_view::CompareView;
 use crate::components::history_feed::HistoryFeed;
 use crate::components::history_filters::HistoryFilterBar;
 use crate::components::moment_picker::MomentPicker;
+use crate::components::needs_connection::offline;
 use crate::components::refused_list::RefusedList;
 use crate::components::revert_panel::RevertPanel;
 use crate::context::{use_language, use_sync};
@@ -52,15 +53,21 @@ fn Timeline(filters: HistoryFilters) -> impl IntoView {
     let (sync, language) = (use_sync(), use_language());
     let query = filters.to_api(browser::utc_offset_minutes);
     let csv_query = query.clone();
+    // Offline the export is not a link: the file is the server's record,
+    // and a download started now would only fail in the browser's bar.
+    let offline = offline(sync);
     let csv = move || {
         sync.workspace_id()
             .get()
+            .filter(|_| !offline.get())
             .map(|id| http::history_csv_href(&id.to_string(), &csv_query))
     };
     view! {
         <HistoryFilterBar filters=filters />
         <p class="history-actions">
-            <a class="button-link secondary" data-testid="export-csv" download="history.csv" href=csv>
+            <a class="button-link secondary" data-testid="export-csv" download="history.csv" href=csv
+                aria-disabled=move || offline.get().then_some("true")
+                title=move || offline.get().then(|| text(language.get(), Text::HistoryNeedsConnection))>
                 {move || text(language.get(), Text::ExportCsv)}
             </a>
         </p>
