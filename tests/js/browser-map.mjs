@@ -147,8 +147,12 @@ try {
   await run.step("a dragged node stays pinned across a live update", async () => {
     // An organisation whose centre is not under another node (a tie's
     // diamond may sit on one): the pointer goes down on the node itself.
+    // Each is scrolled into view first: the map may sit below the fold
+    // (how far the page is scrolled depends on what the last step focused),
+    // and a point outside the viewport hits nothing.
     const [key, x, y] = await a.$$eval(ORGANISATION, (nodes) => {
       for (const node of nodes) {
+        node.scrollIntoView({ block: "center", inline: "center" });
         const box = node.querySelector(".map-pin").getBoundingClientRect(); // centred on the node
         const [x, y] = [box.x + box.width / 2, box.y + box.height / 2];
         if (document.elementFromPoint(x, y)?.closest('[data-testid="map-node"]') === node) return [node.dataset.key, x, y];
