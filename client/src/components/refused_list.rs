@@ -48,8 +48,18 @@ pub fn RefusedList() -> impl IntoView {
             }
         });
     };
-    // Once the workspace is known, and again when the connection is back.
-    refetch_after_changes(sync, || (), REFRESH_DELAY, move |_| fetch(None));
+    // Once the workspace is known, and again when the connection is back
+    // if nothing could be read before (pages already read stay as they are).
+    refetch_after_changes(
+        sync,
+        || (),
+        REFRESH_DELAY,
+        move |_| {
+            if failed.get_untracked() || attempts.with_untracked(Vec::is_empty) {
+                fetch(None);
+            }
+        },
+    );
     let row = move |attempt: RefusedAttempt| {
         let at_ms = attempt.at_ms;
         let refusal = attempt.refusal();
