@@ -925,6 +925,20 @@ fn in_meeting<'a>(field: &'a str, item_id: &'a str) -> ItemAt<'a> {
     }
 }
 
+/// The agenda Uno, Dos, Tres (items `i1`, `i2`, `i3`), added by `who`.
+fn add_agenda(document: &mut Automerge, who: &Authorship<'_>) {
+    for (id, title) in [("i1", "Uno"), ("i2", "Dos"), ("i3", "Tres")] {
+        records::add_item(
+            document,
+            in_meeting("agenda", id),
+            None,
+            &[("title", text(title))],
+            who,
+        )
+        .expect("add");
+    }
+}
+
 fn agenda_titles(document: &Automerge) -> Vec<String> {
     records::read_one(document, Collection::Meetings, "m1")
         .expect("meeting")
@@ -1183,16 +1197,7 @@ fn two_people_typing_into_one_decision_both_keep_their_text() {
 #[test]
 fn a_move_and_a_concurrent_edit_or_move_of_the_same_item() {
     let mut ana = meeting_workspace().with_actor(ActorId::from(vec![1u8; 16]));
-    for (id, title) in [("i1", "Uno"), ("i2", "Dos"), ("i3", "Tres")] {
-        records::add_item(
-            &mut ana,
-            in_meeting("agenda", id),
-            None,
-            &[("title", text(title))],
-            &by("Ana"),
-        )
-        .expect("add");
-    }
+    add_agenda(&mut ana, &by("Ana"));
     let base = ana.fork();
     // Ben renames the item Ana moves (offline, say): the move wrote only a
     // place, so his edit lands on the item's content and nothing is lost.
@@ -1438,16 +1443,7 @@ fn items_need_their_required_sub_fields_and_references_that_resolve() {
 #[test]
 fn restoring_the_agenda_to_before_a_move_puts_it_back_once() {
     let mut document = meeting_workspace();
-    for (id, title) in [("i1", "Uno"), ("i2", "Dos"), ("i3", "Tres")] {
-        records::add_item(
-            &mut document,
-            in_meeting("agenda", id),
-            None,
-            &[("title", text(title))],
-            &by("Ana"),
-        )
-        .expect("add");
-    }
+    add_agenda(&mut document, &by("Ana"));
     let before = document.get_heads();
     records::move_item(&mut document, in_meeting("agenda", "i3"), 0, &by("Ana")).expect("move");
     records::set_item_field(
@@ -1485,16 +1481,7 @@ fn restoring_the_agenda_to_before_a_move_puts_it_back_once() {
 #[test]
 fn restoring_an_order_keeps_an_edit_made_to_a_moved_item_meanwhile() {
     let mut sol = meeting_workspace().with_actor(ActorId::from(vec![5u8; 16]));
-    for (id, title) in [("i1", "Uno"), ("i2", "Dos"), ("i3", "Tres")] {
-        records::add_item(
-            &mut sol,
-            in_meeting("agenda", id),
-            None,
-            &[("title", text(title))],
-            &by("Sol"),
-        )
-        .expect("add");
-    }
+    add_agenda(&mut sol, &by("Sol"));
     records::move_item(&mut sol, in_meeting("agenda", "i3"), 0, &by("Sol")).expect("move");
     let moved = sol.get_heads();
     records::move_item(&mut sol, in_meeting("agenda", "i3"), 2, &by("Sol")).expect("move back");
