@@ -2,6 +2,8 @@
 //! edited between them, field by field. The server only turns each moment
 //! into heads; the comparison reads the browser's own copy of the document.
 
+use std::time::Duration;
+
 use automerge::{ChangeHash, ReadDoc as _};
 use enlace_shared::model::At;
 use enlace_shared::timetravel::{RecordDiff, RecordStatus, compare};
@@ -15,8 +17,12 @@ use crate::context::{use_language, use_sync, use_workspace};
 use crate::history::{parse_datetime_local, parse_heads};
 use crate::http;
 use crate::i18n::{Text, text};
+use crate::refetch::refetch_after_changes;
 use crate::route::{HistoryScreen, Route};
 use crate::sync::SyncHandle;
+
+/// How long after the connection comes back a comparison is asked again.
+const RETRY_DELAY: Duration = Duration::from_millis(300);
 
 fn status_words(status: &RecordStatus) -> Text {
     match status {
@@ -86,34 +92,33 @@ pub fn CompareView(from: String, to: String) -> impl IntoView {
     let offline = offline(sync);
     let asked = !from.trim().is_empty();
     let moments = StoredValue::new((from, to));
-    let run = move || {
-        let (from, to) = moments.get_value();
-        spawn_local(async move {
-            let outcome = async {
-                let before = heads_at(sync, &from).await?.ok_or(Text::Moment)?;
-                let after = heads_at(sync, &to).await?;
-                let started = browser::performance_now();
-                let diffs = differences(sync, &before, after.as_deref());
-                let _ = compare_ms.try_set(Some(browser::performance_now() - started));
-                diffs
+    // The moments are the server's: asked once the connection is live, and
+    // again (when it comes back, or the server has all this page wrote)
+    // until the comparison is made.
+    refetch_after_changes(
+        sync,
+        || (),
+        RETRY_DELAY,
+        move |_| {
+            let compared = result.with_untracked(|result| matches!(result, Some(Ok(_))));
+            if !asked || compared {
+                return;
             }
-            .await;
-            let _ = result.try_set(Some(outcome));
-        });
-    };
-    if asked {
-        run();
-    }
-    // The server could not be asked for the moments (no connection): ask
-    // again once the connection is back.
-    Effect::new(move |was_offline: Option<bool>| {
-        let now_offline = offline.get();
-        let failed = result.with_untracked(|result| matches!(result, Some(Err(Text::LoadFailed))));
-        if was_offline == Some(true) && !now_offline && failed {
-            run();
-        }
-        now_offline
-    });
+            let (from, to) = moments.get_value();
+            spawn_local(async move {
+                let outcome = async {
+                    let before = heads_at(sync, &from).await?.ok_or(Text::Moment)?;
+                    let after = heads_at(sync, &to).await?;
+                    let started = browser::performance_now();
+                    let diffs = differences(sync, &before, after.as_deref());
+                    let _ = compare_ms.try_set(Some(browser::performance_now() - started));
+                    diffs
+                }
+                .await;
+                let _ = result.try_set(Some(outcome));
+            });
+        },
+    );
     let submit = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
         workspace.go(&Route::History(HistoryScreen::Compare {
