@@ -13,7 +13,9 @@
 // - opening offline: with the network off (DevTools emulation), reload
 //   `#/organisations`; wall time until the list shows every organisation,
 //   and the page's own `data-copy-open-ms` (navigation start → first frame
-//   drawn from the copy), `data-copy-read-ms`, `data-copy-load-ms`.
+//   drawn from the copy's document), `data-copy-image-ms` (→ first frame
+//   drawn from the workspace's image kept beside the copy, before the
+//   document is loaded), `data-copy-read-ms`, `data-copy-load-ms`.
 // Prints one line of JSON; `enlace-offline` runs it from tests/js (where
 // playwright-core is installed) and keeps the figures.
 import { createRequire } from "node:module";
@@ -72,6 +74,7 @@ const bytes = await page.evaluate(
       request.onsuccess = () => {
         try {
           const all = request.result.transaction("copy").objectStore("copy").getAll();
+          // The image is counted apart, after the edits (it is kept once they settle).
           all.onsuccess = () => resolve(all.result.reduce((sum, value) => sum + (value?.byteLength ?? 0), 0));
           all.onerror = () => reject(all.error);
         } catch (error) {
@@ -103,6 +106,32 @@ for (let edit = 0; edit < edits; edit++) {
 }
 
 say("edits persisted");
+// The workspace's image is kept once edits have settled (2 s).
+await page.waitForFunction(
+  ([selector, before]) => Number(document.querySelector(selector)?.getAttribute("data-images-kept")) > before,
+  [CONNECTION, await number("data-images-kept")],
+  PATIENCE,
+);
+await page.waitForSelector(`${CONNECTION}[data-writes-pending="0"]`, { state: "attached", ...PATIENCE });
+const imageEncodeMs = await number("data-image-encode-ms");
+const imageBytes = await page.evaluate(
+  () =>
+    new Promise((resolve, reject) => {
+      const request = indexedDB.open("enlace");
+      request.onerror = () => reject(request.error);
+      request.onsuccess = () => {
+        const keys = request.result.transaction("copy").objectStore("copy").getAllKeys();
+        keys.onsuccess = () => {
+          const key = keys.result.find((key) => String(key).endsWith("/image"));
+          const image = request.result.transaction("copy").objectStore("copy").get(key);
+          image.onsuccess = () => resolve(image.result?.byteLength ?? 0);
+          image.onerror = () => reject(image.error);
+        };
+        keys.onerror = () => reject(keys.error);
+      };
+    }),
+);
+say(`image of ${imageBytes} bytes, encoded in ${imageEncodeMs} ms`);
 // Opening offline, <runs> times.
 const open = [];
 await page.evaluate(() => { location.hash = "#/organisations"; });
@@ -121,6 +150,8 @@ for (let run = 0; run < runs; run++) {
     startedAtMs: await number("data-started-at-ms"),
     readAtMs: await number("data-copy-read-at-ms"),
     loadMs: await number("data-copy-load-ms"),
+    imageMs: await number("data-copy-image-ms"),
+    imageReadMs: await number("data-copy-image-read-ms"),
   });
   say(`opened offline in ${open.at(-1).openMs} ms (${run + 1} of ${runs})`);
   await context.setOffline(false);
@@ -128,6 +159,6 @@ for (let run = 0; run < runs; run++) {
 }
 
 if (pageErrors.length > 0) throw new Error(`page errors: ${pageErrors.join("; ")}`);
-console.log(JSON.stringify({ bytes, open, persist }));
+console.log(JSON.stringify({ bytes, imageBytes, imageEncodeMs, open, persist }));
 await browser.close();
 process.exit(0);

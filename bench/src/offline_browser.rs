@@ -33,6 +33,13 @@ pub struct Open {
     /// Navigation start → reading the copy begins.
     #[serde(default)]
     pub read_at_ms: f64,
+    /// Navigation start → first frame drawn from the workspace's image
+    /// (before the document is loaded; `None` without an image).
+    #[serde(default)]
+    pub image_ms: Option<f64>,
+    /// Decoding the image.
+    #[serde(default)]
+    pub image_read_ms: Option<f64>,
 }
 
 /// One edit persisted.
@@ -51,6 +58,12 @@ pub struct Persist {
 pub struct OfflineRun {
     /// Bytes of the copy in IndexedDB (snapshot and chunks).
     pub bytes: u64,
+    /// Bytes of the workspace's image kept beside it.
+    #[serde(default)]
+    pub image_bytes: u64,
+    /// Encoding the image, in the page.
+    #[serde(default)]
+    pub image_encode_ms: f64,
     pub open: Vec<Open>,
     pub persist: Vec<Persist>,
 }
@@ -95,16 +108,29 @@ pub fn markdown(run: &OfflineRun, changes: usize, padding: usize, saved_bytes: u
     let mut text = format!(
         "# The local copy in headless Chromium\n\n{changes} changes (new names padded with {padding} \
          characters); the document saves to {:.1} MB (`Automerge::save`); its copy in IndexedDB \
-         holds {:.1} MB.\n\n\
+         holds {:.1} MB, and the workspace's image beside it {:.2} MB (encoded in {:.1} ms in the \
+         page).\n\n\
          | what | median | budget | runs |\n| --- | ---: | ---: | --- |\n",
         mb(saved_bytes as f64),
-        mb(run.bytes as f64)
+        mb(run.bytes as f64),
+        mb(run.image_bytes as f64),
+        run.image_encode_ms
     );
-    let rows: [(&str, Vec<f64>, &str); 9] = [
+    let rows: [(&str, Vec<f64>, &str); 11] = [
         (
-            "open offline, navigation → first frame from the copy (page)",
+            "open offline, navigation → first frame from the copy's document, interactive (page)",
             run.open.iter().map(|open| open.open_ms).collect(),
             "1,000 ms",
+        ),
+        (
+            "open offline, navigation → first frame from the workspace's image, not yet interactive (page)",
+            run.open.iter().filter_map(|open| open.image_ms).collect(),
+            "",
+        ),
+        (
+            "of which: decoding the image",
+            run.open.iter().filter_map(|open| open.image_read_ms).collect(),
+            "",
         ),
         (
             "open offline, reload → every organisation listed (wall)",
@@ -135,7 +161,7 @@ pub fn markdown(run: &OfflineRun, changes: usize, padding: usize, saved_bytes: u
             "",
         ),
         (
-            "of which: then the first frame (the list read and drawn)",
+            "of which: the rest (the image drawn, then the list read from the document and drawn)",
             run.open
                 .iter()
                 .map(|open| open.open_ms - open.read_at_ms - open.read_ms - open.load_ms)
@@ -169,13 +195,21 @@ mod tests {
 
     #[test]
     fn the_scripts_json_reads_and_renders() {
-        let stdout = "noise\n{\"bytes\":12000000,\"open\":[{\"wallMs\":900,\"openMs\":800.5,\"readMs\":50,\"loadMs\":400}],\
+        let stdout = "noise\n{\"bytes\":12000000,\"imageBytes\":250000,\"imageEncodeMs\":4,\
+                      \"open\":[{\"wallMs\":900,\"openMs\":800.5,\"readMs\":50,\"loadMs\":400,\"imageMs\":310}],\
                       \"persist\":[{\"persistMs\":0.4,\"writeMs\":3}]}\n";
         let run = parse_run(stdout).expect("parses");
         assert_eq!(run.bytes, 12_000_000);
         assert_eq!(run.open[0].open_ms, 800.5);
+        assert_eq!(run.open[0].image_ms, Some(310.0));
+        assert_eq!(run.image_bytes, 250_000);
         let table = markdown(&run, 100_000, 400, 10_500_000);
         assert!(table.contains("saves to 10.5 MB"), "{table}");
+        assert!(table.contains("image beside it 0.25 MB"), "{table}");
+        assert!(
+            table.contains("workspace's image, not yet interactive (page) | 310.0 ms"),
+            "{table}"
+        );
         assert!(
             table.contains("| persist one edit, in the page | 0.4 ms | 5 ms | 0.4 |"),
             "{table}"

@@ -6,6 +6,8 @@
 //! is unavailable, as in private windows that refuse storage.
 
 use enlace_shared::language::Language;
+use wasm_bindgen::prelude::Closure;
+use wasm_bindgen::{JsCast as _, JsValue};
 
 /// The `localStorage` key that remembers the chosen language.
 pub const LANGUAGE_STORAGE_KEY: &str = "enlace.language";
@@ -16,10 +18,6 @@ pub fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
 
-/// `performance.now()` in milliseconds, read through JS reflection (no
-/// extra web-sys feature); `Date.now()` where it is missing. For the
-/// in-page measurements the benchmarks read (`data-filter-ms`,
-/// `data-as-of-ms`, `data-compare-ms`).
 /// Resolves after `ms` milliseconds (at once where there is no window).
 pub async fn sleep_ms(ms: u32) {
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
@@ -32,12 +30,48 @@ pub async fn sleep_ms(ms: u32) {
                 .is_ok()
         });
         if !scheduled {
-            let _ = resolve.call0(&wasm_bindgen::JsValue::NULL);
+            let _ = resolve.call0(&JsValue::NULL);
         }
     });
     let _ = wasm_bindgen_futures::JsFuture::from(promise).await;
 }
 
+/// Resolves once the next frame has been drawn, with `performance.now()`
+/// at that frame (at once where there is no window).
+pub async fn after_next_frame() -> f64 {
+    let promise = js_sys::Promise::new(&mut |resolve, _reject| {
+        let Some(window) = web_sys::window() else {
+            let _ = resolve.call0(&JsValue::NULL);
+            return;
+        };
+        let fallback = resolve.clone();
+        let frame = Closure::once_into_js(move || {
+            let at = performance_now();
+            // A task queued from the frame's callback runs after the frame is painted.
+            let painted = Closure::once_into_js(move || {
+                let _ = resolve.call1(&JsValue::NULL, &at.into());
+            });
+            let queued = web_sys::window()
+                .is_some_and(|window| window.set_timeout_with_callback(painted.unchecked_ref()).is_ok());
+            if !queued {
+                let _ = painted.unchecked_ref::<js_sys::Function>().call0(&JsValue::NULL);
+            }
+        });
+        if window.request_animation_frame(frame.unchecked_ref()).is_err() {
+            let _ = fallback.call0(&JsValue::NULL);
+        }
+    });
+    wasm_bindgen_futures::JsFuture::from(promise)
+        .await
+        .ok()
+        .and_then(|at| at.as_f64())
+        .unwrap_or_else(performance_now)
+}
+
+/// `performance.now()` in milliseconds, read through JS reflection (no
+/// extra web-sys feature); `Date.now()` where it is missing. For the
+/// in-page measurements the benchmarks read (`data-filter-ms`,
+/// `data-as-of-ms`, `data-compare-ms`).
 pub fn performance_now() -> f64 {
     let now = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
         .and_then(|performance| {

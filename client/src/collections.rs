@@ -7,6 +7,7 @@ use std::cmp::Ordering;
 use std::collections::{BTreeSet, HashMap, HashSet};
 
 use automerge::{Automerge, ChangeHash, PatchAction, Prop, ReadDoc as _};
+use enlace_shared::image::WorkspaceImage;
 use enlace_shared::language::Language;
 use enlace_shared::model::{At, DocRead};
 use enlace_shared::records::{self, Record};
@@ -44,16 +45,62 @@ impl Snapshot {
     /// as it is now (`&Automerge`) or as it was at some heads
     /// (`&enlace_shared::model::At`).
     pub fn read<R: DocRead + ?Sized>(document: &R, revision: u64) -> Self {
+        let records = Collection::ALL
+            .into_iter()
+            .map(|collection| {
+                (
+                    collection,
+                    records::read_all(document, collection).unwrap_or_default(),
+                )
+            })
+            .collect();
+        Self::indexed(
+            records,
+            records::technical_secretariat(document),
+            document.view_heads(),
+            revision,
+        )
+    }
+
+    /// The workspace as an image kept in this browser last showed it
+    /// (drawn before the document is loaded; see [`WorkspaceImage`]).
+    pub fn from_image(image: WorkspaceImage, revision: u64) -> Self {
+        let mut records: HashMap<Collection, Vec<Record>> = HashMap::new();
+        for record in image.records {
+            records.entry(record.collection).or_default().push(record);
+        }
+        for list in records.values_mut() {
+            records::sort_records(list);
+        }
+        Self::indexed(records, image.secretariat, image.heads, revision)
+    }
+
+    /// This snapshot as an image to keep (`None` for a view of the past).
+    pub fn image(&self) -> Option<WorkspaceImage> {
+        (!self.past && !self.heads.is_empty()).then(|| WorkspaceImage {
+            heads: self.heads.clone(),
+            secretariat: self.secretariat.clone(),
+            records: Collection::ALL
+                .into_iter()
+                .flat_map(|collection| self.records(collection).iter().cloned())
+                .collect(),
+        })
+    }
+
+    /// A snapshot of `records` (sorted), with its positions and search texts.
+    fn indexed(
+        records: HashMap<Collection, Vec<Record>>,
+        secretariat: Option<String>,
+        heads: Vec<ChangeHash>,
+        revision: u64,
+    ) -> Self {
         let mut snapshot = Self {
             revision,
-            secretariat: records::technical_secretariat(document),
-            heads: document.view_heads(),
+            records,
+            secretariat,
+            heads,
             ..Self::default()
         };
-        for collection in Collection::ALL {
-            let all = records::read_all(document, collection).unwrap_or_default();
-            snapshot.records.insert(collection, all);
-        }
         snapshot.index_positions();
         for collection in Collection::ALL {
             let haystacks = snapshot
@@ -895,5 +942,47 @@ mod tests {
         // Heads the document does not have cannot be shown.
         let unknown = [ChangeHash([7; 32])];
         assert!(Snapshot::read_at(&document, &unknown, 4).is_none());
+    }
+
+    #[test]
+    fn an_image_draws_the_same_workspace_and_the_document_then_advances_from_it() {
+        let mut document = workspace();
+        let read = Snapshot::read(&document, 1);
+        let image = read.image().expect("a present snapshot has an image");
+        let bytes = image.encode();
+        let drawn = Snapshot::from_image(WorkspaceImage::decode(&bytes).expect("decodes"), 1);
+        assert_eq!(drawn, read, "same revision and heads");
+        for collection in Collection::ALL {
+            assert_eq!(drawn.records(collection), read.records(collection));
+        }
+        let query = ListQuery {
+            search: "giz".into(),
+            ..ListQuery::default()
+        };
+        assert_eq!(titles(&drawn, Collection::Organisations, &query), ["GIZ"]);
+        // The document (loaded after the image is drawn) moved on: the next
+        // snapshot re-reads what changed since the image's heads.
+        enlace_shared::records::set_text(
+            &mut document,
+            Collection::Organisations,
+            "o2",
+            "name",
+            "GIZ México",
+            &AUTHOR,
+        )
+        .expect("rename");
+        let advanced = Snapshot::advance(&drawn, &document, 2);
+        assert_eq!(
+            advanced.get(Collection::Organisations, "o2").map(Record::title),
+            Some("GIZ México")
+        );
+        assert_eq!(advanced.heads(), document.get_heads().as_slice());
+        assert_eq!(
+            advanced.records(Collection::Alliances),
+            read.records(Collection::Alliances)
+        );
+        // A view of the past is never kept as an image.
+        let past = Snapshot::read_at(&document, read.heads(), 3).expect("heads known");
+        assert!(past.image().is_none());
     }
 }

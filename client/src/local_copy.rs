@@ -13,6 +13,9 @@
 //!   edit costs its own bytes, never the whole document. After
 //!   [`COMPACT_AFTER`] chunks the snapshot is rewritten and the chunks
 //!   dropped, in one transaction.
+//! - `image`: the workspace's records as this browser last showed them
+//!   ([`enlace_shared::image::WorkspaceImage`]), written once edits have
+//!   settled: what a page draws while the document is being loaded.
 //!
 //! And `last`: the last person signed in here and their workspace, so the
 //! app can open with no network ([`LastSignIn`]).
@@ -85,6 +88,10 @@ impl CopyKey {
         format!("{}/snapshot", self.prefix)
     }
 
+    pub fn image(&self) -> String {
+        format!("{}/image", self.prefix)
+    }
+
     /// Chunk `n`, zero-padded so that keys sort in the order written.
     pub fn chunk(&self, n: u32) -> String {
         format!("{}/chunk/{n:010}", self.prefix)
@@ -105,6 +112,8 @@ pub struct Stored {
     pub snapshot: Vec<u8>,
     /// In the order written.
     pub chunks: Vec<Vec<u8>>,
+    /// The encoded [`enlace_shared::image::WorkspaceImage`], if one was kept.
+    pub image: Option<Vec<u8>>,
 }
 
 /// What failed, in words for the console.
@@ -227,11 +236,13 @@ pub async fn load(key: &CopyKey) -> Result<Option<Stored>, LocalError> {
         .iter()
         .filter_map(value_bytes)
         .collect();
+    let image = get(&store, &key.image()).await?.as_ref().and_then(value_bytes);
     transaction.await?;
     Ok(Some(Stored {
         meta,
         snapshot,
         chunks,
+        image,
     }))
 }
 
@@ -250,6 +261,14 @@ pub async fn write_chunk(key: &CopyKey, meta: &Meta, n: u32, bytes: &[u8]) -> Re
     let (transaction, store) = open_store(TransactionMode::ReadWrite).await?;
     put(&store, &key.chunk(n), &bytes_value(bytes)).await?;
     put_meta(&store, key, meta).await?;
+    transaction.commit()?.await?;
+    Ok(())
+}
+
+/// Keeps the workspace's image (see [`CopyKey::image`]).
+pub async fn write_image(key: &CopyKey, image: &[u8]) -> Result<(), LocalError> {
+    let (transaction, store) = open_store(TransactionMode::ReadWrite).await?;
+    put(&store, &key.image(), &bytes_value(image)).await?;
     transaction.commit()?.await?;
     Ok(())
 }
@@ -309,6 +328,7 @@ mod tests {
             assert!(low.as_str() <= chunk.as_str() && chunk.as_str() <= high.as_str());
         }
         assert!(key.snapshot() < low || key.snapshot() > high);
+        assert!(key.image() < low || key.image() > high);
         assert!(!(low.as_str() <= key.meta().as_str() && key.meta().as_str() <= high.as_str()));
         assert!(!(low.as_str() <= other.chunk(1).as_str() && other.chunk(1).as_str() <= high.as_str()));
     }

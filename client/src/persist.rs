@@ -20,6 +20,8 @@ pub enum Write {
     Snapshot(Meta, Vec<u8>),
     Chunk(Meta, u32, Vec<u8>),
     Meta(Meta),
+    /// The workspace's image (encoded), beside the copy.
+    Image(Vec<u8>),
 }
 
 impl Write {
@@ -29,6 +31,7 @@ impl Write {
             Self::Snapshot(meta, bytes) => local_copy::write_snapshot(key, &meta, &bytes).await,
             Self::Chunk(meta, n, bytes) => local_copy::write_chunk(key, &meta, n, &bytes).await,
             Self::Meta(meta) => local_copy::write_meta(key, &meta).await,
+            Self::Image(bytes) => local_copy::write_image(key, &bytes).await,
         }
     }
 }
@@ -182,6 +185,17 @@ impl LocalState {
         self.queue.push_back(Write::Meta(self.meta.clone()));
     }
 
+    /// Queues the workspace's image (encoded); a newer one replaces any
+    /// still queued. Only the tab that writes the copy keeps one.
+    pub fn keep_image(&mut self, image: Vec<u8>) -> bool {
+        if !self.owns {
+            return false;
+        }
+        self.queue.retain(|write| !matches!(write, Write::Image(_)));
+        self.queue.push_back(Write::Image(image));
+        true
+    }
+
     /// The next write to perform, if any; marks a write under way.
     pub fn next_write(&mut self) -> Option<Write> {
         let write = self.queue.pop_front();
@@ -240,10 +254,12 @@ mod tests {
         while let Some(write) = state.next_write() {
             match write {
                 Write::Snapshot(meta, bytes) => {
+                    let image = stored.as_mut().and_then(|stored| stored.image.take());
                     *stored = Some(Stored {
                         meta,
                         snapshot: bytes,
                         chunks: Vec::new(),
+                        image,
                     });
                 }
                 Write::Chunk(meta, _, bytes) => {
@@ -252,6 +268,7 @@ mod tests {
                     copy.chunks.push(bytes);
                 }
                 Write::Meta(meta) => stored.as_mut().expect("a snapshot first").meta = meta,
+                Write::Image(bytes) => stored.as_mut().expect("a snapshot first").image = Some(bytes),
             }
         }
     }
@@ -294,7 +311,28 @@ mod tests {
             meta: meta.clone(),
             snapshot: document.save(),
             chunks: Vec::new(),
+            image: None,
         }
+    }
+
+    #[test]
+    fn only_the_owner_keeps_an_image_and_the_newest_replaces_one_still_queued() {
+        let mut document = Automerge::new();
+        let mut follower = LocalState::fresh(key(), &mut document, "Mesa", None, false);
+        assert!(!follower.keep_image(vec![1]));
+        assert_eq!(follower.pending(), 0);
+        let mut state = LocalState::fresh(key(), &mut document, "Mesa", None, true);
+        let mut stored = None;
+        play(&mut state, &mut stored);
+        assert!(state.keep_image(vec![1]));
+        edit(&mut document, "uno");
+        state.changed(&document);
+        assert!(state.keep_image(vec![2]));
+        assert_eq!(state.pending(), 2, "the chunk, then only the newer image");
+        play(&mut state, &mut stored);
+        let stored = stored.expect("stored");
+        assert_eq!(stored.image, Some(vec![2]));
+        assert_eq!(stored.chunks.len(), 1);
     }
 
     #[test]

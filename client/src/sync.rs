@@ -32,9 +32,10 @@
 use std::fmt;
 use std::time::Duration;
 
-use automerge::Automerge;
+use automerge::{Automerge, ChangeHash};
 use enlace_shared::api::{PersonView, WorkspaceSummary, close};
 use enlace_shared::ids::{self, DocumentId, PeerId};
+use enlace_shared::image::WorkspaceImage;
 use enlace_shared::model::{self, Authorship, ModelError};
 use enlace_shared::presence::{Presence, PresenceBoard};
 use enlace_shared::protocol::Message;
@@ -55,7 +56,7 @@ pub use crate::connection_state::ConnectionState;
 use crate::http::{self, HttpError};
 use crate::i18n::{self, Text};
 use crate::local_copy::{self, CopyKey, LastSignIn};
-use crate::persist::{self, LocalState};
+use crate::persist::{self, LocalState, Write};
 use crate::tab_channel::TabChannel;
 use crate::tab_link::{Followers, LeaderLink, Status, TabMessage};
 use crate::tab_lock;
@@ -253,6 +254,14 @@ struct Engine {
     /// The records as they were before the server's refusal being handled
     /// (to show the person what was dropped).
     before_refusal: Option<Vec<Record>>,
+    /// The workspace's image from the local copy, shown while the copy's
+    /// document is being loaded.
+    image: Option<WorkspaceImage>,
+    /// The local copy is being opened: nothing else may open a document
+    /// meanwhile (a connection would start an empty one over it).
+    opening: bool,
+    /// The heads of the image last kept (the same is not kept twice).
+    image_heads: Vec<ChangeHash>,
 }
 
 impl Engine {
@@ -348,6 +357,9 @@ impl Engine {
         self.author.clear();
         self.person = None;
         self.local = None;
+        self.image = None;
+        self.opening = false;
+        self.image_heads.clear();
         self.tab = TabPart::Deciding(None);
         self.channel = None;
         self.generation += 1;
@@ -380,6 +392,17 @@ pub struct LocalFigures {
     /// From the page's start (`performance.now()` is measured from the
     /// navigation) to the first frame drawn with the copy's workspace.
     pub open_ms: Option<f64>,
+    /// Decoding the workspace's image kept beside the copy.
+    pub image_read_ms: Option<f64>,
+    /// From the page's start to the first frame drawn from that image
+    /// (before the document is loaded).
+    pub image_ms: Option<f64>,
+    /// Encoding the last image kept, in the page.
+    pub image_encode_ms: Option<f64>,
+    /// Images kept since the page opened.
+    pub images_kept: u64,
+    /// The last image kept shows the document as it is now.
+    pub image_current: bool,
     /// In the page, the last change's part of persisting: its bytes taken
     /// and queued (the write itself runs off the main thread).
     pub persist_ms: Option<f64>,
@@ -474,6 +497,9 @@ impl SyncHandle {
                 local: None,
                 waiting_scheduled: false,
                 before_refusal: None,
+                image: None,
+                opening: false,
+                image_heads: Vec::new(),
             }),
             waiting: RwSignal::new(0),
             from_local_copy: RwSignal::new(false),
@@ -967,10 +993,25 @@ impl SyncHandle {
         if !self.is_epoch(epoch) {
             return;
         }
+        let (name, role) = (stored.meta.workspace_name.clone(), stored.meta.role);
+        if let Some(image) = stored.image.as_deref() {
+            self.show_image(image, &name, role).await;
+            if !self.is_epoch(epoch) {
+                return;
+            }
+        }
         let load_started = browser::performance_now();
-        let (state, document) = match LocalState::restored(key, stored, owns) {
+        let restored = LocalState::restored(key, stored, owns);
+        self.engine.update_value(|engine| {
+            engine.opening = false;
+            engine.image = None;
+        });
+        let (state, document) = match restored {
             Ok(restored) => restored,
-            Err(error) => return log(&format!("the local copy does not load: {error}")),
+            Err(error) => {
+                self.revision.update(|revision| *revision += 1);
+                return log(&format!("the local copy does not load: {error}"));
+            }
         };
         let loaded = browser::performance_now();
         self.local_figures.update(|figures| {
@@ -978,7 +1019,6 @@ impl SyncHandle {
             figures.read_ms = Some(load_started - read_started);
             figures.load_ms = Some(loaded - load_started);
         });
-        let (name, role) = (state.meta.workspace_name.clone(), state.meta.role);
         self.engine.update_value(|engine| {
             engine.document_id = Some(workspace);
             engine.role = role;
@@ -995,6 +1035,32 @@ impl SyncHandle {
         request_animation_frame(move || {
             let _ = figures.try_update(|figures| figures.open_ms = Some(browser::performance_now()));
         });
+    }
+
+    /// Draws the workspace's image kept beside the copy (the records as
+    /// this browser last showed them) and waits for that frame, before the
+    /// copy's document is loaded, which holds the page for a while. An
+    /// image that does not decode is skipped: the document follows anyway.
+    async fn show_image(self, bytes: &[u8], name: &str, role: Option<Role>) {
+        let started = browser::performance_now();
+        let image = match WorkspaceImage::decode(bytes) {
+            Ok(image) => image,
+            Err(error) => return log(&error.to_string()),
+        };
+        let decoded = browser::performance_now();
+        self.engine.update_value(|engine| {
+            engine.image = Some(image);
+            engine.opening = true;
+        });
+        self.local_figures
+            .update(|figures| figures.image_read_ms = Some(decoded - started));
+        self.role.set(role);
+        self.workspace_name.set(Some(name.to_owned()));
+        self.revision.update(|revision| *revision += 1);
+        let drawn = browser::after_next_frame().await;
+        let _ = self
+            .local_figures
+            .try_update(|figures| figures.image_ms = Some(drawn));
     }
 
     /// Closes the socket, cancels retries and forgets the document (on sign-out).
@@ -1190,6 +1256,41 @@ impl SyncHandle {
             .flatten()
     }
 
+    /// The workspace's image from the local copy while its document is
+    /// being loaded (`None` otherwise). Tracks [`Self::revision`].
+    pub fn with_opening_image<T>(&self, read: impl FnOnce(&WorkspaceImage) -> T) -> Option<T> {
+        self.revision.track();
+        self.engine
+            .try_with_value(|engine| engine.image.as_ref().map(read))
+            .flatten()
+    }
+
+    /// Keeps `image` beside the local copy for the next opening, if this
+    /// tab writes the copy and the image shows the document as it is now.
+    pub fn keep_image(&self, image: &WorkspaceImage) {
+        let started = browser::performance_now();
+        let kept = self.engine.try_update_value(|engine| {
+            let current = engine.document().map(Automerge::get_heads)?;
+            if current != image.heads || engine.image_heads == image.heads {
+                return None;
+            }
+            let local = engine.local.as_mut()?;
+            local.keep_image(image.encode()).then(|| {
+                engine.image_heads.clone_from(&image.heads);
+            })
+        });
+        if kept.flatten().is_none() {
+            return;
+        }
+        let took = browser::performance_now() - started;
+        self.local_figures.update(|figures| {
+            figures.image_encode_ms = Some(took);
+            figures.images_kept += 1;
+            figures.image_current = true;
+        });
+        self.write_local_copy();
+    }
+
     /// Reads the document without following its revision: for reads of a
     /// fixed past moment, which later changes cannot alter.
     pub fn with_document_untracked<T>(&self, read: impl FnOnce(&Automerge) -> T) -> Option<T> {
@@ -1268,8 +1369,13 @@ impl SyncHandle {
     /// Fetches the workspace list (the role, and the document the first
     /// time), then opens the socket.
     fn connect(self, epoch: u64) {
-        // Only the leading tab has a socket.
-        if !self.is_epoch(epoch) || self.engine.try_with_value(Engine::follows).unwrap_or(true) {
+        // Only the leading tab has a socket, once its copy is open.
+        if !self.is_epoch(epoch)
+            || self
+                .engine
+                .try_with_value(|engine| engine.follows() || engine.opening)
+                .unwrap_or(true)
+        {
             return;
         }
         self.connection.set(ConnectionState::Connecting);
@@ -1671,14 +1777,18 @@ impl SyncHandle {
                 let Some(write) = write else {
                     return;
                 };
+                // The figure is an edit's write; an image is no edit.
+                let image = matches!(write, Write::Image(_));
                 let started = browser::performance_now();
                 if let Err(error) = write.perform(&key).await {
                     log(&error.to_string());
                 }
                 let took = browser::performance_now() - started;
-                let _ = this
-                    .local_figures
-                    .try_update(|figures| figures.write_ms = Some(took));
+                if !image {
+                    let _ = this
+                        .local_figures
+                        .try_update(|figures| figures.write_ms = Some(took));
+                }
             }
         });
     }
@@ -1704,6 +1814,17 @@ impl SyncHandle {
                 false
             }
         });
+        let image_current = self
+            .engine
+            .try_with_value(|engine| {
+                !engine.image_heads.is_empty()
+                    && engine.document().map(Automerge::get_heads) == Some(engine.image_heads.clone())
+            })
+            .unwrap_or(false);
+        if self.local_figures.with_untracked(|figures| figures.image_current) != image_current {
+            self.local_figures
+                .update(|figures| figures.image_current = image_current);
+        }
         if persisted == Some(true) {
             let took = browser::performance_now() - started;
             self.local_figures.update(|figures| {

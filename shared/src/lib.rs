@@ -26,6 +26,8 @@
 //! - [`demo`]: the demo roundtable.
 //! - [`report`]: the annual report for a period (generated from the
 //!   records, pinned to the heads it was issued at) and its standalone HTML.
+//! - [`image`]: the workspace's records as a browser last read them (CBOR),
+//!   drawn before the document is loaded.
 //! - [`timetravel`]: the past: word diffs, the timeline's grouping, two
 //!   moments compared, restores, and the secretariat's revert.
 //! - [`presence`]: the presence payload (CBOR in `ephemeral` messages) and
@@ -45,6 +47,7 @@ pub mod followup;
 pub mod graph;
 pub mod history;
 pub mod ids;
+pub mod image;
 pub mod language;
 pub mod layout;
 pub mod map_view;

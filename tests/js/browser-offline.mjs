@@ -141,6 +141,11 @@ try {
     await waitForWaiting(a, 2);
     const label = await a.textContent(`${CONNECTION} .connection-label`);
     if (!/Sin conexión — \d+ cambios en espera/.test(label)) throw new Error(`the indicator reads ${JSON.stringify(label)}`);
+    // Once the edits settle, the workspace's image is kept with them.
+    await a.waitForSelector(`${CONNECTION}[data-image-current="true"][data-writes-pending="0"]`, { state: "attached", timeout: STEP_TIMEOUT_MS }).catch(async (error) => {
+      const attributes = await a.$eval(CONNECTION, (element) => Object.fromEntries([...element.attributes].map((attribute) => [attribute.name, attribute.value])));
+      throw new Error(`${error.message}\nthe indicator: ${JSON.stringify(attributes)}`);
+    });
   });
 
   await run.step("Beto, online, edits X's country meanwhile", async () => {
@@ -149,8 +154,26 @@ try {
     await waitForSaved(b);
   });
 
-  await run.step("Ana reloads with no network: the app opens from this browser", async () => {
+  await run.step("Ana reloads with no network: the app opens from this browser, drawn from its image before the document loads", async () => {
+    // Watches every frame for Y's offline country, and notes whether the
+    // copy's document was loaded by the first frame that shows it.
+    await a.addInitScript((country) => {
+      const watch = () => {
+        const input = document.querySelector('[data-field="country"] input');
+        if (input?.value === country) {
+          window.enlaceShownBeforeLoad = !document.querySelector('[data-testid="connection"]')?.hasAttribute("data-copy-load-ms");
+          return;
+        }
+        requestAnimationFrame(watch);
+      };
+      requestAnimationFrame(watch);
+    }, Y_COUNTRY);
     await a.reload();
+    await a.waitForSelector(`${CONNECTION}[data-copy-open-ms]`, { state: "attached", timeout: STEP_TIMEOUT_MS });
+    const shownBeforeLoad = await a.evaluate(() => window.enlaceShownBeforeLoad);
+    if (shownBeforeLoad !== true) throw new Error(`Y's offline edit was first drawn ${shownBeforeLoad === false ? "after" : "never before"} the document loaded`);
+    const [imageMs, openMs] = [await a.getAttribute(CONNECTION, "data-copy-image-ms"), await a.getAttribute(CONNECTION, "data-copy-open-ms")].map(Number);
+    if (!(imageMs > 0 && imageMs < openMs)) throw new Error(`the image's frame at ${imageMs} ms, the document's at ${openMs} ms`);
     await a.waitForSelector('[data-testid="offline-note"]', { timeout: STEP_TIMEOUT_MS });
     await showOrganisation(a, x);
     await waitForFieldValue(a, "acronym", ACRONYM);

@@ -3,7 +3,11 @@
 //! [`Snapshot`] that every screen shares through [`Workspace`] in context;
 //! while the workspace is viewed as of a past moment, that snapshot is read
 //! at the moment's heads instead (once: the past does not change), and a
-//! banner says so.
+//! banner says so. Until the local copy's document is loaded, the snapshot
+//! is the workspace's image kept beside it; once edits settle, the snapshot
+//! is kept as the next image.
+
+use std::time::Duration;
 
 use leptos::ev;
 use leptos::leptos_dom::helpers::{request_animation_frame, window_event_listener};
@@ -25,6 +29,10 @@ use crate::pages::record_detail::RecordDetail;
 use crate::pages::reports::ReportsPage;
 use crate::pages::workplan::{WorkplanLinePage, WorkplanPage};
 use crate::route::Route;
+use crate::sync::SyncHandle;
+
+/// How long the workspace must stay unchanged before its image is kept.
+const IMAGE_AFTER: Duration = Duration::from_secs(2);
 
 #[component]
 pub fn WorkspacePage() -> impl IntoView {
@@ -51,6 +59,7 @@ pub fn WorkspacePage() -> impl IntoView {
                 Some(previous) => Snapshot::advance(previous, document, revision),
                 None => Snapshot::read(document, revision),
             })
+            .or_else(|| sync.with_opening_image(|image| Snapshot::from_image(image.clone(), revision)))
             .unwrap_or_else(|| Snapshot::empty(revision));
         let elapsed = js_sys::Date::now() - started;
         if elapsed > 50.0 {
@@ -58,6 +67,7 @@ pub fn WorkspacePage() -> impl IntoView {
         }
         snapshot
     });
+    keep_image_when_settled(sync, snapshot);
     let route = RwSignal::new(Route::from_hash(&browser::location_hash()));
     let listener = window_event_listener(ev::hashchange, move |_| {
         route.set(Route::from_hash(&browser::location_hash()));
@@ -113,4 +123,30 @@ pub fn WorkspacePage() -> impl IntoView {
         <AsOfBanner />
         <div class="workspace-page" class:past=move || past.with(Option::is_some)>{page}</div>
     }
+}
+
+/// Once the workspace's heads have not changed for [`IMAGE_AFTER`], its
+/// records are kept beside the local copy, to be drawn first at the next
+/// opening. (The revision also moves for the connection's comings and
+/// goings, which change no record.)
+fn keep_image_when_settled(sync: SyncHandle, snapshot: Memo<Snapshot>) {
+    Effect::new(move || {
+        let Some(heads) = snapshot.with(|snapshot| (!snapshot.past).then(|| snapshot.heads().to_vec()))
+        else {
+            return;
+        };
+        set_timeout(
+            move || {
+                let settled = snapshot.try_with_untracked(|snapshot| {
+                    (snapshot.heads() == heads.as_slice())
+                        .then(|| snapshot.image())
+                        .flatten()
+                });
+                if let Some(Some(image)) = settled {
+                    sync.keep_image(&image);
+                }
+            },
+            IMAGE_AFTER,
+        );
+    });
 }
