@@ -66,25 +66,29 @@ await page.waitForSelector(`${CONNECTION}[data-state="live"][data-waiting="0"]`,
 await settled();
 say("copy written");
 await page.waitForFunction(() => navigator.serviceWorker?.controller != null, null, PATIENCE);
-const bytes = await page.evaluate(
-  () =>
-    new Promise((resolve, reject) => {
-      const request = indexedDB.open("enlace");
-      request.onerror = () => reject(request.error);
-      request.onsuccess = () => {
-        try {
-          const all = request.result.transaction("copy").objectStore("copy").getAll();
-          // The image is counted apart, after the edits (it is kept once they settle).
-          all.onsuccess = () => resolve(all.result.reduce((sum, value) => sum + (value?.byteLength ?? 0), 0));
-          all.onerror = () => reject(all.error);
-        } catch (error) {
-          reject(error);
-        }
-      };
-      setTimeout(() => reject(new Error("IndexedDB did not answer in 60 s")), 60_000);
-    }),
-);
-
+// Bytes in IndexedDB: the copy (snapshot, chunks, meta) and the
+// workspace's image beside it, counted apart.
+const storedSizes = () =>
+  page.evaluate(
+    () =>
+      new Promise((resolve, reject) => {
+        const request = indexedDB.open("enlace");
+        request.onerror = () => reject(request.error);
+        request.onsuccess = () => {
+          const sizes = { copy: 0, image: 0 };
+          const cursor = request.result.transaction("copy").objectStore("copy").openCursor();
+          cursor.onsuccess = () => {
+            const at = cursor.result;
+            if (!at) return resolve(sizes);
+            sizes[String(at.key).endsWith("/image") ? "image" : "copy"] += at.value?.byteLength ?? 0;
+            at.continue();
+          };
+          cursor.onerror = () => reject(cursor.error);
+        };
+        setTimeout(() => reject(new Error("IndexedDB did not answer in 60 s")), 60_000);
+      }),
+  );
+const bytes = (await storedSizes()).copy;
 say(`copy of ${bytes} bytes`);
 // Persisting one edit, <edits> times.
 const persist = [];
@@ -114,23 +118,7 @@ await page.waitForFunction(
 );
 await page.waitForSelector(`${CONNECTION}[data-writes-pending="0"]`, { state: "attached", ...PATIENCE });
 const imageEncodeMs = await number("data-image-encode-ms");
-const imageBytes = await page.evaluate(
-  () =>
-    new Promise((resolve, reject) => {
-      const request = indexedDB.open("enlace");
-      request.onerror = () => reject(request.error);
-      request.onsuccess = () => {
-        const keys = request.result.transaction("copy").objectStore("copy").getAllKeys();
-        keys.onsuccess = () => {
-          const key = keys.result.find((key) => String(key).endsWith("/image"));
-          const image = request.result.transaction("copy").objectStore("copy").get(key);
-          image.onsuccess = () => resolve(image.result?.byteLength ?? 0);
-          image.onerror = () => reject(image.error);
-        };
-        keys.onerror = () => reject(keys.error);
-      };
-    }),
-);
+const imageBytes = (await storedSizes()).image;
 say(`image of ${imageBytes} bytes, encoded in ${imageEncodeMs} ms`);
 // Opening offline, <runs> times.
 const open = [];
