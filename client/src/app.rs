@@ -157,7 +157,7 @@ pub fn App() -> impl IntoView {
                     waiting=sync.waiting()
                     figures=sync.local_figures()
                     tab=sync.tab_role()
-                    actor=Signal::derive(move || sync.with_document(|document| document.get_actor().to_hex_string()))
+                    actor=Signal::derive(move || sync.actor())
                 />
                 <LanguageSwitch />
             </div>

@@ -8,7 +8,8 @@
 //! document's revision and the presence board (who else is here, fed by the
 //! relayed `ephemeral` messages; [`crate::presence`] decides what to send). Components read the document through
 //! [`SyncHandle::with_document`] and change it only through
-//! [`SyncHandle::edit`].
+//! [`SyncHandle::edit`], describing each edit as an
+//! [`enlace_shared::intent::Intent`].
 //!
 //! Lifecycle: nothing happens until [`SyncHandle::start`] (after sign-in).
 //! Each connection attempt fetches `/api/workspaces` through [`crate::http`]
@@ -36,12 +37,14 @@ use automerge::{Automerge, ChangeHash};
 use enlace_shared::api::{PersonView, WorkspaceSummary, close};
 use enlace_shared::ids::{self, DocumentId, PeerId};
 use enlace_shared::image::WorkspaceImage;
+use enlace_shared::intent::{Intent, Outcome};
 use enlace_shared::model::{self, Authorship, ModelError};
 use enlace_shared::presence::{Presence, PresenceBoard};
 use enlace_shared::protocol::Message;
+use enlace_shared::query::{Answer, Query};
 use enlace_shared::records::Record;
 use enlace_shared::refusal::Refusal;
-use enlace_shared::roles::{self, Capability, Role};
+use enlace_shared::roles::{self, Role};
 use enlace_shared::sync::{Input, Output, PeerSession, SessionEvent};
 use enlace_shared::timetravel::{self, RecordDiff};
 use leptos::leptos_dom::helpers::request_animation_frame;
@@ -990,6 +993,7 @@ impl SyncHandle {
             Ok(None) => return,
             Err(error) => return log(&error.to_string()),
         };
+        let read = browser::performance_now();
         if !self.is_epoch(epoch) {
             return;
         }
@@ -1016,7 +1020,7 @@ impl SyncHandle {
         let loaded = browser::performance_now();
         self.local_figures.update(|figures| {
             figures.read_at_ms = Some(read_started);
-            figures.read_ms = Some(load_started - read_started);
+            figures.read_ms = Some(read - read_started);
             figures.load_ms = Some(loaded - load_started);
         });
         self.engine.update_value(|engine| {
@@ -1291,6 +1295,30 @@ impl SyncHandle {
         self.write_local_copy();
     }
 
+    /// Answers `query` from the document; `answered` hears the answer
+    /// (`None` before the document is loaded). Components never read the
+    /// document otherwise, apart from the workspace's snapshot.
+    pub fn ask(&self, query: Query, answered: impl FnOnce(Option<Answer>) + 'static) {
+        let answer = self
+            .engine
+            .try_with_value(move |engine| engine.document().map(|document| query.answer(document)))
+            .flatten();
+        answered(answer);
+    }
+
+    /// The actor this tab edits with, in hex (`None` before the document
+    /// is loaded). Tracks [`Self::revision`].
+    pub fn actor(&self) -> Option<String> {
+        self.revision.track();
+        self.engine
+            .try_with_value(|engine| {
+                engine
+                    .document()
+                    .map(|document| document.get_actor().to_hex_string())
+            })
+            .flatten()
+    }
+
     /// Reads the document without following its revision: for reads of a
     /// fixed past moment, which later changes cannot alter.
     pub fn with_document_untracked<T>(&self, read: impl FnOnce(&Automerge) -> T) -> Option<T> {
@@ -1299,41 +1327,45 @@ impl SyncHandle {
             .flatten()
     }
 
-    /// Applies a local edit that needs `capability`, hands it to the session
-    /// to send, and republishes. Callers build `change` from
-    /// `enlace_shared::records` (`set_text`, ...).
-    pub fn edit(
-        &self,
-        capability: Capability,
-        change: impl FnOnce(&mut Automerge, &Authorship<'_>) -> Result<(), ModelError>,
-    ) -> Result<(), EditError> {
-        let result = self
-            .engine
-            .try_update_value(|engine| {
-                let document_id = engine.document_id.ok_or(EditError::NotLoaded)?;
-                let role = engine.role.ok_or(EditError::NotLoaded)?;
-                if let Some(refusal) = roles::reason(role, capability) {
-                    return Err(EditError::Forbidden(refusal));
-                }
-                let authorship = Authorship {
-                    now_ms: browser::now_ms(),
-                    author: &engine.author,
-                };
-                let document = engine
-                    .session
-                    .document_mut(&document_id)
-                    .ok_or(EditError::NotLoaded)?;
-                change(document, &authorship).map_err(|error| match error {
-                    ModelError::MissingCollection(_) => EditError::NotLoaded,
-                    other => EditError::Model(other),
-                })?;
-                let output = engine.session.handle(now(), Input::LocalChange(document_id));
-                Ok(output)
-            })
-            .unwrap_or(Err(EditError::NotLoaded))?;
-        self.after_output(output_or_log(result));
-        self.publish();
-        Ok(())
+    /// Makes `intent` one change of the document if the person's role
+    /// allows it, hands it to the session to send, and republishes; `done`
+    /// hears how it went. Components never write to the document otherwise.
+    pub fn edit(&self, intent: Intent, done: impl FnOnce(Result<Outcome, EditError>) + 'static) {
+        let result =
+            self.engine
+                .try_update_value(move |engine| {
+                    let document_id = engine.document_id.ok_or(EditError::NotLoaded)?;
+                    let role = engine.role.ok_or(EditError::NotLoaded)?;
+                    if let Some(refusal) = roles::reason(role, intent.capability()) {
+                        return Err(EditError::Forbidden(refusal));
+                    }
+                    let authorship = Authorship {
+                        now_ms: browser::now_ms(),
+                        author: &engine.author,
+                    };
+                    let document = engine
+                        .session
+                        .document_mut(&document_id)
+                        .ok_or(EditError::NotLoaded)?;
+                    let mut new_id = || ids::record_id(browser::random_bytes());
+                    let outcome = intent
+                        .apply(document, &authorship, &mut new_id)
+                        .map_err(|error| match error {
+                            ModelError::MissingCollection(_) => EditError::NotLoaded,
+                            other => EditError::Model(other),
+                        })?;
+                    let output = engine.session.handle(now(), Input::LocalChange(document_id));
+                    Ok((outcome, output))
+                })
+                .unwrap_or(Err(EditError::NotLoaded));
+        match result {
+            Ok((outcome, output)) => {
+                self.after_output(output_or_log(output));
+                self.publish();
+                done(Ok(outcome));
+            }
+            Err(error) => done(Err(error)),
+        }
     }
 
     /// Re-reads the person's role in the open workspace from `/api/workspaces`.

@@ -30,6 +30,10 @@
 //!   drawn before the document is loaded.
 //! - [`timetravel`]: the past: word diffs, the timeline's grouping, two
 //!   moments compared, restores, and the secretariat's revert.
+//! - [`intent`]: every edit the interface makes, as data: its capability,
+//!   and the one change it makes with the modules above.
+//! - [`query`]: the questions asked of the whole document (two moments
+//!   compared, a revert or an import planned, a report as issued), as data.
 //! - [`presence`]: the presence payload (CBOR in `ephemeral` messages) and
 //!   the board of who else is here, keyed by the server's stamp.
 //! - [`sync`]: the sans-IO sync engines — [`sync::PeerSession`] for a client
@@ -48,6 +52,7 @@ pub mod graph;
 pub mod history;
 pub mod ids;
 pub mod image;
+pub mod intent;
 pub mod language;
 pub mod layout;
 pub mod map_view;
@@ -55,6 +60,7 @@ pub mod model;
 pub mod policy;
 pub mod presence;
 pub mod protocol;
+pub mod query;
 pub mod records;
 pub mod refusal;
 pub mod report;

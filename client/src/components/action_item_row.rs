@@ -5,7 +5,8 @@
 //! as tooltip, for whoever may not edit). Also where the client's
 //! [`Snapshot`] becomes the follow-up's [`RecordSource`].
 
-use enlace_shared::followup::{self, OpenItem, RecordSource};
+use enlace_shared::followup::{OpenItem, RecordSource};
+use enlace_shared::intent::Intent;
 use enlace_shared::records::Record;
 use enlace_shared::schema::{ACTION_STATUSES, Collection};
 use leptos::prelude::*;
@@ -66,14 +67,14 @@ pub fn ActionItemRow(
     let href = Route::Record(Collection::ActionItems, id.clone()).href();
     let stored_id = StoredValue::new(id.clone());
     let change_status = move |status: String| {
-        let today = browser::today();
-        let result = sync.edit(
-            Collection::ActionItems.edit_capability(),
-            |document, authorship| {
-                followup::set_action_status(document, &stored_id.get_value(), &status, &today, authorship)
-            },
-        );
-        error.set(result.err().map(|error| error.message()));
+        let intent = Intent::SetActionStatus {
+            id: stored_id.get_value(),
+            status,
+            today: browser::today(),
+        };
+        sync.edit(intent, move |result| {
+            let _ = error.try_set(result.err().map(|error| error.message()));
+        });
     };
     let stored_status = StoredValue::new(status.clone());
     let meeting = (show_meeting && !meeting_id.is_empty()).then(|| {

@@ -4,9 +4,9 @@
 
 use std::time::Duration;
 
-use automerge::{ChangeHash, ReadDoc as _};
-use enlace_shared::model::At;
-use enlace_shared::timetravel::{RecordDiff, RecordStatus, compare};
+use automerge::ChangeHash;
+use enlace_shared::query::{Answer, Query};
+use enlace_shared::timetravel::{RecordDiff, RecordStatus};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -55,33 +55,6 @@ async fn heads_at(sync: SyncHandle, value: &str) -> Result<Option<Vec<ChangeHash
     parse_heads(&moment.heads).map(Some).ok_or(Text::LoadFailed)
 }
 
-/// Compares the document at `before` with the document at `after` (now if `None`).
-fn differences(
-    sync: SyncHandle,
-    before: &[ChangeHash],
-    after: Option<&[ChangeHash]>,
-) -> Result<Vec<RecordDiff>, Text> {
-    sync.with_document_untracked(|document| {
-        let known = |heads: &[ChangeHash]| {
-            heads
-                .iter()
-                .all(|hash| document.get_change_by_hash(hash).is_some())
-        };
-        if !known(before) || !after.is_none_or(known) {
-            return Err(Text::ErrorNotLoaded);
-        }
-        let before = At {
-            document,
-            heads: before,
-        };
-        Ok(match after {
-            Some(heads) => compare(&before, &At { document, heads }),
-            None => compare(&before, document),
-        })
-    })
-    .unwrap_or(Err(Text::ErrorNotLoaded))
-}
-
 #[component]
 pub fn CompareView(from: String, to: String) -> impl IntoView {
     let (sync, workspace, language) = (use_sync(), use_workspace(), use_language());
@@ -106,16 +79,28 @@ pub fn CompareView(from: String, to: String) -> impl IntoView {
             }
             let (from, to) = moments.get_value();
             spawn_local(async move {
-                let outcome = async {
+                let moments = async {
                     let before = heads_at(sync, &from).await?.ok_or(Text::Moment)?;
-                    let after = heads_at(sync, &to).await?;
-                    let started = browser::performance_now();
-                    let diffs = differences(sync, &before, after.as_deref());
-                    let _ = compare_ms.try_set(Some(browser::performance_now() - started));
-                    diffs
+                    Ok::<_, Text>((before, heads_at(sync, &to).await?))
                 }
                 .await;
-                let _ = result.try_set(Some(outcome));
+                let (before, after) = match moments {
+                    Ok(moments) => moments,
+                    Err(key) => {
+                        let _ = result.try_set(Some(Err(key)));
+                        return;
+                    }
+                };
+                let started = browser::performance_now();
+                sync.ask(Query::Compare { before, after }, move |answer| {
+                    let _ = compare_ms.try_set(Some(browser::performance_now() - started));
+                    let outcome = match answer {
+                        Some(Answer::Compare(Some(diffs))) => Ok(diffs),
+                        // Not synced up to one of the moments yet.
+                        _ => Err(Text::ErrorNotLoaded),
+                    };
+                    let _ = result.try_set(Some(outcome));
+                });
             });
         },
     );

@@ -2,7 +2,7 @@
 //! its value from the record and commits through [`RecordContext`]; when the
 //! role may not edit, each is disabled with the reason as its tooltip.
 
-use enlace_shared::records;
+use enlace_shared::intent::Intent;
 use enlace_shared::schema::{Choice, FieldSpec};
 use leptos::html::{Input, Textarea};
 use leptos::prelude::*;
@@ -164,7 +164,7 @@ pub fn FlagControl(context: RecordContext, spec: &'static FieldSpec) -> impl Int
             title=move || reason.get() prop:checked=move || checked.get()
             on:change=move |event| {
                 let value = event_target_checked(&event);
-                context.apply(move |document, collection, id, authorship| records::set_flag(document, collection, id, spec.key, value, authorship));
+                context.apply(Intent::SetFlag { record: context.record_ref(), key: spec.key.to_owned(), value });
             } />
     }
 }
@@ -190,7 +190,7 @@ pub fn StringsControl(context: RecordContext, spec: &'static FieldSpec) -> impl 
             disabled=move || context.disabled().get() title=move || reason.get()
             placeholder=move || text(language.get(), Text::Add)
             on:change=move |event| {
-                context.add_item(spec.key, event_target_value(&event));
+                context.add_item(spec.key, &event_target_value(&event));
                 let input: web_sys::HtmlInputElement = event_target(&event);
                 input.set_value("");
             } />

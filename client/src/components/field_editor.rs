@@ -25,7 +25,7 @@ fn control(context: RecordContext, spec: &'static FieldSpec) -> AnyView {
         FieldKind::Links => view! {
             <LinksPicker links=context.list(spec.key) control_id=control_id name=spec.key.to_owned()
                 disabled=disabled reason=reason
-                on_add=Callback::new(move |link| context.add_item(spec.key, link))
+                on_add=Callback::new(move |link: String| context.add_item(spec.key, &link))
                 on_remove=Callback::new(move |link| context.remove_item(spec.key, link)) />
         }
         .into_any(),
@@ -47,7 +47,7 @@ fn control(context: RecordContext, spec: &'static FieldSpec) -> AnyView {
         FieldKind::References(target) => view! {
             <ReferenceChips target=target items=context.list(spec.key) control_id=control_id name=spec.key.to_owned()
                 disabled=disabled reason=reason
-                on_add=Callback::new(move |id| context.add_item(spec.key, id))
+                on_add=Callback::new(move |id: String| context.add_item(spec.key, &id))
                 on_remove=Callback::new(move |id| context.remove_item(spec.key, id)) />
         }
         .into_any(),

@@ -3,17 +3,16 @@
 //! change made through the sync handle, so it is attributed by the server to
 //! the person restoring and reaches everyone live.
 
-use automerge::{ChangeHash, ReadDoc as _};
 use enlace_shared::api::{HistoryEntry, RecordChange};
+use enlace_shared::intent::{Intent, Outcome, RecordRef};
 use enlace_shared::schema::Collection;
-use enlace_shared::timetravel::{restore_field, restore_record};
 use leptos::prelude::*;
 
 use crate::auth;
 use crate::context::{use_language, use_sync, use_workspace};
 use crate::history::{parse_heads, utc_label};
 use crate::i18n::{Message, Text, text};
-use crate::sync::SyncHandle;
+use crate::sync::EditError;
 
 /// Where a restore takes its state from: the change (or group of changes)
 /// an entry shows, on one record.
@@ -30,6 +29,13 @@ pub struct RestoreSource {
 }
 
 impl RestoreSource {
+    fn record_ref(&self) -> RecordRef {
+        RecordRef {
+            collection: self.collection,
+            id: self.record_id.clone(),
+        }
+    }
+
     /// `None` for a collection this client does not know.
     pub fn new(newest: &HistoryEntry, oldest: &HistoryEntry, change: &RecordChange) -> Option<Self> {
         Some(Self {
@@ -43,23 +49,12 @@ impl RestoreSource {
     }
 }
 
-/// The heads the document had just before `change` (its dependencies).
-fn heads_before(sync: SyncHandle, change: &str) -> Option<Vec<ChangeHash>> {
-    let hash: ChangeHash = change.parse().ok()?;
-    sync.with_document_untracked(|document| {
-        document
-            .get_change_by_hash(&hash)
-            .map(|change| change.deps().to_vec())
-    })
-    .flatten()
-}
-
 /// The outcome of a restore, as the button's note.
-fn outcome(result: Result<bool, Message>) -> Message {
+fn outcome(result: Result<Outcome, EditError>) -> Message {
     match result {
-        Ok(true) => Message::Text(Text::Restored),
-        Ok(false) => Message::Text(Text::NothingToRestore),
-        Err(message) => message,
+        Ok(Outcome::Changed(true)) => Message::Text(Text::Restored),
+        Ok(_) => Message::Text(Text::NothingToRestore),
+        Err(error) => error.message(),
     }
 }
 
@@ -82,27 +77,18 @@ pub fn RestoreFieldButton(source: RestoreSource, field: String) -> impl IntoView
     let note = RwSignal::new(None::<Message>);
     let key = field.clone();
     let restore = move |_| {
-        let Some(heads) = heads_before(sync, &source.before_change) else {
-            return note.set(Some(Message::Text(Text::ErrorNotLoaded)));
+        let Ok(before) = source.before_change.parse() else {
+            return note.set(Some(Message::Text(Text::ErrorUnexpected)));
         };
-        let label = format!("before {}", utc_label(source.before_ms));
-        let mut changed = false;
-        let result = sync
-            .edit(source.collection.edit_capability(), |document, authorship| {
-                changed = restore_field(
-                    document,
-                    source.collection,
-                    &source.record_id,
-                    &key,
-                    &heads,
-                    &label,
-                    authorship,
-                )?;
-                Ok(())
-            })
-            .map(|()| changed)
-            .map_err(|error| error.message());
-        note.set(Some(outcome(result)));
+        let intent = Intent::RestoreField {
+            record: source.record_ref(),
+            key: key.clone(),
+            before,
+            label: format!("before {}", utc_label(source.before_ms)),
+        };
+        sync.edit(intent, move |result| {
+            let _ = note.try_set(Some(outcome(result)));
+        });
     };
     Some(view! {
         <button type="button" class="link-button" data-testid="restore-field" data-field=field
@@ -122,23 +108,14 @@ pub fn RestoreRecordButton(source: RestoreSource) -> impl IntoView {
         let Some(heads) = parse_heads(&source.after_heads) else {
             return note.set(Some(Message::Text(Text::ErrorUnexpected)));
         };
-        let label = utc_label(source.after_ms);
-        let mut changed = false;
-        let result = sync
-            .edit(source.collection.edit_capability(), |document, authorship| {
-                changed = restore_record(
-                    document,
-                    source.collection,
-                    &source.record_id,
-                    &heads,
-                    &label,
-                    authorship,
-                )?;
-                Ok(())
-            })
-            .map(|()| changed)
-            .map_err(|error| error.message());
-        note.set(Some(outcome(result)));
+        let intent = Intent::RestoreRecord {
+            record: source.record_ref(),
+            heads,
+            label: utc_label(source.after_ms),
+        };
+        sync.edit(intent, move |result| {
+            let _ = note.try_set(Some(outcome(result)));
+        });
     };
     view! {
         <button type="button" class="link-button" data-testid="restore-record"

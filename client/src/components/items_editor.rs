@@ -2,13 +2,12 @@
 //! decisions, an alliance's commitments): one row per item with the
 //! control each sub-field's kind calls for, buttons to move it up or down
 //! and to remove it, and a small form to add one by its title sub-field.
-//! Every edit is one `records` item write, found by the item's id.
+//! Every edit is one item intent, naming the item by its id.
 
-use automerge::Automerge;
 use enlace_shared::ids;
-use enlace_shared::model::{Authorship, ModelError};
+use enlace_shared::intent::{Intent, ItemRef};
 use enlace_shared::presence::item_field;
-use enlace_shared::records::{self, Initial, Item, ItemAt};
+use enlace_shared::records::{Initial, Item};
 use enlace_shared::schema::{FieldKind, FieldSpec, ItemSpec};
 use leptos::prelude::*;
 
@@ -22,22 +21,14 @@ use crate::context::use_language;
 use crate::i18n::{Text, text};
 use crate::presence::{PresenceHandle, use_presence};
 
-/// One item write, with the item's place filled in.
+/// One item write: `intent` gets the item's place.
 fn write_item(
     context: RecordContext,
     field: &'static str,
     item_id: String,
-    write: impl FnOnce(&mut Automerge, ItemAt<'_>, &Authorship<'_>) -> Result<(), ModelError>,
+    intent: impl FnOnce(ItemRef) -> Intent,
 ) {
-    context.apply(move |document, collection, record_id, authorship| {
-        let at = ItemAt {
-            collection,
-            record_id,
-            field,
-            item_id: &item_id,
-        };
-        write(document, at, authorship)
-    });
+    context.apply(intent(context.item_ref(field, item_id)));
 }
 
 /// The items of the field now, in order.
@@ -80,34 +71,27 @@ fn sub_field_control(
     });
     let id = StoredValue::new(item_id);
     let set = Callback::new(move |value: String| {
-        write_item(
-            context,
-            field.key,
-            id.get_value(),
-            move |document, at, authorship| {
-                records::set_item_field(document, at, sub.key, &value, authorship)
-            },
-        );
+        write_item(context, field.key, id.get_value(), |item| Intent::SetItemText {
+            item,
+            key: sub.key.to_owned(),
+            value,
+        });
     });
     let add = Callback::new(move |entry: String| {
-        write_item(
-            context,
-            field.key,
-            id.get_value(),
-            move |document, at, authorship| {
-                records::add_to_item_list(document, at, sub.key, &entry, authorship)
-            },
-        );
+        write_item(context, field.key, id.get_value(), |item| Intent::AddToItemList {
+            item,
+            key: sub.key.to_owned(),
+            entry,
+        });
     });
     let remove = Callback::new(move |entry: String| {
-        write_item(
-            context,
-            field.key,
-            id.get_value(),
-            move |document, at, authorship| {
-                records::remove_from_item_list(document, at, sub.key, &entry, authorship)
-            },
-        );
+        write_item(context, field.key, id.get_value(), |item| {
+            Intent::RemoveFromItemList {
+                item,
+                key: sub.key.to_owned(),
+                entry,
+            }
+        });
     });
     match sub.kind {
         FieldKind::LongText => view! { <LiveTextArea value=text_value on_input=set control_id=control_id name=name disabled=disabled reason=reason /> }.into_any(),
@@ -141,8 +125,10 @@ fn sub_field_control(
                     prop:checked=move || checked.get()
                     on:change=move |event| {
                         let value = event_target_checked(&event);
-                        write_item(context, field.key, id.get_value(), move |document, at, authorship| {
-                            records::set_item_flag(document, at, sub.key, value, authorship)
+                        write_item(context, field.key, id.get_value(), |item| Intent::SetItemFlag {
+                            item,
+                            key: sub.key.to_owned(),
+                            value,
                         });
                     } />
             }.into_any()
@@ -175,15 +161,15 @@ fn ItemRow(
             return;
         };
         let to = from.saturating_add_signed(offset);
-        write_item(
-            context,
-            field.key,
-            id.get_value(),
-            move |document, at, authorship| records::move_item(document, at, to, authorship),
-        );
+        write_item(context, field.key, id.get_value(), |item| Intent::MoveItem {
+            item,
+            to,
+        });
     };
     let remove = move |_| {
-        write_item(context, field.key, id.get_value(), records::remove_item);
+        write_item(context, field.key, id.get_value(), |item| Intent::RemoveItem {
+            item,
+        });
     };
     let cell = move |sub: &'static FieldSpec| {
         view! {
@@ -235,13 +221,13 @@ fn ItemRow(
 
 /// The new item's values: its title, and the first choice of every
 /// required choice sub-field (an attendee starts invited).
-fn new_item_values(shape: &ItemSpec, title: String) -> Vec<(&'static str, Initial)> {
-    let mut values = vec![(shape.title_field, Initial::Text(title))];
+fn new_item_values(shape: &ItemSpec, title: String) -> Vec<(String, Initial)> {
+    let mut values = vec![(shape.title_field.to_owned(), Initial::Text(title))];
     for sub in shape.fields {
         if let (FieldKind::Choice(choices), true) = (sub.kind, sub.required)
             && sub.key != shape.title_field
         {
-            values.push((sub.key, Initial::Text(choices[0].slug.to_owned())));
+            values.push((sub.key.to_owned(), Initial::Text(choices[0].slug.to_owned())));
         }
     }
     values
@@ -261,8 +247,9 @@ fn AddItemForm(context: RecordContext, field: &'static FieldSpec, shape: &'stati
         }
         let values = new_item_values(shape, value);
         let item_id = ids::record_id(browser::random_bytes());
-        write_item(context, field.key, item_id, move |document, at, authorship| {
-            records::add_item(document, at, None, &values, authorship)
+        write_item(context, field.key, item_id, |item| Intent::AddItem {
+            item,
+            fields: values,
         });
         title.set(String::new());
     };
@@ -321,13 +308,13 @@ mod tests {
     fn a_new_item_gets_its_title_and_first_required_choices() {
         assert_eq!(
             new_item_values(&AGENDA_ITEM, "Apertura".into()),
-            [("title", Initial::Text("Apertura".into()))]
+            [("title".to_owned(), Initial::Text("Apertura".into()))]
         );
         assert_eq!(
             new_item_values(&ATTENDANCE_ITEM, "org-1".into()),
             [
-                ("organisation", Initial::Text("org-1".into())),
-                ("status", Initial::Text("invited".into()))
+                ("organisation".to_owned(), Initial::Text("org-1".into())),
+                ("status".to_owned(), Initial::Text("invited".into()))
             ]
         );
     }

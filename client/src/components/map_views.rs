@@ -5,8 +5,9 @@
 
 use enlace_shared::graph::MapFilter;
 use enlace_shared::ids;
+use enlace_shared::intent::Intent;
 use enlace_shared::layout::Point;
-use enlace_shared::map_view::{SavedView, save_view};
+use enlace_shared::map_view::SavedView;
 use enlace_shared::schema::Collection;
 use leptos::prelude::*;
 
@@ -61,26 +62,20 @@ pub fn MapViews(
             return message.set(Some(Message::Text(Text::FillRequired)));
         }
         let id = ids::record_id(browser::random_bytes());
-        let (current, pins) = (filter.get_untracked(), pinned.run(()));
-        let mut new_item_id = || ids::record_id(browser::random_bytes());
-        let result = sync.edit(Collection::MapViews.edit_capability(), |document, authorship| {
-            save_view(
-                document,
-                (&id, title.trim()),
-                &current,
-                &pins,
-                &mut new_item_id,
-                authorship,
-            )
-        });
-        match result {
-            Ok(()) => {
+        let intent = Intent::SaveMapView {
+            id: id.clone(),
+            name: title.trim().to_owned(),
+            filter: filter.get_untracked(),
+            pins: pinned.run(()),
+        };
+        sync.edit(intent, move |result| match result {
+            Ok(_) => {
                 message.set(None);
                 name.set(String::new());
                 chosen.set(id);
             }
             Err(error) => message.set(Some(error.message())),
-        }
+        });
     };
     view! {
         <div class="map-views" data-testid="map-views">

@@ -5,6 +5,7 @@
 
 use enlace_shared::followup::{self, NewActionItem};
 use enlace_shared::ids;
+use enlace_shared::intent::Intent;
 use enlace_shared::schema::Collection;
 use leptos::prelude::*;
 
@@ -45,20 +46,19 @@ pub fn MeetingActionItems(meeting_id: String) -> impl IntoView {
             return message.set(Some(Message::Text(Text::FillRequired)));
         }
         let id = ids::record_id(browser::random_bytes());
-        let result = sync.edit(
-            Collection::ActionItems.edit_capability(),
-            |document, authorship| {
-                followup::create_action_item(document, &id, &meeting.get_value(), &item, authorship)
-            },
-        );
-        match result {
-            Ok(()) => {
+        let intent = Intent::CreateActionItem {
+            id,
+            meeting: meeting.get_value(),
+            item,
+        };
+        sync.edit(intent, move |result| match result {
+            Ok(_) => {
                 message.set(None);
                 title.set(String::new());
                 due.set(String::new());
             }
             Err(error) => message.set(Some(error.message())),
-        }
+        });
     };
     let label = move |key: &'static str| {
         move || {

@@ -3,7 +3,8 @@
 //! with the reason as tooltip, for a role that may not create these records.
 
 use enlace_shared::ids;
-use enlace_shared::records::{self, Initial};
+use enlace_shared::intent::Intent;
+use enlace_shared::records::Initial;
 use enlace_shared::schema::{Collection, FieldKind, FieldSpec};
 use leptos::prelude::*;
 
@@ -62,9 +63,14 @@ pub fn NewRecordForm(collection: Collection) -> impl IntoView {
     let values = fields.clone();
     let create = move |event: leptos::ev::SubmitEvent| {
         event.prevent_default();
-        let initial: Vec<(&str, Initial)> = values
+        let initial: Vec<(String, Initial)> = values
             .iter()
-            .map(|(spec, value)| (spec.key, Initial::Text(value.get_untracked().trim().to_owned())))
+            .map(|(spec, value)| {
+                (
+                    spec.key.to_owned(),
+                    Initial::Text(value.get_untracked().trim().to_owned()),
+                )
+            })
             .collect();
         if initial
             .iter()
@@ -73,12 +79,15 @@ pub fn NewRecordForm(collection: Collection) -> impl IntoView {
             return message.set(Some(Message::Text(Text::FillRequired)));
         }
         let id = ids::record_id(browser::random_bytes());
-        match sync.edit(collection.edit_capability(), |document, authorship| {
-            records::create_record(document, collection, &id, &initial, authorship)
-        }) {
-            Ok(()) => workspace.go(&Route::Record(collection, id)),
+        let intent = Intent::CreateRecord {
+            collection,
+            id: id.clone(),
+            fields: initial,
+        };
+        sync.edit(intent, move |result| match result {
+            Ok(_) => workspace.go(&Route::Record(collection, id)),
             Err(error) => message.set(Some(error.message())),
-        }
+        });
     };
     let field = move |(spec, value): (&'static FieldSpec, RwSignal<String>)| {
         view! {

@@ -1,11 +1,10 @@
 //! The record a detail page edits, shared with its field editors: its
 //! current value and issues (recomputed once per document revision), whether
-//! editing is allowed, and the edits themselves, which go through the sync
-//! handle so the change is committed and sent.
+//! editing is allowed, and the edits themselves, described as intents
+//! that the sync handle makes into changes and sends.
 
-use automerge::Automerge;
-use enlace_shared::model::{Authorship, ModelError};
-use enlace_shared::records::{self, Record};
+use enlace_shared::intent::{Intent, ItemRef, RecordRef};
+use enlace_shared::records::Record;
 use enlace_shared::schema::Collection;
 use enlace_shared::validation::Issue;
 use leptos::prelude::*;
@@ -65,39 +64,57 @@ impl RecordContext {
         Signal::derive(move || blocked.get().map(|reason| reason.get(language.get())))
     }
 
-    /// Applies one change to this record, showing why if it fails.
-    pub fn apply(
-        self,
-        change: impl FnOnce(&mut Automerge, Collection, &str, &Authorship<'_>) -> Result<(), ModelError>,
-    ) {
-        let collection = self.collection;
-        let id = self.id.get_value();
-        let result = self
-            .sync
-            .edit(collection.edit_capability(), |document, authorship| {
-                change(document, collection, &id, authorship)
-            });
-        self.error.set(result.err().map(|error| error.message()));
+    /// This record, as an edit names it.
+    pub fn record_ref(self) -> RecordRef {
+        RecordRef {
+            collection: self.collection,
+            id: self.id.get_value(),
+        }
     }
 
-    pub fn set_text(self, key: &'static str, value: String) {
-        self.apply(move |document, collection, id, authorship| {
-            records::set_text(document, collection, id, key, &value, authorship)
+    /// One item of one of this record's items fields, as an edit names it.
+    pub fn item_ref(self, field: &str, item_id: String) -> ItemRef {
+        ItemRef {
+            collection: self.collection,
+            record_id: self.id.get_value(),
+            field: field.to_owned(),
+            item_id,
+        }
+    }
+
+    /// Makes one edit, showing why if it fails.
+    pub fn apply(self, intent: Intent) {
+        let error = self.error;
+        self.sync.edit(intent, move |result| {
+            let _ = error.try_set(result.err().map(|error| error.message()));
         });
     }
 
-    pub fn add_item(self, key: &'static str, item: String) {
-        if item.trim().is_empty() {
+    pub fn set_text(self, key: &'static str, value: String) {
+        self.apply(Intent::SetText {
+            record: self.record_ref(),
+            key: key.to_owned(),
+            value,
+        });
+    }
+
+    pub fn add_item(self, key: &'static str, item: &str) {
+        let item = item.trim();
+        if item.is_empty() {
             return;
         }
-        self.apply(move |document, collection, id, authorship| {
-            records::add_to_list(document, collection, id, key, item.trim(), authorship)
+        self.apply(Intent::AddToList {
+            record: self.record_ref(),
+            key: key.to_owned(),
+            item: item.to_owned(),
         });
     }
 
     pub fn remove_item(self, key: &'static str, item: String) {
-        self.apply(move |document, collection, id, authorship| {
-            records::remove_from_list(document, collection, id, key, &item, authorship)
+        self.apply(Intent::RemoveFromList {
+            record: self.record_ref(),
+            key: key.to_owned(),
+            item,
         });
     }
 }

@@ -5,8 +5,9 @@
 //! `<iframe srcdoc>`.
 
 use enlace_shared::Language;
-use enlace_shared::model::ModelError;
-use enlace_shared::report::{self, ReportError};
+use enlace_shared::intent::Intent;
+use enlace_shared::query::{Answer, Query};
+use enlace_shared::report;
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -44,31 +45,41 @@ fn download(file_name: &str, contents: &str) -> Result<(), JsValue> {
     Ok(())
 }
 
-fn as_model_error(error: ReportError) -> ModelError {
-    match error {
-        ReportError::Model(error) => error,
-        other => ModelError::WrongFieldKind(other.to_string()),
-    }
-}
-
 #[component]
 pub fn ReportActions(context: RecordContext) -> impl IntoView {
     let language = use_language();
     let report_language = RwSignal::new(language.get_untracked());
     let (sync, id) = (context.sync, context.id);
-    // (html, file name), or why the report cannot be rendered.
-    let rendered = Memo::new(move |_| {
+    // (html, file name), or why the report cannot be rendered; `None`
+    // before the document is loaded.
+    let rendered = RwSignal::new(None::<Result<(String, String), String>>);
+    let revision = sync.revision();
+    Effect::new(move || {
+        revision.track();
         let chosen = report_language.get();
-        sync.with_document(|document| {
-            report::for_record(document, &id.get_value(), chosen)
-                .map(|report| {
-                    (
-                        report::render_html(&report),
-                        report::file_name(&report.period, chosen),
-                    )
-                })
-                .map_err(|error| error.message(chosen))
-        })
+        let query = Query::Report {
+            id: id.get_value(),
+            language: chosen,
+        };
+        sync.ask(query, move |answer| {
+            let shown = match answer {
+                Some(Answer::Report(result)) => Some(
+                    result
+                        .map(|report| {
+                            (
+                                report::render_html(&report),
+                                report::file_name(&report.period, chosen),
+                            )
+                        })
+                        .map_err(|error| error.message(chosen)),
+                ),
+                _ => None,
+            };
+            // Redrawn (the preview reloads) only when the report changed.
+            if rendered.try_with_untracked(|current| *current != shown) == Some(true) {
+                rendered.set(shown);
+            }
+        });
     });
     let reason = context.reason();
     let issued = move || {
@@ -83,10 +94,9 @@ pub fn ReportActions(context: RecordContext) -> impl IntoView {
             return;
         }
         let today = browser::today();
-        context.apply(move |document, _, id, authorship| {
-            report::issue(document, id, &today, authorship)
-                .map(drop)
-                .map_err(as_model_error)
+        context.apply(Intent::IssueReport {
+            id: context.id.get_value(),
+            today,
         });
     };
     let save = move |_| {

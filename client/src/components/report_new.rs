@@ -3,7 +3,8 @@
 //! Disabled, with the reason as tooltip, for anyone but the secretariat.
 
 use enlace_shared::ids;
-use enlace_shared::records::{self, Initial};
+use enlace_shared::intent::Intent;
+use enlace_shared::records::Initial;
 use enlace_shared::report::{self, Period};
 use enlace_shared::schema::Collection;
 use leptos::prelude::*;
@@ -66,21 +67,22 @@ pub fn NewReportForm() -> impl IntoView {
             return message.set(Some(Message::Text(Text::FillRequired)));
         };
         let id = ids::record_id(browser::random_bytes());
+        let text = |key: &str, value: String| (key.to_owned(), Initial::Text(value));
         let mut fields = vec![
-            (
-                "title",
-                Initial::Text(report::default_title(&period, language.get_untracked())),
-            ),
-            ("period_start", Initial::Text(period.start.clone())),
-            ("period_end", Initial::Text(period.end.clone())),
+            text("title", report::default_title(&period, language.get_untracked())),
+            text("period_start", period.start.clone()),
+            text("period_end", period.end.clone()),
         ];
-        fields.extend(term_id.map(|term| ("presidency_term", Initial::Text(term))));
-        match sync.edit(Collection::Reports.edit_capability(), |document, authorship| {
-            records::create_record(document, Collection::Reports, &id, &fields, authorship)
-        }) {
-            Ok(()) => workspace.go(&Route::Reports(ReportScreen::Report(id))),
+        fields.extend(term_id.map(|term| text("presidency_term", term)));
+        let intent = Intent::CreateRecord {
+            collection: Collection::Reports,
+            id: id.clone(),
+            fields,
+        };
+        sync.edit(intent, move |result| match result {
+            Ok(_) => workspace.go(&Route::Reports(ReportScreen::Report(id))),
             Err(error) => message.set(Some(error.message())),
-        }
+        });
     };
     let label = move |key: Text| move || text(language.get(), key);
     view! {

@@ -5,7 +5,8 @@
 //! dialog then opens. The app stops drawing in this tab: it is a print view.
 
 use enlace_shared::Language;
-use enlace_shared::report::{self, ReportError};
+use enlace_shared::query::{Answer, Query};
+use enlace_shared::report::{self, Report, ReportError};
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -28,14 +29,8 @@ pub fn ReportPrint(id: String, language: Option<Language>, print: bool) -> impl 
     let (sync, interface) = (use_sync(), use_language());
     let problem = RwSignal::new(None::<String>);
     let written = StoredValue::new(false);
-    Effect::new(move || {
-        if written.get_value() {
-            return;
-        }
-        let chosen = language.unwrap_or_else(|| interface.get_untracked());
-        let Some(result) = sync.with_document(|document| report::for_record(document, &id, chosen)) else {
-            return;
-        };
+    // Replaces the page with the report once it can be rendered.
+    let show = move |result: Result<Box<Report>, ReportError>, chosen: Language| {
         match result {
             Ok(report) => {
                 written.set_value(true);
@@ -50,6 +45,24 @@ pub fn ReportPrint(id: String, language: Option<Language>, print: bool) -> impl 
             Err(ReportError::UnknownHead(_) | ReportError::MissingReport(_)) => {}
             Err(error) => problem.set(Some(error.message(chosen))),
         }
+    };
+    let revision = sync.revision();
+    Effect::new(move || {
+        revision.track();
+        if written.get_value() {
+            return;
+        }
+        let chosen = language.unwrap_or_else(|| interface.get_untracked());
+        let query = Query::Report {
+            id: id.clone(),
+            language: chosen,
+        };
+        sync.ask(query, move |answer| {
+            // No document yet: the next revision asks again.
+            if let Some(Answer::Report(result)) = answer {
+                show(result, chosen);
+            }
+        });
     });
     view! {
         <p class="muted" data-testid="report-print-status">

@@ -4,8 +4,9 @@
 //! the secretariat includes them.
 
 use enlace_shared::api::{HistoryEntry, HistoryQuery};
-use enlace_shared::roles::Capability;
-use enlace_shared::timetravel::{RevertAction, RevertStep, apply_revert, revert_plan};
+use enlace_shared::intent::{Intent, Outcome};
+use enlace_shared::query::{Answer, Query};
+use enlace_shared::timetravel::{RevertAction, RevertStep};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
@@ -120,12 +121,15 @@ pub fn RevertPanel() -> impl IntoView {
         spawn_local(async move {
             match all_entries(sync, query).await {
                 Ok(entries) => {
-                    let steps = sync
-                        .with_document_untracked(|document| revert_plan(document, &entries))
-                        .unwrap_or_default();
-                    let label = format!("from {} to {}", utc_label(from_ms), utc_label(to_ms));
-                    let _ = include_conflicts.try_set(false);
-                    let _ = preview.try_set(Some(Preview { steps, label }));
+                    sync.ask(Query::RevertPlan { entries }, move |answer| {
+                        let steps = match answer {
+                            Some(Answer::RevertPlan(steps)) => steps,
+                            _ => Vec::new(),
+                        };
+                        let label = format!("from {} to {}", utc_label(from_ms), utc_label(to_ms));
+                        let _ = include_conflicts.try_set(false);
+                        let _ = preview.try_set(Some(Preview { steps, label }));
+                    });
                 }
                 // No connection: the note above says so.
                 Err(Text::LoadFailed) if offline.get_untracked() => {}
@@ -139,19 +143,24 @@ pub fn RevertPanel() -> impl IntoView {
         let Some(Preview { steps, label }) = preview.get_untracked() else {
             return;
         };
-        let include = include_conflicts.get_untracked();
-        let mut count = 0;
-        let result = sync.edit(Capability::EditRecords, |document, authorship| {
-            count = apply_revert(document, &steps, include, &label, authorship)?;
-            Ok(())
-        });
-        match result {
-            Ok(()) => {
-                reverted.set(Some(count));
-                preview.set(None);
+        let intent = Intent::Revert {
+            steps,
+            include_conflicts: include_conflicts.get_untracked(),
+            label,
+        };
+        sync.edit(intent, move |result| match result {
+            Ok(outcome) => {
+                let count = match outcome {
+                    Outcome::Reverted(count) => count,
+                    _ => 0,
+                };
+                let _ = reverted.try_set(Some(count));
+                let _ = preview.try_set(None);
             }
-            Err(error) => note.set(Some(error.message())),
-        }
+            Err(error) => {
+                let _ = note.try_set(Some(error.message()));
+            }
+        });
     };
     let step_view = move |step: RevertStep| {
         let collection = step.collection;

@@ -14,17 +14,16 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use enlace_shared::csv_io::{
-    Column, DuplicateChoice, ImportPlan, ImportSummary, Table, apply_import, plan_import, suggest_mapping,
-};
-use enlace_shared::ids;
+use enlace_shared::csv_io::{Column, DuplicateChoice, ImportPlan, ImportSummary, Table, suggest_mapping};
+use enlace_shared::intent::{Intent, Outcome};
+use enlace_shared::query::{Answer, Query};
 use enlace_shared::schema::Collection;
 use leptos::leptos_dom::helpers::request_animation_frame;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::auth;
-use crate::browser::{self, performance_now};
+use crate::browser::performance_now;
 use crate::components::csv_columns::CsvColumns;
 use crate::components::csv_file_picker::CsvFilePicker;
 use crate::components::csv_preview::CsvPreview;
@@ -69,79 +68,102 @@ impl ImportState {
         }
     }
 
-    /// The plan of the file with the current mapping, on the document as it is now.
-    fn plan_now(self, collection: Collection) -> Option<ImportPlan> {
-        let table = self.table.get_untracked()?;
-        let sync = self.sync;
-        self.mapping.with_untracked(|mapping| {
-            sync.with_document_untracked(|document| plan_import(document, &table, mapping, collection))
-        })
-    }
-
-    /// Runs `work` after the "busy" text has had a chance to be drawn.
-    fn after_busy(self, busy: Text, work: impl FnOnce() + 'static) {
-        self.busy.set(Some(busy));
-        self.notice.set(None);
-        set_timeout(
-            move || {
-                work();
-                let _ = self.busy.try_set(None);
-            },
-            Duration::ZERO,
-        );
-    }
-
-    fn preview(self, collection: Collection) {
-        self.after_busy(Text::CsvPlanning, move || match self.plan_now(collection) {
-            Some(plan) => {
-                self.choices.set(BTreeMap::new());
-                self.plan.set(Some(Arc::new(plan)));
-            }
-            None => self.notice.set(Some(Message::Text(Text::ErrorNotLoaded))),
+    /// The plan of the file with the current mapping, on the document as
+    /// it is now (`None` before the file or the document).
+    fn plan_now(self, collection: Collection, then: impl FnOnce(Option<ImportPlan>) + 'static) {
+        let Some(table) = self.table.get_untracked() else {
+            return then(None);
+        };
+        let query = Query::PlanImport {
+            table: Arc::unwrap_or_clone(table),
+            mapping: self.mapping.get_untracked(),
+            collection,
+        };
+        self.sync.ask(query, move |answer| {
+            then(match answer {
+                Some(Answer::PlanImport(plan)) => Some(plan),
+                _ => None,
+            });
         });
     }
 
-    fn import(self, collection: Collection) {
+    /// Shows `busy`, then runs `work` once that text has had a chance to be
+    /// drawn; `work` ends with [`Self::idle`].
+    fn after_busy(self, busy: Text, work: impl FnOnce() + 'static) {
+        self.busy.set(Some(busy));
+        self.notice.set(None);
+        set_timeout(work, Duration::ZERO);
+    }
+
+    fn idle(self) {
+        let _ = self.busy.try_set(None);
+    }
+
+    fn preview(self, collection: Collection) {
+        self.after_busy(Text::CsvPlanning, move || {
+            self.plan_now(collection, move |plan| {
+                match plan {
+                    Some(plan) => {
+                        let _ = self.choices.try_set(BTreeMap::new());
+                        let _ = self.plan.try_set(Some(Arc::new(plan)));
+                    }
+                    None => {
+                        let _ = self.notice.try_set(Some(Message::Text(Text::ErrorNotLoaded)));
+                    }
+                }
+                self.idle();
+            });
+        });
+    }
+
+    /// Imports the plan shown, which is planned again where the document
+    /// is: if the workspace changed it meanwhile, the new plan is shown
+    /// instead and nothing is written.
+    fn import(self) {
         let started = performance_now();
         let sync = self.sync;
         self.after_busy(Text::CsvImporting, move || {
-            let (Some(shown), Some(fresh)) = (self.plan.get_untracked(), self.plan_now(collection)) else {
-                return self.notice.set(Some(Message::Text(Text::ErrorNotLoaded)));
+            let (Some(expected), Some(table)) = (self.plan.get_untracked(), self.table.get_untracked()) else {
+                self.notice.set(Some(Message::Text(Text::ErrorNotLoaded)));
+                return self.idle();
             };
-            if fresh != *shown {
-                self.plan.set(Some(Arc::new(fresh)));
-                return self.notice.set(Some(Message::Text(Text::CsvPlanChanged)));
-            }
-            let choices = self.choices.get_untracked();
-            let (planned, mut applied) = (performance_now(), 0.0);
-            let mut summary = None;
-            let written = sync.edit(collection.edit_capability(), |document, authorship| {
-                let mut new_id = || ids::record_id(browser::random_bytes());
-                summary = Some(apply_import(document, &shown, &choices, authorship, &mut new_id)?);
-                applied = performance_now();
-                Ok(())
-            });
-            let sent = performance_now();
-            web_sys::console::info_1(
-                &format!(
-                    "enlace: import planned again in {:.0} ms, written in {:.0} ms, handed to sync in {:.0} ms",
-                    planned - started,
-                    applied - planned,
-                    sent - applied
-                )
-                .into(),
-            );
-            match (written, summary) {
-                (Ok(()), Some(summary)) => {
-                    self.done.set(Some(summary));
-                    let import_ms = self.import_ms;
-                    request_animation_frame(move || {
-                        let _ = import_ms.try_set(Some(performance_now() - started));
-                    });
+            let intent = Intent::Import {
+                table: Arc::unwrap_or_clone(table),
+                mapping: self.mapping.get_untracked(),
+                expected: Arc::unwrap_or_clone(expected),
+                choices: self.choices.get_untracked(),
+            };
+            let handed = performance_now();
+            sync.edit(intent, move |result| {
+                web_sys::console::info_1(
+                    &format!(
+                        "enlace: import prepared in {:.0} ms, planned again, written and handed to sync in {:.0} ms",
+                        handed - started,
+                        performance_now() - handed
+                    )
+                    .into(),
+                );
+                match result {
+                    Ok(Outcome::Imported(summary)) => {
+                        let _ = self.done.try_set(Some(summary));
+                        let import_ms = self.import_ms;
+                        request_animation_frame(move || {
+                            let _ = import_ms.try_set(Some(performance_now() - started));
+                        });
+                    }
+                    Ok(Outcome::PlanChanged(fresh)) => {
+                        let _ = self.plan.try_set(Some(Arc::new(fresh)));
+                        let _ = self.notice.try_set(Some(Message::Text(Text::CsvPlanChanged)));
+                    }
+                    Ok(_) => {
+                        let _ = self.notice.try_set(Some(Message::Text(Text::ErrorUnexpected)));
+                    }
+                    Err(error) => {
+                        let _ = self.notice.try_set(Some(error.message()));
+                    }
                 }
-                (Err(error), _) => self.notice.set(Some(error.message())),
-                (Ok(()), None) => self.notice.set(Some(Message::Text(Text::ErrorUnexpected))),
-            }
+                self.idle();
+            });
         });
     }
 }
@@ -182,7 +204,7 @@ pub fn CsvImportPage(collection: Collection) -> impl IntoView {
                 <div class="csv-actions">
                     <button type="button" on:click=move |_| state.plan.set(None)>{move || text(language.get(), Text::CsvBackToColumns)}</button>
                     <button type="button" class="primary" data-testid="csv-import" data-rows=rows.to_string()
-                        disabled=move || rows == 0 || busy() on:click=move |_| state.import(collection)>
+                        disabled=move || rows == 0 || busy() on:click=move |_| state.import()>
                         {move || text(language.get(), Text::CsvImportRows)} " " {rows} " " {move || text(language.get(), Text::CsvImportRowsAfter)}
                     </button>
                 </div>

@@ -5,7 +5,7 @@
 //! work-plan lines their progress and follow-up page, and the record's
 //! history panel.
 
-use enlace_shared::records;
+use enlace_shared::intent::Intent;
 use enlace_shared::schema::Collection;
 use leptos::prelude::*;
 
@@ -66,8 +66,9 @@ pub fn RecordDetail(collection: Collection, id: String) -> impl IntoView {
     let example = move || record.with(|record| record.as_ref().is_some_and(|record| record.example));
     let toggle_deleted = move |_| {
         let delete = !deleted();
-        context.apply(move |document, collection, id, authorship| {
-            records::set_deleted(document, collection, id, delete, authorship)
+        context.apply(Intent::SetDeleted {
+            record: context.record_ref(),
+            deleted: delete,
         });
     };
     let is_secretariat = {

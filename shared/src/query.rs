@@ -1,0 +1,85 @@
+//! The questions the interface asks of the whole document rather than of
+//! its current records: comparing two moments, planning a revert or an
+//! import, generating a report at the heads it was issued at. Each is a
+//! [`Query`] answered by [`Query::answer`] wherever the document is held,
+//! the way [`crate::intent`] describes edits.
+
+use automerge::{Automerge, ChangeHash};
+
+use crate::api::HistoryEntry;
+use crate::csv_io::{self, Column, ImportPlan, Table};
+use crate::language::Language;
+use crate::model::At;
+use crate::report::{self, Report, ReportError};
+use crate::schema::Collection;
+use crate::timetravel::{self, RecordDiff, RevertStep};
+
+/// One question about the document.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Query {
+    /// The workspace at `before` compared with it at `after` (now if `None`).
+    Compare {
+        before: Vec<ChangeHash>,
+        after: Option<Vec<ChangeHash>>,
+    },
+    /// What reverting these history entries would write.
+    RevertPlan { entries: Vec<HistoryEntry> },
+    /// What importing `table` into `collection` would write.
+    PlanImport {
+        table: Table,
+        mapping: Vec<Option<Column>>,
+        collection: Collection,
+    },
+    /// Report `id` in `language`, as issued (or as it would be now).
+    Report { id: String, language: Language },
+}
+
+/// The answer to a [`Query`], in the query's own variant.
+#[derive(Debug)]
+pub enum Answer {
+    /// `None`: the document has not synced up to one of the moments yet.
+    Compare(Option<Vec<RecordDiff>>),
+    RevertPlan(Vec<RevertStep>),
+    PlanImport(ImportPlan),
+    Report(Result<Box<Report>, ReportError>),
+}
+
+impl Query {
+    pub fn answer(&self, document: &Automerge) -> Answer {
+        match self {
+            Self::Compare { before, after } => Answer::Compare(compare(document, before, after.as_deref())),
+            Self::RevertPlan { entries } => Answer::RevertPlan(timetravel::revert_plan(document, entries)),
+            Self::PlanImport {
+                table,
+                mapping,
+                collection,
+            } => Answer::PlanImport(csv_io::plan_import(document, table, mapping, *collection)),
+            Self::Report { id, language } => {
+                Answer::Report(report::for_record(document, id, *language).map(Box::new))
+            }
+        }
+    }
+}
+
+fn compare(
+    document: &Automerge,
+    before: &[ChangeHash],
+    after: Option<&[ChangeHash]>,
+) -> Option<Vec<RecordDiff>> {
+    let known = |heads: &[ChangeHash]| {
+        heads
+            .iter()
+            .all(|hash| document.get_change_meta_by_hash(hash).is_some())
+    };
+    if !known(before) || !after.is_none_or(known) {
+        return None;
+    }
+    let before = At {
+        document,
+        heads: before,
+    };
+    Some(match after {
+        Some(heads) => timetravel::compare(&before, &At { document, heads }),
+        None => timetravel::compare(&before, document),
+    })
+}
