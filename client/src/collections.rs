@@ -9,7 +9,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use automerge::{Automerge, ChangeHash, PatchAction, Prop, ReadDoc as _};
 use enlace_shared::image::WorkspaceImage;
 use enlace_shared::language::Language;
-use enlace_shared::model::{At, DocRead};
+use enlace_shared::model::DocRead;
 use enlace_shared::records::{self, Record};
 use enlace_shared::schema::{self, ALLIANCE_STATUSES, Choice, Collection, FieldKind, FieldSpec};
 use enlace_shared::validation::{self, Index, Issue};
@@ -193,18 +193,11 @@ impl Snapshot {
         self.haystacks.get(&collection)?.get(position).map(String::as_str)
     }
 
-    /// The workspace as it was at `heads`, marked as a view of the past.
-    /// `None` when the document lacks one of them (not synced that far yet).
-    pub fn read_at(document: &Automerge, heads: &[ChangeHash], revision: u64) -> Option<Self> {
-        if !heads
-            .iter()
-            .all(|hash| document.get_change_by_hash(hash).is_some())
-        {
-            return None;
-        }
-        let mut snapshot = Self::read(&At { document, heads }, revision);
-        snapshot.past = true;
-        Some(snapshot)
+    /// This snapshot marked as a view of the past (the workspace read at
+    /// a past moment's heads).
+    pub fn into_past(mut self) -> Self {
+        self.past = true;
+        self
     }
 
     /// A past moment the document has not synced up to yet.
@@ -720,6 +713,20 @@ mod tests {
         document
     }
 
+    /// The workspace at `heads` as the workspace page reads it: asked as a
+    /// query, drawn as a past snapshot.
+    fn read_at(document: &Automerge, heads: &[ChangeHash], revision: u64) -> Option<Snapshot> {
+        let query = enlace_shared::query::Query::Workspace {
+            heads: heads.to_vec(),
+        };
+        match query.answer(document) {
+            enlace_shared::query::Answer::Workspace(Some(image)) => {
+                Some(Snapshot::from_image(image, revision).into_past())
+            }
+            _ => None,
+        }
+    }
+
     fn titles(snapshot: &Snapshot, collection: Collection, query: &ListQuery) -> Vec<String> {
         select(snapshot, collection, query)
             .into_iter()
@@ -925,7 +932,7 @@ mod tests {
             &AUTHOR,
         )
         .expect("rename");
-        let past = Snapshot::read_at(&document, &before_rename, 2).expect("heads known");
+        let past = read_at(&document, &before_rename, 2).expect("heads known");
         assert!(past.past);
         assert_eq!(
             past.get(Collection::Organisations, "o1").map(Record::title),
@@ -941,7 +948,7 @@ mod tests {
         );
         // Heads the document does not have cannot be shown.
         let unknown = [ChangeHash([7; 32])];
-        assert!(Snapshot::read_at(&document, &unknown, 4).is_none());
+        assert!(read_at(&document, &unknown, 4).is_none());
     }
 
     #[test]
@@ -982,7 +989,7 @@ mod tests {
             read.records(Collection::Alliances)
         );
         // A view of the past is never kept as an image.
-        let past = Snapshot::read_at(&document, read.heads(), 3).expect("heads known");
+        let past = read_at(&document, read.heads(), 3).expect("heads known");
         assert!(past.image().is_none());
     }
 }

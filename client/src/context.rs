@@ -4,6 +4,8 @@
 //! and the moment the whole workspace is viewed as of, if any). Components and pages read these here rather than taking them as
 //! props, so each arrives one way.
 
+use std::sync::Arc;
+
 use automerge::ChangeHash;
 use enlace_shared::language::Language;
 use leptos::prelude::*;
@@ -51,7 +53,7 @@ pub fn use_sync() -> SyncHandle {
 #[derive(Clone, Copy)]
 pub struct Workspace {
     /// Every record, read once per document revision.
-    pub snapshot: Memo<Snapshot>,
+    pub snapshot: Memo<Arc<Snapshot>>,
     /// The screen the URL fragment names.
     pub route: RwSignal<Route>,
     /// While set, every screen shows the workspace as it was then, read-only.

@@ -45,9 +45,11 @@
 //!   import pages.
 //!
 //! # Invariants
-//! Components never change the document themselves: they call the sync
-//! handle, which commits with a real timestamp and the signed-in person's
-//! display name as author, then syncs. Controls the policy
+//! Components never touch the document: they read the workspace's records
+//! from the sync handle's snapshot, ask it questions of the whole document
+//! (`enlace_shared::query::Query`) and describe edits as
+//! `enlace_shared::intent::Intent`, which it commits with a real timestamp
+//! and the signed-in person's display name as author, then syncs. Controls the policy
 //! (`enlace_shared::roles`) forbids are disabled, with the reason as tooltip;
 //! the server enforces the same policy regardless.
 

@@ -6,10 +6,11 @@
 //! whatever the session asks for, and publishes what the UI needs as signals:
 //! the connection state, the workspace, the person's role there, the
 //! document's revision and the presence board (who else is here, fed by the
-//! relayed `ephemeral` messages; [`crate::presence`] decides what to send). Components read the document through
-//! [`SyncHandle::with_document`] and change it only through
-//! [`SyncHandle::edit`], describing each edit as an
-//! [`enlace_shared::intent::Intent`].
+//! relayed `ephemeral` messages; [`crate::presence`] decides what to send).
+//! Components never touch the document: they read the workspace's records
+//! through [`SyncHandle::snapshot`], ask the whole document questions
+//! through [`SyncHandle::ask`] ([`enlace_shared::query::Query`]) and change
+//! it only through [`SyncHandle::edit`] ([`enlace_shared::intent::Intent`]).
 //!
 //! Lifecycle: nothing happens until [`SyncHandle::start`] (after sign-in).
 //! Each connection attempt fetches `/api/workspaces` through [`crate::http`]
@@ -31,6 +32,7 @@
 //! sign in on this page starts from the server's copy.
 
 use std::fmt;
+use std::sync::Arc;
 use std::time::Duration;
 
 use automerge::{Automerge, ChangeHash};
@@ -55,6 +57,7 @@ use wasm_bindgen::prelude::Closure;
 use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
 use crate::browser;
+use crate::collections::Snapshot;
 pub use crate::connection_state::ConnectionState;
 use crate::http::{self, HttpError};
 use crate::i18n::{self, Text};
@@ -63,6 +66,9 @@ use crate::persist::{self, LocalState, Write};
 use crate::tab_channel::TabChannel;
 use crate::tab_link::{Followers, LeaderLink, Status, TabMessage};
 use crate::tab_lock;
+
+/// How long the workspace's heads must stay unchanged before its image is kept.
+const IMAGE_AFTER: Duration = Duration::from_secs(2);
 
 /// How long after a change the waiting changes are counted.
 const WAITING_COUNT_DELAY_MS: u64 = 250;
@@ -449,8 +455,8 @@ pub struct SyncHandle {
     workspace_name: RwSignal<Option<String>>,
     workspace_id: RwSignal<Option<DocumentId>>,
     role: RwSignal<Option<Role>>,
-    /// Bumped whenever the document changes (or is dropped), so pages read it
-    /// through [`SyncHandle::with_document`] once per change.
+    /// Bumped whenever the document changes (or is dropped), so the
+    /// snapshot is read once per change.
     revision: RwSignal<u64>,
     /// Everyone else's presence; notifies only when who or where changes,
     /// not on every heartbeat.
@@ -463,6 +469,8 @@ pub struct SyncHandle {
     local_figures: RwSignal<LocalFigures>,
     /// Leading or following the person's other tabs.
     tab_role: RwSignal<TabRole>,
+    /// Every record, read once per revision.
+    snapshot: Memo<Arc<Snapshot>>,
     engine: StoredValue<Engine, LocalStorage>,
     /// Called when the server says the session is over.
     on_signed_out: Callback<()>,
@@ -473,37 +481,41 @@ impl SyncHandle {
     /// app's root; `on_signed_out` runs when the server ends the session.
     pub fn new(on_signed_out: Callback<()>) -> Self {
         let session = PeerSession::new(fresh_peer_id());
+        let presence = RwSignal::new(PresenceBoard::new(session.peer_id().clone()));
+        let revision = RwSignal::new(0);
+        let engine = StoredValue::new_local(Engine {
+            session,
+            document_id: None,
+            author: String::new(),
+            role: None,
+            connection: None,
+            generation: 0,
+            epoch: 0,
+            active: false,
+            retry_delay_ms: None,
+            remote_change_at: None,
+            person: None,
+            tab_id: ids::record_id(browser::random_bytes()),
+            tab: TabPart::Deciding(None),
+            channel: None,
+            lock: None,
+            local: None,
+            waiting_scheduled: false,
+            before_refusal: None,
+            image: None,
+            opening: false,
+            image_heads: Vec::new(),
+        });
         Self {
-            presence: RwSignal::new(PresenceBoard::new(session.peer_id().clone())),
+            presence,
             connection: RwSignal::new(ConnectionState::SignedOut),
             rejection: RwSignal::new(None),
             workspace_name: RwSignal::new(None),
             workspace_id: RwSignal::new(None),
             role: RwSignal::new(None),
-            revision: RwSignal::new(0),
-            engine: StoredValue::new_local(Engine {
-                session,
-                document_id: None,
-                author: String::new(),
-                role: None,
-                connection: None,
-                generation: 0,
-                epoch: 0,
-                active: false,
-                retry_delay_ms: None,
-                remote_change_at: None,
-                person: None,
-                tab_id: ids::record_id(browser::random_bytes()),
-                tab: TabPart::Deciding(None),
-                channel: None,
-                lock: None,
-                local: None,
-                waiting_scheduled: false,
-                before_refusal: None,
-                image: None,
-                opening: false,
-                image_heads: Vec::new(),
-            }),
+            revision,
+            snapshot: present_snapshot(revision, engine),
+            engine,
             waiting: RwSignal::new(0),
             from_local_copy: RwSignal::new(false),
             local_figures: RwSignal::new(LocalFigures {
@@ -514,6 +526,33 @@ impl SyncHandle {
             on_signed_out,
         }
         .announcing()
+        .keeping_images()
+    }
+
+    /// Once the workspace's heads have not changed for [`IMAGE_AFTER`], its
+    /// records are kept beside the local copy, to be drawn first at the
+    /// next opening. (The revision also moves for the connection's comings
+    /// and goings, which change no record.)
+    fn keeping_images(self) -> Self {
+        let snapshot = self.snapshot;
+        Effect::new(move || {
+            let heads = snapshot.with(|snapshot| snapshot.heads().to_vec());
+            set_timeout(
+                move || {
+                    let settled = snapshot
+                        .try_with_untracked(|snapshot| {
+                            (snapshot.heads() == heads.as_slice()).then(|| snapshot.image())
+                        })
+                        .flatten()
+                        .flatten();
+                    if let Some(image) = settled {
+                        self.keep_image(&image);
+                    }
+                },
+                IMAGE_AFTER,
+            );
+        });
+        self
     }
 
     /// A leading tab tells its followers whenever what their indicator
@@ -1251,27 +1290,16 @@ impl SyncHandle {
         self.revision.into()
     }
 
-    /// Reads the document (`None` before it is opened). Tracks [`Self::revision`],
-    /// so a memo or effect calling this reruns when the document changes.
-    pub fn with_document<T>(&self, read: impl FnOnce(&Automerge) -> T) -> Option<T> {
-        self.revision.track();
-        self.engine
-            .try_with_value(|engine| engine.document().map(read))
-            .flatten()
-    }
-
-    /// The workspace's image from the local copy while its document is
-    /// being loaded (`None` otherwise). Tracks [`Self::revision`].
-    pub fn with_opening_image<T>(&self, read: impl FnOnce(&WorkspaceImage) -> T) -> Option<T> {
-        self.revision.track();
-        self.engine
-            .try_with_value(|engine| engine.image.as_ref().map(read))
-            .flatten()
+    /// Every record of the workspace, read once per revision: from the
+    /// document, or from the workspace's image while the local copy's
+    /// document is being loaded (see [`crate::local_copy`]).
+    pub fn snapshot(&self) -> Memo<Arc<Snapshot>> {
+        self.snapshot
     }
 
     /// Keeps `image` beside the local copy for the next opening, if this
     /// tab writes the copy and the image shows the document as it is now.
-    pub fn keep_image(&self, image: &WorkspaceImage) {
+    fn keep_image(&self, image: &WorkspaceImage) {
         let started = browser::performance_now();
         let kept = self.engine.try_update_value(|engine| {
             let current = engine.document().map(Automerge::get_heads)?;
@@ -1316,14 +1344,6 @@ impl SyncHandle {
                     .document()
                     .map(|document| document.get_actor().to_hex_string())
             })
-            .flatten()
-    }
-
-    /// Reads the document without following its revision: for reads of a
-    /// fixed past moment, which later changes cannot alter.
-    pub fn with_document_untracked<T>(&self, read: impl FnOnce(&Automerge) -> T) -> Option<T> {
-        self.engine
-            .try_with_value(|engine| engine.document().map(read))
             .flatten()
     }
 
@@ -1872,6 +1892,36 @@ impl SyncHandle {
             self.workspace_name.set(name);
         }
     }
+}
+
+/// The workspace's records now, re-reading only what each revision changed
+/// (or the image kept beside the copy, while the copy's document loads).
+fn present_snapshot(
+    revision: RwSignal<u64>,
+    engine: StoredValue<Engine, LocalStorage>,
+) -> Memo<Arc<Snapshot>> {
+    Memo::new(move |previous: Option<&Arc<Snapshot>>| {
+        let revision = revision.get();
+        let started = browser::performance_now();
+        let snapshot = engine
+            .try_with_value(|engine| match engine.document() {
+                Some(document) => Some(match previous {
+                    Some(previous) => Snapshot::advance(previous, document, revision),
+                    None => Snapshot::read(document, revision),
+                }),
+                None => engine
+                    .image
+                    .as_ref()
+                    .map(|image| Snapshot::from_image(image.clone(), revision)),
+            })
+            .flatten()
+            .unwrap_or_else(|| Snapshot::empty(revision));
+        let elapsed = browser::performance_now() - started;
+        if elapsed > 50.0 {
+            web_sys::console::info_1(&format!("enlace: read the workspace in {elapsed:.0} ms").into());
+        }
+        Arc::new(snapshot)
+    })
 }
 
 /// Sets `signal` only when `value` differs, so nothing reruns for a value

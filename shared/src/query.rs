@@ -8,8 +8,10 @@ use automerge::{Automerge, ChangeHash};
 
 use crate::api::HistoryEntry;
 use crate::csv_io::{self, Column, ImportPlan, Table};
+use crate::image::WorkspaceImage;
 use crate::language::Language;
 use crate::model::At;
+use crate::records;
 use crate::report::{self, Report, ReportError};
 use crate::schema::Collection;
 use crate::timetravel::{self, RecordDiff, RevertStep};
@@ -32,6 +34,8 @@ pub enum Query {
     },
     /// Report `id` in `language`, as issued (or as it would be now).
     Report { id: String, language: Language },
+    /// Every record as it was at `heads` (viewing the workspace as of a moment).
+    Workspace { heads: Vec<ChangeHash> },
 }
 
 /// The answer to a [`Query`], in the query's own variant.
@@ -42,6 +46,8 @@ pub enum Answer {
     RevertPlan(Vec<RevertStep>),
     PlanImport(ImportPlan),
     Report(Result<Box<Report>, ReportError>),
+    /// `None`: the document has not synced up to those heads yet.
+    Workspace(Option<WorkspaceImage>),
 }
 
 impl Query {
@@ -57,8 +63,31 @@ impl Query {
             Self::Report { id, language } => {
                 Answer::Report(report::for_record(document, id, *language).map(Box::new))
             }
+            Self::Workspace { heads } => Answer::Workspace(workspace_at(document, heads)),
         }
     }
+}
+
+/// Whether the document holds every change of `heads`.
+fn known(document: &Automerge, heads: &[ChangeHash]) -> bool {
+    heads
+        .iter()
+        .all(|hash| document.get_change_meta_by_hash(hash).is_some())
+}
+
+fn workspace_at(document: &Automerge, heads: &[ChangeHash]) -> Option<WorkspaceImage> {
+    if !known(document, heads) {
+        return None;
+    }
+    let at = At { document, heads };
+    Some(WorkspaceImage {
+        heads: heads.to_vec(),
+        secretariat: records::technical_secretariat(&at),
+        records: Collection::ALL
+            .into_iter()
+            .flat_map(|collection| records::read_all(&at, collection).unwrap_or_default())
+            .collect(),
+    })
 }
 
 fn compare(
@@ -66,12 +95,7 @@ fn compare(
     before: &[ChangeHash],
     after: Option<&[ChangeHash]>,
 ) -> Option<Vec<RecordDiff>> {
-    let known = |heads: &[ChangeHash]| {
-        heads
-            .iter()
-            .all(|hash| document.get_change_meta_by_hash(hash).is_some())
-    };
-    if !known(before) || !after.is_none_or(known) {
+    if !known(document, before) || !after.is_none_or(|after| known(document, after)) {
         return None;
     }
     let before = At {

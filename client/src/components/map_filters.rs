@@ -90,7 +90,7 @@ pub fn MapFilters(filter: RwSignal<MapFilter>, lines: Memo<Vec<(String, String)>
         };
         let focus = workspace
             .snapshot
-            .with_untracked(|snapshot| Graph::build(snapshot, &unfocused).search(&query))
+            .with_untracked(|snapshot| Graph::build(&**snapshot, &unfocused).search(&query))
             .unwrap_or_default();
         filter.update(|filter| filter.focus = focus);
     };

@@ -23,7 +23,7 @@ pub fn MeetingActionItems(meeting_id: String) -> impl IntoView {
         let today = browser::today();
         workspace
             .snapshot
-            .with(|snapshot| meeting.with_value(|id| followup::meeting_action_items(snapshot, id, &today)))
+            .with(|snapshot| meeting.with_value(|id| followup::meeting_action_items(&**snapshot, id, &today)))
     });
     let reason = status_blocked();
     let disabled = Signal::derive(move || reason.get().is_some());

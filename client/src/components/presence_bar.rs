@@ -2,29 +2,28 @@
 //! name and organisation, with where they are as a tooltip. The identity is
 //! always the server's stamp on their presence.
 
-use automerge::Automerge;
 use enlace_shared::language::Language;
 use enlace_shared::presence::{Presence, PresentPerson};
-use enlace_shared::records;
 use enlace_shared::schema::Collection;
 use leptos::prelude::*;
 
+use crate::collections::Snapshot;
 use crate::context::{use_language, use_sync};
 use crate::i18n::{Text, text};
 use crate::presence::use_presence;
 use crate::route::Route;
 
-/// A record's title, if the document has it.
-fn record_title(document: &Automerge, collection: Collection, id: &str) -> Option<String> {
-    let record = records::read_one(document, collection, id)?;
+/// A record's title, if the workspace has it.
+fn record_title(snapshot: &Snapshot, collection: Collection, id: &str) -> Option<String> {
+    let record = snapshot.get(collection, id)?;
     Some(record.title().to_owned()).filter(|title| !title.is_empty())
 }
 
 /// Where one tab is: the record's title, or the page's name.
-pub fn place_label(document: Option<&Automerge>, language: Language, presence: &Presence) -> String {
+pub fn place_label(snapshot: &Snapshot, language: Language, presence: &Presence) -> String {
     let record = presence.record.as_ref().and_then(|record| {
         let collection = Collection::from_key(&record.collection)?;
-        let title = document.and_then(|document| record_title(document, collection, &record.id));
+        let title = record_title(snapshot, collection, &record.id);
         Some(match title {
             Some(title) => format!("{}: {title}", collection.label(language)),
             None => collection.label(language).to_owned(),
@@ -37,17 +36,18 @@ pub fn place_label(document: Option<&Automerge>, language: Language, presence: &
 }
 
 /// The person's name, organisation and places, one per line (the tooltip).
-pub fn person_summary(document: Option<&Automerge>, language: Language, person: &PresentPerson) -> String {
-    let organisation =
-        person.sender.organisation_id.as_deref().and_then(|id| {
-            document.and_then(|document| record_title(document, Collection::Organisations, id))
-        });
+pub fn person_summary(snapshot: &Snapshot, language: Language, person: &PresentPerson) -> String {
+    let organisation = person
+        .sender
+        .organisation_id
+        .as_deref()
+        .and_then(|id| record_title(snapshot, Collection::Organisations, id));
     let mut lines = vec![match organisation {
         Some(organisation) => format!("{} · {organisation}", person.sender.display_name),
         None => person.sender.display_name.clone(),
     }];
     for place in &person.places {
-        let mut line = place_label(document, language, place);
+        let mut line = place_label(snapshot, language, place);
         if let Some(field) = &place.field {
             line = format!("{line} ({} {field})", text(language, Text::PresenceEditing));
         }
@@ -65,8 +65,8 @@ pub fn PresenceAvatar(person: PresentPerson, #[prop(optional)] with_name: bool) 
     let initials = person.initials();
     let person_id = person.sender.person_id.clone();
     let name = person.sender.display_name.clone();
-    let summary =
-        move || sync.with_document(|document| person_summary(Some(document), language.get(), &person));
+    let snapshot = sync.snapshot();
+    let summary = move || snapshot.with(|snapshot| person_summary(snapshot, language.get(), &person));
     let shown_name = with_name.then(|| view! { <span class="presence-name">{name.clone()}</span> });
     let testid = if with_name {
         "presence-person"

@@ -19,7 +19,7 @@ pub fn WorkingGroupRelated(group_id: String) -> impl IntoView {
         let today = browser::today();
         workspace
             .snapshot
-            .with(|snapshot| followup::working_group_summary(snapshot, &group_id, &today))
+            .with(|snapshot| followup::working_group_summary(&**snapshot, &group_id, &today))
     });
     move || {
         summary.get().map(|group| {

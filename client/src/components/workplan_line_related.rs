@@ -18,7 +18,7 @@ pub fn WorkplanLineRelated(line_id: String) -> impl IntoView {
         let today = browser::today();
         workspace
             .snapshot
-            .with(|snapshot| followup::line_summary(snapshot, &line_id, &today))
+            .with(|snapshot| followup::line_summary(&**snapshot, &line_id, &today))
     });
     view! {
         <a class="line-follow-up-link" data-testid="line-follow-up" href=href>

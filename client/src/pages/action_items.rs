@@ -49,7 +49,7 @@ pub fn ActionItemsPage(filter: ActionFilter) -> impl IntoView {
     let items = Memo::new(move |_| {
         let today = browser::today();
         workspace.snapshot.with(|snapshot| {
-            stored.with_value(|filter| followup::open_action_items(snapshot, filter, &today))
+            stored.with_value(|filter| followup::open_action_items(&**snapshot, filter, &today))
         })
     });
     let overdue = move || items.with(|items| items.iter().filter(|item| item.overdue).count());

@@ -45,7 +45,7 @@ pub fn HomePage() -> impl IntoView {
     let open_items = Memo::new(move |_| {
         let today = browser::today();
         workspace.snapshot.with(|snapshot| {
-            let items = followup::open_action_items(snapshot, &ActionFilter::default(), &today);
+            let items = followup::open_action_items(&**snapshot, &ActionFilter::default(), &today);
             (items.len(), items.iter().filter(|item| item.overdue).count())
         })
     });

@@ -37,7 +37,11 @@ pub fn MapPage() -> impl IntoView {
     let (workspace, language) = (use_workspace(), use_language());
     let filter = RwSignal::new(MapFilter::default());
     let graph = Memo::new(move |_| {
-        filter.with(|filter| workspace.snapshot.with(|snapshot| Graph::build(snapshot, filter)))
+        filter.with(|filter| {
+            workspace
+                .snapshot
+                .with(|snapshot| Graph::build(&**snapshot, filter))
+        })
     });
     // The live work-plan lines in the records' order: a tie's colour is its line's place here.
     let lines = Memo::new(move |_| {

@@ -19,7 +19,7 @@ use crate::route::{ALL_PERIODS, Route};
 #[component]
 pub fn WorkplanPage(period: String) -> impl IntoView {
     let (workspace, language) = (use_workspace(), use_language());
-    let periods = Memo::new(move |_| workspace.snapshot.with(followup::periods));
+    let periods = Memo::new(move |_| workspace.snapshot.with(|snapshot| followup::periods(&**snapshot)));
     // No period in the address: the latest one the lines have.
     let chosen = Memo::new(move |_| {
         if period.is_empty() {
@@ -38,7 +38,7 @@ pub fn WorkplanPage(period: String) -> impl IntoView {
         };
         workspace
             .snapshot
-            .with(|snapshot| followup::overview(snapshot, wanted, &today))
+            .with(|snapshot| followup::overview(&**snapshot, wanted, &today))
     });
     let line = move |line: LineSummary| {
         let href = Route::WorkplanLine(line.id.clone()).href();
@@ -84,7 +84,7 @@ pub fn WorkplanLinePage(id: String) -> impl IntoView {
         let today = browser::today();
         workspace
             .snapshot
-            .with(|snapshot| followup::line_summary(snapshot, &lookup, &today))
+            .with(|snapshot| followup::line_summary(&**snapshot, &lookup, &today))
     });
     let body = move || {
         let Some(line) = summary.get() else {

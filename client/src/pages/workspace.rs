@@ -1,14 +1,13 @@
 //! The signed-in workspace: the navigation bar and the screen the URL
-//! fragment names. The document is read once per revision into a
-//! [`Snapshot`] that every screen shares through [`Workspace`] in context;
-//! while the workspace is viewed as of a past moment, that snapshot is read
-//! at the moment's heads instead (once: the past does not change), and a
-//! banner says so. Until the local copy's document is loaded, the snapshot
-//! is the workspace's image kept beside it; once edits settle, the snapshot
-//! is kept as the next image.
+//! fragment names. Every screen shares one [`Snapshot`] through
+//! [`Workspace`] in context: the sync handle's (read once per revision);
+//! while the workspace is viewed as of a past moment, the workspace read at
+//! the moment's heads instead (asked once: the past does not change), and a
+//! banner says so.
 
-use std::time::Duration;
+use std::sync::Arc;
 
+use enlace_shared::query::{Answer, Query};
 use leptos::ev;
 use leptos::leptos_dom::helpers::{request_animation_frame, window_event_listener};
 use leptos::prelude::*;
@@ -29,45 +28,40 @@ use crate::pages::record_detail::RecordDetail;
 use crate::pages::reports::ReportsPage;
 use crate::pages::workplan::{WorkplanLinePage, WorkplanPage};
 use crate::route::Route;
-use crate::sync::SyncHandle;
-
-/// How long the workspace must stay unchanged before its image is kept.
-const IMAGE_AFTER: Duration = Duration::from_secs(2);
 
 #[component]
 pub fn WorkspacePage() -> impl IntoView {
     let sync = use_sync();
-    let revision = sync.revision();
+    let (present, revision) = (sync.snapshot(), sync.revision());
     let past = RwSignal::new(None::<PastMoment>);
-    let snapshot = Memo::new(move |previous: Option<&Snapshot>| {
-        if let Some(moment) = past.get() {
-            let read = sync
-                .with_document_untracked(|document| {
-                    Snapshot::read_at(document, &moment.heads, revision.get_untracked())
-                })
-                .flatten();
-            return read.unwrap_or_else(|| {
-                // The document has not synced that far yet: try again when it changes.
-                revision.track();
-                Snapshot::empty_past(revision.get_untracked())
-            });
+    // The workspace read at the past moment's heads: asked once (the past
+    // does not change), or at each revision until the document has synced
+    // up to those heads.
+    let past_read = RwSignal::new(None::<Arc<Snapshot>>);
+    Effect::new(move || {
+        let Some(heads) = past.with(|moment| moment.as_ref().map(|moment| moment.heads.clone())) else {
+            past_read.set(None);
+            return;
+        };
+        if past_read.with_untracked(|read| read.as_ref().is_some_and(|read| read.heads() == heads.as_slice()))
+        {
+            return;
         }
-        let revision = revision.get();
-        let started = js_sys::Date::now();
-        let snapshot = sync
-            .with_document(|document| match previous {
-                Some(previous) => Snapshot::advance(previous, document, revision),
-                None => Snapshot::read(document, revision),
-            })
-            .or_else(|| sync.with_opening_image(|image| Snapshot::from_image(image.clone(), revision)))
-            .unwrap_or_else(|| Snapshot::empty(revision));
-        let elapsed = js_sys::Date::now() - started;
-        if elapsed > 50.0 {
-            web_sys::console::info_1(&format!("enlace: read the workspace in {elapsed} ms").into());
-        }
-        snapshot
+        revision.track();
+        sync.ask(Query::Workspace { heads }, move |answer| {
+            if let Some(Answer::Workspace(Some(image))) = answer {
+                let read = Snapshot::from_image(image, revision.get_untracked()).into_past();
+                let _ = past_read.try_set(Some(Arc::new(read)));
+            }
+        });
     });
-    keep_image_when_settled(sync, snapshot);
+    let snapshot = Memo::new(move |_| match past.get() {
+        Some(moment) => past_read.with(|read| match read {
+            Some(read) if read.heads() == moment.heads.as_slice() => Arc::clone(read),
+            _ => Arc::new(Snapshot::empty_past(revision.get_untracked())),
+        }),
+        None => present.get(),
+    });
     let route = RwSignal::new(Route::from_hash(&browser::location_hash()));
     let listener = window_event_listener(ev::hashchange, move |_| {
         route.set(Route::from_hash(&browser::location_hash()));
@@ -123,30 +117,4 @@ pub fn WorkspacePage() -> impl IntoView {
         <AsOfBanner />
         <div class="workspace-page" class:past=move || past.with(Option::is_some)>{page}</div>
     }
-}
-
-/// Once the workspace's heads have not changed for [`IMAGE_AFTER`], its
-/// records are kept beside the local copy, to be drawn first at the next
-/// opening. (The revision also moves for the connection's comings and
-/// goings, which change no record.)
-fn keep_image_when_settled(sync: SyncHandle, snapshot: Memo<Snapshot>) {
-    Effect::new(move || {
-        let Some(heads) = snapshot.with(|snapshot| (!snapshot.past).then(|| snapshot.heads().to_vec()))
-        else {
-            return;
-        };
-        set_timeout(
-            move || {
-                let settled = snapshot.try_with_untracked(|snapshot| {
-                    (snapshot.heads() == heads.as_slice())
-                        .then(|| snapshot.image())
-                        .flatten()
-                });
-                if let Some(Some(image)) = settled {
-                    sync.keep_image(&image);
-                }
-            },
-            IMAGE_AFTER,
-        );
-    });
 }
