@@ -1,9 +1,14 @@
 //! Small wrappers over browser APIs other than the socket and `fetch`: the
-//! clock, randomness, `localStorage`, the address bar and the document's
-//! language.
+//! clock, timers, randomness, `localStorage`, the address bar and the
+//! document's language.
+//!
+//! The clock, timers and randomness go through the global scope, not the
+//! window, so that they work in a worker too ([`global_property`]).
 //!
 //! Every function degrades quietly (a default, or nothing stored) when the API
 //! is unavailable, as in private windows that refuse storage.
+
+use std::time::Duration;
 
 use enlace_shared::language::Language;
 use wasm_bindgen::prelude::Closure;
@@ -18,18 +23,40 @@ pub fn now_ms() -> i64 {
     js_sys::Date::now() as i64
 }
 
-/// Resolves after `ms` milliseconds (at once where there is no window).
+/// A property of the global scope (the window, or a worker's own scope),
+/// read through reflection: `None` where it is missing.
+pub fn global_property(name: &str) -> Option<JsValue> {
+    js_sys::Reflect::get(&js_sys::global(), &name.into())
+        .ok()
+        .filter(|value| !value.is_undefined() && !value.is_null())
+}
+
+/// Schedules `callback` with the global scope's `setTimeout`; false when
+/// there is none.
+fn schedule(callback: &JsValue, delay: Duration) -> bool {
+    let Some(set_timeout) =
+        global_property("setTimeout").and_then(|value| value.dyn_into::<js_sys::Function>().ok())
+    else {
+        return false;
+    };
+    let ms = u32::try_from(delay.as_millis()).unwrap_or(u32::MAX);
+    set_timeout
+        .call2(&js_sys::global(), callback, &JsValue::from(ms))
+        .is_ok()
+}
+
+/// Calls `then` once, after `delay` (at once where there are no timers).
+pub fn after(delay: Duration, then: impl FnOnce() + 'static) {
+    let callback = Closure::once_into_js(then);
+    if !schedule(&callback, delay) {
+        let _ = callback.unchecked_ref::<js_sys::Function>().call0(&JsValue::NULL);
+    }
+}
+
+/// Resolves after `ms` milliseconds (at once where there are no timers).
 pub async fn sleep_ms(ms: u32) {
     let promise = js_sys::Promise::new(&mut |resolve, _reject| {
-        let scheduled = web_sys::window().is_some_and(|window| {
-            window
-                .set_timeout_with_callback_and_timeout_and_arguments_0(
-                    &resolve,
-                    i32::try_from(ms).unwrap_or(i32::MAX),
-                )
-                .is_ok()
-        });
-        if !scheduled {
+        if !schedule(&resolve, Duration::from_millis(u64::from(ms))) {
             let _ = resolve.call0(&JsValue::NULL);
         }
     });
@@ -73,12 +100,11 @@ pub async fn after_next_frame() -> f64 {
 /// in-page measurements the benchmarks read (`data-filter-ms`,
 /// `data-as-of-ms`, `data-compare-ms`).
 pub fn performance_now() -> f64 {
-    let now = js_sys::Reflect::get(&js_sys::global(), &"performance".into())
+    let now = global_property("performance")
         .and_then(|performance| {
-            let now = js_sys::Reflect::get(&performance, &"now".into())?;
-            js_sys::Function::from(now).call0(&performance)
+            let now = js_sys::Reflect::get(&performance, &"now".into()).ok()?;
+            js_sys::Function::from(now).call0(&performance).ok()
         })
-        .ok()
         .and_then(|value| value.as_f64());
     now.unwrap_or_else(js_sys::Date::now)
 }

@@ -16,6 +16,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 
 use crate::auth::{SetupForm, SignInError, error_sentence};
+use crate::browser;
 use crate::history::query_string;
 
 /// Why a call brought back nothing usable.
@@ -81,7 +82,10 @@ fn unreachable(path: &str, error: &JsValue) -> HttpError {
 
 /// One same-origin request. `Err` only when no answer arrived.
 async fn request(method: &str, path: &str, json_body: Option<String>) -> Result<Answer, HttpError> {
-    let window = web_sys::window().ok_or_else(|| HttpError::Unreachable("no window".to_owned()))?;
+    // The global scope's `fetch`: the window's, or a worker's.
+    let fetch = browser::global_property("fetch")
+        .and_then(|fetch| fetch.dyn_into::<js_sys::Function>().ok())
+        .ok_or_else(|| HttpError::Unreachable("no fetch".to_owned()))?;
     let init = web_sys::RequestInit::new();
     init.set_method(method);
     init.set_credentials(web_sys::RequestCredentials::SameOrigin);
@@ -93,7 +97,10 @@ async fn request(method: &str, path: &str, json_body: Option<String>) -> Result<
         init.set_headers(&headers);
         init.set_body(&JsValue::from_str(&body));
     }
-    let response: web_sys::Response = JsFuture::from(window.fetch_with_str_and_init(path, &init))
+    let pending = fetch
+        .call2(&js_sys::global(), &JsValue::from_str(path), &init)
+        .map_err(|error| unreachable(path, &error))?;
+    let response: web_sys::Response = JsFuture::from(js_sys::Promise::from(pending))
         .await
         .map_err(|error| unreachable(path, &error))?
         .dyn_into()

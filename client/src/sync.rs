@@ -537,20 +537,17 @@ impl SyncHandle {
         let snapshot = self.snapshot;
         Effect::new(move || {
             let heads = snapshot.with(|snapshot| snapshot.heads().to_vec());
-            set_timeout(
-                move || {
-                    let settled = snapshot
-                        .try_with_untracked(|snapshot| {
-                            (snapshot.heads() == heads.as_slice()).then(|| snapshot.image())
-                        })
-                        .flatten()
-                        .flatten();
-                    if let Some(image) = settled {
-                        self.keep_image(&image);
-                    }
-                },
-                IMAGE_AFTER,
-            );
+            browser::after(IMAGE_AFTER, move || {
+                let settled = snapshot
+                    .try_with_untracked(|snapshot| {
+                        (snapshot.heads() == heads.as_slice()).then(|| snapshot.image())
+                    })
+                    .flatten()
+                    .flatten();
+                if let Some(image) = settled {
+                    self.keep_image(&image);
+                }
+            });
         });
         self
     }
@@ -1636,10 +1633,9 @@ impl SyncHandle {
         }) else {
             return;
         };
-        set_timeout(
-            move || self.connect(epoch),
-            Duration::from_millis(u64::from(delay)),
-        );
+        browser::after(Duration::from_millis(u64::from(delay)), move || {
+            self.connect(epoch);
+        });
     }
 
     /// Sends what the session produced and reacts to its events.
@@ -1771,34 +1767,31 @@ impl SyncHandle {
             return;
         };
         let this = *self;
-        set_timeout(
-            move || {
-                let Some(count) = this.engine.try_update_value(|engine| {
-                    engine.waiting_scheduled = false;
-                    // Became a follower meanwhile: the leader counts.
-                    if engine.follows() {
-                        return None;
-                    }
-                    let document_id = engine.document_id?;
-                    if engine.session.is_in_sync(&document_id) {
-                        return Some(0);
-                    }
-                    let acknowledged = engine.session.acknowledged_heads(&document_id);
-                    let heads = match &engine.local {
-                        Some(local) => local.server_heads(acknowledged),
-                        None => acknowledged,
-                    };
-                    Some(persist::waiting(engine.document()?, &heads))
-                }) else {
-                    return;
+        browser::after(Duration::from_millis(WAITING_COUNT_DELAY_MS), move || {
+            let Some(count) = this.engine.try_update_value(|engine| {
+                engine.waiting_scheduled = false;
+                // Became a follower meanwhile: the leader counts.
+                if engine.follows() {
+                    return None;
+                }
+                let document_id = engine.document_id?;
+                if engine.session.is_in_sync(&document_id) {
+                    return Some(0);
+                }
+                let acknowledged = engine.session.acknowledged_heads(&document_id);
+                let heads = match &engine.local {
+                    Some(local) => local.server_heads(acknowledged),
+                    None => acknowledged,
                 };
-                let Some(count) = count else {
-                    return;
-                };
-                set_changed(this.waiting, count);
-            },
-            Duration::from_millis(WAITING_COUNT_DELAY_MS),
-        );
+                Some(persist::waiting(engine.document()?, &heads))
+            }) else {
+                return;
+            };
+            let Some(count) = count else {
+                return;
+            };
+            set_changed(this.waiting, count);
+        });
     }
 
     /// Queues what changed for the local copy and starts the writer if idle.
@@ -1941,9 +1934,12 @@ fn now() -> u64 {
     u64::try_from(browser::now_ms()).unwrap_or_default()
 }
 
+/// The socket's address, from the global scope's location (the page's, or
+/// a worker's, which has the same origin).
 fn page_socket_url() -> Option<String> {
-    let location = web_sys::window()?.location();
-    Some(socket_url(&location.protocol().ok()?, &location.host().ok()?))
+    let location = browser::global_property("location")?;
+    let part = |name: &str| js_sys::Reflect::get(&location, &name.into()).ok()?.as_string();
+    Some(socket_url(&part("protocol")?, &part("host")?))
 }
 
 fn log(text: &str) {
