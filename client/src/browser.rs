@@ -78,9 +78,7 @@ pub async fn after_next_frame() -> f64 {
             let painted = Closure::once_into_js(move || {
                 let _ = resolve.call1(&JsValue::NULL, &at.into());
             });
-            let queued = web_sys::window()
-                .is_some_and(|window| window.set_timeout_with_callback(painted.unchecked_ref()).is_ok());
-            if !queued {
+            if !schedule(&painted, Duration::ZERO) {
                 let _ = painted.unchecked_ref::<js_sys::Function>().call0(&JsValue::NULL);
             }
         });

@@ -35,7 +35,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
-use automerge::{Automerge, ChangeHash};
+use automerge::{Automerge, AutomergeError, ChangeHash};
 use enlace_shared::api::{PersonView, WorkspaceSummary, close};
 use enlace_shared::ids::{self, DocumentId, PeerId};
 use enlace_shared::image::WorkspaceImage;
@@ -266,8 +266,8 @@ struct Engine {
     /// The workspace's image from the local copy, shown while the copy's
     /// document is being loaded.
     image: Option<WorkspaceImage>,
-    /// The local copy is being opened: nothing else may open a document
-    /// meanwhile (a connection would start an empty one over it).
+    /// The local copy is being read and loaded: nothing else may open a
+    /// document meanwhile (a connection would start an empty one over it).
     opening: bool,
     /// The heads of the image last kept (the same is not kept twice).
     image_heads: Vec<ChangeHash>,
@@ -538,14 +538,11 @@ impl SyncHandle {
         Effect::new(move || {
             let heads = snapshot.with(|snapshot| snapshot.heads().to_vec());
             browser::after(IMAGE_AFTER, move || {
-                let settled = snapshot
-                    .try_with_untracked(|snapshot| {
-                        (snapshot.heads() == heads.as_slice()).then(|| snapshot.image())
-                    })
-                    .flatten()
-                    .flatten();
-                if let Some(image) = settled {
-                    self.keep_image(&image);
+                if let Some(settled) = snapshot
+                    .try_get_untracked()
+                    .filter(|snapshot| snapshot.heads() == heads.as_slice())
+                {
+                    self.keep_image(&settled);
                 }
             });
         });
@@ -1003,8 +1000,18 @@ impl SyncHandle {
 
     /// Opens the local copy of the person's last workspace, if any.
     /// Only the leading tab (`owns`) writes it; a follower reads it and
-    /// edits with an actor of its own.
+    /// edits with an actor of its own. Meanwhile no connection opens a
+    /// document (it would start an empty one over the copy); the callers
+    /// connect once it is done.
     async fn open_local_copy(self, epoch: u64, owns: bool) {
+        self.engine.update_value(|engine| engine.opening = true);
+        self.read_local_copy(epoch, owns).await;
+        if self.is_epoch(epoch) {
+            self.engine.update_value(|engine| engine.opening = false);
+        }
+    }
+
+    async fn read_local_copy(self, epoch: u64, owns: bool) {
         let Some(person) = self
             .engine
             .try_with_value(|engine| engine.person.clone())
@@ -1042,10 +1049,7 @@ impl SyncHandle {
         }
         let load_started = browser::performance_now();
         let restored = LocalState::restored(key, stored, owns);
-        self.engine.update_value(|engine| {
-            engine.opening = false;
-            engine.image = None;
-        });
+        self.engine.update_value(|engine| engine.image = None);
         let (state, document) = match restored {
             Ok(restored) => restored,
             Err(error) => {
@@ -1088,10 +1092,7 @@ impl SyncHandle {
             Err(error) => return log(&error.to_string()),
         };
         let decoded = browser::performance_now();
-        self.engine.update_value(|engine| {
-            engine.image = Some(image);
-            engine.opening = true;
-        });
+        self.engine.update_value(|engine| engine.image = Some(image));
         self.local_figures
             .update(|figures| figures.image_read_ms = Some(decoded - started));
         self.role.set(role);
@@ -1294,21 +1295,34 @@ impl SyncHandle {
         self.snapshot
     }
 
-    /// Keeps `image` beside the local copy for the next opening, if this
-    /// tab writes the copy and the image shows the document as it is now.
-    fn keep_image(&self, image: &WorkspaceImage) {
+    /// Keeps `snapshot` as the workspace's image beside the local copy,
+    /// for the next opening, if this tab writes the copy, the snapshot shows
+    /// the document as it is now and that image is not kept yet. Nothing is
+    /// copied or encoded otherwise.
+    fn keep_image(&self, snapshot: &Snapshot) {
         let started = browser::performance_now();
         let kept = self.engine.try_update_value(|engine| {
-            let current = engine.document().map(Automerge::get_heads)?;
-            if current != image.heads || engine.image_heads == image.heads {
-                return None;
+            let heads = snapshot.heads();
+            let current = engine
+                .document()
+                .is_some_and(|document| document.get_heads() == heads);
+            let owns = engine.local.as_ref().is_some_and(|local| local.owns);
+            if !current || !owns || engine.image_heads == heads {
+                return false;
             }
-            let local = engine.local.as_mut()?;
-            local.keep_image(image.encode()).then(|| {
-                engine.image_heads.clone_from(&image.heads);
-            })
+            let Some(image) = snapshot.image() else {
+                return false;
+            };
+            let queued = engine
+                .local
+                .as_mut()
+                .is_some_and(|local| local.keep_image(image.encode()));
+            if queued {
+                engine.image_heads = image.heads;
+            }
+            queued
         });
-        if kept.flatten().is_none() {
+        if kept != Some(true) {
             return;
         }
         let took = browser::performance_now() - started;
@@ -1368,7 +1382,10 @@ impl SyncHandle {
                     let outcome = intent
                         .apply(document, &authorship, &mut new_id)
                         .map_err(|error| match error {
-                            ModelError::MissingCollection(_) => EditError::NotLoaded,
+                            // The workspace, or a change a restore names, has
+                            // not reached this copy yet.
+                            ModelError::MissingCollection(_)
+                            | ModelError::Automerge(AutomergeError::MissingHash(_)) => EditError::NotLoaded,
                             other => EditError::Model(other),
                         })?;
                     let output = engine.session.handle(now(), Input::LocalChange(document_id));
@@ -1863,7 +1880,9 @@ impl SyncHandle {
             .engine
             .try_with_value(|engine| {
                 !engine.image_heads.is_empty()
-                    && engine.document().map(Automerge::get_heads) == Some(engine.image_heads.clone())
+                    && engine
+                        .document()
+                        .is_some_and(|document| document.get_heads() == engine.image_heads)
             })
             .unwrap_or(false);
         if self.local_figures.with_untracked(|figures| figures.image_current) != image_current {
