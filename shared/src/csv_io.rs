@@ -323,7 +323,7 @@ pub fn export(
 }
 
 /// A parsed CSV file: its header row and data rows (each as long as the header).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Table {
     pub headers: Vec<String>,
     pub rows: Vec<Vec<String>>,
@@ -417,14 +417,14 @@ pub fn parse(text: &str) -> Result<Table, CsvError> {
 }
 
 /// What a column of a file is imported as.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Column {
     /// The record id: a row whose id names an existing record updates it.
     Id,
     /// A field (for references: the titles of the records referred to).
-    Field(&'static str),
+    Field(#[serde(with = "crate::schema::serde_keys::key")] crate::schema::StaticKey),
     /// The ids of the records a reference field refers to.
-    ReferenceIds(&'static str),
+    ReferenceIds(#[serde(with = "crate::schema::serde_keys::key")] crate::schema::StaticKey),
 }
 
 /// A column for each header: the record id (`id`), a field (its label in
@@ -463,7 +463,7 @@ pub fn suggest_mapping(headers: &[String], collection: Collection) -> Vec<Option
 }
 
 /// What is wrong with one cell of a row.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ImportProblem {
     /// Not one of the field's choices (by slug or label, in either language).
     UnknownChoice { text: String },
@@ -499,9 +499,10 @@ fn item_form(collection: Collection, field: &str, language: Language) -> String 
 }
 
 /// One problem of one row, next to its field.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RowProblem {
-    pub field: &'static str,
+    #[serde(with = "crate::schema::serde_keys::key")]
+    pub field: crate::schema::StaticKey,
     pub problem: ImportProblem,
 }
 
@@ -566,7 +567,7 @@ impl RowProblem {
 }
 
 /// What a row does if imported.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RowAction {
     /// Creates a new record.
     Create,
@@ -576,7 +577,7 @@ pub enum RowAction {
 }
 
 /// A record the row probably repeats.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DuplicateOf {
     /// An existing record.
     Existing { id: String },
@@ -585,15 +586,16 @@ pub enum DuplicateOf {
 }
 
 /// A likely duplicate and the field it was found by.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Duplicate {
     pub of: DuplicateOf,
     /// `name`/`title` (the collection's title field) or `acronym`.
-    pub field: &'static str,
+    #[serde(with = "crate::schema::serde_keys::key")]
+    pub field: crate::schema::StaticKey,
 }
 
 /// One row of the file, as it would be imported.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PlannedRow {
     /// The row's line in the file, counting the header as line 1 (a cell
     /// spanning lines makes later rows' lines differ from this).
@@ -601,6 +603,7 @@ pub struct PlannedRow {
     pub action: RowAction,
     /// The values it would write, for the mapped fields (ids for references;
     /// items without ids: they get theirs on import).
+    #[serde(with = "crate::schema::serde_keys::pairs")]
     pub values: Vec<(&'static str, FieldValue)>,
     pub problems: Vec<RowProblem>,
     /// For new records only: existing records or earlier rows with the same
@@ -609,7 +612,7 @@ pub struct PlannedRow {
 }
 
 /// The whole import, before anything is written.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ImportPlan {
     pub collection: Collection,
     pub rows: Vec<PlannedRow>,
@@ -1122,7 +1125,7 @@ pub fn plan_import<R: DocRead + ?Sized>(
 }
 
 /// What to do with a new row that has likely duplicates.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum DuplicateChoice {
     /// Write the row's non-empty cells into the first duplicate (an existing
     /// record, or the record an earlier row created or updated).
@@ -1134,7 +1137,7 @@ pub enum DuplicateChoice {
 }
 
 /// What an import did.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct ImportSummary {
     pub created: usize,
     /// Existing records changed (updates by id and merges into them).

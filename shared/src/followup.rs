@@ -545,7 +545,7 @@ pub fn working_group_summary(
 }
 
 /// An action item agreed at a meeting, as the meeting page's form gives it.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct NewActionItem {
     pub title: String,
     /// The owner organisation's id (required).

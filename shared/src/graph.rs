@@ -100,7 +100,7 @@ pub struct Edge {
 }
 
 /// Which part of the map shows. Empty strings set nothing.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MapFilter {
     /// A work-plan line's id: ties on that line.
     pub line: String,

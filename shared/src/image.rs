@@ -21,7 +21,7 @@ use crate::schema::{Collection, FieldKind, FieldSpec};
 pub const FORMAT: u32 = 1;
 
 /// Every record of a workspace at `heads`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct WorkspaceImage {
     pub heads: Vec<ChangeHash>,
     pub secretariat: Option<String>,

@@ -24,14 +24,14 @@ use crate::schema::Collection;
 use crate::timetravel::{self, RevertStep};
 
 /// One record.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RecordRef {
     pub collection: Collection,
     pub id: String,
 }
 
 /// One item of a record's items field (an agenda item, a decision).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ItemRef {
     pub collection: Collection,
     pub record_id: String,
@@ -51,7 +51,7 @@ impl ItemRef {
 }
 
 /// One edit, as the interface asks for it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Intent {
     CreateRecord {
         collection: Collection,
@@ -62,6 +62,15 @@ pub enum Intent {
         record: RecordRef,
         key: String,
         value: String,
+    },
+    /// A keystroke in a live text field: the field showed `before` and
+    /// now shows `after`. Made on the text as it is now, which may have
+    /// moved on meanwhile (someone else typing): see [`rebase_text`].
+    SpliceText {
+        record: RecordRef,
+        key: String,
+        before: String,
+        after: String,
     },
     SetFlag {
         record: RecordRef,
@@ -90,6 +99,13 @@ pub enum Intent {
         item: ItemRef,
         key: String,
         value: String,
+    },
+    /// [`Intent::SpliceText`] for an item's long text sub-field.
+    SpliceItemText {
+        item: ItemRef,
+        key: String,
+        before: String,
+        after: String,
     },
     SetItemFlag {
         item: ItemRef,
@@ -163,7 +179,7 @@ pub enum Intent {
 }
 
 /// What an applied intent reports back, beyond success.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Outcome {
     Done,
     /// A restore: whether it changed anything (the value may already be
@@ -182,6 +198,7 @@ impl Intent {
         match self {
             Self::CreateRecord { collection, .. } => collection.edit_capability(),
             Self::SetText { record, .. }
+            | Self::SpliceText { record, .. }
             | Self::SetFlag { record, .. }
             | Self::AddToList { record, .. }
             | Self::RemoveFromList { record, .. }
@@ -190,6 +207,7 @@ impl Intent {
             | Self::RestoreRecord { record, .. } => record.collection.edit_capability(),
             Self::AddItem { item, .. }
             | Self::SetItemText { item, .. }
+            | Self::SpliceItemText { item, .. }
             | Self::SetItemFlag { item, .. }
             | Self::AddToItemList { item, .. }
             | Self::RemoveFromItemList { item, .. }
@@ -235,6 +253,24 @@ impl Intent {
                 value,
                 authorship,
             )),
+            Self::SpliceText {
+                record,
+                key,
+                before,
+                after,
+            } => {
+                let now = records::read_one(&*document, record.collection, &record.id)
+                    .map(|current| current.text(key).to_owned())
+                    .unwrap_or_default();
+                done(records::set_text(
+                    document,
+                    record.collection,
+                    &record.id,
+                    key,
+                    &rebase_text(before, after, &now),
+                    authorship,
+                ))
+            }
             Self::SetFlag { record, key, value } => done(records::set_flag(
                 document,
                 record.collection,
@@ -280,6 +316,29 @@ impl Intent {
                 value,
                 authorship,
             )),
+            Self::SpliceItemText {
+                item,
+                key,
+                before,
+                after,
+            } => {
+                let now = records::read_one(&*document, item.collection, &item.record_id)
+                    .and_then(|record| match record.fields.get(item.field.as_str()) {
+                        Some(records::FieldValue::Items(items)) => items
+                            .iter()
+                            .find(|candidate| candidate.id == item.item_id)
+                            .map(|found| found.text(key).to_owned()),
+                        _ => None,
+                    })
+                    .unwrap_or_default();
+                done(records::set_item_field(
+                    document,
+                    item.at(),
+                    key,
+                    &rebase_text(before, after, &now),
+                    authorship,
+                ))
+            }
             Self::SetItemFlag { item, key, value } => done(records::set_item_flag(
                 document,
                 item.at(),
@@ -386,4 +445,57 @@ fn report_model_error(error: ReportError) -> ModelError {
         ReportError::Model(error) => error,
         other => ModelError::WrongFieldKind(other.to_string()),
     }
+}
+
+/// Where `before` and `after` differ: the length of their common prefix,
+/// and where the differing part ends in each (their common suffix left
+/// out), in characters.
+fn changed_region(before: &[char], after: &[char]) -> (usize, usize, usize) {
+    let prefix = before
+        .iter()
+        .zip(after)
+        .take_while(|(left, right)| left == right)
+        .count();
+    let room = before.len().min(after.len()) - prefix;
+    let suffix = before
+        .iter()
+        .rev()
+        .zip(after.iter().rev())
+        .take(room)
+        .take_while(|(left, right)| left == right)
+        .count();
+    (prefix, before.len() - suffix, after.len() - suffix)
+}
+
+/// A keystroke made on `before` (giving `after`), made instead on `now`,
+/// the text as it is by the time the keystroke is applied (someone else's
+/// typing may have arrived in between). The keystroke replaces one region
+/// of `before`; so does what arrived. A keystroke wholly before or after
+/// what arrived is made at its place in `now`; one that overlaps it only
+/// adds its new characters just after it (nothing that arrived is deleted
+/// by a keystroke that never saw it).
+pub fn rebase_text(before: &str, after: &str, now: &str) -> String {
+    if now == before {
+        return after.to_owned();
+    }
+    if after == before {
+        return now.to_owned();
+    }
+    let (before, after, now): (Vec<char>, Vec<char>, Vec<char>) = (
+        before.chars().collect(),
+        after.chars().collect(),
+        now.chars().collect(),
+    );
+    let (typed_at, typed_end, typed_new_end) = changed_region(&before, &after);
+    let (came_at, came_end, came_new_end) = changed_region(&before, &now);
+    let inserted = &after[typed_at..typed_new_end];
+    let (start, end) = if typed_end <= came_at && !(typed_at == came_at && typed_end == came_end) {
+        (typed_at, typed_end)
+    } else if typed_at >= came_end {
+        let shift = |at: usize| at + came_new_end - came_end;
+        (shift(typed_at), shift(typed_end))
+    } else {
+        (came_new_end, came_new_end)
+    };
+    now[..start].iter().chain(inserted).chain(&now[end..]).collect()
 }

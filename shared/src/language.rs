@@ -2,7 +2,7 @@
 
 /// The two languages of the interface. Spanish is the roundtable's working
 /// language and the default.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 pub enum Language {
     #[default]
     Spanish,

@@ -33,7 +33,7 @@ const FIRST_STEPS: usize = 180;
 const UPDATE_STEPS: usize = 40;
 
 /// A point of the map.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Point {
     pub x: f64,
     pub y: f64,

@@ -203,7 +203,7 @@ impl Pacer {
     }
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Tab {
     sender: EphemeralSender,
     presence: Presence,
@@ -236,7 +236,7 @@ pub fn initials(name: &str) -> String {
 }
 
 /// Everyone else's presence, as heard.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct PresenceBoard {
     own_peer: Option<PeerId>,
     /// Keyed by the server-stamped person, the relaying peer id and the

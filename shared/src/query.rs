@@ -2,7 +2,8 @@
 //! its current records: comparing two moments, planning a revert or an
 //! import, generating a report at the heads it was issued at. Each is a
 //! [`Query`] answered by [`Query::answer`] wherever the document is held,
-//! the way [`crate::intent`] describes edits.
+//! the way [`crate::intent`] describes edits. Queries and answers are
+//! serde types: the document may be held by another thread (a worker).
 
 use automerge::{Automerge, ChangeHash};
 
@@ -12,12 +13,12 @@ use crate::image::WorkspaceImage;
 use crate::language::Language;
 use crate::model::At;
 use crate::records;
-use crate::report::{self, Report, ReportError};
+use crate::report::{self, ReportError};
 use crate::schema::Collection;
 use crate::timetravel::{self, RecordDiff, RevertStep};
 
 /// One question about the document.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Query {
     /// The workspace at `before` compared with it at `after` (now if `None`).
     Compare {
@@ -38,14 +39,41 @@ pub enum Query {
     Workspace { heads: Vec<ChangeHash> },
 }
 
+/// A report rendered: its standalone HTML (what is downloaded and
+/// printed) and the name of its file.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct RenderedReport {
+    pub html: String,
+    pub file_name: String,
+}
+
+/// Why a report could not be rendered.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReportProblem {
+    /// What to tell the person, in the query's language.
+    pub message: String,
+    /// The report, or the version it was issued at, has not reached this
+    /// copy yet: asking again after the next change may succeed.
+    pub not_synced: bool,
+}
+
+impl ReportProblem {
+    fn new(error: &ReportError, language: Language) -> Self {
+        Self {
+            message: error.message(language),
+            not_synced: matches!(error, ReportError::UnknownHead(_) | ReportError::MissingReport(_)),
+        }
+    }
+}
+
 /// The answer to a [`Query`], in the query's own variant.
-#[derive(Debug)]
+#[derive(Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Answer {
     /// `None`: the document has not synced up to one of the moments yet.
     Compare(Option<Vec<RecordDiff>>),
     RevertPlan(Vec<RevertStep>),
     PlanImport(ImportPlan),
-    Report(Result<Box<Report>, ReportError>),
+    Report(Result<RenderedReport, ReportProblem>),
     /// `None`: the document has not synced up to those heads yet.
     Workspace(Option<WorkspaceImage>),
 }
@@ -60,9 +88,14 @@ impl Query {
                 mapping,
                 collection,
             } => Answer::PlanImport(csv_io::plan_import(document, table, mapping, *collection)),
-            Self::Report { id, language } => {
-                Answer::Report(report::for_record(document, id, *language).map(Box::new))
-            }
+            Self::Report { id, language } => Answer::Report(
+                report::for_record(document, id, *language)
+                    .map(|report| RenderedReport {
+                        html: report::render_html(&report),
+                        file_name: report::file_name(&report.period, *language),
+                    })
+                    .map_err(|error| ReportProblem::new(&error, *language)),
+            ),
             Self::Workspace { heads } => Answer::Workspace(workspace_at(document, heads)),
         }
     }

@@ -18,9 +18,10 @@ use crate::schema::{Collection, FieldKind, FieldSpec, ItemSpec};
 
 /// One item of an [`FieldKind::Items`] field: its stable id and its
 /// sub-fields, read as record fields are.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Item {
     pub id: String,
+    #[serde(with = "crate::schema::serde_keys::map")]
     pub fields: BTreeMap<&'static str, FieldValue>,
 }
 
@@ -62,7 +63,7 @@ fn flag_in_fields(fields: &BTreeMap<&'static str, FieldValue>, key: &str) -> boo
 }
 
 /// The value of one field as read from the document.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum FieldValue {
     /// Line, long text, date, choice or reference.
     Text(String),
@@ -88,10 +89,11 @@ impl FieldValue {
 }
 
 /// One record of any collection.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Record {
     pub id: String,
     pub collection: Collection,
+    #[serde(with = "crate::schema::serde_keys::map")]
     pub fields: BTreeMap<&'static str, FieldValue>,
     /// The creating client's clock (ms), for display and ordering only. Who
     /// created the record is not a field: the server's receipts say it.
@@ -317,7 +319,7 @@ pub fn technical_secretariat<R: DocRead + ?Sized>(document: &R) -> Option<String
 }
 
 /// An initial value for [`create_record`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Initial {
     Text(String),
     List(Vec<String>),

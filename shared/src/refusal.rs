@@ -8,7 +8,7 @@ use std::fmt;
 use crate::language::{Bilingual, Language};
 
 /// A reason for refusing an edit or a request.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Refusal {
     /// The role reads but never writes.
     ReadOnlyRole,

@@ -11,7 +11,7 @@ use crate::language::{Bilingual, Language};
 use crate::roles::Capability;
 
 /// A collection at the root of the workspace document.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
 pub enum Collection {
     Organisations,
     Contacts,
@@ -963,5 +963,128 @@ mod tests {
             choice_label(ALLIANCE_STATUSES, "unknown", Language::English),
             "unknown"
         );
+    }
+}
+
+/// A field key of the schema, as types that cross a message boundary hold
+/// it (the alias keeps serde from taking the field for a borrowed string).
+pub type StaticKey = &'static str;
+
+/// Every items field's spec.
+fn item_specs() -> impl Iterator<Item = &'static ItemSpec> {
+    Collection::ALL.into_iter().flat_map(|collection| {
+        collection.fields().iter().filter_map(|field| match field.kind {
+            FieldKind::Items(spec) => Some(spec),
+            _ => None,
+        })
+    })
+}
+
+/// The schema's own `&'static str` for a field or sub-field key (`None`
+/// for a key no collection has): how keys read back from bytes become the
+/// static keys records are indexed by.
+pub fn static_key(key: &str) -> Option<&'static str> {
+    Collection::ALL
+        .into_iter()
+        .flat_map(|collection| collection.fields().iter())
+        .chain(item_specs().flat_map(|spec| spec.fields.iter()))
+        .map(|field| field.key)
+        .find(|known| *known == key)
+}
+
+/// The sub-field `key` of the items whose noun is `noun`.
+pub fn item_sub_field(noun: &str, key: &str) -> Option<&'static FieldSpec> {
+    item_specs()
+        .find(|spec| spec.noun == noun)
+        .and_then(|spec| spec.fields.iter().find(|field| field.key == key))
+}
+
+/// The noun of the items `sub_field` belongs to (found by address).
+pub fn item_noun(sub_field: &FieldSpec) -> Option<&'static str> {
+    item_specs()
+        .find(|spec| spec.fields.iter().any(|field| std::ptr::eq(field, sub_field)))
+        .map(|spec| spec.noun)
+}
+
+/// The schema's own list of kinds equal to `kinds`, among the collections'
+/// reference rules.
+pub fn static_kinds(kinds: &[String]) -> Option<&'static [&'static str]> {
+    Collection::ALL
+        .into_iter()
+        .flat_map(|collection| collection.spec().reference_kinds.iter())
+        .map(|(_, expected)| *expected)
+        .find(|expected| expected.iter().copied().eq(kinds.iter().map(String::as_str)))
+}
+
+/// Serde for the schema's `&'static str` keys: written as strings, read
+/// back through [`static_key`] (an unknown key is an error), so types that
+/// hold keys cross a message boundary without leaking strings.
+pub mod serde_keys {
+    use std::collections::BTreeMap;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    fn known<E: serde::de::Error>(key: &str) -> Result<&'static str, E> {
+        super::static_key(key).ok_or_else(|| E::custom(format!("no field `{key}` in the schema")))
+    }
+
+    /// One key.
+    pub mod key {
+        use super::*;
+
+        pub fn serialize<S: Serializer>(key: &&'static str, serializer: S) -> Result<S::Ok, S::Error> {
+            serializer.serialize_str(key)
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<&'static str, D::Error> {
+            known(&String::deserialize(deserializer)?)
+        }
+    }
+
+    /// A map keyed by keys (a record's or an item's fields).
+    pub mod map {
+        use super::*;
+
+        pub fn serialize<S: Serializer, V: Serialize>(
+            map: &BTreeMap<&'static str, V>,
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            serializer.collect_seq(map.iter())
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>, V: Deserialize<'de>>(
+            deserializer: D,
+        ) -> Result<BTreeMap<&'static str, V>, D::Error> {
+            Vec::<(String, V)>::deserialize(deserializer)?
+                .into_iter()
+                .map(|(key, value)| Ok((known(&key)?, value)))
+                .collect()
+        }
+    }
+
+    /// Pairs of a key and a value, in order.
+    pub mod pairs {
+        use super::*;
+
+        pub fn serialize<S: Serializer, V: Serialize>(
+            pairs: &[(&'static str, V)],
+            serializer: S,
+        ) -> Result<S::Ok, S::Error> {
+            serializer.collect_seq(pairs.iter())
+        }
+
+        pub fn deserialize<'de, D: Deserializer<'de>, V: Deserialize<'de>>(
+            deserializer: D,
+        ) -> Result<Vec<(&'static str, V)>, D::Error> {
+            Vec::<(String, V)>::deserialize(deserializer)?
+                .into_iter()
+                .map(|(key, value)| Ok((known(&key)?, value)))
+                .collect()
+        }
+    }
+
+    /// The `D::Error` of a value the schema does not know.
+    pub fn unknown<E: serde::de::Error>(what: &str) -> E {
+        E::custom(format!("{what} is not in the schema"))
     }
 }

@@ -304,7 +304,7 @@ pub fn group_entries(entries: &[HistoryEntry], window_ms: i64) -> Vec<EntryGroup
 // Comparing two moments
 
 /// What happened to a record between two moments.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum RecordStatus {
     /// Absent at the first moment, live at the second.
     Added,
@@ -317,7 +317,7 @@ pub enum RecordStatus {
 }
 
 /// One record that differs between two moments.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RecordDiff {
     pub collection: Collection,
     pub record_id: String,
@@ -578,7 +578,7 @@ pub fn undelete(
 // Reverting one person's edits
 
 /// What one step of a revert does.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum RevertAction {
     /// Puts the field back to its value before the person's first change
     /// to it in the range (`to`, as the timeline shows it; `None`: empty).
@@ -591,7 +591,7 @@ pub enum RevertAction {
 }
 
 /// One step of the secretariat's revert of one person's edits in a range.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RevertStep {
     pub collection: Collection,
     pub record_id: String,

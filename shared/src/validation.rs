@@ -9,7 +9,8 @@ use crate::language::{Bilingual, Language};
 use crate::records::{FieldValue, Record};
 use crate::schema::{Collection, FieldKind, FieldSpec, ORGANISATION_KINDS, choice_label};
 
-/// What is wrong.
+/// What is wrong. Crosses message boundaries as [`WireProblem`], its
+/// schema references written as keys and read back through the schema.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
     /// A required field is empty.
@@ -42,6 +43,124 @@ pub enum Problem {
         sub_field: &'static FieldSpec,
         problem: Box<Problem>,
     },
+}
+
+/// [`Problem`] with owned strings where it holds the schema's own.
+#[derive(serde::Serialize, serde::Deserialize)]
+pub enum WireProblem {
+    Required,
+    BadDate,
+    BadTime,
+    BadLink {
+        link: String,
+    },
+    DateOrder {
+        earlier_field: String,
+    },
+    OverlappingPresidency {
+        other_id: String,
+    },
+    UnresolvedReference {
+        id: String,
+    },
+    WrongKind {
+        id: String,
+        expected: Vec<String>,
+    },
+    InItem {
+        item_id: String,
+        position: usize,
+        title: String,
+        /// The items' noun and the sub-field's key.
+        noun: String,
+        sub_field: String,
+        problem: Box<WireProblem>,
+    },
+}
+
+impl serde::Serialize for Problem {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        WireProblem::from(self.clone()).serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Problem {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Self::try_from(WireProblem::deserialize(deserializer)?).map_err(serde::de::Error::custom)
+    }
+}
+
+impl From<Problem> for WireProblem {
+    fn from(problem: Problem) -> Self {
+        match problem {
+            Problem::Required => Self::Required,
+            Problem::BadDate => Self::BadDate,
+            Problem::BadTime => Self::BadTime,
+            Problem::BadLink { link } => Self::BadLink { link },
+            Problem::DateOrder { earlier_field } => Self::DateOrder {
+                earlier_field: earlier_field.to_owned(),
+            },
+            Problem::OverlappingPresidency { other_id } => Self::OverlappingPresidency { other_id },
+            Problem::UnresolvedReference { id } => Self::UnresolvedReference { id },
+            Problem::WrongKind { id, expected } => Self::WrongKind {
+                id,
+                expected: expected.iter().map(|kind| (*kind).to_owned()).collect(),
+            },
+            Problem::InItem {
+                item_id,
+                position,
+                title,
+                sub_field,
+                problem,
+            } => Self::InItem {
+                item_id,
+                position,
+                title,
+                noun: crate::schema::item_noun(sub_field).unwrap_or_default().to_owned(),
+                sub_field: sub_field.key.to_owned(),
+                problem: Box::new((*problem).into()),
+            },
+        }
+    }
+}
+
+impl TryFrom<WireProblem> for Problem {
+    type Error = String;
+
+    fn try_from(wire: WireProblem) -> Result<Self, String> {
+        Ok(match wire {
+            WireProblem::Required => Self::Required,
+            WireProblem::BadDate => Self::BadDate,
+            WireProblem::BadTime => Self::BadTime,
+            WireProblem::BadLink { link } => Self::BadLink { link },
+            WireProblem::DateOrder { earlier_field } => Self::DateOrder {
+                earlier_field: crate::schema::static_key(&earlier_field)
+                    .ok_or_else(|| format!("no field `{earlier_field}` in the schema"))?,
+            },
+            WireProblem::OverlappingPresidency { other_id } => Self::OverlappingPresidency { other_id },
+            WireProblem::UnresolvedReference { id } => Self::UnresolvedReference { id },
+            WireProblem::WrongKind { id, expected } => Self::WrongKind {
+                expected: crate::schema::static_kinds(&expected)
+                    .ok_or_else(|| format!("no rule expects kinds {expected:?}"))?,
+                id,
+            },
+            WireProblem::InItem {
+                item_id,
+                position,
+                title,
+                noun,
+                sub_field,
+                problem,
+            } => Self::InItem {
+                sub_field: crate::schema::item_sub_field(&noun, &sub_field)
+                    .ok_or_else(|| format!("no sub-field `{sub_field}` of {noun} items"))?,
+                problem: Box::new((*problem).try_into()?),
+                item_id,
+                position,
+                title,
+            },
+        })
+    }
 }
 
 /// One issue of one record.

@@ -984,3 +984,70 @@ fn a_meeting_exports_its_items_one_per_line_with_titles() {
         "Publicar la ficha\\nen dos idiomas \\| ES y EN | Mujeres constructoras de paz"
     );
 }
+
+/// Through CBOR and back, as a plan crosses from the worker that holds the
+/// document to the page, and back inside the import's intent.
+fn through_cbor<T: serde::Serialize + serde::de::DeserializeOwned>(value: &T) -> T {
+    let mut bytes = Vec::new();
+    ciborium::into_writer(value, &mut bytes).expect("encode");
+    ciborium::from_reader(bytes.as_slice()).expect("decode")
+}
+
+#[test]
+fn plans_and_imports_cross_a_message_boundary_with_the_schemas_own_keys() {
+    use enlace_shared::intent::Intent;
+    use enlace_shared::query::Answer;
+
+    let document = demo_roundtable();
+    let meetings = "Título,Tipo,Fecha,Hora,Orden del día\n\
+        Reunión rara,Plenaria,2021-03-10,25:00,\"Apertura | Nadie | | \nSolo | | | \"\n\
+        Reunión dos,Plenaria,2021-03-11,09:00,\" | | | \"\n";
+    let table = csv_io::parse(meetings).expect("parse");
+    let mapping = csv_io::suggest_mapping(&table.headers, Collection::Meetings);
+    let plan = csv_io::plan_import(&document, &table, &mapping, Collection::Meetings);
+    assert!(
+        plan.rows[1]
+            .problems
+            .iter()
+            .any(|problem| matches!(problem.problem, ImportProblem::Invalid(Problem::InItem { .. }))),
+        "the plan holds a problem naming an item's sub-field"
+    );
+
+    let answer = Answer::PlanImport(plan.clone());
+    assert_eq!(through_cbor(&answer), answer);
+    let intent = Intent::Import {
+        table,
+        mapping,
+        expected: plan,
+        choices: BTreeMap::from([(0, DuplicateChoice::Skip)]),
+    };
+    let back = through_cbor(&intent);
+    assert_eq!(back, intent);
+    // The keys read back are the schema's own, not copies.
+    let Intent::Import { expected, .. } = back else {
+        unreachable!()
+    };
+    let key = expected.rows[0].values[0].0;
+    let schema_key = Collection::Meetings.field(key).expect("a meeting field").key;
+    assert!(std::ptr::eq(key, schema_key));
+
+    // A kind rule's list, and keys this schema does not have.
+    let partner_kinds = Collection::Alliances.spec().reference_kinds[0].1;
+    let wrong_kind = Problem::WrongKind {
+        id: "x".into(),
+        expected: partner_kinds,
+    };
+    let back = through_cbor(&wrong_kind);
+    assert_eq!(back, wrong_kind);
+    let Problem::WrongKind { expected, .. } = back else {
+        unreachable!()
+    };
+    assert!(std::ptr::eq(expected, partner_kinds));
+    let unknown: Result<Column, _> = {
+        let mut bytes = Vec::new();
+        ciborium::into_writer(&Column::Field("name"), &mut bytes).expect("encode");
+        let text = String::from_utf8_lossy(&bytes).replace("name", "nome");
+        ciborium::from_reader(text.as_bytes())
+    };
+    assert!(unknown.is_err(), "a field the schema does not know is refused");
+}

@@ -327,3 +327,58 @@ fn an_import_is_planned_again_and_writes_nothing_if_the_plan_changed() {
     };
     assert_eq!(summary.created + summary.skipped_duplicates + summary.merged, 1);
 }
+
+#[test]
+fn a_keystroke_lands_where_it_was_typed_whatever_arrived_first() {
+    use enlace_shared::intent::rebase_text;
+    // Nothing arrived meanwhile: the keystroke as typed.
+    assert_eq!(rebase_text("Ana", "Ana ", "Ana"), "Ana ");
+    // Ana types at the end while Beto's letters arrived at the start.
+    assert_eq!(rebase_text("\nAna", "\nAna!", "Be\nAna"), "Be\nAna!");
+    // Beto types at the start while Ana's arrived at the end.
+    assert_eq!(rebase_text("Be\nAna", "Bet\nAna", "Be\nAna!"), "Bet\nAna!");
+    // A deletion before what arrived, and one after it.
+    assert_eq!(rebase_text("abc xyz", "ac xyz", "abc xyz!"), "ac xyz!");
+    assert_eq!(rebase_text("abc xyz", "abc xz", "Xabc xyz"), "Xabc xz");
+    // Both inserted at the same place: both kept.
+    assert_eq!(rebase_text("ab", "aXb", "aYb"), "aYXb");
+    // A keystroke over what arrived deletes nothing it never saw.
+    assert_eq!(rebase_text("abcdef", "aZf", "abQQef"), "abQQZef");
+    // Characters, not bytes.
+    assert_eq!(rebase_text("día", "días", "¡día"), "¡días");
+}
+
+#[test]
+fn a_splice_is_made_on_the_text_as_it_is_now() {
+    let mut document = workspace();
+    applied(
+        &mut document,
+        &Intent::CreateRecord {
+            collection: Collection::Meetings,
+            id: "m1".into(),
+            fields: vec![
+                ("title".into(), text("Plenaria")),
+                ("kind".into(), text("plenary")),
+                ("date".into(), text("2021-03-10")),
+            ],
+        },
+    );
+    let meeting = RecordRef {
+        collection: Collection::Meetings,
+        id: "m1".into(),
+    };
+    let splice = |before: &str, after: &str| Intent::SpliceText {
+        record: meeting.clone(),
+        key: "minutes".into(),
+        before: before.into(),
+        after: after.into(),
+    };
+    applied(&mut document, &splice("", "Ana"));
+    // Beto's "Hoy: " reached the document before Ana's next keystroke.
+    applied(&mut document, &splice("Ana", "Hoy: Ana"));
+    applied(&mut document, &splice("Ana", "Ana."));
+    assert_eq!(
+        record(&document, Collection::Meetings, "m1").text("minutes"),
+        "Hoy: Ana."
+    );
+}

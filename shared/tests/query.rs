@@ -6,7 +6,6 @@ use enlace_shared::language::Language;
 use enlace_shared::model::{self, Authorship};
 use enlace_shared::query::{Answer, Query};
 use enlace_shared::records::{self, Initial};
-use enlace_shared::report::ReportError;
 use enlace_shared::schema::Collection;
 use enlace_shared::timetravel::RecordStatus;
 
@@ -59,6 +58,6 @@ fn a_report_that_does_not_exist_is_said_so() {
     };
     assert!(matches!(
         query.answer(&document),
-        Answer::Report(Err(ReportError::MissingReport(id))) if id == "r1"
+        Answer::Report(Err(problem)) if problem.not_synced && problem.message == "Este informe no existe."
     ));
 }

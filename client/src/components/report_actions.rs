@@ -7,7 +7,6 @@
 use enlace_shared::Language;
 use enlace_shared::intent::Intent;
 use enlace_shared::query::{Answer, Query};
-use enlace_shared::report;
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -65,13 +64,8 @@ pub fn ReportActions(context: RecordContext) -> impl IntoView {
             let shown = match answer {
                 Some(Answer::Report(result)) => Some(
                     result
-                        .map(|report| {
-                            (
-                                report::render_html(&report),
-                                report::file_name(&report.period, chosen),
-                            )
-                        })
-                        .map_err(|error| error.message(chosen)),
+                        .map(|report| (report.html, report.file_name))
+                        .map_err(|problem| problem.message),
                 ),
                 _ => None,
             };

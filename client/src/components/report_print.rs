@@ -5,8 +5,7 @@
 //! dialog then opens. The app stops drawing in this tab: it is a print view.
 
 use enlace_shared::Language;
-use enlace_shared::query::{Answer, Query};
-use enlace_shared::report::{self, Report, ReportError};
+use enlace_shared::query::{Answer, Query, RenderedReport, ReportProblem};
 use leptos::prelude::*;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -30,20 +29,22 @@ pub fn ReportPrint(id: String, language: Option<Language>, print: bool) -> impl 
     let problem = RwSignal::new(None::<String>);
     let written = StoredValue::new(false);
     // Replaces the page with the report once it can be rendered.
-    let show = move |result: Result<Box<Report>, ReportError>, chosen: Language| {
+    let show = move |result: Result<RenderedReport, ReportProblem>| {
         match result {
             Ok(report) => {
+                if written.get_value() {
+                    return;
+                }
                 written.set_value(true);
-                let html = report::render_html(&report);
-                if let Err(error) = replace_document(&html) {
+                if let Err(error) = replace_document(&report.html) {
                     web_sys::console::warn_1(&error);
                 } else if print && let Some(window) = web_sys::window() {
                     let _ = window.print();
                 }
             }
             // This copy has not synced that far yet: the next revision tries again.
-            Err(ReportError::UnknownHead(_) | ReportError::MissingReport(_)) => {}
-            Err(error) => problem.set(Some(error.message(chosen))),
+            Err(ReportProblem { not_synced: true, .. }) => {}
+            Err(ReportProblem { message, .. }) => problem.set(Some(message)),
         }
     };
     let revision = sync.revision();
@@ -60,7 +61,7 @@ pub fn ReportPrint(id: String, language: Option<Language>, print: bool) -> impl 
         sync.ask(query, move |answer| {
             // No document yet: the next revision asks again.
             if let Some(Answer::Report(result)) = answer {
-                show(result, chosen);
+                show(result);
             }
         });
     });
