@@ -1,5 +1,5 @@
 // Enlace's service worker: keeps the app shell (the page, the script, the
-// wasm and the stylesheet of one build) so that Enlace opens with no
+// wasm, the stylesheet and the sync engine's worker script of one build) so that Enlace opens with no
 // network; the workspace itself comes from IndexedDB (client/src/local_copy.rs).
 //
 // `cargo xtask build-client` writes the build's version below (a hash of
@@ -9,7 +9,7 @@
 // /api and /sync always go to the network.
 const VERSION = "__ENLACE_VERSION__";
 const CACHE = `enlace-shell-${VERSION}`;
-const SHELL = ["/", "/enlace.js", "/enlace_bg.wasm", "/style.css"];
+const SHELL = ["/", "/enlace.js", "/enlace_bg.wasm", "/style.css", "/worker.js"];
 
 self.addEventListener("install", (event) => {
   event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)));

@@ -59,13 +59,15 @@ pub fn App() -> impl IntoView {
         if waiting > 0 && !browser::confirm(&i18n::waiting_sign_out(language.get_untracked(), waiting)) {
             return;
         }
-        sync.sign_out();
-        spawn_local(async move {
-            if let Err(error) = local_copy::wipe().await {
-                web_sys::console::warn_1(&format!("enlace: {error}").into());
-            }
-            http::sign_out().await;
-            auth_state.set(AuthState::SignedOut);
+        // The copy is wiped once the sync worker has stopped writing it.
+        sync.sign_out(move || {
+            spawn_local(async move {
+                if let Err(error) = local_copy::wipe().await {
+                    web_sys::console::warn_1(&format!("enlace: {error}").into());
+                }
+                http::sign_out().await;
+                auth_state.set(AuthState::SignedOut);
+            });
         });
     });
     // Back online: reconnect now rather than at the next retry.

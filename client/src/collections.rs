@@ -130,21 +130,74 @@ impl Snapshot {
         else {
             return Self::read(document, revision);
         };
+        let fresh = touched
+            .iter()
+            .filter_map(|(collection, id)| records::read_one(document, *collection, id))
+            .collect();
+        // The secretariat is the workspace's meta, not a record: read
+        // again each time (one lookup), or a snapshot taken before the meta
+        // arrived would keep it unset.
+        Self::patch(
+            previous,
+            &touched,
+            fresh,
+            records::technical_secretariat(document),
+            document.get_heads(),
+            revision,
+        )
+    }
+
+    /// `previous` with `changed` records (new ones, or new versions) and
+    /// without `removed` ones, at `heads`: the page's side of the engine's
+    /// [`crate::engine_messages::Records`].
+    pub fn patched(
+        previous: &Snapshot,
+        changed: Vec<Record>,
+        removed: &[(Collection, String)],
+        secretariat: Option<String>,
+        heads: Vec<ChangeHash>,
+        revision: u64,
+    ) -> Self {
+        let touched = changed
+            .iter()
+            .map(|record| (record.collection, record.id.clone()))
+            .chain(removed.iter().cloned())
+            .collect();
+        Self::patch(previous, &touched, changed, secretariat, heads, revision)
+    }
+
+    /// `previous` with every `touched` record replaced by its `fresh`
+    /// version (absent from `fresh`: gone), re-indexing only what it must.
+    fn patch(
+        previous: &Snapshot,
+        touched: &HashSet<(Collection, String)>,
+        fresh: Vec<Record>,
+        secretariat: Option<String>,
+        heads: Vec<ChangeHash>,
+        revision: u64,
+    ) -> Self {
         let mut records = previous.records.clone();
-        let mut titles_changed = false;
-        let mut collections_touched = HashSet::new();
-        for (collection, id) in &touched {
+        let mut old_titles = HashMap::new();
+        for (collection, id) in touched {
             let list = records.entry(*collection).or_default();
-            let old_title = list
-                .iter()
-                .find(|record| record.id == *id)
-                .map(|record| record.title().to_owned());
+            if let Some(old) = list.iter().find(|record| record.id == *id) {
+                old_titles.insert((*collection, id.clone()), old.title().to_owned());
+            }
             list.retain(|record| record.id != *id);
-            let fresh = records::read_one(document, *collection, id);
-            titles_changed |= fresh.as_ref().map(|record| record.title().to_owned()) != old_title;
-            list.extend(fresh);
-            collections_touched.insert(*collection);
         }
+        let mut titles_changed = false;
+        let mut collections_touched: HashSet<Collection> =
+            touched.iter().map(|(collection, _)| *collection).collect();
+        let mut arrived = HashSet::new();
+        for record in fresh {
+            let key = (record.collection, record.id.clone());
+            titles_changed |= old_titles.get(&key).map(String::as_str) != Some(record.title());
+            collections_touched.insert(record.collection);
+            arrived.insert(key);
+            records.entry(record.collection).or_default().push(record);
+        }
+        // A record gone changes the titles its referrers show.
+        titles_changed |= old_titles.keys().any(|key| !arrived.contains(key));
         for collection in collections_touched {
             if let Some(list) = records.get_mut(&collection) {
                 records::sort_records(list);
@@ -153,8 +206,8 @@ impl Snapshot {
         let mut snapshot = Self {
             revision,
             records,
-            secretariat: previous.secretariat.clone(),
-            heads: document.get_heads(),
+            secretariat,
+            heads,
             ..Self::default()
         };
         snapshot.index_positions();
@@ -220,6 +273,13 @@ impl Snapshot {
             revision,
             ..Self::default()
         }
+    }
+
+    /// Every record, collection by collection.
+    pub fn all_records(&self) -> impl Iterator<Item = &Record> {
+        Collection::ALL
+            .into_iter()
+            .flat_map(|collection| self.records(collection).iter())
     }
 
     pub fn records(&self, collection: Collection) -> &[Record] {
@@ -652,6 +712,7 @@ pub fn related_groups(snapshot: &Snapshot, organisation_id: &str) -> Vec<Related
 
 #[cfg(test)]
 mod tests {
+    use automerge::transaction::Transactable as _;
     use enlace_shared::model::{Authorship, create_workspace};
     use enlace_shared::records::{Initial, add_to_list, create_record, set_deleted};
 
@@ -892,8 +953,22 @@ mod tests {
         .expect("add");
         enlace_shared::records::set_deleted(&mut document, Collection::Organisations, "o3", true, &AUTHOR)
             .expect("delete");
+        // The secretariat (the workspace's meta, not a record) is named.
+        let mut transaction = document.transaction();
+        let meta = match transaction.get(automerge::ROOT, "meta").expect("read") {
+            Some((_, meta)) => meta,
+            None => transaction
+                .put_object(automerge::ROOT, "meta", automerge::ObjType::Map)
+                .expect("meta"),
+        };
+        transaction
+            .put(&meta, "technical_secretariat", "o2")
+            .expect("secretariat");
+        transaction.commit();
         let advanced = Snapshot::advance(&before, &document, 2);
         let full = Snapshot::read(&document, 2);
+        assert_eq!(before.secretariat, None);
+        assert_eq!(advanced.secretariat.as_deref(), Some("o2"));
         for collection in Collection::ALL {
             assert_eq!(
                 advanced.records(collection),
@@ -991,5 +1066,98 @@ mod tests {
         // A view of the past is never kept as an image.
         let past = read_at(&document, read.heads(), 3).expect("heads known");
         assert!(past.image().is_none());
+    }
+
+    #[test]
+    fn the_pages_snapshot_patched_with_the_engines_changes_matches_a_full_read() {
+        use crate::engine_messages::{self, Records, ToPage, changed_records};
+
+        let mut document = workspace();
+        // The page has a record the engine's document will not (a change
+        // the server refused, dropped since).
+        let mut with_extra = document.fork();
+        create_record(
+            &mut with_extra,
+            Collection::Organisations,
+            "o9",
+            &[("name", text("Dropped"))],
+            &AUTHOR,
+        )
+        .expect("add");
+        let before = Snapshot::read(&with_extra, 1);
+        enlace_shared::records::set_text(
+            &mut document,
+            Collection::Organisations,
+            "o1",
+            "name",
+            "CANACINTRA",
+            &AUTHOR,
+        )
+        .expect("rename");
+        create_record(
+            &mut document,
+            Collection::Organisations,
+            "o4",
+            &[("name", text("USAID"))],
+            &AUTHOR,
+        )
+        .expect("add");
+        let full = Snapshot::read(&document, 2);
+        let previous: HashMap<_, _> = before
+            .all_records()
+            .map(|record| ((record.collection, record.id.as_str()), record))
+            .collect();
+        let (changed, removed) = changed_records(&previous, full.all_records());
+        let mut changed_ids: Vec<&str> = changed.iter().map(|record| record.id.as_str()).collect();
+        changed_ids.sort_unstable();
+        assert_eq!(changed_ids, ["o1", "o4"], "only what differs is sent");
+        assert_eq!(removed, [(Collection::Organisations, "o9".to_owned())]);
+        // Through the message's encoding, as the worker sends it.
+        let message = ToPage::Records(Records {
+            whole: false,
+            from_image: false,
+            remote: true,
+            heads: full.heads().to_vec(),
+            secretariat: full.secretariat.clone(),
+            records: changed,
+            removed,
+            actor: None,
+        });
+        let ToPage::Records(records) =
+            engine_messages::decode::<ToPage>(&engine_messages::encode(&message)).expect("decodes")
+        else {
+            panic!("records come back as records");
+        };
+        let patched = Snapshot::patched(
+            &before,
+            records.records,
+            &records.removed,
+            records.secretariat,
+            records.heads,
+            2,
+        );
+        assert_eq!(patched, full, "same revision and heads");
+        for collection in Collection::ALL {
+            assert_eq!(
+                patched.records(collection),
+                full.records(collection),
+                "{collection:?}"
+            );
+            assert_eq!(
+                patched.haystacks.get(&collection),
+                full.haystacks.get(&collection),
+                "{collection:?}"
+            );
+        }
+        // The alliance's search text follows its partner's new title.
+        let query = ListQuery {
+            search: "canacintra".into(),
+            ..ListQuery::default()
+        };
+        assert_eq!(
+            titles(&patched, Collection::Alliances, &query),
+            titles(&full, Collection::Alliances, &query)
+        );
+        assert!(!titles(&patched, Collection::Alliances, &query).is_empty());
     }
 }

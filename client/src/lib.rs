@@ -22,13 +22,22 @@
 //! - [`csv_transfer`]: CSV export and import on top of
 //!   `enlace_shared::csv_io` (file name, file checks, mapping, preview, summary).
 //!
+//! - [`engine_messages`]: what the page and the sync engine's worker say to
+//!   each other (CBOR), and the values both show.
+//!
 //! IO (one owner each):
-//! - [`sync`]: the only module that touches the WebSocket; owns the automerge
-//!   document through `enlace_shared::sync::PeerSession` and exposes signals.
+//! - [`sync_core`]: the sync engine, run in a dedicated worker
+//!   ([`engine_worker`], started by `worker.js`): the only module that
+//!   touches the WebSocket or the automerge document (through
+//!   `enlace_shared::sync::PeerSession`); it drives the local copy and the
+//!   other tabs.
+//! - [`sync`]: the page's side: starts the worker, mirrors what the engine
+//!   publishes as signals and the workspace's records as a snapshot, and
+//!   sends it edits and questions.
 //! - [`presence`]: what this tab says about where it is, and when (the
 //!   shared pacer); everyone else's presence as signals (`use_presence`).
 //! - [`tab_lock`], [`tab_channel`]: which tab leads (a Web Lock) and the
-//!   `BroadcastChannel` to the others; [`sync`] drives both.
+//!   `BroadcastChannel` to the others; [`sync_core`] drives both.
 //! - [`http`]: every HTTP call, typed with `enlace_shared::api`.
 //! - [`refetch`]: fetches that follow the document (once, then a little
 //!   after each change).
@@ -63,6 +72,8 @@ pub mod components;
 pub mod connection_state;
 pub mod context;
 pub mod csv_transfer;
+pub mod engine_messages;
+pub mod engine_worker;
 pub mod files;
 pub mod history;
 pub mod http;
@@ -75,11 +86,14 @@ pub mod presence;
 pub mod refetch;
 pub mod route;
 pub mod sync;
+pub mod sync_core;
 pub mod tab_channel;
 pub mod tab_link;
 pub mod tab_lock;
 
-/// The wasm entry point: mounts the app on `<body>`.
+/// The wasm entry point: mounts the app on `<body>`. In the sync
+/// engine's worker (no window) it only sets the panic hook; `worker.js`
+/// then calls [`engine_worker::worker_start`].
 #[wasm_bindgen(start)]
 pub fn start() {
     // wasm32 aborts on panic with a bare `unreachable`; say why first, so a
@@ -87,6 +101,9 @@ pub fn start() {
     std::panic::set_hook(Box::new(|info| {
         web_sys::console::error_1(&format!("panic: {info}").into());
     }));
+    if web_sys::window().is_none() {
+        return;
+    }
     // The static page shows a loading notice until the app takes over.
     if let Some(notice) = web_sys::window()
         .and_then(|window| window.document())

@@ -169,7 +169,7 @@ impl PresenceHandle {
         let presence = self
             .focused
             .with_value(|focused| presence_for(&browser::location_hash(), focused.as_ref(), seq));
-        self.sync.send_presence(presence);
+        self.sync.send_presence(&presence);
     }
 }
 

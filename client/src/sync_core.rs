@@ -1,18 +1,21 @@
-//! The client's one connection to the server, and the only module that
-//! touches the WebSocket.
+//! The sync engine: the client's one connection to the server, and the
+//! only module that touches the WebSocket or the document. It runs in a
+//! dedicated worker ([`crate::engine_worker`]), so loading a large
+//! workspace never holds the page; the page mirrors what it publishes
+//! ([`crate::sync::SyncHandle`]).
 //!
-//! [`SyncHandle`] owns the socket and the sans-IO [`PeerSession`] (which owns
+//! [`SyncCore`] owns the socket and the sans-IO [`PeerSession`] (which owns
 //! the automerge document). It feeds socket events into the session, sends
 //! whatever the session asks for, and publishes what the UI needs as signals:
 //! the connection state, the workspace, the person's role there, the
 //! document's revision and the presence board (who else is here, fed by the
 //! relayed `ephemeral` messages; [`crate::presence`] decides what to send).
-//! Components never touch the document: they read the workspace's records
-//! through [`SyncHandle::snapshot`], ask the whole document questions
-//! through [`SyncHandle::ask`] ([`enlace_shared::query::Query`]) and change
-//! it only through [`SyncHandle::edit`] ([`enlace_shared::intent::Intent`]).
+//! Nothing else touches the document: the page gets the workspace's records
+//! from [`SyncCore::snapshot`], asks the whole document questions through
+//! [`SyncCore::ask`] ([`enlace_shared::query::Query`]) and changes it only
+//! through [`SyncCore::edit`] ([`enlace_shared::intent::Intent`]).
 //!
-//! Lifecycle: nothing happens until [`SyncHandle::start`] (after sign-in).
+//! Lifecycle: nothing happens until [`SyncCore::start`] (after sign-in).
 //! Each connection attempt fetches `/api/workspaces` through [`crate::http`]
 //! (which refreshes the person's role), opens the first workspace's document
 //! the first time (empty; the server fills it in), then opens `/sync`. When the socket
@@ -22,12 +25,12 @@
 //!
 //! Tabs: only the leading tab of the person has the socket and writes the
 //! local copy; the others follow it over a `BroadcastChannel` and never
-//! connect (see [`crate::tab_link`] and [`SyncHandle::start`]).
+//! connect (see [`crate::tab_link`] and [`SyncCore::start`]).
 //!
 //! Signed out: `/api/workspaces` answering 401 (which is also how a socket
 //! refused before the upgrade shows up, on the next attempt) or the server
 //! closing with [`close::SIGNED_OUT`] stops everything and calls the
-//! `on_signed_out` callback; [`SyncHandle::stop`] does the same on sign-out
+//! `on_signed_out` callback; [`SyncCore::stop`] does the same on sign-out
 //! without the callback. Stopping drops the document, so the next person to
 //! sign in on this page starts from the server's copy.
 
@@ -48,8 +51,7 @@ use enlace_shared::records::Record;
 use enlace_shared::refusal::Refusal;
 use enlace_shared::roles::{self, Role};
 use enlace_shared::sync::{Input, Output, PeerSession, SessionEvent};
-use enlace_shared::timetravel::{self, RecordDiff};
-use leptos::leptos_dom::helpers::request_animation_frame;
+use enlace_shared::timetravel;
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use wasm_bindgen::JsCast;
@@ -58,9 +60,9 @@ use web_sys::{BinaryType, CloseEvent, MessageEvent, WebSocket};
 
 use crate::browser;
 use crate::collections::Snapshot;
-pub use crate::connection_state::ConnectionState;
+use crate::connection_state::ConnectionState;
+use crate::engine_messages::{EditError, LocalFigures, Rejection, TabRole};
 use crate::http::{self, HttpError};
-use crate::i18n::{self, Text};
 use crate::local_copy::{self, CopyKey, LastSignIn};
 use crate::persist::{self, LocalState, Write};
 use crate::tab_channel::TabChannel;
@@ -79,28 +81,6 @@ const WAITING_COUNT_DELAY_MS: u64 = 250;
 const TAB_PATIENCE_MS: u32 = 2_000;
 const TAB_POLL_MS: u32 = 10;
 
-/// This tab's part among the person's tabs (see [`crate::tab_link`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TabRole {
-    /// Not decided yet (or nobody signed in).
-    Deciding,
-    /// Has the socket and writes the local copy, for every tab of the person.
-    Leader,
-    /// Follows the leading tab over a `BroadcastChannel`: no socket of its own.
-    Follower,
-}
-
-impl TabRole {
-    /// The indicator's `data-tab` attribute.
-    pub fn as_attribute(self) -> &'static str {
-        match self {
-            Self::Deciding => "deciding",
-            Self::Leader => "leader",
-            Self::Follower => "follower",
-        }
-    }
-}
-
 /// The engine's side of [`TabRole`], with its sync states.
 enum TabPart {
     /// Before the decision: the last status a leader sent, if any.
@@ -118,29 +98,6 @@ struct LockRequest {
 /// The first delay before reconnecting, and the cap it doubles up to.
 pub const FIRST_RETRY_DELAY_MS: u32 = 500;
 pub const MAX_RETRY_DELAY_MS: u32 = 10_000;
-
-/// Why a local edit was not made.
-#[derive(Debug)]
-pub enum EditError {
-    /// The workspace document has not arrived from the server yet.
-    NotLoaded,
-    /// The model refused the edit (an empty name, a record that vanished, ...).
-    Model(ModelError),
-    /// The person's role does not allow it (the server would refuse it too).
-    Forbidden(Refusal),
-}
-
-impl EditError {
-    /// What to tell the person.
-    pub fn message(&self) -> i18n::Message {
-        match self {
-            Self::NotLoaded => i18n::Message::Text(Text::ErrorNotLoaded),
-            Self::Model(ModelError::Required(_)) => i18n::Message::Text(Text::FillRequired),
-            Self::Model(_) => i18n::Message::Text(Text::ErrorUnexpected),
-            Self::Forbidden(refusal) => i18n::Message::Refusal(*refusal),
-        }
-    }
-}
 
 /// The delay before the next reconnection attempt, given the previous one.
 pub fn next_retry_delay_ms(previous: Option<u32>) -> u32 {
@@ -269,6 +226,12 @@ struct Engine {
     /// The local copy is being read and loaded: nothing else may open a
     /// document meanwhile (a connection would start an empty one over it).
     opening: bool,
+    /// Edits and questions that came while the copy was opening, run in
+    /// order once it is open.
+    deferred: Vec<Box<dyn FnOnce()>>,
+    /// A test's pause between showing the image and loading the document,
+    /// to watch the page meanwhile (0: none; see [`SyncCore::start`]).
+    hold_load_ms: u32,
     /// The heads of the image last kept (the same is not kept twice).
     image_heads: Vec<ChangeHash>,
 }
@@ -368,6 +331,7 @@ impl Engine {
         self.local = None;
         self.image = None;
         self.opening = false;
+        self.deferred.clear();
         self.image_heads.clear();
         self.tab = TabPart::Deciding(None);
         self.channel = None;
@@ -384,72 +348,9 @@ fn fresh_peer_id() -> PeerId {
     ))
 }
 
-/// The local copy's own figures, for `cargo xtask bench` (never asserted):
-/// milliseconds, `None` until measured.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
-pub struct LocalFigures {
-    /// When the app started (`performance.now()`, from the navigation):
-    /// the page, script and wasm fetched and the module instantiated.
-    pub started_at_ms: Option<f64>,
-    /// When reading the copy began (after signing in from it and taking
-    /// this tab's part).
-    pub read_at_ms: Option<f64>,
-    /// Reading the copy from IndexedDB.
-    pub read_ms: Option<f64>,
-    /// Loading it into a document (snapshot, then chunks).
-    pub load_ms: Option<f64>,
-    /// From the page's start (`performance.now()` is measured from the
-    /// navigation) to the first frame drawn with the copy's workspace.
-    pub open_ms: Option<f64>,
-    /// Decoding the workspace's image kept beside the copy.
-    pub image_read_ms: Option<f64>,
-    /// From the page's start to the first frame drawn from that image
-    /// (before the document is loaded).
-    pub image_ms: Option<f64>,
-    /// Encoding the last image kept, in the page.
-    pub image_encode_ms: Option<f64>,
-    /// Images kept since the page opened.
-    pub images_kept: u64,
-    /// The last image kept shows the document as it is now.
-    pub image_current: bool,
-    /// In the page, the last change's part of persisting: its bytes taken
-    /// and queued (the write itself runs off the main thread).
-    pub persist_ms: Option<f64>,
-    /// Changes persisted since the page opened (so a script can wait for
-    /// the next one, whatever it cost).
-    pub persisted: u64,
-    /// The last IndexedDB write, from its start to its transaction's end.
-    pub write_ms: Option<f64>,
-    /// Writes queued or under way.
-    pub pending: usize,
-}
-
-/// The server refused local changes, which the session then dropped.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Rejection {
-    pub dropped: usize,
-    /// What the dropped changes had written, record by record: the
-    /// document before the drop compared with after it (so the person can
-    /// copy what they wrote).
-    pub lost: Vec<RecordDiff>,
-    /// The server's English sentence.
-    pub reason: String,
-    /// Why, when the server named a refusal the client can say in the
-    /// person's language.
-    pub refusal: Option<Refusal>,
-}
-
-impl Rejection {
-    /// The reason in `language` if the server named the refusal, else its English sentence.
-    pub fn text(&self, language: enlace_shared::language::Language) -> &str {
-        self.refusal
-            .map_or(self.reason.as_str(), |refusal| refusal.text(language))
-    }
-}
-
-/// The handle components get from context. Cheap to copy.
+/// The sync engine, run in the worker ([`crate::engine_worker`]). Cheap to copy.
 #[derive(Clone, Copy)]
-pub struct SyncHandle {
+pub struct SyncCore {
     connection: RwSignal<ConnectionState>,
     rejection: RwSignal<Option<Rejection>>,
     workspace_name: RwSignal<Option<String>>,
@@ -474,12 +375,16 @@ pub struct SyncHandle {
     engine: StoredValue<Engine, LocalStorage>,
     /// Called when the server says the session is over.
     on_signed_out: Callback<()>,
+    /// Called once the workspace's image from the local copy is the
+    /// snapshot, before the copy's document is loaded (which holds this
+    /// thread for a while): the worker sends it to the page then.
+    on_image: Callback<()>,
 }
 
-impl SyncHandle {
+impl SyncCore {
     /// Creates the handle, idle until [`Self::start`]. Call once, at the
     /// app's root; `on_signed_out` runs when the server ends the session.
-    pub fn new(on_signed_out: Callback<()>) -> Self {
+    pub fn new(on_signed_out: Callback<()>, on_image: Callback<()>) -> Self {
         let session = PeerSession::new(fresh_peer_id());
         let presence = RwSignal::new(PresenceBoard::new(session.peer_id().clone()));
         let revision = RwSignal::new(0);
@@ -504,6 +409,8 @@ impl SyncHandle {
             before_refusal: None,
             image: None,
             opening: false,
+            deferred: Vec::new(),
+            hold_load_ms: 0,
             image_heads: Vec::new(),
         });
         Self {
@@ -518,12 +425,10 @@ impl SyncHandle {
             engine,
             waiting: RwSignal::new(0),
             from_local_copy: RwSignal::new(false),
-            local_figures: RwSignal::new(LocalFigures {
-                started_at_ms: Some(browser::performance_now()),
-                ..LocalFigures::default()
-            }),
+            local_figures: RwSignal::new(LocalFigures::default()),
             tab_role: RwSignal::new(TabRole::Deciding),
             on_signed_out,
+            on_image,
         }
         .announcing()
         .keeping_images()
@@ -587,12 +492,15 @@ impl SyncHandle {
     /// Starts syncing as `person`, whose display name `author` is written
     /// into every change. Restarts from scratch if already running. The
     /// person's local copy of their last workspace, if this browser has
-    /// one, is opened first, before the network.
-    pub fn start(&self, author: &str, person: PersonView) {
+    /// one, is opened first, before the network. `hold_load_ms` (0 but in
+    /// tests) pauses between drawing the copy's image and loading its
+    /// document, as a large workspace's load would.
+    pub fn start(&self, author: &str, person: PersonView, hold_load_ms: u32) {
         self.stop();
         let Some(epoch) = self.engine.try_update_value(|engine| {
             engine.author = author.to_owned();
             engine.person = Some(person);
+            engine.hold_load_ms = hold_load_ms;
             engine.active = true;
             engine.epoch
         }) else {
@@ -1006,9 +914,33 @@ impl SyncHandle {
     async fn open_local_copy(self, epoch: u64, owns: bool) {
         self.engine.update_value(|engine| engine.opening = true);
         self.read_local_copy(epoch, owns).await;
-        if self.is_epoch(epoch) {
-            self.engine.update_value(|engine| engine.opening = false);
+        if !self.is_epoch(epoch) {
+            return;
         }
+        let deferred = self
+            .engine
+            .try_update_value(|engine| {
+                engine.opening = false;
+                std::mem::take(&mut engine.deferred)
+            })
+            .unwrap_or_default();
+        for run in deferred {
+            run();
+        }
+    }
+
+    /// Keeps `run` for when the local copy is open (while it opens, the
+    /// document would answer as not loaded yet).
+    fn after_opening(&self, run: impl FnOnce() + 'static) {
+        self.engine
+            .update_value(|engine| engine.deferred.push(Box::new(run)));
+    }
+
+    /// The local copy is being read and loaded.
+    fn opening(&self) -> bool {
+        self.engine
+            .try_with_value(|engine| engine.opening)
+            .unwrap_or(false)
     }
 
     async fn read_local_copy(self, epoch: u64, owns: bool) {
@@ -1042,9 +974,16 @@ impl SyncHandle {
         }
         let (name, role) = (stored.meta.workspace_name.clone(), stored.meta.role);
         if let Some(image) = stored.image.as_deref() {
-            self.show_image(image, &name, role).await;
-            if !self.is_epoch(epoch) {
-                return;
+            self.show_image(image, &name, role);
+            let hold = self
+                .engine
+                .try_with_value(|engine| engine.hold_load_ms)
+                .unwrap_or_default();
+            if hold > 0 {
+                browser::sleep_ms(hold).await;
+                if !self.is_epoch(epoch) {
+                    return;
+                }
             }
         }
         let load_started = browser::performance_now();
@@ -1075,17 +1014,13 @@ impl SyncHandle {
         self.workspace_name.set(Some(name));
         self.from_local_copy.set(true);
         self.publish();
-        let figures = self.local_figures;
-        request_animation_frame(move || {
-            let _ = figures.try_update(|figures| figures.open_ms = Some(browser::performance_now()));
-        });
     }
 
-    /// Draws the workspace's image kept beside the copy (the records as
-    /// this browser last showed them) and waits for that frame, before the
-    /// copy's document is loaded, which holds the page for a while. An
-    /// image that does not decode is skipped: the document follows anyway.
-    async fn show_image(self, bytes: &[u8], name: &str, role: Option<Role>) {
+    /// Shows the workspace's image kept beside the copy (the records as
+    /// this browser last showed them) before the copy's document is
+    /// loaded, which holds this thread for a while. An image that does not
+    /// decode is skipped: the document follows anyway.
+    fn show_image(self, bytes: &[u8], name: &str, role: Option<Role>) {
         let started = browser::performance_now();
         let image = match WorkspaceImage::decode(bytes) {
             Ok(image) => image,
@@ -1098,10 +1033,7 @@ impl SyncHandle {
         self.role.set(role);
         self.workspace_name.set(Some(name.to_owned()));
         self.revision.update(|revision| *revision += 1);
-        let drawn = browser::after_next_frame().await;
-        let _ = self
-            .local_figures
-            .try_update(|figures| figures.image_ms = Some(drawn));
+        self.on_image.run(());
     }
 
     /// Closes the socket, cancels retries and forgets the document (on sign-out).
@@ -1338,11 +1270,23 @@ impl SyncHandle {
     /// (`None` before the document is loaded). Components never read the
     /// document otherwise, apart from the workspace's snapshot.
     pub fn ask(&self, query: Query, answered: impl FnOnce(Option<Answer>) + 'static) {
+        if self.opening() {
+            let this = *self;
+            self.after_opening(move || this.ask(query, answered));
+            return;
+        }
         let answer = self
             .engine
             .try_with_value(move |engine| engine.document().map(|document| query.answer(document)))
             .flatten();
         answered(answer);
+    }
+
+    /// Whether the document is loaded (not only its image shown).
+    pub fn has_document(&self) -> bool {
+        self.engine
+            .try_with_value(|engine| engine.document().is_some())
+            .unwrap_or(false)
     }
 
     /// The actor this tab edits with, in hex (`None` before the document
@@ -1362,6 +1306,11 @@ impl SyncHandle {
     /// allows it, hands it to the session to send, and republishes; `done`
     /// hears how it went. Components never write to the document otherwise.
     pub fn edit(&self, intent: Intent, done: impl FnOnce(Result<Outcome, EditError>) + 'static) {
+        if self.opening() {
+            let this = *self;
+            self.after_opening(move || this.edit(intent, done));
+            return;
+        }
         let result =
             self.engine
                 .try_update_value(move |engine| {
@@ -1386,7 +1335,8 @@ impl SyncHandle {
                             // not reached this copy yet.
                             ModelError::MissingCollection(_)
                             | ModelError::Automerge(AutomergeError::MissingHash(_)) => EditError::NotLoaded,
-                            other => EditError::Model(other),
+                            ModelError::Required(_) => EditError::Required,
+                            other => EditError::Failed(other.to_string()),
                         })?;
                     let output = engine.session.handle(now(), Input::LocalChange(document_id));
                     Ok((outcome, output))
@@ -2016,46 +1966,6 @@ mod tests {
             Err(NoWorkspace::NoLongerShared(gone))
         );
         assert_eq!(choose_workspace(Vec::new(), None), Err(NoWorkspace::NoneShared));
-    }
-
-    #[test]
-    fn a_rejection_speaks_the_language_when_the_server_named_the_refusal() {
-        let named = Rejection {
-            dropped: 1,
-            lost: Vec::new(),
-            reason: "Observers can read but not edit.".to_owned(),
-            refusal: Some(Refusal::ReadOnlyRole),
-        };
-        assert!(
-            named
-                .text(enlace_shared::language::Language::Spanish)
-                .contains("observadoras")
-        );
-        let unnamed = Rejection {
-            refusal: None,
-            reason: "a reason without a code".to_owned(),
-            ..named
-        };
-        assert_eq!(
-            unnamed.text(enlace_shared::language::Language::Spanish),
-            "a reason without a code"
-        );
-    }
-
-    #[test]
-    fn edit_errors_say_what_went_wrong() {
-        assert_eq!(
-            EditError::Forbidden(Refusal::PresidencyAndWorkplan).message(),
-            i18n::Message::Refusal(Refusal::PresidencyAndWorkplan)
-        );
-        assert_eq!(
-            EditError::Model(ModelError::Required("name")).message(),
-            i18n::Message::Text(Text::FillRequired)
-        );
-        assert_eq!(
-            EditError::NotLoaded.message(),
-            i18n::Message::Text(Text::ErrorNotLoaded)
-        );
     }
 
     #[test]

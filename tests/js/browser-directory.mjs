@@ -57,6 +57,7 @@ import {
   requiredEnv,
   setLineField,
   signIn,
+  STEP_TIMEOUT_MS,
   waitForFieldValue,
   waitForHomeCount,
 } from "./browser-common.mjs";
@@ -98,8 +99,14 @@ const run = createRun("browser-directory", screenshotPath);
 /** Checks the home page's figures against `members` (kind slug → count). */
 async function checkHome(page, members) {
   await page.waitForSelector(HOME, { state: "visible" });
-  const secretariat = (await page.textContent('[data-testid="secretariat"]'))?.trim();
-  if (secretariat !== SECRETARIAT) throw new Error(`the secretariat shows ${JSON.stringify(secretariat)}`);
+  // "Live" is the connection; the workspace's records follow it from the
+  // sync worker a moment later.
+  await page
+    .waitForFunction((name) => document.querySelector('[data-testid="secretariat"]')?.textContent.trim() === name, SECRETARIAT, { timeout: STEP_TIMEOUT_MS })
+    .catch(async () => {
+      const secretariat = (await page.textContent('[data-testid="secretariat"]'))?.trim();
+      throw new Error(`the secretariat shows ${JSON.stringify(secretariat)}`);
+    });
   await page.waitForSelector('[data-testid="presidency"][data-current="false"]', { state: "attached" });
   const latest = (await page.textContent('[data-testid="latest-presidency"]')) ?? "";
   if (!latest.includes(LATEST_PRESIDENCY)) throw new Error(`the latest presidency reads ${JSON.stringify(latest)}`);

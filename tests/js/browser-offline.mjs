@@ -40,6 +40,10 @@ const Y_COUNTRY = "Chile";
 const X_COUNTRY = "Uruguay";
 const REFUSED = "YA-NO-PUEDE";
 const CITY = "Valparaíso";
+/** Y's acronym, typed while the copy's document is still loading. */
+const LOADING_ACRONYM = "Y-EN-CARGA";
+/** How long the test holds the copy's load (`?hold-load-ms=`), as a large workspace's would take. */
+const HOLD_LOAD_MS = 3000;
 const WEBSITE = "https://y.example.org";
 const shots = screenshotPath.replace(/\.png$/i, "");
 
@@ -154,7 +158,7 @@ try {
     await waitForSaved(b);
   });
 
-  await run.step("Ana reloads with no network: the app opens from this browser, drawn from its image before the document loads", async () => {
+  await run.step("Ana reloads with no network: the app opens from this browser, drawn from its image, and answers while the document loads", async () => {
     // Watches every frame for Y's offline country, and notes whether the
     // copy's document was loaded by the first frame that shows it.
     await a.addInitScript((country) => {
@@ -168,8 +172,33 @@ try {
       };
       requestAnimationFrame(watch);
     }, Y_COUNTRY);
-    await a.reload();
+    // The copy's load is held for a while (as 10 MB take a second in the
+    // worker): the page must draw the image and answer meanwhile.
+    const held = new URL(a.url());
+    held.search = `?hold-load-ms=${HOLD_LOAD_MS}`;
+    await a.goto(held.toString());
+    await a.waitForSelector(`${CONNECTION}[data-copy-image-ms]`, { state: "attached", timeout: STEP_TIMEOUT_MS });
+    const loading = async (what) => {
+      if (await a.$(`${CONNECTION}[data-copy-load-ms]`)) throw new Error(`the document was loaded before ${what}`);
+    };
+    await loading("the image was drawn");
+    // The list searches and a record opens, from the image.
+    await a.evaluate(() => { location.hash = "#/organisations"; });
+    const row = (id) => `[data-testid="record-row"][data-id="${id}"]`;
+    await a.waitForSelector(row(x), { timeout: STEP_TIMEOUT_MS });
+    await a.fill('input[name="search"]', Y_COUNTRY);
+    await a.waitForFunction(
+      ([only, hidden]) => document.querySelector(only) && !document.querySelector(hidden),
+      [row(y), row(x)],
+      { timeout: STEP_TIMEOUT_MS },
+    );
+    await showOrganisation(a, y);
+    await waitForFieldValue(a, "country", Y_COUNTRY);
+    // An edit made now waits for the document, then is made.
+    await setLineField(a, "acronym", LOADING_ACRONYM);
+    await loading("the page searched, opened a record and took an edit");
     await a.waitForSelector(`${CONNECTION}[data-copy-open-ms]`, { state: "attached", timeout: STEP_TIMEOUT_MS });
+    await waitForFieldValue(a, "acronym", LOADING_ACRONYM);
     const shownBeforeLoad = await a.evaluate(() => window.enlaceShownBeforeLoad);
     if (shownBeforeLoad !== true) throw new Error(`Y's offline edit was first drawn ${shownBeforeLoad === false ? "after" : "never before"} the document loaded`);
     const [imageMs, openMs] = [await a.getAttribute(CONNECTION, "data-copy-image-ms"), await a.getAttribute(CONNECTION, "data-copy-open-ms")].map(Number);
@@ -180,8 +209,8 @@ try {
     await showOrganisation(a, y);
     await waitForFieldValue(a, "country", Y_COUNTRY);
     // The changes made offline still wait (counted against the server's
-    // heads kept with the copy).
-    await waitForWaiting(a, 2).catch(async () => {
+    // heads kept with the copy), with the one made while loading.
+    await waitForWaiting(a, 3).catch(async () => {
       const waiting = await a.getAttribute(CONNECTION, "data-waiting");
       throw new Error(`after the reload ${waiting} changes wait; the copy's meta: ${JSON.stringify(await storedMeta(a))}`);
     });
@@ -215,6 +244,7 @@ try {
     await waitForFieldValue(b, "country", X_COUNTRY);
     await showOrganisation(b, y);
     await waitForFieldValue(b, "country", Y_COUNTRY);
+    await waitForFieldValue(b, "acronym", LOADING_ACRONYM);
     if ((await a.locator('[data-testid="offline-note"]').count()) !== 0) throw new Error("the offline note stayed");
     await a.screenshot({ path: screenshotPath, fullPage: true });
   });

@@ -3,12 +3,16 @@
 //! worker: Ana goes offline (DevTools network emulation), edits two
 //! organisations, reloads with no network (the app opens from the service
 //! worker's cache and the workspace from IndexedDB, with her edits and the
-//! same actor id), while Beto edits one of the same records online; back
+//! same actor id; the page draws the records kept with the copy and takes
+//! searches, a record page and an edit while the sync worker loads the
+//! document, the test holding that load for a while), while Beto edits one
+//! of the same records online; back
 //! online both pages hold both edits, and signing out deletes the copy.
 //! Then Ana edits offline again while the secretariat makes her an
 //! observer: on reconnect the server refuses it and her page shows what she
-//! wrote. The server's history must attribute each edit to its author, and
-//! hold nothing of the refused one.
+//! wrote. The server's history must attribute each edit to its author (the
+//! one made while the document loaded included), and hold nothing of the
+//! refused one.
 //! Screenshots `offline.png` and `offline-offline.png` under
 //! `target/screenshots/`.
 
@@ -78,6 +82,16 @@ async fn offline_edits_survive_a_reload_and_merge_with_their_authors() -> anyhow
     ensure!(
         author_of("acronym", "YA-NO-PUEDE").is_empty(),
         "the refused acronym reached the history"
+    );
+    // Y's acronym, typed while the reloaded page's document was loading.
+    let y_page = organisation_history(&server, &workspace, &y, &beto).await?;
+    let loading_authors: Vec<String> = receipts_setting(&y_page, "acronym", "Y-EN-CARGA")
+        .into_iter()
+        .map(|receipt| receipt.user_name.clone())
+        .collect();
+    ensure!(
+        loading_authors == ["Ana Miembro"],
+        "the acronym typed while loading is attributed to {loading_authors:?}"
     );
     server.stop().await?;
     Ok(())

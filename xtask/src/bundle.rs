@@ -24,7 +24,7 @@ pub const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// The package the bundle is built from.
 pub const CLIENT_PACKAGE: &str = "enlace-client";
 /// The static files copied from `client/` into the bundle.
-const STATIC_FILES: [&str; 3] = ["index.html", "style.css", "sw.js"];
+const STATIC_FILES: [&str; 4] = ["index.html", "style.css", "sw.js", "worker.js"];
 
 /// In `sw.js`, replaced by the build's version (see [`shell_version`]).
 const VERSION_PLACEHOLDER: &str = "__ENLACE_VERSION__";
@@ -156,7 +156,13 @@ pub fn build_client(workspace: &Workspace, profile: Profile) -> anyhow::Result<P
 /// the same version, so an unchanged build keeps browsers' cached shell.
 fn shell_version(staging: &Path) -> anyhow::Result<String> {
     let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for name in ["index.html", "style.css", "enlace.js", "enlace_bg.wasm"] {
+    for name in [
+        "index.html",
+        "style.css",
+        "worker.js",
+        "enlace.js",
+        "enlace_bg.wasm",
+    ] {
         let path = staging.join(name);
         let bytes = fs::read(&path).with_context(|| format!("could not read {}", path.display()))?;
         for byte in bytes {

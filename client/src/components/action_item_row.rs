@@ -66,17 +66,23 @@ pub fn ActionItemRow(
     let error = RwSignal::new(None::<Message>);
     let href = Route::Record(Collection::ActionItems, id.clone()).href();
     let stored_id = StoredValue::new(id.clone());
-    let change_status = move |status: String| {
+    let stored_status = StoredValue::new(status.clone());
+    // A refused change leaves the document as it was: its value shows again.
+    let change_status = move |status: String, select: web_sys::HtmlSelectElement| {
         let intent = Intent::SetActionStatus {
             id: stored_id.get_value(),
             status,
             today: browser::today(),
         };
         sync.edit(intent, move |result| {
+            if result.is_err()
+                && let Some(status) = stored_status.try_get_value()
+            {
+                select.set_value(&status);
+            }
             let _ = error.try_set(result.err().map(|error| error.message()));
         });
     };
-    let stored_status = StoredValue::new(status.clone());
     let meeting = (show_meeting && !meeting_id.is_empty()).then(|| {
         let href = Route::Record(Collection::Meetings, meeting_id).href();
         view! {
@@ -115,12 +121,7 @@ pub fn ActionItemRow(
             <select class="action-status" data-testid="action-status" name="status"
                 aria-label=move || Collection::ActionItems.field("status").map(|spec| spec.label(language.get()))
                 disabled=move || reason.get().is_some() title=move || reason.get()
-                on:change=move |event| {
-                    change_status(event_target_value(&event));
-                    // A refused change leaves the document as it was: show its value again.
-                    let select: web_sys::HtmlSelectElement = event_target(&event);
-                    select.set_value(&stored_status.get_value());
-                }>
+                on:change=move |event| change_status(event_target_value(&event), event_target(&event))>
                 {options}
             </select>
             {move || error.get().map(|message| view! { <p class="form-error" role="alert">{move || message.get(language.get())}</p> })}

@@ -61,6 +61,7 @@ pub fn ConnectionIndicator(
             data-images-kept=move || figures.with(|figures| figures.images_kept)
             data-image-current=move || figures.with(|figures| figures.image_current.to_string())
             data-persist-ms=figure(|figures| figures.persist_ms)
+            data-edit-post-ms=figure(|figures| figures.edit_post_ms)
             data-persisted=move || figures.with(|figures| figures.persisted)
             data-write-ms=figure(|figures| figures.write_ms)
             data-writes-pending=move || figures.with(|figures| figures.pending)

@@ -79,23 +79,27 @@ pub fn moved_cursor(old: &str, new: &str, cursor: usize) -> usize {
     (cursor as isize + grown).clamp(prefix as isize, new.chars().count() as isize) as usize
 }
 
-/// A textarea where every keystroke is committed (`on_input`, as
-/// splices) and other people's typing appears while you type, with your
-/// cursor kept in place.
+/// A textarea where every keystroke is committed (`on_input`, with the
+/// text shown before it and after it, so the keystroke lands where it was
+/// typed even if others' typing reached the document first) and other
+/// people's typing appears while you type, with your cursor kept in place.
 #[component]
 pub fn LiveTextArea(
     value: Signal<String>,
-    on_input: Callback<String>,
+    on_input: Callback<(String, String)>,
     control_id: String,
     name: String,
     #[prop(into)] disabled: Signal<bool>,
     reason: Signal<Option<&'static str>>,
 ) -> impl IntoView {
     let area_ref = NodeRef::<Textarea>::new();
+    // What the textarea showed before the next keystroke.
+    let shown_before = StoredValue::new(value.get_untracked());
     Effect::new(move |_| {
         let current = value.get();
         let Some(area) = area_ref.get() else { return };
         let shown = area.value();
+        shown_before.set_value(current.clone());
         if shown == current {
             return;
         }
@@ -112,7 +116,11 @@ pub fn LiveTextArea(
     view! {
         <textarea id=control_id name=name rows="4" node_ref=area_ref
             disabled=move || disabled.get() title=move || reason.get() prop:value=value.get_untracked()
-            on:input=move |event| on_input.run(event_target_value(&event))></textarea>
+            on:input=move |event| {
+                let after = event_target_value(&event);
+                let before = std::mem::replace(&mut *shown_before.write_value(), after.clone());
+                on_input.run((before, after));
+            }></textarea>
     }
 }
 
@@ -122,7 +130,7 @@ pub fn LongTextControl(context: RecordContext, spec: &'static FieldSpec) -> impl
     view! {
         <LiveTextArea value=context.text(spec.key) control_id=format!("field-{}", spec.key) name=spec.key.to_owned()
             disabled=context.disabled() reason=context.reason()
-            on_input=Callback::new(move |text| context.set_text(spec.key, text)) />
+            on_input=Callback::new(move |(before, after)| context.splice_text(spec.key, before, after)) />
     }
 }
 

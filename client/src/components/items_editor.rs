@@ -94,7 +94,17 @@ fn sub_field_control(
         });
     });
     match sub.kind {
-        FieldKind::LongText => view! { <LiveTextArea value=text_value on_input=set control_id=control_id name=name disabled=disabled reason=reason /> }.into_any(),
+        FieldKind::LongText => {
+            let splice = Callback::new(move |(before, after): (String, String)| {
+                write_item(context, field.key, id.get_value(), |item| Intent::SpliceItemText {
+                    item,
+                    key: sub.key.to_owned(),
+                    before,
+                    after,
+                });
+            });
+            view! { <LiveTextArea value=text_value on_input=splice control_id=control_id name=name disabled=disabled reason=reason /> }.into_any()
+        }
         FieldKind::Date | FieldKind::Time | FieldKind::Line => {
             let input_type = match sub.kind {
                 FieldKind::Date => "date",

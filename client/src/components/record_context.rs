@@ -98,6 +98,16 @@ impl RecordContext {
         });
     }
 
+    /// A keystroke in a live text field (see [`Intent::SpliceText`]).
+    pub fn splice_text(self, key: &'static str, before: String, after: String) {
+        self.apply(Intent::SpliceText {
+            record: self.record_ref(),
+            key: key.to_owned(),
+            before,
+            after,
+        });
+    }
+
     pub fn add_item(self, key: &'static str, item: &str) {
         let item = item.trim();
         if item.is_empty() {

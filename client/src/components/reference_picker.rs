@@ -21,6 +21,9 @@ pub fn ReferenceSelect(
     /// Why the control is disabled, as its tooltip.
     #[prop(optional, into)]
     reason: Signal<Option<&'static str>>,
+    /// An adder (the chips'): shows "none" again once a record is chosen.
+    #[prop(optional)]
+    clears: bool,
 ) -> impl IntoView {
     let workspace = use_workspace();
     let language = use_language();
@@ -48,10 +51,14 @@ pub fn ReferenceSelect(
     view! {
         <select id=control_id name=name disabled=move || disabled.get() title=move || reason.get() on:change=move |event| {
             on_change.run(event_target_value(&event));
-            // Show the document's value again: the new one, or the old one if
-            // the edit was refused (and always "" for the chips' adder).
-            let select: web_sys::HtmlSelectElement = event_target(&event);
-            select.set_value(&value.get_untracked());
+            // The chips' adder is ready for the next record. A field's
+            // select keeps the choice: the options are drawn again from the
+            // document once the edit is made (the sync worker answers after
+            // this handler).
+            if clears {
+                let select: web_sys::HtmlSelectElement = event_target(&event);
+                select.set_value("");
+            }
         }>
             <option value="" selected=move || value.with(String::is_empty)>{move || text(language.get(), Text::NoneChosen)}</option>
             {move || current_label().map(|label| view! { <option value=value.get_untracked() selected=true class="deleted">{label}</option> })}
@@ -113,6 +120,6 @@ pub fn ReferenceChips(
             <For each=move || items.get() key=String::clone children=chip />
         </ul>
         <ReferenceSelect target=target value=Signal::derive(String::new) on_change=on_add
-            control_id=control_id name=name disabled=disabled reason=reason />
+            control_id=control_id name=name disabled=disabled reason=reason clears=true />
     }
 }
