@@ -6,16 +6,21 @@
 // signed in as <email>:
 // - the copy: sign in, sync the whole document, wait until the local copy
 //   is written (no write pending); its size in IndexedDB;
-// - persisting one edit: <edits> edits of an organisation's city; the page's
-//   own `data-persist-ms` (in the page: the change's bytes taken and
-//   queued) and `data-write-ms` (the IndexedDB transaction, off the main
-//   thread);
+// - persisting one edit: <edits> edits of an organisation's city; the
+//   page's own `data-edit-post-ms` (in the page: the edit encoded and
+//   posted to the sync worker), `data-persist-ms` (in the worker: the
+//   change's bytes taken and queued) and `data-write-ms` (the IndexedDB
+//   transaction);
 // - opening offline: with the network off (DevTools emulation), reload
 //   `#/organisations`; wall time until the list shows every organisation,
 //   and the page's own `data-copy-open-ms` (navigation start → first frame
 //   drawn from the copy's document), `data-copy-image-ms` (→ first frame
 //   drawn from the workspace's image kept beside the copy, before the
-//   document is loaded), `data-copy-read-ms`, `data-copy-load-ms`.
+//   document is loaded), `data-copy-read-ms`, `data-copy-load-ms`; and
+//   whether the list answers: in the first frame that lists every
+//   organisation a search is typed (the city the edits wrote), and the
+//   first frame after it that shows the list filtered is when the page is
+//   interactive (navigation start → that frame, the page's clock).
 // Prints one line of JSON; `enlace-offline` runs it from tests/js (where
 // playwright-core is installed) and keeps the figures.
 import { createRequire } from "node:module";
@@ -52,6 +57,30 @@ const listed = () =>
   }, organisations, { polling: "raf", ...PATIENCE });
 const settled = () =>
   page.waitForSelector(`${CONNECTION}[data-writes-pending="0"][data-write-ms]`, { state: "attached", ...PATIENCE });
+
+// During the openings: types a search in the first frame that lists every
+// organisation, and notes the frame that shows the list filtered.
+await context.addInitScript(([count, term]) => {
+  if (sessionStorage.getItem("enlace-bench-answer") !== "1") return;
+  const shown = () => parseInt(document.querySelector('[data-testid="result-count"]')?.textContent ?? "", 10);
+  const watch = () => {
+    const now = performance.now();
+    if (window.enlaceListedAt === undefined) {
+      const search = document.querySelector('input[name="search"]');
+      if (search && shown() >= count) {
+        window.enlaceListedAt = now;
+        search.value = term;
+        window.enlaceAskedAt = performance.now();
+        search.dispatchEvent(new Event("input", { bubbles: true }));
+      }
+    } else if (shown() < count) {
+      window.enlaceAnsweredAt = now;
+      return;
+    }
+    requestAnimationFrame(watch);
+  };
+  requestAnimationFrame(watch);
+}, [organisations, `Ciudad ${edits - 1}`]);
 
 await page.goto(base);
 await page.fill('input[name="email"]', email);
@@ -106,7 +135,7 @@ for (let edit = 0; edit < edits; edit++) {
     PATIENCE,
   );
   await settled();
-  persist.push({ persistMs: await number("data-persist-ms"), writeMs: await number("data-write-ms") });
+  persist.push({ postMs: await number("data-edit-post-ms"), persistMs: await number("data-persist-ms"), writeMs: await number("data-write-ms") });
 }
 
 say("edits persisted");
@@ -124,15 +153,21 @@ say(`image of ${imageBytes} bytes, encoded in ${imageEncodeMs} ms`);
 const open = [];
 await page.evaluate(() => { location.hash = "#/organisations"; });
 await listed();
+await page.evaluate(() => sessionStorage.setItem("enlace-bench-answer", "1"));
 for (let run = 0; run < runs; run++) {
   await context.setOffline(true);
   const started = Date.now();
   await page.reload();
-  await listed();
+  await page.waitForFunction(() => window.enlaceListedAt !== undefined, null, { polling: "raf", ...PATIENCE });
   const wallMs = Date.now() - started;
+  await page.waitForFunction(() => window.enlaceAnsweredAt !== undefined, null, { polling: "raf", ...PATIENCE });
   await page.waitForSelector(`${CONNECTION}[data-copy-open-ms]`, { state: "attached", ...PATIENCE });
+  const [listedMs, askedMs, answeredMs] = await page.evaluate(() => [window.enlaceListedAt, window.enlaceAskedAt, window.enlaceAnsweredAt]);
   open.push({
     wallMs,
+    listedMs,
+    askedMs,
+    answeredMs,
     openMs: await number("data-copy-open-ms"),
     readMs: await number("data-copy-read-ms"),
     startedAtMs: await number("data-started-at-ms"),
