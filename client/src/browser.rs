@@ -107,6 +107,15 @@ pub fn performance_now() -> f64 {
     now.unwrap_or_else(js_sys::Date::now)
 }
 
+/// `performance.timeOrigin`: when this global scope's clock started (a
+/// page's and its worker's differ), in ms since the epoch; 0 if unknown.
+pub fn time_origin() -> f64 {
+    global_property("performance")
+        .and_then(|performance| js_sys::Reflect::get(&performance, &"timeOrigin".into()).ok())
+        .and_then(|origin| origin.as_f64())
+        .unwrap_or_default()
+}
+
 /// Today's date in the browser's time zone, as `YYYY-MM-DD`.
 pub fn today() -> String {
     let date = js_sys::Date::new_0();

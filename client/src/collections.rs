@@ -29,6 +29,9 @@ pub struct Snapshot {
     /// Read at past heads (viewing the workspace as of a moment), not the
     /// document's current ones.
     pub past: bool,
+    /// When patched from another snapshot: that one's revision and the
+    /// records touched since (what [`Self::changes_since`] sends on).
+    changed_since: Option<(u64, Vec<(Collection, String)>)>,
 }
 
 /// Snapshots are compared by revision and heads only: the memo holding one
@@ -208,6 +211,7 @@ impl Snapshot {
             records,
             secretariat,
             heads,
+            changed_since: Some((previous.revision, touched.iter().cloned().collect())),
             ..Self::default()
         };
         snapshot.index_positions();
@@ -273,6 +277,44 @@ impl Snapshot {
             revision,
             ..Self::default()
         }
+    }
+
+    /// The records new or changed since `previous`, and those gone: from
+    /// the records this snapshot was patched with when it was patched from
+    /// `previous`, else by comparing every record.
+    pub fn changes_since(&self, previous: &Snapshot) -> (Vec<Record>, Vec<(Collection, String)>) {
+        if let Some((from, touched)) = &self.changed_since
+            && *from == previous.revision
+        {
+            let mut changed = Vec::new();
+            let mut removed = Vec::new();
+            for (collection, id) in touched {
+                match self.get(*collection, id) {
+                    Some(record) => changed.push(record.clone()),
+                    None => removed.push((*collection, id.clone())),
+                }
+            }
+            return (changed, removed);
+        }
+        let before: HashMap<(Collection, &str), &Record> = previous
+            .all_records()
+            .map(|record| ((record.collection, record.id.as_str()), record))
+            .collect();
+        let mut seen = HashSet::new();
+        let mut changed = Vec::new();
+        for record in self.all_records() {
+            let key = (record.collection, record.id.as_str());
+            seen.insert(key);
+            if before.get(&key).is_none_or(|old| *old != record) {
+                changed.push(record.clone());
+            }
+        }
+        let removed = before
+            .keys()
+            .filter(|key| !seen.contains(*key))
+            .map(|(collection, id)| (*collection, (*id).to_owned()))
+            .collect();
+        (changed, removed)
     }
 
     /// Every record, collection by collection.
@@ -929,13 +971,10 @@ mod tests {
         assert_eq!((label.as_str(), deleted), ("missing", false));
     }
 
-    #[test]
-    fn advancing_a_snapshot_rereads_only_what_changed_and_matches_a_full_read() {
-        let mut document = workspace();
-        let before = Snapshot::read(&document, 1);
-        // A title edit (referenced by the alliance), a new record and a deletion.
+    /// The alliance's partner renamed, and a new organisation.
+    fn rename_o1_and_add_o4(document: &mut Automerge) {
         enlace_shared::records::set_text(
-            &mut document,
+            document,
             Collection::Organisations,
             "o1",
             "name",
@@ -944,13 +983,28 @@ mod tests {
         )
         .expect("rename");
         create_record(
-            &mut document,
+            document,
             Collection::Organisations,
             "o4",
             &[("name", text("USAID"))],
             &AUTHOR,
         )
         .expect("add");
+    }
+
+    /// The ids of `changes`' changed records, sorted.
+    fn changed_ids(changes: &(Vec<Record>, Vec<(Collection, String)>)) -> Vec<&str> {
+        let mut ids: Vec<&str> = changes.0.iter().map(|record| record.id.as_str()).collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    #[test]
+    fn advancing_a_snapshot_rereads_only_what_changed_and_matches_a_full_read() {
+        let mut document = workspace();
+        let before = Snapshot::read(&document, 1);
+        // A title edit (referenced by the alliance), a new record and a deletion.
+        rename_o1_and_add_o4(&mut document);
         enlace_shared::records::set_deleted(&mut document, Collection::Organisations, "o3", true, &AUTHOR)
             .expect("delete");
         // The secretariat (the workspace's meta, not a record) is named.
@@ -967,6 +1021,12 @@ mod tests {
         transaction.commit();
         let advanced = Snapshot::advance(&before, &document, 2);
         let full = Snapshot::read(&document, 2);
+        // What changed, from the records the advance touched and by
+        // comparing every record (a full read knows no predecessor).
+        let touched = advanced.changes_since(&before);
+        assert_eq!(changed_ids(&touched), ["o1", "o3", "o4"]);
+        assert_eq!(changed_ids(&touched), changed_ids(&full.changes_since(&before)));
+        assert!(touched.1.is_empty() && full.changes_since(&before).1.is_empty());
         assert_eq!(before.secretariat, None);
         assert_eq!(advanced.secretariat.as_deref(), Some("o2"));
         for collection in Collection::ALL {
@@ -1070,7 +1130,7 @@ mod tests {
 
     #[test]
     fn the_pages_snapshot_patched_with_the_engines_changes_matches_a_full_read() {
-        use crate::engine_messages::{self, Records, ToPage, changed_records};
+        use crate::engine_messages::{self, Records, ToPage};
 
         let mut document = workspace();
         // The page has a record the engine's document will not (a change
@@ -1085,32 +1145,11 @@ mod tests {
         )
         .expect("add");
         let before = Snapshot::read(&with_extra, 1);
-        enlace_shared::records::set_text(
-            &mut document,
-            Collection::Organisations,
-            "o1",
-            "name",
-            "CANACINTRA",
-            &AUTHOR,
-        )
-        .expect("rename");
-        create_record(
-            &mut document,
-            Collection::Organisations,
-            "o4",
-            &[("name", text("USAID"))],
-            &AUTHOR,
-        )
-        .expect("add");
+        rename_o1_and_add_o4(&mut document);
         let full = Snapshot::read(&document, 2);
-        let previous: HashMap<_, _> = before
-            .all_records()
-            .map(|record| ((record.collection, record.id.as_str()), record))
-            .collect();
-        let (changed, removed) = changed_records(&previous, full.all_records());
-        let mut changed_ids: Vec<&str> = changed.iter().map(|record| record.id.as_str()).collect();
-        changed_ids.sort_unstable();
-        assert_eq!(changed_ids, ["o1", "o4"], "only what differs is sent");
+        let changes = full.changes_since(&before);
+        assert_eq!(changed_ids(&changes), ["o1", "o4"], "only what differs is sent");
+        let (changed, removed) = changes;
         assert_eq!(removed, [(Collection::Organisations, "o9".to_owned())]);
         // Through the message's encoding, as the worker sends it.
         let message = ToPage::Records(Records {

@@ -6,8 +6,6 @@
 //! CBOR in a `Uint8Array`. No Leptos and no browser here, so native tests
 //! cover the encoding.
 
-use std::collections::HashMap;
-
 use automerge::ChangeHash;
 use enlace_shared::api::PersonView;
 use enlace_shared::ids::DocumentId;
@@ -255,29 +253,6 @@ pub fn encode<T: Serialize>(message: &T) -> Vec<u8> {
 /// A message back from its CBOR.
 pub fn decode<T: serde::de::DeserializeOwned>(bytes: &[u8]) -> Result<T, String> {
     ciborium::from_reader(bytes).map_err(|error| error.to_string())
-}
-
-/// What changed from `before` to `after`, both keyed by collection and id
-/// (the engine diffs its snapshots; records are compared by value).
-pub fn changed_records<'a>(
-    before: &HashMap<(Collection, &'a str), &'a Record>,
-    after: impl Iterator<Item = &'a Record>,
-) -> (Vec<Record>, Vec<(Collection, String)>) {
-    let mut seen = std::collections::HashSet::new();
-    let mut changed = Vec::new();
-    for record in after {
-        let key = (record.collection, record.id.as_str());
-        seen.insert(key);
-        if before.get(&key).is_none_or(|previous| *previous != record) {
-            changed.push(record.clone());
-        }
-    }
-    let removed = before
-        .keys()
-        .filter(|key| !seen.contains(*key))
-        .map(|(collection, id)| (*collection, (*id).to_owned()))
-        .collect();
-    (changed, removed)
 }
 
 #[cfg(test)]

@@ -10,7 +10,6 @@
 //! refusal, and the records that changed since the last ones it sent.
 
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use enlace_shared::presence::Presence;
@@ -23,15 +22,21 @@ use crate::collections::Snapshot;
 use crate::engine_messages::{self, Records, Status, ToEngine, ToPage};
 use crate::sync_core::SyncCore;
 
+/// What the page was last sent of the records.
+#[derive(Default)]
+struct Sent {
+    /// The snapshot the page has.
+    snapshot: Option<Arc<Snapshot>>,
+    /// Read from the image rather than the document.
+    from_image: bool,
+    actor: Option<String>,
+    /// The last remote change the page heard of.
+    remote_at: Option<f64>,
+}
+
 thread_local! {
     static CORE: Cell<Option<SyncCore>> = const { Cell::new(None) };
-    /// The snapshot the page has (the last records sent).
-    static SENT: RefCell<Option<Arc<Snapshot>>> = const { RefCell::new(None) };
-    /// The last remote change the page heard of.
-    static REMOTE: Cell<Option<f64>> = const { Cell::new(None) };
-    /// What the last records sent said besides the records: from the
-    /// image or the document, and the actor.
-    static SENT_SOURCE: RefCell<(bool, Option<String>)> = const { RefCell::new((false, None)) };
+    static SENT: RefCell<Sent> = RefCell::default();
 }
 
 /// Starts the engine in this worker; `queued` holds the page's messages
@@ -48,11 +53,9 @@ pub fn worker_start(queued: &js_sys::Array) {
         Callback::new(|()| send_records()),
     );
     CORE.set(Some(core));
-    let time_origin = browser::global_property("performance")
-        .and_then(|performance| js_sys::Reflect::get(&performance, &"timeOrigin".into()).ok())
-        .and_then(|origin| origin.as_f64())
-        .unwrap_or_default();
-    post(&ToPage::Ready { time_origin });
+    post(&ToPage::Ready {
+        time_origin: browser::time_origin(),
+    });
     mirror(core);
     let on_message = Closure::<dyn FnMut(web_sys::MessageEvent)>::new(|event: web_sys::MessageEvent| {
         receive(&event.data());
@@ -153,56 +156,52 @@ fn send_records() {
     let Some(snapshot) = core.snapshot().try_get_untracked() else {
         return;
     };
-    let previous = SENT.with_borrow(Clone::clone);
-    if previous
-        .as_ref()
-        .is_some_and(|previous| Arc::ptr_eq(previous, &snapshot) || **previous == *snapshot)
-    {
-        return;
-    }
-    let remote_at = core.remote_change_at();
-    let remote = remote_at.is_some() && remote_at != REMOTE.get();
-    REMOTE.set(remote_at);
-    let whole = previous
-        .as_ref()
-        .is_none_or(|previous| previous.heads().is_empty() || snapshot.heads().is_empty());
-    let (records, removed) = match (&previous, whole) {
-        (Some(previous), false) => {
-            let before: HashMap<_, _> = previous
-                .all_records()
-                .map(|record| ((record.collection, record.id.as_str()), record))
-                .collect();
-            engine_messages::changed_records(&before, snapshot.all_records())
-        }
-        _ => (snapshot.all_records().cloned().collect(), Vec::new()),
-    };
     let from_image = !core.has_document() && !snapshot.heads().is_empty();
-    let actor = core.actor();
-    let source = (from_image, actor.clone());
-    // A new revision that changed nothing the page shows (the connection
-    // came or went) is not sent.
-    let unchanged = !whole
-        && records.is_empty()
-        && removed.is_empty()
-        && previous.as_ref().is_some_and(|previous| {
-            previous.heads() == snapshot.heads() && previous.secretariat == snapshot.secretariat
+    let (actor, remote_at) = (core.actor(), core.remote_change_at());
+    let message = SENT.with_borrow_mut(|sent| {
+        let previous = sent.snapshot.replace(Arc::clone(&snapshot));
+        if previous
+            .as_ref()
+            .is_some_and(|previous| Arc::ptr_eq(previous, &snapshot) || **previous == *snapshot)
+        {
+            return None;
+        }
+        let remote = remote_at.is_some() && remote_at != sent.remote_at;
+        sent.remote_at = remote_at;
+        let (whole, (records, removed)) = match &previous {
+            Some(previous) if !previous.heads().is_empty() && !snapshot.heads().is_empty() => {
+                (false, snapshot.changes_since(previous))
+            }
+            _ => (true, (snapshot.all_records().cloned().collect(), Vec::new())),
+        };
+        // A new revision that changed nothing the page shows (the
+        // connection came or went) is not sent.
+        let unchanged = !whole
+            && records.is_empty()
+            && removed.is_empty()
+            && previous.as_ref().is_some_and(|previous| {
+                previous.heads() == snapshot.heads() && previous.secretariat == snapshot.secretariat
+            })
+            && (sent.from_image, &sent.actor) == (from_image, &actor);
+        if unchanged {
+            return None;
+        }
+        sent.from_image = from_image;
+        sent.actor.clone_from(&actor);
+        Some(Records {
+            whole,
+            from_image,
+            remote,
+            heads: snapshot.heads().to_vec(),
+            secretariat: snapshot.secretariat.clone(),
+            records,
+            removed,
+            actor,
         })
-        && SENT_SOURCE.with_borrow(|sent| *sent == source);
-    SENT.set(Some(Arc::clone(&snapshot)));
-    if unchanged {
-        return;
+    });
+    if let Some(records) = message {
+        post(&ToPage::Records(records));
     }
-    SENT_SOURCE.set(source);
-    post(&ToPage::Records(Records {
-        whole,
-        from_image,
-        remote,
-        heads: snapshot.heads().to_vec(),
-        secretariat: snapshot.secretariat.clone(),
-        records,
-        removed,
-        actor,
-    }));
 }
 
 /// Posts `message` to the page (its bytes' buffer is transferred).

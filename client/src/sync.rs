@@ -180,12 +180,8 @@ impl SyncHandle {
     fn receive(self, message: ToPage) {
         match message {
             ToPage::Ready { time_origin } => {
-                let page_origin = browser::global_property("performance")
-                    .and_then(|performance| js_sys::Reflect::get(&performance, &"timeOrigin".into()).ok())
-                    .and_then(|origin| origin.as_f64())
-                    .unwrap_or(time_origin);
-                self.link
-                    .update_value(|link| link.clock_offset = time_origin - page_origin);
+                let offset = time_origin - browser::time_origin();
+                self.link.update_value(|link| link.clock_offset = offset);
             }
             ToPage::Status(status) => self.take_status(status),
             ToPage::Figures(figures) => {

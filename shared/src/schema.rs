@@ -1028,6 +1028,16 @@ pub mod serde_keys {
         super::static_key(key).ok_or_else(|| E::custom(format!("no field `{key}` in the schema")))
     }
 
+    /// Pairs written as (string, value), their keys read back through the schema.
+    fn known_pairs<'de, D: Deserializer<'de>, V: Deserialize<'de>, C: FromIterator<(&'static str, V)>>(
+        deserializer: D,
+    ) -> Result<C, D::Error> {
+        Vec::<(String, V)>::deserialize(deserializer)?
+            .into_iter()
+            .map(|(key, value)| Ok((known(&key)?, value)))
+            .collect()
+    }
+
     /// One key.
     pub mod key {
         use super::*;
@@ -1055,10 +1065,7 @@ pub mod serde_keys {
         pub fn deserialize<'de, D: Deserializer<'de>, V: Deserialize<'de>>(
             deserializer: D,
         ) -> Result<BTreeMap<&'static str, V>, D::Error> {
-            Vec::<(String, V)>::deserialize(deserializer)?
-                .into_iter()
-                .map(|(key, value)| Ok((known(&key)?, value)))
-                .collect()
+            known_pairs(deserializer)
         }
     }
 
@@ -1076,15 +1083,7 @@ pub mod serde_keys {
         pub fn deserialize<'de, D: Deserializer<'de>, V: Deserialize<'de>>(
             deserializer: D,
         ) -> Result<Vec<(&'static str, V)>, D::Error> {
-            Vec::<(String, V)>::deserialize(deserializer)?
-                .into_iter()
-                .map(|(key, value)| Ok((known(&key)?, value)))
-                .collect()
+            known_pairs(deserializer)
         }
-    }
-
-    /// The `D::Error` of a value the schema does not know.
-    pub fn unknown<E: serde::de::Error>(what: &str) -> E {
-        E::custom(format!("{what} is not in the schema"))
     }
 }

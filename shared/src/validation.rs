@@ -47,7 +47,7 @@ pub enum Problem {
 
 /// [`Problem`] with owned strings where it holds the schema's own.
 #[derive(serde::Serialize, serde::Deserialize)]
-pub enum WireProblem {
+enum WireProblem {
     Required,
     BadDate,
     BadTime,

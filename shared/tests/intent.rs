@@ -42,6 +42,21 @@ fn record(document: &Automerge, collection: Collection, id: &str) -> Record {
     records::read_one(document, collection, id).expect("the record exists")
 }
 
+/// Meeting `m1`, a plenary.
+fn create_plenary(document: &mut Automerge) {
+    applied(
+        document,
+        &Intent::CreateRecord {
+            collection: Collection::Meetings,
+            id: "m1".into(),
+            fields: vec![
+                ("title".into(), text("Plenaria")),
+                ("kind".into(), text("plenary")),
+            ],
+        },
+    );
+}
+
 fn organisation(id: &str) -> RecordRef {
     RecordRef {
         collection: Collection::Organisations,
@@ -187,17 +202,7 @@ fn item_intents_add_edit_move_and_remove_by_id() {
 #[test]
 fn follow_up_intents_need_the_action_items_capability() {
     let mut document = workspace();
-    applied(
-        &mut document,
-        &Intent::CreateRecord {
-            collection: Collection::Meetings,
-            id: "m1".into(),
-            fields: vec![
-                ("title".into(), text("Plenaria")),
-                ("kind".into(), text("plenary")),
-            ],
-        },
-    );
+    create_plenary(&mut document);
     let create = Intent::CreateActionItem {
         id: "t1".into(),
         meeting: "m1".into(),
@@ -351,18 +356,7 @@ fn a_keystroke_lands_where_it_was_typed_whatever_arrived_first() {
 #[test]
 fn a_splice_is_made_on_the_text_as_it_is_now() {
     let mut document = workspace();
-    applied(
-        &mut document,
-        &Intent::CreateRecord {
-            collection: Collection::Meetings,
-            id: "m1".into(),
-            fields: vec![
-                ("title".into(), text("Plenaria")),
-                ("kind".into(), text("plenary")),
-                ("date".into(), text("2021-03-10")),
-            ],
-        },
-    );
+    create_plenary(&mut document);
     let meeting = RecordRef {
         collection: Collection::Meetings,
         id: "m1".into(),
